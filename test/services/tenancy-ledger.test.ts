@@ -83,6 +83,31 @@ describe('credit ledger on PostgreSQL (two replicas)', { skip }, () => {
     assert.equal((await replicas[0]!.reconcile()).ok, true);
   });
 
+  test('a call still held on one replica whose retry completes on a leased replica first is charged once, from that hold, whatever the first try does after', async () => {
+    // The retry's batch is written while the first try's own hold (taken without a lease) is still open;
+    // the first try then fails (or completes). Before, the batch took the held key for a charge made
+    // elsewhere and charged nothing, and the first try's refund then left the completed call free.
+    for (const [n, then] of [
+      [1, 'refund'],
+      [2, 'settle'],
+    ] as const) {
+      const tenant = `held-then-${then}`;
+      const key = `agent:${tenant}:m${n}`;
+      await replicas[0]!.topUp(tenant, 10_000, `${tenant}-funds`);
+      await replicas[0]!.reserve({ tenant, key, milliCredits: 1_000, agent: 'agent', skill: 's' });
+      const leased = new LeasedCreditHolds({ ledger: replicas[1]!, logger, replica: `held-${n}` });
+      await leased.reserve({ tenant, key, milliCredits: 1_000, agent: 'agent', skill: 's' });
+      assert.equal((await leased.settle(key, 800)).chargedMilliCredits, 800);
+      await leased.close();
+      const late = then === 'refund' ? await replicas[0]!.refund(key, 'the agent failed') : await replicas[0]!.settle(key, 900);
+      assert.equal(late.replayed, true, `the first try's ${then} replays the retry's settlement`);
+      assert.equal(late.chargedMilliCredits, 800);
+      assert.deepEqual(await replicas[0]!.usage({ tenant, groupBy: [] }), [{ milliCredits: 800, calls: 1 }]);
+      assert.deepEqual(await replicas[1]!.balance(tenant), { tenant, milliCredits: 10_000 - 800, reservedMilliCredits: 0, availableMilliCredits: 10_000 - 800 });
+    }
+    assert.equal((await replicas[0]!.reconcile()).ok, true);
+  });
+
   test("a lease batch of 300 calls is a few statements, not two per call; a key settled elsewhere, one refunded elsewhere and a duplicate are each charged once; charges stop at the lease's end", async () => {
     await installCallCounters();
     const tenant = 'batched';

@@ -90,30 +90,51 @@ export class PostgresLedgerStore extends LedgerCore implements LedgerStore {
       if (!found) throw reservationNotFound(key);
       const current = normalizeReservation(found);
       if (current.status !== 'held') return { row: current, closed: false, balance: undefined, crossing: undefined };
-      const next = closedReservation(current, outcome, now);
-      // `status = 'held'` closes once even when two closes race: the loser's UPDATE
-      // waits for the winner's row lock, then matches nothing.
-      const updated = await trx
-        .updateTable('credit_reservations')
-        .set({ status: next.status, charged: next.charged, requested: next.requested, task_state: next.task_state, reason: next.reason, closed_at: now })
-        .where('id', '=', current.id)
-        .where('status', '=', 'held')
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) {
-        const winner = await trx.selectFrom('credit_reservations').selectAll().where('id', '=', current.id).executeTakeFirstOrThrow();
-        return { row: normalizeReservation(winner), closed: false, balance: undefined, crossing: undefined };
-      }
-      if (current.held === 0) return { row: next, closed: true, balance: undefined, crossing: undefined };
-      const charged = next.charged ?? 0;
-      await journal(trx, { kind: outcome.kind, tenant: current.tenant, reservationId: current.id, reference: null, now }, closePostings(current.tenant, current.agent, current.held, charged));
-      const balance = await trx
-        .updateTable('credit_balances')
-        .set((eb) => ({ reserved: eb('reserved', '-', current.held), available: eb('available', '+', current.held - charged), updated_at: now }))
-        .where('tenant', '=', current.tenant)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return { row: next, closed: true, ...(await this.#afterMove(trx, balance, now)) };
+      return this.#closeHeld(trx, current, outcome, now);
     });
+  }
+
+  /** Closes a reservation read as held, in `trx`: its row (once, whoever races it), the journal, the balance. */
+  async #closeHeld(trx: Trx, current: ReturnType<typeof normalizeReservation>, outcome: CloseOutcome, now: number): Promise<CloseResult> {
+    const next = closedReservation(current, outcome, now);
+    // `status = 'held'` closes once even when two closes race: the loser's UPDATE
+    // waits for the winner's row lock, then matches nothing.
+    const updated = await trx
+      .updateTable('credit_reservations')
+      .set({ status: next.status, charged: next.charged, requested: next.requested, task_state: next.task_state, reason: next.reason, closed_at: now })
+      .where('id', '=', current.id)
+      .where('status', '=', 'held')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) {
+      const winner = await trx.selectFrom('credit_reservations').selectAll().where('id', '=', current.id).executeTakeFirstOrThrow();
+      return { row: normalizeReservation(winner), closed: false, balance: undefined, crossing: undefined };
+    }
+    if (current.held === 0) return { row: next, closed: true, balance: undefined, crossing: undefined };
+    const charged = next.charged ?? 0;
+    await journal(trx, { kind: outcome.kind, tenant: current.tenant, reservationId: current.id, reference: null, now }, closePostings(current.tenant, current.agent, current.held, charged));
+    const balance = await trx
+      .updateTable('credit_balances')
+      .set((eb) => ({ reserved: eb('reserved', '-', current.held), available: eb('available', '+', current.held - charged), updated_at: now }))
+      .where('tenant', '=', current.tenant)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { row: next, closed: true, ...(await this.#afterMove(trx, balance, now)) };
+  }
+
+  /**
+   * The call's first try still held on its own reservation (another replica took it without a lease)
+   * while this retry completed: the retry's outcome settles that hold, charged from it, as a retry
+   * settles the hold of its first try on the exact path. The first try's own refund or settle after
+   * this replays it, so the completed call is charged once whichever of them comes last. True when
+   * this closed it; not the lease's charge either way.
+   */
+  async #settleHeldTry(trx: Trx, spend: LeaseSpend, now: number): Promise<boolean> {
+    const found = await trx.selectFrom('credit_reservations').selectAll().where('key', '=', spend.key).forUpdate().executeTakeFirst();
+    if (found === undefined) return false;
+    const current = normalizeReservation(found);
+    // The same call's reservation: its key names the tenant and the agent, so both match (a lease's row never does).
+    if (current.status !== 'held' || current.tenant !== spend.tenant || current.agent !== spend.agent) return false;
+    return (await this.#closeHeld(trx, current, { kind: 'settle', requested: spend.requested, state: spend.state }, now)).closed;
   }
 
   async spendLease(leaseKey: string, spends: readonly LeaseSpend[], now: number): Promise<SpendLeaseResult> {
@@ -167,6 +188,8 @@ export class PostgresLedgerStore extends LedgerCore implements LedgerStore {
             .returning('id')
             .executeTakeFirst());
         if (!inserted) {
+          // Its first try held elsewhere: settled from that hold (this debit given back below), or charged there already.
+          await this.#settleHeldTry(trx, spend, now);
           if (c > 0) {
             raw = await trx
               .updateTable('credit_balances')
@@ -204,7 +227,12 @@ export class PostgresLedgerStore extends LedgerCore implements LedgerStore {
     let left = lease.held;
     for (const [i, spend] of spends.entries()) {
       const prior = existing.get(spend.key);
-      // Settled (or held) elsewhere, or twice in this batch: charged once, by whoever wrote it first.
+      if (!seen.has(spend.key) && prior?.status === 'held') {
+        seen.add(spend.key);
+        await this.#settleHeldTry(trx, spend, now);
+        continue;
+      }
+      // Settled elsewhere, or twice in this batch: charged once, by whoever wrote it first.
       if (seen.has(spend.key) || (prior !== undefined && prior.status !== 'refunded')) continue;
       seen.add(spend.key);
       const c = Math.min(spend.charged, left);

@@ -132,14 +132,19 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
       const current = this.#s.reservationByKey.get(key);
       if (!current) return { refusal: reservationNotFound(key) };
       if (current.status !== 'held') return { value: { row: current, closed: false, balance: undefined, crossing: undefined } };
-      const next = closedReservation(current, outcome, now);
-      this.#s.closeReservation.run(next.status, next.charged, next.requested, next.task_state, next.reason, now, current.id);
-      if (current.held === 0) return { value: { row: next, closed: true, balance: undefined, crossing: undefined } };
-      const charged = next.charged ?? 0;
-      const balance = returned(this.#s.release.get(current.held, current.held - charged, now, current.tenant));
-      this.#journal(outcome.kind, current.tenant, current.id, null, now, closePostings(current.tenant, current.agent, current.held, charged));
-      return { value: { row: next, closed: true, ...this.#afterMove(balance, now) } };
+      return { value: this.#closeHeld(current, outcome, now) };
     });
+  }
+
+  /** Closes a reservation found held, inside the running batch: its row, the balance, the journal. */
+  #closeHeld(current: ReservationRow, outcome: CloseOutcome, now: number): CloseResult {
+    const next = closedReservation(current, outcome, now);
+    this.#s.closeReservation.run(next.status, next.charged, next.requested, next.task_state, next.reason, now, current.id);
+    if (current.held === 0) return { row: next, closed: true, balance: undefined, crossing: undefined };
+    const charged = next.charged ?? 0;
+    const balance = returned(this.#s.release.get(current.held, current.held - charged, now, current.tenant));
+    this.#journal(outcome.kind, current.tenant, current.id, null, now, closePostings(current.tenant, current.agent, current.held, charged));
+    return { row: next, closed: true, ...this.#afterMove(balance, now) };
   }
 
   spendLease(leaseKey: string, spends: readonly LeaseSpend[], now: number): Promise<SpendLeaseResult> {
@@ -164,6 +169,19 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
         // so two keys that differ only there are one key here as they are in the table.
         const stored = spend.key.toWellFormed();
         const existing = used.get(stored);
+        // The same call's reservation: its key names the tenant and the agent, so both match (a lease's row never does).
+        if (existing?.status === 'held' && existing.tenant === spend.tenant && existing.agent === spend.agent) {
+          // The call's first try still held on its own reservation (another replica took it without a lease)
+          // while this retry completed: the retry's outcome settles that hold, charged from it, as a retry
+          // settles the hold of its first try on the exact path. The first try's own refund or settle
+          // after this replays it, so the completed call is charged once whichever of them comes last.
+          // Not this lease's charge: charged false, the lease keeps its credits.
+          const closed = this.#closeHeld(existing, { kind: 'settle', requested: spend.requested, state: spend.state }, now);
+          if (closed.balance !== undefined) balance = closed.balance;
+          used.set(stored, null);
+          charged[i] = false;
+          continue;
+        }
         // A retry of this call on another replica was settled first: charged once, there. One that was
         // refunded there (it failed) while this retry completed is charged now, on its row.
         // `null`: the same key earlier in this batch, charged there.

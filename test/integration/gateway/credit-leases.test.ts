@@ -214,6 +214,28 @@ describe('credit leases on SQLite', () => {
     assert.deepEqual((await ledger.reconcile()).discrepancies, []);
   });
 
+  test('a call still held on one replica (no lease) whose retry completes on a leased replica first is charged once, from that hold, whatever the first try does after', async () => {
+    // The order the two-replica services test met under load: the retry's batch is written while the
+    // first try's hold is open, and the first try fails after it. The batch had taken the held key for
+    // a charge made elsewhere, and the refund then left the completed call free.
+    for (const then of ['refund', 'settle'] as const) {
+      const tenant = newTenant();
+      const key = `${tenant}:first-held`;
+      await ledger.topUp(tenant, 100_000, `${tenant}-topup`);
+      await ledger.reserve({ tenant, key, milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+      const b = new LeasedCreditHolds({ ledger, logger, replica: `b-${then}` });
+      await b.reserve({ tenant, key, milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+      assert.equal((await b.settle(key, 800)).chargedMilliCredits, 800);
+      await b.close();
+      const late = then === 'refund' ? await ledger.refund(key, 'the agent failed') : await ledger.settle(key, 900);
+      assert.equal(late.replayed, true, `the first try's ${then} replays the retry's settlement`);
+      assert.equal(late.chargedMilliCredits, 800);
+      assert.deepEqual(await ledger.usage({ tenant, groupBy: [] }), [{ milliCredits: 800, calls: 1 }]);
+      assert.deepEqual(await ledger.balance(tenant), { tenant, milliCredits: 100_000 - 800, reservedMilliCredits: 0, availableMilliCredits: 100_000 - 800 });
+    }
+    assert.deepEqual((await ledger.reconcile()).discrepancies, []);
+  });
+
   test('the last credits are spendable and the next call is refused with an exact 402', async () => {
     const tenant = newTenant();
     await ledger.topUp(tenant, 10_000, `${tenant}-topup`);

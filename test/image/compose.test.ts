@@ -229,6 +229,57 @@ async function sendUntilAvailable(what: string, send: () => Promise<{ status: nu
 /** The one wait for routing, shared by the tests that call through the gateways. */
 let routed: Promise<string> | undefined;
 
+/** The services whose every container must pass its healthcheck before calls go through the gateways. */
+const SERVING = ['registry', 'gateway', 'agents-1', 'agents-2', 'orchestrator'] as const;
+/** How long the services may take to serve again after the cli commands, ms: past PostgreSQL's 30 s read deadline. */
+const SERVING_AGAIN_WITHIN_MS = 90_000;
+
+/** The registry's instances of an agent, asked inside the registry's container (its token is a secret there). */
+async function registryInstances(agent: string): Promise<{ instances?: Array<{ url: string }>; error?: unknown }> {
+  const [registry] = runner!.containersOf('registry');
+  const script = `fetch('http://127.0.0.1:4100/v1/agents/${agent}/instances', { headers: { authorization: 'Bearer ' + require('node:fs').readFileSync('/run/secrets/registry_token', 'utf8').trim() } }).then((r) => r.text()).then(console.log)`;
+  return JSON.parse(await podman(['exec', registry!, 'node', '-e', script])) as { instances?: Array<{ url: string }>; error?: unknown };
+}
+
+/**
+ * Waits until every service passes its healthcheck and the registry lists the
+ * echo agent's instances again. On the CI's Podman (4.3, CNI networks) the
+ * cli container joining and leaving the project's network has, at times,
+ * stalled every service's open connections to the host's stand-ins at once
+ * (every Redis command and PostgreSQL query timing out two seconds after the
+ * cli commands, container-to-container calls waiting on them); the services
+ * recover as their deadlines drop the stalled connections, PostgreSQL's 30 s
+ * read deadline the longest. What is pinned here is the calls after it, not
+ * that moment: the wait is bounded and says how long it took.
+ */
+async function waitUntilServing(): Promise<string> {
+  const started = Date.now();
+  let last = '';
+  await waitFor(
+    'every service to serve again',
+    async () => {
+      const failing: string[] = [];
+      for (const service of SERVING) {
+        for (const container of runner!.containersOf(service)) {
+          await podman(['healthcheck', 'run', container], { timeoutMs: 15_000 }).catch((err: Error) => failing.push(`${container}: ${err.message.slice(0, 200)}`));
+        }
+      }
+      if (failing.length === 0) {
+        const listed: { instances?: unknown[]; error?: unknown } = await registryInstances('echo').catch((err: Error) => ({ error: err.message }));
+        if ((listed.instances?.length ?? 0) >= 2) return true;
+        failing.push(`the registry's instances of echo: ${JSON.stringify(listed).slice(0, 300)}`);
+      }
+      last = failing.join('; ');
+      return undefined;
+    },
+    { timeoutMs: SERVING_AGAIN_WITHIN_MS, intervalMs: 1_000 },
+  ).catch((err: Error) => assert.fail(`${err.message} after ${SERVING_AGAIN_WITHIN_MS / 1000} s: ${last}`));
+  return `every service healthy and the registry listing echo's instances ${Date.now() - started} ms after the cli commands${last === '' ? '' : ` (the last failure before: ${last})`}`;
+}
+
+/** The one wait for the services to serve again, shared by the tests that call through the gateways. */
+let serving: Promise<string> | undefined;
+
 describe('deploy/compose/compose.yaml, run on Podman', { timeout: 45 * 60_000 }, () => {
   let app: { client_id: string; client_secret: string } | undefined;
   let token = '';
@@ -321,6 +372,7 @@ describe('deploy/compose/compose.yaml, run on Podman', { timeout: 45 * 60_000 },
 
   test('an authenticated SendMessage through either gateway replica is answered by an agents replica', async (t) => {
     assert.ok(app, 'the client of the previous test');
+    t.diagnostic(await (serving ??= waitUntilServing()));
     t.diagnostic(await (routed ??= waitUntilRouted()));
     // The token from the first replica, the calls through both: the replicas share keys and issuer.
     const issued = await fetch(`${gatewayUrl(1)}/oauth/token`, {
@@ -342,16 +394,14 @@ describe('deploy/compose/compose.yaml, run on Podman', { timeout: 45 * 60_000 },
       t.diagnostic(`SendMessage through gateway-${replica}: ${Date.now() - started} ms`);
     }
     // Both agents replicas registered their own instance URL (PUBLIC_URL) with the registry.
-    const [registry] = runner!.containersOf('registry');
-    const listed = JSON.parse(
-      await podman(['exec', registry!, 'node', '-e', "fetch('http://127.0.0.1:4100/v1/agents/echo/instances', { headers: { authorization: 'Bearer ' + require('node:fs').readFileSync('/run/secrets/registry_token', 'utf8').trim() } }).then((r) => r.text()).then(console.log)"]),
-    ) as { instances?: Array<{ url: string }> };
+    const listed = await registryInstances('echo');
     const urls = (listed.instances ?? []).map((instance) => new URL(instance.url).host).sort();
     assert.deepEqual(urls, ['agents-1:4000', 'agents-2:4000'], JSON.stringify(listed));
   });
 
   test('a workflow runs through the gateway and the orchestrator, its steps called back through the gateway', async (t) => {
     assert.ok(token, 'the token of the previous test');
+    await (serving ??= waitUntilServing());
     await (routed ??= waitUntilRouted());
     const started = Date.now();
     const orchestrator = `${gatewayUrl(1)}/agents/orchestrator`;

@@ -129,7 +129,12 @@ export class PostgresLedgerStore extends LedgerCore implements LedgerStore {
    * this closed it; not the lease's charge either way.
    */
   async #settleHeldTry(trx: Trx, spend: LeaseSpend, now: number): Promise<boolean> {
-    const found = await trx.selectFrom('credit_reservations').selectAll().where('key', '=', spend.key).forUpdate().executeTakeFirst();
+    // Locks in the order that cannot deadlock with the calls' own reserves and closes: the balance first
+    // (waiting, as a reserve takes it before its reservation row), then the call's row without waiting. A
+    // close holds that row and then asks for the balance: the batch fails at once instead (55P03, rolled
+    // back, written again at the next flush), where waiting had PostgreSQL abort one of the two (40P01).
+    await trx.selectFrom('credit_balances').select('tenant').where('tenant', '=', spend.tenant).forUpdate().execute();
+    const found = await trx.selectFrom('credit_reservations').selectAll().where('key', '=', spend.key).forUpdate().noWait().executeTakeFirst();
     if (found === undefined) return false;
     const current = normalizeReservation(found);
     // The same call's reservation: its key names the tenant and the agent, so both match (a lease's row never does).

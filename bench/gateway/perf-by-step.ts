@@ -21,8 +21,17 @@
  * nearest JavaScript function: what a step's microseconds are made of.
  * Needs `perf` and the `/tmp/perf-<pid>.map` files that
  * `--perf-basic-prof` writes (JavaScript frames are otherwise unnamed).
+ *
+ * The map only grows: V8 appends a line per compiled function and never says
+ * when code is collected, so after a long warm-up an address is often named by
+ * several lines, the first of them code long gone (baseline code of a
+ * start-up function, say, where the steady state's optimized code of another
+ * now sits). perf takes the first line; this script names such a frame by the
+ * last line that covers its address (the code there when the map ended),
+ * which is the code that ran in a steady-state window.
  */
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { stepOf, type CallFrame } from './call-steps.js';
@@ -67,10 +76,66 @@ function otherRow(thread: string, symbols: string[]): string {
   return `${thread}: other`;
 }
 
+/** A process's JIT map as disjoint ranges, each named by the last map line that covers it (see the header). */
+interface CodeRanges {
+  starts: number[];
+  ends: number[];
+  names: string[];
+}
+
+function codeRanges(pid: string): CodeRanges | undefined {
+  const file = `/tmp/perf-${pid}.map`;
+  if (!existsSync(file)) return undefined;
+  // Painted in the map's order: a later line overwrites what it overlaps. Kept sorted by start.
+  const ranges: { start: number; end: number; name: string }[] = [];
+  const firstEndingAfter = (at: number): number => {
+    let lo = 0;
+    let hi = ranges.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ranges[mid]!.end <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+    if (m === null) continue;
+    const start = parseInt(m[1]!, 16);
+    const end = start + parseInt(m[2]!, 16);
+    if (end <= start) continue;
+    const name = m[3]!;
+    const i = firstEndingAfter(start);
+    const replaced: { start: number; end: number; name: string }[] = [];
+    let j = i;
+    for (; j < ranges.length && ranges[j]!.start < end; j++) {
+      const r = ranges[j]!;
+      if (r.start < start) replaced.push({ start: r.start, end: start, name: r.name });
+      if (r.end > end) replaced.push({ start: end, end: r.end, name: r.name });
+    }
+    const pieces = [...replaced.filter((r) => r.end <= start), { start, end, name }, ...replaced.filter((r) => r.start >= end)];
+    ranges.splice(i, j - i, ...pieces);
+  }
+  return { starts: ranges.map((r) => r.start), ends: ranges.map((r) => r.end), names: ranges.map((r) => r.name) };
+}
+
+function nameAt(ranges: CodeRanges, ip: number): string | undefined {
+  let lo = 0;
+  let hi = ranges.starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ranges.ends[mid]! <= ip) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < ranges.starts.length && ranges.starts[lo]! <= ip ? ranges.names[lo] : undefined;
+}
+
 async function* samples(file: string): AsyncGenerator<Sample> {
-  const perf = spawn('perf', ['script', '-i', file, '-F', 'comm,tid,period,ip,sym'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const perf = spawn('perf', ['script', '-i', file, '-F', 'comm,pid,tid,period,ip,sym'], { stdio: ['ignore', 'pipe', 'ignore'] });
   let current: Sample | undefined;
   let mainTid: string | undefined;
+  const maps = new Map<string, CodeRanges | undefined>();
+  let ranges: CodeRanges | undefined;
   for await (const line of createInterface({ input: perf.stdout! })) {
     if (line.trim() === '') {
       if (current !== undefined) yield current;
@@ -78,15 +143,22 @@ async function* samples(file: string): AsyncGenerator<Sample> {
       continue;
     }
     if (!line.startsWith('\t') && !line.startsWith(' ')) {
-      const [comm, tid, period] = line.trim().split(/\s+/);
+      const [comm, pidTid, period] = line.trim().split(/\s+/);
+      const [pid, tid] = (pidTid ?? '').split('/');
+      if (pid !== undefined && !maps.has(pid)) maps.set(pid, codeRanges(pid));
+      ranges = pid === undefined ? undefined : maps.get(pid);
       // The first sample of the comm `node`/`MainThread` names the main thread; the rest go by their comm.
       const isMain = comm === 'MainThread' || comm === 'node';
       if (isMain) mainTid ??= tid;
       current = { thread: isMain && tid === mainTid ? 'main' : (comm ?? '?'), ns: Number(period), symbols: [] };
       continue;
     }
-    const symbol = line.trim().replace(/^[0-9a-f]+ /, '');
-    current?.symbols.push(symbol);
+    const m = /^([0-9a-f]+) (.*)$/.exec(line.trim());
+    const ip = m === null ? Number.NaN : parseInt(m[1]!, 16);
+    const perfName = m === null ? line.trim() : m[2]!;
+    // JIT code (named from the map, or not at all): named again by the newest line covering it.
+    const jitName = ranges !== undefined && (perfName === '[unknown]' || /^(JS|Eval|Function|Script|RegExp|Builtin|Handler|Stub|BytecodeHandler)[:.]/.test(perfName)) ? nameAt(ranges, ip) : undefined;
+    current?.symbols.push(jitName ?? perfName);
   }
   if (current !== undefined) yield current;
 }

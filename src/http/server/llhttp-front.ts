@@ -75,6 +75,8 @@ const MAX_QUEUED = 16;
 /** node:http's limit of header pairs kept (`maxHeadersCount`); a request with more goes to node:http. */
 const MAX_HEADER_FIELDS = 2000 * 2;
 const BODYLESS = new Set(['GET', 'HEAD', 'TRACE']);
+/** An answer's body written in one buffer with its head up to this size; a larger one follows it (one writev). */
+const COPY_BODY_BYTES = 16_384;
 
 interface FrontOptions {
   llhttp: RequestLlhttp;
@@ -385,7 +387,12 @@ class Connection {
     if (this.#queue[0] === answer) this.socket.destroy();
   }
 
-  /** Head and body in one write of the socket, as node:http's `end` sends them (its cork and writev). */
+  /**
+   * Head and body in one write of the socket. A body up to {@link COPY_BODY_BYTES} is copied behind its
+   * head into one buffer: one `write` of one buffer costs a fraction of the corked pair node:http's `end`
+   * sends (its buffered write, `writev`'s chunk list and the native copy of each chunk; docs/benchmarks.md).
+   * A larger body follows its head in one `writev`, as before.
+   */
   #write(answer: Answer): void {
     const socket = this.socket;
     if (answer.cutPending) {
@@ -402,6 +409,12 @@ class Connection {
     } else if (typeof body === 'string') {
       // As node:http: a string body is sent with its head as one string (utf8).
       socket.write(head + body, this.#written);
+    } else if (body.length <= COPY_BODY_BYTES) {
+      // The head is latin1 (its values passed node:http's header-character check): a byte a character.
+      const bytes = Buffer.allocUnsafe(head.length + body.length);
+      bytes.write(head, 0, 'latin1');
+      bytes.set(body, head.length);
+      socket.write(bytes, this.#written);
     } else {
       socket.cork();
       socket.write(head, 'latin1');

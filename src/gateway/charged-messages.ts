@@ -1,6 +1,6 @@
-import { LRUCache } from 'lru-cache';
+import { RecentlyClosed } from './credits/recently-closed.js';
 
-/** MessageIds remembered per gateway process (oldest dropped past it). */
+/** MessageIds remembered per gateway process: at least the newest this many, at most twice as many. */
 const MAX_ENTRIES = 100_000;
 /** As long as the runtime answers a retry with its task (its messageId index keeps 24 hours, ADR 0002). */
 const TTL_MS = 24 * 60 * 60 * 1000;
@@ -19,13 +19,18 @@ const TTL_MS = 24 * 60 * 60 * 1000;
  * here (charged by another replica, or before a restart) keeps the 402.
  */
 export class ChargedMessages {
-  /** When each was charged (epoch ms): the age is checked on read: a set costs about 30% fewer instructions than with lru-cache's own TTL (ADR 0046, third addendum). */
-  readonly #entries: LRUCache<string, number>;
+  /**
+   * When each was charged (epoch ms): the age is checked on read (ADR 0046, third addendum). Two
+   * generations of `Map`s, not an LRU cache: every priced task's call adds one here, and lru-cache's
+   * set cost three lookups of its 100,000-key map (its own, the set's, the evicted key's delete) and
+   * its option handling; a generation's set is one (docs/benchmarks.md).
+   */
+  readonly #entries: RecentlyClosed<number>;
   readonly #ttlMs: number;
   readonly #now: () => number;
 
   constructor(options: { max?: number | undefined; ttlMs?: number | undefined; now?: (() => number) | undefined } = {}) {
-    this.#entries = new LRUCache({ max: options.max ?? MAX_ENTRIES });
+    this.#entries = new RecentlyClosed(options.max ?? MAX_ENTRIES);
     this.#ttlMs = options.ttlMs ?? TTL_MS;
     this.#now = options.now ?? Date.now;
   }
@@ -37,8 +42,12 @@ export class ChargedMessages {
 
   /** Whether `messageId`'s call to `agent` for `tenant` was charged here, within the retry window. */
   has(agent: string, tenant: string, messageId: string): boolean {
-    const at = this.#entries.get(keyOf(agent, tenant, messageId));
-    return at !== undefined && this.#now() - at < this.#ttlMs;
+    const key = keyOf(agent, tenant, messageId);
+    const at = this.#entries.get(key);
+    if (at === undefined || this.#now() - at >= this.#ttlMs) return false;
+    // Found: kept with the newest again (as a read kept it in the LRU), its charge time unchanged.
+    this.#entries.set(key, at);
+    return true;
   }
 }
 

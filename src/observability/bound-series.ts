@@ -101,6 +101,9 @@ export function boundHistogram<T extends string>(histogram: Histogram<T>, labels
   const bounds = internals.upperBounds;
   const key = internals.enableExemplars === true || bounds === undefined ? undefined : seriesKey(internals, labels);
   const child = histogram.labels(labels);
+  // Each bound as the property name prom-client's `bucketValues[bound]` reads and writes: a fractional
+  // number used as a key is converted to its string on every access, which cost more than the rest of an observe.
+  const names = bounds?.map((bound) => String(bound)) ?? [];
   return {
     observe(value) {
       const entry = key === undefined ? undefined : internals.hashMap[key];
@@ -111,9 +114,11 @@ export function boundHistogram<T extends string>(histogram: Histogram<T>, labels
       entry.sum += value;
       entry.count += 1;
       // The first bucket the value fits (prom-client's findBound); past the last, only +Inf (sum and count) takes it.
-      for (const bound of bounds!) {
-        if (value <= bound) {
-          if (Object.hasOwn(entry.bucketValues, bound)) entry.bucketValues[bound]! += 1;
+      for (let i = 0; i < names.length; i++) {
+        if (value <= bounds![i]!) {
+          const buckets = entry.bucketValues as Record<string, number>;
+          const name = names[i]!;
+          if (Object.hasOwn(buckets, name)) buckets[name]! += 1;
           break;
         }
       }

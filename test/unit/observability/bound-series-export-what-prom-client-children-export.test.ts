@@ -89,3 +89,23 @@ test('a bound series refuses what prom-client refuses: a counter going down, a v
   const stray = boundCounter(counter, { agent: 'a', nope: 'x' } as never);
   assert.throws(() => stray.inc(), /not included in initial labelset/);
 });
+
+test('a bound histogram counts into the bucket prom-client names for each bound, fractions, integers and exponents alike', async () => {
+  // Bound names are the bounds as property names ("0.005", "10", "1e-7", "1e+21"): each must be the bucket prom-client counts into.
+  const buckets = [1e-7, 0.005, 0.25, 1, 2.5, 10, 1e21];
+  const values = [0, 1e-8, 1e-7, 0.004, 0.005, 0.2, 1, 2, 2.5, 9.99, 10, 11, 1e20, 1e21, 1e22];
+  const ours = new Registry();
+  const theirs = new Registry();
+  const make = (registry: Registry) => new Histogram({ name: 'b_seconds', help: 'h', labelNames: ['agent'], buckets, registers: [registry] });
+  const bound = boundHistogram(make(ours), { agent: 'a' });
+  const child = make(theirs).labels({ agent: 'a' });
+  // The first observation creates the series through prom-client; the rest are counted in place.
+  for (const value of values) {
+    bound.observe(value);
+    child.observe(value);
+  }
+  const text = await ours.metrics();
+  assert.equal(text, await theirs.metrics());
+  assert.match(text, /b_seconds_bucket\{le="1e-7",agent="a"\} 3\n/);
+  assert.match(text, /b_seconds_bucket\{le="10",agent="a"\} 11\n/);
+});

@@ -6,6 +6,7 @@ import type { Logger } from '../observability/index.js';
 import { makeFolderSync } from '../storage/index.js';
 import type { CreditLedger, LeaseSpend } from '../tenancy/index.js';
 import type { CreditHolds, SpendJournal } from './credits/index.js';
+import { SpendLines } from './spend-line.js';
 
 /** Options of {@link AnswerJournal.open}. */
 export interface AnswerJournalOptions {
@@ -60,6 +61,7 @@ export class AnswerJournal implements SpendJournal {
   #bytes = 0;
   #seq = 0;
   #lines: string[] = [];
+  readonly #spendLines = new SpendLines();
   /** What `written()` callers wait for, made only when one asks: a call alone in flight writes at once and needs none. */
   #turn: Promise<void> | undefined;
   #resolveTurn: (() => void) | undefined;
@@ -210,7 +212,7 @@ export class AnswerJournal implements SpendJournal {
 
   /** A settlement as `["S",lease,[key,tenant,agent,skill,clientId,held,charged,requested,state,createdAt]]`: its values without their names (ADR 0063). */
   spend(leaseKey: string, spend: LeaseSpend): void {
-    this.#add(JSON.stringify(['S', leaseKey, [spend.key, spend.tenant, spend.agent, spend.skill, spend.clientId ?? null, spend.held, spend.charged, spend.requested, spend.state ?? null, spend.createdAt]]));
+    this.#add(this.#spendLines.line(leaseKey, spend));
   }
 
   /**

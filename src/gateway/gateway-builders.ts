@@ -26,6 +26,7 @@ import { createRequestValidator } from './policy/request-validation.js';
 import { createUpstreamRouter, type UpstreamRouter } from './routing/index.js';
 import { BRIDGED_RUN_RETENTION_MS, BridgedRuns } from './bridged-runs.js';
 import { SettlementTracker, type OpenReservation } from './settlement-tracker.js';
+import { isChargeKey } from './settle-or-track.js';
 import { InstanceTaskReader, type ReadableInstance } from './settlement-task-reader.js';
 import { ApprovalGate, ApprovalStore, approvalRoutes } from './approvals/index.js';
 
@@ -208,6 +209,7 @@ function buildCreditHolds(config: GatewayConfig, ledger: CreditLedger, log: Logg
     // A lease is returned long before the hold-expiry policy could take it for abandoned.
     maxLeaseAgeMs: Math.min(config.creditsLeaseMaxAgeMs, Math.floor(config.creditsMaxHoldMs / 4)),
     journal,
+    movedKey: isChargeKey,
   });
 }
 

@@ -115,6 +115,16 @@ export function taskChargeKey(agent: string, tenant: string, taskId: string): st
 }
 
 /**
+ * Whether `key` is a charge key of {@link taskChargeKey} or {@link chargeKeyOfAnswer}'s message form:
+ * a key holds are moved to, never one a call holds under first (the leased holds remember these
+ * apart once closed, recently-closed.ts).
+ */
+export function isChargeKey(key: string): boolean {
+  // Not charCodeAt first: a key is built by concatenation, and reading a character of it flattens it through the runtime.
+  return key.startsWith('task/') || key.startsWith('message/');
+}
+
+/**
  * Where the answer's charge belongs: its task's key; for a message answer
  * (no task), its messageId's and its content's (a retry of the same message
  * is charged once, ADR 0034; another message under that messageId is

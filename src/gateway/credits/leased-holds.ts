@@ -3,7 +3,7 @@ import { ErrorCodes, isAgentmeshError, Errors } from '../../protocol/index.js';
 import type { Logger } from '../../observability/index.js';
 import { checkReserveInput, type CreditLedger, type LeaseSpend, type ReserveInput, type Settlement } from '../../tenancy/index.js';
 import type { CreditHolds } from './credit-holds.js';
-import { RecentlyClosed } from './recently-closed.js';
+import { RecentlyClosedByKind } from './recently-closed.js';
 
 /** Options of {@link LeasedCreditHolds}. Durations are milliseconds. */
 export interface LeasedCreditHoldsOptions {
@@ -34,8 +34,14 @@ export interface LeasedCreditHoldsOptions {
   idleMs?: number | undefined;
   /** A lease older than this takes no new calls and returns once its calls end (far below the max hold). Default 60,000. */
   maxLeaseAgeMs?: number | undefined;
-  /** Closed calls remembered for idempotent replays: at least this many of the latest, at most twice as many. Default 10,000. */
+  /** Closed calls remembered for idempotent replays: at least this many of the latest, at most twice as many of each kind of key. Default 10,000. */
   rememberClosed?: number | undefined;
+  /**
+   * The keys holds are moved to (`rekey`: the proxy's charge keys of a task or a message), remembered
+   * apart from calls' own keys once closed, so looking a call's own key up reads only the few of its
+   * kind (recently-closed.ts). Any answer is correct; default: none apart.
+   */
+  movedKey?: ((key: string) => boolean) | undefined;
   now?: (() => number) | undefined;
   /**
    * The answer journal (ADR 0047): told each lease taken and each settlement
@@ -54,6 +60,10 @@ export interface SpendJournal {
 /** What `reserveNow` answers at once; frozen, so one object serves every call (callers read `replayed`). */
 const HELD: { replayed: boolean } = Object.freeze({ replayed: false });
 const REPLAYED: { replayed: boolean } = Object.freeze({ replayed: true });
+
+function noneApart(): boolean {
+  return false;
+}
 
 /** A lease is sized for at most this many times `leaseCalls` calls, however fast the tenant calls. */
 const MAX_LEASE_GROWTH = 64;
@@ -116,7 +126,7 @@ export class LeasedCreditHolds implements CreditHolds {
   readonly #acquiring = new Map<string, Promise<Lease | undefined>>();
   readonly #holds = new Map<string, Hold>();
   /** Recently closed calls: a second settle or refund replays the first outcome. */
-  readonly #closed: RecentlyClosed<Settlement>;
+  readonly #closed: RecentlyClosedByKind<Settlement>;
   #flushTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   /** The write the settlements of this turn of the event loop join, until it starts. */
@@ -144,7 +154,7 @@ export class LeasedCreditHolds implements CreditHolds {
     this.#maxBatch = options.maxBatch ?? 256;
     this.#idleMs = options.idleMs ?? 10_000;
     this.#maxLeaseAgeMs = options.maxLeaseAgeMs ?? 60_000;
-    this.#closed = new RecentlyClosed(options.rememberClosed ?? 10_000);
+    this.#closed = new RecentlyClosedByKind(options.rememberClosed ?? 10_000, options.movedKey ?? noneApart);
     this.#now = options.now ?? Date.now;
     this.#journal = options.journal;
     this.#reaper = setInterval(() => void this.returnIdle(), Math.max(100, Math.min(this.#idleMs, this.#maxLeaseAgeMs) / 2));

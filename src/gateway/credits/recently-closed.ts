@@ -37,3 +37,36 @@ export class RecentlyClosed<V> {
     this.#older.delete(key);
   }
 }
+
+/**
+ * {@link RecentlyClosed}, one for the keys `apart` picks and one for the rest: a key lives in its own
+ * kind's generations only, so a lookup reads the Maps of its kind alone. The leased holds keep the keys
+ * holds are moved to (a task's or a message's charge) apart from calls' own keys: every call looks its
+ * own key up when it is held, missing, and its charge key when its hold moves, missing too; calls' own
+ * keys are seldom closed (a hold is mostly moved first), so the first lookup reads small Maps rather
+ * than ones of ten thousand keys and more, whose misses cost a cache miss each (docs/benchmarks.md).
+ * Each kind keeps at least its `max` latest, so the latest `max` of all are kept whatever their kinds.
+ */
+export class RecentlyClosedByKind<V> {
+  readonly #apart: RecentlyClosed<V>;
+  readonly #rest: RecentlyClosed<V>;
+  readonly #isApart: (key: string) => boolean;
+
+  constructor(max: number, apart: (key: string) => boolean) {
+    this.#apart = new RecentlyClosed(max);
+    this.#rest = new RecentlyClosed(max);
+    this.#isApart = apart;
+  }
+
+  get(key: string): V | undefined {
+    return (this.#isApart(key) ? this.#apart : this.#rest).get(key);
+  }
+
+  set(key: string, value: V): void {
+    (this.#isApart(key) ? this.#apart : this.#rest).set(key, value);
+  }
+
+  delete(key: string): void {
+    (this.#isApart(key) ? this.#apart : this.#rest).delete(key);
+  }
+}

@@ -83,6 +83,43 @@ describe('credit leases on SQLite', () => {
     assert.equal((await ledger.reconcile()).ok, true);
   });
 
+  test('closed keys remembered apart by kind answer every reserve, rekey, settle and refund as when remembered together', async () => {
+    // Keys of both kinds under the same ops: a call's own key, and the charge key a hold is moved to (and may be reserved under).
+    const key = fc.oneof(fc.nat(2).map((n) => `call-${n}`), fc.nat(2).map((n) => `task/call-${n}`));
+    const op = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('reserve' as const), key, amount: fc.integer({ min: 1, max: 500 }) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('rekey' as const), key, to: key }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('settle' as const), key, amount: fc.nat(600) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('refund' as const), key }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('flush' as const) }) },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 80 }), fc.integer({ min: 1, max: 4 }), async (ops, rememberClosed) => {
+        const outcomes: string[][] = [];
+        for (const movedKey of [undefined, (k: string) => k.includes('task/')]) {
+          const tenant = newTenant();
+          await ledger.topUp(tenant, 1_000_000, `${tenant}-topup`);
+          // Few remembered, so generations turn over within a sequence.
+          const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 5, flushMs: 5, rememberClosed, movedKey });
+          const seen: string[] = [];
+          const said = (p: Promise<unknown>) => p.then((v) => String(JSON.stringify(v, (name, value: unknown) => (name === 'closedAt' || name === 'tenant' ? undefined : value))), (err: { code?: string; message?: string }) => `${err.code}: ${err.message?.replace(tenant, '')}`);
+          for (const o of ops) {
+            const k = 'key' in o ? `${tenant}/${o.key}` : '';
+            if (o.kind === 'reserve') seen.push(await said(holds.reserve({ tenant, key: k, milliCredits: o.amount, agent: 'meter', skill: 'tick' })));
+            else if (o.kind === 'rekey') seen.push(await said(holds.rekey(k, `${tenant}/${o.to}`)));
+            else if (o.kind === 'settle') seen.push(await said(holds.settle(k, o.amount, { state: 'completed' })));
+            else if (o.kind === 'refund') seen.push(await said(holds.refund(k, 'failed')));
+            else await holds.flush();
+          }
+          await holds.close();
+          outcomes.push(seen.map((line) => line.replaceAll(tenant, 'T')));
+        }
+        assert.deepEqual(outcomes[1], outcomes[0]);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
   test('a retried reserve key holds once; settling twice charges once; usage stays per agent and skill', async () => {
     const tenant = newTenant();
     await ledger.topUp(tenant, 100_000, `${tenant}-topup`);

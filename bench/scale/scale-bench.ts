@@ -433,17 +433,20 @@ async function measureShared({
     for (const url of urls) await verify(scenario, url, headers);
     if (warmupS > 0) await loadSplit({ urls, scenario, connections, durationS: warmupS, headers });
     const before = await snapshot(fleet, database, redis, fronts);
+    // The load generators run in this process and take their share of the same two cores: counted apart, not in a call's total.
+    const loadgen = process.cpuUsage();
     const load = await loadSplit({ urls, scenario, connections, durationS, headers });
+    const { user, system } = process.cpuUsage(loadgen);
     const after = await snapshot(fleet, database, redis, fronts);
     const wal = await database.walBetween(before.postgres.lsn, after.postgres.lsn);
-    const figures = { ...loadFigures(load), ...(load.totalRequests > 0 ? sharedFigures({ before, after, used, tasks: load.totalRequests, wal }) : {}) };
+    const figures = { ...loadFigures(load), ...(load.totalRequests > 0 ? { ...sharedFigures({ before, after, used, tasks: load.totalRequests, wal }), 'cpu.loadgen': (user + system) / load.totalRequests } : {}) };
     return { load, figures };
   });
 }
 
 function progress(row: ScaleRow): string {
   const f = row.figures;
-  const cpu = ['runtime', 'gateway', 'haproxy', 'postgres', 'autovacuum', 'redis']
+  const cpu = ['runtime', 'gateway', 'haproxy', 'postgres', 'autovacuum', 'redis', 'loadgen']
     .filter((role) => f[`cpu.${role}`] !== undefined)
     .map((role) => `${role} ${f[`cpu.${role}`]!.toFixed(0)}`)
     .join(', ');

@@ -31,10 +31,11 @@ export const SETUP_LABELS: Readonly<Record<ScaleSetup, string>> = {
  * Per-call or per-task figures of one row. Keys: `req/s`, `p50`, `p99` (ms),
  * `requests`, `errors`; `cpu.<role>` µs per call (`runtime`, `gateway`,
  * `postgres` the database's client backends, `autovacuum` its autovacuum
- * workers, `redis` the server); `balance.<role>` the least loaded replica's
- * CPU over the most loaded one's; `cpu.haproxy` the HAProxy fronts' (the
- * `haproxy-jwt-2` row's, and the SPOE row's, whose `cpu.gateway` is the policy
- * agents' processes); per task
+ * workers, `redis` the server, `loadgen` the bench's own process driving the
+ * load on the PostgreSQL rows, not part of a call's total); `balance.<role>`
+ * the least loaded replica's CPU over the most loaded one's; `cpu.haproxy`
+ * the HAProxy fronts' (the `haproxy-jwt-2` row's, and the SPOE row's, whose
+ * `cpu.gateway` is the policy agents' processes); per task
  * `pg.statements.<role>`, `pg.transactions.<role>`, `pg.wal` (the cluster's
  * WAL), `pg.wal.db` (this database's share), `redis.commands.<role>` (sent
  * by the role), `redis.server` (the server's count) and `redis.cmd.<name>`.

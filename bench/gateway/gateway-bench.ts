@@ -167,7 +167,7 @@ export async function completes(url: string, headers: Record<string, string>): P
 }
 
 /** The HAProxy front must refuse a call without a token and one signed by another key, and pass the gateway's. */
-async function checkHaproxy(url: string, token: string): Promise<string | undefined> {
+export async function checkHaproxy(url: string, token: string): Promise<string | undefined> {
   const none = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
   await none.arrayBuffer();
   if (none.status !== 401) return `a call without a token answered ${none.status}, not 401`;

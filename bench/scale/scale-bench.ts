@@ -3,7 +3,9 @@
  * SendStreamingMessage on the setups a fleet grows through, in one run —
  * the SDK (anchor) and the runtime on SQLite as the other parts run them,
  * then on PostgreSQL + Redis with one runtime replica, with two, and through
- * two gateway replicas in front of the two — reporting throughput, CPU per
+ * two gateway replicas in front of the two; and the same two runtimes behind
+ * two HAProxy fronts, either verifying the gateway's token themselves (the
+ * fleet's anchor) or asking agentmesh's policy agent over SPOE — reporting throughput, CPU per
  * call of each role (the runtimes and gateways, the database's backends, the
  * Redis server), and per task the PostgreSQL round trips and transactions of
  * each role, the WAL written and the Redis commands. These are the inputs of
@@ -25,9 +27,10 @@ import type { Log } from '../report.js';
 import { withTarget } from '../target-process.js';
 import type { ScenarioName } from '../target-protocol.js';
 import { verifySendMessage, verifyStreaming } from '../verify-target.js';
-import { json, provisionBenchClient, startSpoeAgentIn, startStackChild, statsOf } from '../gateway/stack-process.js';
+import { REQUESTS_PER_MINUTE, json, provisionBenchClient, startSpoeAgentIn, startStackChild, statsOf } from '../gateway/stack-process.js';
 import { findBinary, type NativeRelay } from '../gateway/native-relay.js';
-import { HAPROXY_INSTALL } from '../gateway/haproxy-relay.js';
+import { HAPROXY_INSTALL, startHaproxyRelay } from '../gateway/haproxy-relay.js';
+import { checkHaproxy } from '../gateway/gateway-bench.js';
 import { startHaproxySpoe } from '../gateway/spoe/index.js';
 import { median } from '../gateway/gateway-report.js';
 import type { SharedState } from '../gateway/stack-target.js';
@@ -95,19 +98,60 @@ interface Fleet {
   refreshToken: () => Promise<void>;
   /** The `spoe-2` row's fronts, started on its first use: HAProxy, each asking the policy agent in one gateway replica. */
   spoe?: NativeRelay[];
+  /** The `haproxy-jwt-2` row's fronts, started on its first use: HAProxy verifying the bench client's token itself. */
+  haproxyJwt?: NativeRelay[];
+  /** Where the gateways publish their signing keys (the deployment's public URL's). */
+  jwksUrl: string;
   /** Where the fleet keeps its files. */
   dataRoot: string;
 }
 
 let haproxyFound: Promise<boolean> | undefined;
 
-/** Whether HAProxy is on the machine; said once when it is not. */
-function haproxyInstalled(log: Log): Promise<boolean> {
+/** The rows whose fronts are HAProxy: skipped, not failed, on a machine without it. */
+const HAPROXY_SETUPS: readonly ScaleSetup[] = ['haproxy-jwt-2', 'spoe-2'];
+
+/** Whether HAProxy is on the machine; said once, naming the selected rows it skips, when it is not. */
+function haproxyInstalled(log: Log, setups: readonly ScaleSetup[]): Promise<boolean> {
   haproxyFound ??= findBinary('haproxy').then((binary) => {
-    if (binary === undefined) log(`scale: ${SETUP_LABELS['spoe-2']} skipped: haproxy not found (PATH, /usr/sbin): ${HAPROXY_INSTALL}`);
+    const rows = setups.filter((setup) => HAPROXY_SETUPS.includes(setup)).map((setup) => SETUP_LABELS[setup]);
+    if (binary === undefined) log(`scale: ${rows.join(' and ')} skipped: haproxy not found (PATH, /usr/sbin): ${HAPROXY_INSTALL}`);
     return binary !== undefined;
   });
   return haproxyFound;
+}
+
+/**
+ * Two HAProxy fronts configured as the gateway bench's HAProxy JWT anchor
+ * (haproxy-relay.ts: the token verified with the gateway's key from its
+ * JWKS, its algorithm, expiry and scope checked, a stick-table rate limit far
+ * above the load, Authorization dropped), each relaying to both runtimes in
+ * turn. Each is checked before its first load: a call without a token and
+ * one signed by another key refused, the bench client's token let through.
+ */
+async function startHaproxyJwtFronts(fleet: Fleet): Promise<NativeRelay[]> {
+  if (fleet.haproxyJwt !== undefined) return fleet.haproxyJwt;
+  const relays: NativeRelay[] = [];
+  fleet.haproxyJwt = relays;
+  const upstream = fleet.runtimes.map((r) => new URL(r.url).origin);
+  try {
+    // As many fronts as gateway replicas, so the load splits over the fronts as it does over the gateways.
+    for (const i of fleet.gateways.keys()) {
+      const dir = join(fleet.dataRoot, `haproxy-jwt-${i}`);
+      await mkdir(dir, { recursive: true });
+      const started = await startHaproxyRelay({ dir, upstream, jwksUrl: fleet.jwksUrl, token: fleet.token(), scope: 'a2a:message:send', requestsPerMinute: REQUESTS_PER_MINUTE });
+      if ('missing' in started) throw new Error(started.missing);
+      relays.push(started);
+      const problem = await checkHaproxy(`${started.origin}${PATH}`, fleet.token());
+      if (problem !== undefined) throw new Error(`HAProxy JWT front ${i}: ${problem}`);
+    }
+  } catch (err) {
+    // Not half a pair: the next round starts both again.
+    for (const relay of relays) await relay.stop();
+    delete fleet.haproxyJwt;
+    throw err;
+  }
+  return relays;
 }
 
 /**
@@ -150,9 +194,10 @@ async function startFleet({ shared, dataRoot, log }: { shared: SharedState; data
       // Its own port: `listen()` answers the public URL, which is the first replica's.
       gateways.push({ child: gateway.child, url: `http://127.0.0.1:${port}` });
     }
+    const jwksUrl = `${publicUrl}/.well-known/jwks.json`;
     const runtimes = [];
     for (const i of [0, 1]) {
-      const runtime = await start({ kind: 'runtime', dataDir: join(dataRoot, `runtime-${i}`), registryUrl, jwksUrl: `${publicUrl}/.well-known/jwks.json`, shared });
+      const runtime = await start({ kind: 'runtime', dataDir: join(dataRoot, `runtime-${i}`), registryUrl, jwksUrl, shared });
       runtimes.push({ child: runtime.child, url: `${runtime.message['url']!}${PATH}` });
     }
     const fetchToken = await provisionBenchClient({ gatewayUrl: gateways[0]!.url, adminToken: ADMIN });
@@ -177,6 +222,7 @@ async function startFleet({ shared, dataRoot, log }: { shared: SharedState; data
       gateways,
       children,
       dataRoot,
+      jwksUrl,
       token: () => token,
       refreshToken: async () => {
         token = await fetchToken();
@@ -304,17 +350,17 @@ async function measureGatewaySqlite({ scenario, options }: { scenario: ScenarioN
 export interface Snapshot {
   runtimes: (CallCounts & { micros: number })[];
   gateways: (CallCounts & { micros: number })[];
-  /** The HAProxy fronts' CPU so far, µs (the `spoe-2` row's). */
+  /** The CPU so far of the HAProxy fronts the row loads, µs (the `haproxy-jwt-2` and `spoe-2` rows'). */
   haproxy?: number;
   postgres: PostgresSample;
   redis: RedisSample;
 }
 
-async function snapshot(fleet: Fleet, database: BenchDatabase, redis: Redis): Promise<Snapshot> {
+async function snapshot(fleet: Fleet, database: BenchDatabase, redis: Redis, fronts: readonly NativeRelay[]): Promise<Snapshot> {
   const [runtimes, gateways] = await Promise.all([Promise.all(fleet.runtimes.map((r) => statsOf(r.child))), Promise.all(fleet.gateways.map((g) => statsOf(g.child)))]);
   const [postgres, redisSample] = await Promise.all([database.sample(), sampleRedis(redis)]);
   let haproxy = 0;
-  for (const relay of fleet.spoe ?? []) haproxy += await relay.cpuMicros();
+  for (const relay of fronts) haproxy += await relay.cpuMicros();
   return { runtimes, gateways, postgres, redis: redisSample, haproxy };
 }
 
@@ -373,28 +419,34 @@ async function measureShared({
 }): Promise<ScaleRow> {
   const { connections, warmupS, durationS, log } = options;
   const spoe = setup === 'spoe-2';
-  const used = { runtimes: setup === 'pg-1' ? 1 : 2, gateways: setup === 'gateway-2' || spoe ? 2 : 0, haproxy: spoe };
-  const headers: Record<string, string> = setup === 'gateway-2' || spoe ? { authorization: `Bearer ${fleet.token()}` } : {};
+  const jwt = setup === 'haproxy-jwt-2';
+  // The JWT fronts leave the gateways idle: they only minted the token and publish the key HAProxy verifies it with.
+  const used = { runtimes: setup === 'pg-1' ? 1 : 2, gateways: setup === 'gateway-2' || spoe ? 2 : 0, haproxy: spoe || jwt };
+  const headers: Record<string, string> = setup === 'gateway-2' || spoe || jwt ? { authorization: `Bearer ${fleet.token()}` } : {};
   return measuredRow({ scenario, setup, log }, async () => {
-    const urls = spoe
-      ? (await startSpoeFronts(fleet, fleet.dataRoot)).map((relay) => `${relay.origin}${PATH}`)
+    const fronts = spoe ? await startSpoeFronts(fleet, fleet.dataRoot) : jwt ? await startHaproxyJwtFronts(fleet) : [];
+    const urls = used.haproxy
+      ? fronts.map((relay) => `${relay.origin}${PATH}`)
       : setup === 'gateway-2'
         ? fleet.gateways.map((g) => `${g.url}${PATH}`)
         : fleet.runtimes.slice(0, used.runtimes).map((r) => r.url);
     for (const url of urls) await verify(scenario, url, headers);
     if (warmupS > 0) await loadSplit({ urls, scenario, connections, durationS: warmupS, headers });
-    const before = await snapshot(fleet, database, redis);
+    const before = await snapshot(fleet, database, redis, fronts);
+    // The load generators run in this process and take their share of the same two cores: counted apart, not in a call's total.
+    const loadgen = process.cpuUsage();
     const load = await loadSplit({ urls, scenario, connections, durationS, headers });
-    const after = await snapshot(fleet, database, redis);
+    const { user, system } = process.cpuUsage(loadgen);
+    const after = await snapshot(fleet, database, redis, fronts);
     const wal = await database.walBetween(before.postgres.lsn, after.postgres.lsn);
-    const figures = { ...loadFigures(load), ...(load.totalRequests > 0 ? sharedFigures({ before, after, used, tasks: load.totalRequests, wal }) : {}) };
+    const figures = { ...loadFigures(load), ...(load.totalRequests > 0 ? { ...sharedFigures({ before, after, used, tasks: load.totalRequests, wal }), 'cpu.loadgen': (user + system) / load.totalRequests } : {}) };
     return { load, figures };
   });
 }
 
 function progress(row: ScaleRow): string {
   const f = row.figures;
-  const cpu = ['runtime', 'gateway', 'haproxy', 'postgres', 'autovacuum', 'redis']
+  const cpu = ['runtime', 'gateway', 'haproxy', 'postgres', 'autovacuum', 'redis', 'loadgen']
     .filter((role) => f[`cpu.${role}`] !== undefined)
     .map((role) => `${role} ${f[`cpu.${role}`]!.toFixed(0)}`)
     .join(', ');
@@ -449,8 +501,10 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
         log(`scale${rounds > 1 ? ` round ${round} of ${rounds}` : ''}: ${scenario === 'streaming' ? 'SendStreamingMessage' : 'SendMessage'}, warm-up ${warmupS} s then ${durationS} s per setup at ${connections} connections`);
         for (const setup of setups) {
           // The SPOE fronts relay a stream to the gateway (the agent cannot settle it from its events): no row of their own.
-          // Without HAProxy on the machine (never installed by the bench) the row is skipped, as the gateway bench skips its rows.
-          if (setup === 'spoe-2' && (scenario === 'streaming' || !(await haproxyInstalled(log)))) continue;
+          // The JWT fronts relay it to the runtimes as any response. Without HAProxy on the machine (never installed by the
+          // bench) their rows are skipped, as the gateway bench skips its rows.
+          if (setup === 'spoe-2' && scenario === 'streaming') continue;
+          if (HAPROXY_SETUPS.includes(setup) && !(await haproxyInstalled(log, setups))) continue;
           const row =
             setup === 'sdk' || setup === 'sqlite'
               ? await measureSingle({ scenario, setup, options: { ...options, dataRoot } })
@@ -469,7 +523,7 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
     return { ...empty, walByDatabase: database.walinspect, ...(stored > 0 ? { diskBytesPerTask: (grown.bytes - footprint.bytes) / stored } : {}), pgbench, rows: summarizeScaleRounds(roundRows), roundRows };
   } finally {
     // SIGINT lets a child profiled through BENCH_GATEWAY_NODE_OPTIONS write its profile.
-    for (const relay of fleet?.spoe ?? []) await relay.stop();
+    for (const relay of [...(fleet?.spoe ?? []), ...(fleet?.haproxyJwt ?? [])]) await relay.stop();
     for (const child of fleet?.children ?? []) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');
     await redis.del(shared.stream).catch(() => undefined);
     redis.disconnect();

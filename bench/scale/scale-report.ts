@@ -8,9 +8,9 @@ import { formatTable } from '../report.js';
 import type { ScenarioName } from '../target-protocol.js';
 
 /** The setups each scenario is measured on, in table order. */
-export type ScaleSetup = 'sdk' | 'sqlite' | 'pg-1' | 'pg-2' | 'gateway-sqlite' | 'gateway-2' | 'spoe-2';
+export type ScaleSetup = 'sdk' | 'sqlite' | 'pg-1' | 'pg-2' | 'gateway-sqlite' | 'gateway-2' | 'haproxy-jwt-2' | 'spoe-2';
 
-export const SCALE_SETUPS: readonly ScaleSetup[] = ['sdk', 'sqlite', 'pg-1', 'pg-2', 'gateway-sqlite', 'gateway-2', 'spoe-2'];
+export const SCALE_SETUPS: readonly ScaleSetup[] = ['sdk', 'sqlite', 'pg-1', 'pg-2', 'gateway-sqlite', 'gateway-2', 'haproxy-jwt-2', 'spoe-2'];
 
 export const SETUP_LABELS: Readonly<Record<ScaleSetup, string>> = {
   sdk: '@a2a-js/sdk, in memory (anchor)',
@@ -20,6 +20,9 @@ export const SETUP_LABELS: Readonly<Record<ScaleSetup, string>> = {
   // The gateway's embedded figure under the same load and on the same host: what its fleet figure is held to.
   'gateway-sqlite': 'gateway ×1 → runtime ×1, SQLite',
   'gateway-2': 'gateway ×2 → runtime ×2, PG + Redis',
+  // The gateway bench's anchor (HAProxy verifying the ES256 token, a stick-table rate limit) as a fleet's fronts:
+  // what the fleet's throughput ratio is when the front is the cheapest one that still checks a token.
+  'haproxy-jwt-2': 'HAProxy JWT ×2 → runtime ×2, PG + Redis',
   // HAProxy relaying, each asking the SPOE policy agent in one gateway replica's process (ADR 0061): gateway = the agents.
   'spoe-2': 'HAProxy + SPOE agent ×2 → runtime ×2, PG + Redis',
 };
@@ -28,9 +31,11 @@ export const SETUP_LABELS: Readonly<Record<ScaleSetup, string>> = {
  * Per-call or per-task figures of one row. Keys: `req/s`, `p50`, `p99` (ms),
  * `requests`, `errors`; `cpu.<role>` µs per call (`runtime`, `gateway`,
  * `postgres` the database's client backends, `autovacuum` its autovacuum
- * workers, `redis` the server); `balance.<role>` the least loaded replica's
- * CPU over the most loaded one's; `cpu.haproxy` the HAProxy fronts' (the SPOE
- * row, whose `cpu.gateway` is the policy agents' processes); per task
+ * workers, `redis` the server, `loadgen` the bench's own process driving the
+ * load on the PostgreSQL rows, not part of a call's total); `balance.<role>`
+ * the least loaded replica's CPU over the most loaded one's; `cpu.haproxy`
+ * the HAProxy fronts' (the `haproxy-jwt-2` row's, and the SPOE row's, whose
+ * `cpu.gateway` is the policy agents' processes); per task
  * `pg.statements.<role>`, `pg.transactions.<role>`, `pg.wal` (the cluster's
  * WAL), `pg.wal.db` (this database's share), `redis.commands.<role>` (sent
  * by the role), `redis.server` (the server's count) and `redis.cmd.<name>`.
@@ -139,14 +144,14 @@ export function formatScaleBench(report: ScaleBenchReport): string[] {
   for (const scenario of ['sendmessage', 'streaming'] as const) {
     const rows = report.rows.filter((row) => row.scenario === scenario);
     if (rows.length === 0) continue;
-    cpuRows.push([SCENARIO_TITLES[scenario]!, '', '', '', '', '', '', '', '', '']);
+    cpuRows.push([SCENARIO_TITLES[scenario]!, '', '', '', '', '', '', '', '', '', '']);
     for (const { setup, figures: f, failure } of rows) {
       const name = `  ${SETUP_LABELS[setup]}`;
       if (failure !== undefined && f['req/s'] === undefined) {
-        cpuRows.push([name, 'FAILED', '', '', '', '', '', '', '', '']);
+        cpuRows.push([name, 'FAILED', '', '', '', '', '', '', '', '', '']);
         continue;
       }
-      cpuRows.push([name, fixed(f['req/s']), fixed(f['p50'], 1), fixed(f['p99'], 1), fixed(f['errors']), fixed(f['cpu.runtime']), fixed(f['cpu.gateway']), fixed(f['cpu.postgres']), fixed(f['cpu.redis']), fixed(totalCpu(f))]);
+      cpuRows.push([name, fixed(f['req/s']), fixed(f['p50'], 1), fixed(f['p99'], 1), fixed(f['errors']), fixed(f['cpu.runtime']), fixed(f['cpu.gateway']), fixed(f['cpu.haproxy']), fixed(f['cpu.postgres']), fixed(f['cpu.redis']), fixed(totalCpu(f))]);
       if (setup === 'sdk' || setup === 'sqlite' || setup === 'gateway-sqlite') continue;
       dbRows.push([
         `${SCENARIO_TITLES[scenario]}: ${SETUP_LABELS[setup]}`,
@@ -168,15 +173,15 @@ export function formatScaleBench(report: ScaleBenchReport): string[] {
     for (const { scenario, setup, figures: f } of report.rows) {
       if (f['cpu.runtime.min'] === undefined) continue;
       const min = (role: string) => f[`cpu.${role}.min`];
-      lowest.push([`${SCENARIO_TITLES[scenario]}: ${SETUP_LABELS[setup]}`, fixed(min('runtime')), fixed(min('gateway')), fixed(min('postgres')), fixed(min('redis'))]);
+      lowest.push([`${SCENARIO_TITLES[scenario]}: ${SETUP_LABELS[setup]}`, fixed(min('runtime')), fixed(min('gateway')), fixed(min('haproxy')), fixed(min('postgres')), fixed(min('redis'))]);
     }
   }
   lines.push(
-    'Throughput and CPU per call by role (µs; runtime and gateway: their processes, summed over replicas; postgres: the client backends',
-    "of the bench's database, autovacuum apart in the JSON; redis: the server, server-wide). p50/p99 over two replicas: the higher of",
-    "the two load generators'.",
-    formatTable(['setup', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'runtime', 'gateway', 'postgres', 'redis', 'total'], cpuRows),
-    ...(lowest.length === 0 ? [] : ['', "Lowest CPU per call over the rounds, µs (other load only adds to a call's cost):", formatTable(['setup', 'runtime', 'gateway', 'postgres', 'redis'], lowest)]),
+    'Throughput and CPU per call by role (µs; runtime and gateway: their processes, summed over replicas, the SPOE row\'s gateway its',
+    "policy agents; haproxy: the HAProxy fronts' processes; postgres: the client backends of the bench's database, autovacuum apart in",
+    "the JSON; redis: the server, server-wide). p50/p99 over two replicas: the higher of the two load generators'.",
+    formatTable(['setup', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'runtime', 'gateway', 'haproxy', 'postgres', 'redis', 'total'], cpuRows),
+    ...(lowest.length === 0 ? [] : ['', "Lowest CPU per call over the rounds, µs (other load only adds to a call's cost):", formatTable(['setup', 'runtime', 'gateway', 'haproxy', 'postgres', 'redis'], lowest)]),
     '',
     'Per task: PostgreSQL round trips (statements) and transactions sent by each role, WAL bytes (this database / the whole cluster),',
     'Redis commands sent by each role, the server\'s count (server-wide) and its largest commands.',
@@ -186,11 +191,16 @@ export function formatScaleBench(report: ScaleBenchReport): string[] {
   if (!report.walByDatabase) lines.push('WAL B db: n/a (pg_walinspect could not be created: the cluster figure includes every other session\'s writes)');
   const find = (scenario: ScenarioName, setup: ScaleSetup) => report.rows.find((row) => row.scenario === scenario && row.setup === setup && row.failure === undefined)?.figures;
   for (const scenario of ['sendmessage', 'streaming'] as const) {
-    const [sqlite, one, two, gateways, spoe] = (['sqlite', 'pg-1', 'pg-2', 'gateway-2', 'spoe-2'] as const).map((setup) => find(scenario, setup));
+    const [sqlite, one, two, gateways, jwt, spoe] = (['sqlite', 'pg-1', 'pg-2', 'gateway-2', 'haproxy-jwt-2', 'spoe-2'] as const).map((setup) => find(scenario, setup));
     const ratio = (a: Figures | undefined, b: Figures | undefined, key: string) => (a?.[key] !== undefined && b?.[key] !== undefined && b[key] > 0 ? `${(a[key] / b[key]).toFixed(2)}×` : 'n/a');
     lines.push(
       `${SCENARIO_TITLES[scenario]}: PostgreSQL+Redis ÷ SQLite: ${ratio(one, sqlite, 'req/s')} req/s, ${ratio(one, sqlite, 'cpu.runtime')} runtime CPU/call; ` +
         `2 runtimes ÷ 1: ${ratio(two, one, 'req/s')} req/s; through 2 gateways ÷ direct to 2 runtimes: ${ratio(gateways, two, 'req/s')} req/s` +
+        // The fleet's anchor: the same ratio with HAProxy checking the token as the front, and the gateways' over it.
+        (jwt === undefined
+          ? ''
+          : `; through 2 HAProxy JWT fronts ÷ direct: ${ratio(jwt, two, 'req/s')} req/s (HAProxy CPU/call ${fixed(jwt['cpu.haproxy'])}, runtime ${fixed(jwt['cpu.runtime'])}, postgres ${fixed(jwt['cpu.postgres'])}); ` +
+            `2 gateways ÷ 2 HAProxy JWT fronts: ${ratio(gateways, jwt, 'req/s')} req/s, ${gateways?.['cpu.gateway'] !== undefined && jwt['cpu.haproxy'] ? `${(gateways['cpu.gateway'] / jwt['cpu.haproxy']).toFixed(2)}×` : 'n/a'} front CPU/call`) +
         (spoe === undefined ? '' : `; through 2 HAProxy + SPOE fronts ÷ direct: ${ratio(spoe, two, 'req/s')} req/s (front CPU/call ${fixed((spoe['cpu.gateway'] ?? 0) + (spoe['cpu.haproxy'] ?? 0))}: agents ${fixed(spoe['cpu.gateway'])}, HAProxy ${fixed(spoe['cpu.haproxy'])})`),
     );
   }

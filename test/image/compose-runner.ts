@@ -23,7 +23,9 @@
  * healthchecks are run by the runner every half second (no systemd here to
  * time them), where Docker waits `interval` before the first.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { freePort } from '../helpers/free-port.js';
@@ -159,6 +161,9 @@ export class ComposeRunner {
   readonly #ports: PublishedPort[] = [];
   #standIns: Record<string, StandIn> = {};
   #gateway = '';
+  /** The network's bridge on the host (`network_interface`), whose address is pinned at the first start. */
+  #bridge = '';
+  #bridgePinned: Promise<void> | undefined;
   #startedAt = 0;
 
   constructor(options: ComposeRunnerOptions) {
@@ -177,6 +182,11 @@ export class ComposeRunner {
 
   get ports(): readonly PublishedPort[] {
     return this.#ports;
+  }
+
+  /** The network's bridge on the host, once the network is created. */
+  get bridge(): string {
+    return this.#bridge;
   }
 
   /** The containers of a service, by replica (`<project>-<service>-<n>`). */
@@ -204,12 +214,44 @@ export class ComposeRunner {
     if (names.length !== 1) throw new Error(`the runner starts projects with one network; the file declares ${names.join(', ')}`);
     const name = this.networkName(names[0]!);
     await podman(['network', 'create', ...this.#labels(), name]);
-    const [inspected] = JSON.parse(await podman(['network', 'inspect', name])) as Array<{ subnets?: Array<{ gateway?: string }>; dns_enabled?: boolean }>;
+    const [inspected] = JSON.parse(await podman(['network', 'inspect', name])) as Array<{ subnets?: Array<{ gateway?: string }>; dns_enabled?: boolean; network_interface?: string }>;
     const gateway = inspected?.subnets?.[0]?.gateway;
     if (gateway === undefined) throw new Error(`podman network ${name} has no gateway address`);
     if (inspected?.dns_enabled !== true) throw new Error(`podman network ${name} has no DNS: services would not find each other by name (install the CNI dnsname plugin, see deploy/README.md)`);
+    if (inspected?.network_interface === undefined) throw new Error(`podman network ${name} names no bridge (network_interface)`);
     this.#gateway = gateway;
+    this.#bridge = inspected.network_interface;
     return gateway;
+  }
+
+  /**
+   * Starts a container; the project's first start also pins the bridge's
+   * address, and every other start waits for that.
+   */
+  async #startContainer(container: string): Promise<void> {
+    if (this.#bridgePinned === undefined) {
+      this.#bridgePinned = podman(['start', container]).then(() => this.#pinBridgeAddress());
+      return this.#bridgePinned;
+    }
+    await this.#bridgePinned;
+    await podman(['start', container]);
+  }
+
+  /**
+   * Linux gives a bridge whose address was never set the lowest address of
+   * its ports. A container that joins with a lower one (the cli's `run
+   * --rm`), or leaves, then changes the MAC address behind the network's
+   * gateway address, and every other container's ARP entry for it goes stale:
+   * their open connections to the stand-ins there stall until the entry is
+   * learnt again, tens of seconds (seen with Podman 4.3 on both netavark 1.4
+   * and CNI; netavark 1.9 and later set the address themselves). An address
+   * set by hand, even the one the bridge has, is kept by the kernel. Pinned
+   * as soon as the first container has made the bridge, before another joins,
+   * so no container ever saw another address.
+   */
+  async #pinBridgeAddress(): Promise<void> {
+    const address = readFileSync(`/sys/class/net/${this.#bridge}/address`, 'utf8').trim();
+    await promisify(execFile)('ip', ['link', 'set', 'dev', this.#bridge, 'address', address]);
   }
 
   /**
@@ -261,7 +303,7 @@ export class ComposeRunner {
       const container = `${this.#options.project}-${name}-${replica}`;
       names.push(container);
       await podman(['create', ...(await this.#createArgs(name, service, replica, container))]);
-      await podman(['start', container]);
+      await this.#startContainer(container);
     }
     if (this.#finalCondition(name) === 'service_started') for (const container of names) this.#timings.push({ container, state: 'started', ms: Date.now() - this.#startedAt });
   }

@@ -30,6 +30,8 @@ const TOOLS: Record<string, string> = {
   'redis-server': 'redis-server',
   'redis-cli': 'redis-tools',
   openssl: 'openssl',
+  // The compose runner pins its network bridge's address with it.
+  ip: 'iproute2',
 };
 /**
  * Compose's service names resolve through the network's DNS: with Podman's

@@ -19,7 +19,7 @@
  * which holds and settles the credits and audits the call.
  */
 import { A2A_JSON, PLAIN_JSON } from '../../../src/protocol/index.js';
-import { HAPROXY_BENCH_PREAMBLE } from '../haproxy-relay.js';
+import { HAPROXY_BENCH_PREAMBLE, runtimeBackend } from '../haproxy-relay.js';
 import { FORWARDED_HEADERS, REFUSAL_HEADERS } from './policy-agent.js';
 import { RETURNED_STATUSES } from './spoe-exchange.js';
 
@@ -40,11 +40,6 @@ export interface HaproxySpoeFiles {
 
 /** Both configs; `spoeFile` and `mapFile` are where the caller writes the SPOE config and an empty map. */
 export function haproxySpoeConfig({ port, upstream, gateway, agentPort, spoeFile, mapFile, mode }: { port: number; upstream: string | readonly string[]; gateway: string; agentPort: number; spoeFile: string; mapFile: string; mode: SpoeMode }): HaproxySpoeFiles {
-  // Several runtimes (a fleet's): HAProxy balances the calls over them, one after the other.
-  const servers = (typeof upstream === 'string' ? [upstream] : upstream).map((url, i) => {
-    const { hostname, port: upstreamPort } = new URL(url);
-    return `  server runtime${i} ${hostname}:${upstreamPort}`;
-  });
   const { hostname: gatewayHost, port: gatewayPort } = new URL(gateway);
   const cached = mode === 'cached';
   // A call a step answered: its status, content type, body, and the headers the gateway would have sent with it.
@@ -102,11 +97,7 @@ ${cached ? '  stick-table type string len 64 size 100k expire 2m store http_req_
   http-response return status 503 content-type application/json string '{"error":"the answer could not be recorded"}' if { var(txn.am.verdict) -m int 503 }
 ${cached ? '  http-response send-spoe-group agentmesh am-charge-group if !{ var(txn.am.call) -m found } { var(txn.hit) -m found }\n' : ''}  default_backend runtime
 
-backend runtime
-  balance roundrobin
-  http-reuse always
-${servers.join('\n')}
-
+${runtimeBackend(upstream)}
 backend gateway
   http-reuse always
   server gateway ${gatewayHost}:${gatewayPort}

@@ -51,7 +51,10 @@ export interface FrontPlane {
 export interface FrontAnswer {
   /** Headers have been written (or are waiting for the answers before this one). */
   readonly headersSent: boolean;
-  /** Called once when the answer has been handed to the socket whole (node:http's `finish`); cleared after. */
+  /**
+   * Called once when the answer has been handed to the socket whole (node:http's `finish`), or, once
+   * {@link FrontAnswer.response} has made the answer's response, when that response finishes; cleared after.
+   */
   onFinish: (() => void) | undefined;
   /** Called once when the answer is over, written or not (node:http's `close`). */
   onClose: (() => void) | undefined;
@@ -371,7 +374,16 @@ class Connection {
     }
     res._keepAliveTimeout = this.#server.keepAliveTimeout;
     res.shouldKeepAlive = answer.keepAlive;
-    res.on('finish', () => this.#finished(answer));
+    // A finish listener the answer held while no response was made (the data plane's `whenFinished`)
+    // is the response's now: left on the answer, it never ran for an answer streamed through the
+    // response, and what it would have released (the forwarder's close listener on this socket) stayed
+    // for as long as the kept-alive connection, one more a call.
+    const onFinish = answer.onFinish;
+    answer.onFinish = undefined;
+    res.on('finish', () => {
+      this.#finished(answer);
+      onFinish?.();
+    });
     res.once('close', () => answer.closed());
     if (this.#queue[0] === answer && !this.#done) res.assignSocket(socket);
     return res;

@@ -206,3 +206,46 @@ test('a checkpoint worker that dies opens the gate and reports it, without takin
   const nextTurn = new Promise((resolve) => setImmediate(() => resolve('the next turn of the event loop')));
   assert.equal(await Promise.race([closed, nextTurn]), 'closed');
 });
+
+test('the files of one process share one checkpoint thread, and each file is checkpointed on it', async (t) => {
+  const first = await startGated(t);
+  const second = await startGated(t);
+  assert.equal(second.checkpointer.threadId, first.checkpointer.threadId);
+  // Both written at once: each file's WAL is rewound by its own passes on the one thread.
+  const [a, b] = await Promise.all([writeUntil(first.raw, first.gate, () => walResets(first.file) >= 2, { paced: true }), writeUntil(second.raw, second.gate, () => walResets(second.file) >= 2, { paced: true })]);
+  assert.equal((first.raw.prepare('SELECT count(*) AS n FROM rows').get() as { n: number }).n, a);
+  assert.equal((second.raw.prepare('SELECT count(*) AS n FROM rows').get() as { n: number }).n, b);
+  assert.equal(first.checkpointer.restarts + second.checkpointer.restarts, 0);
+});
+
+test('a file the thread cannot open stops only that file: the others sharing the thread go on', async (t) => {
+  const working = await startGated(t);
+  let onStopped!: (err: unknown) => void;
+  const stopped = new Promise<unknown>((resolve) => (onStopped = resolve));
+  const broken = new SqliteCheckpointer({ file: join(tmpdir(), 'agentmesh-no-such-dir', 'y', 'mesh.db'), onStopped });
+  t.after(() => broken.close());
+  assert.equal(broken.threadId, working.checkpointer.threadId);
+  assert.match(String(await held(stopped)), /directory does not exist|unable to open/i);
+  const resets = walResets(working.file);
+  await writeUntil(working.raw, working.gate, () => walResets(working.file) >= resets + 2, { paced: true });
+  assert.equal(working.checkpointer.restarts, 0);
+});
+
+test('the last file to close ends the thread; a file opened after it starts another', async (t) => {
+  const { file } = openWal(t);
+  const a = new SqliteCheckpointer({ file, walLimitBytes: WAL_LIMIT });
+  await held(a.ready);
+  const b = new SqliteCheckpointer({ file, walLimitBytes: WAL_LIMIT });
+  await held(b.ready);
+  const thread = a.threadId;
+  await a.close();
+  // One file still open: the thread goes on, and a new file joins it.
+  const c = new SqliteCheckpointer({ file, walLimitBytes: WAL_LIMIT });
+  await held(c.ready);
+  assert.equal(c.threadId, thread);
+  await Promise.all([b.close(), c.close()]);
+  const d = new SqliteCheckpointer({ file, walLimitBytes: WAL_LIMIT });
+  t.after(() => d.close());
+  await held(d.ready);
+  assert.notEqual(d.threadId, thread);
+});

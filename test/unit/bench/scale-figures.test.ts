@@ -212,12 +212,12 @@ describe('scale options', () => {
 
   test('--scale-setups and --scale-calls pick rows in the report order; an unknown one is refused by name', () => {
     const all = parseBenchOptions({ argv: ['--only', 'scale'], env: {} });
-    assert.deepEqual(all.scaleSetups, ['sdk', 'sqlite', 'pg-1', 'pg-2', 'gateway-sqlite', 'gateway-2', 'spoe-2']);
+    assert.deepEqual(all.scaleSetups, ['sdk', 'sqlite', 'pg-1', 'pg-2', 'gateway-sqlite', 'gateway-2', 'haproxy-jwt-2', 'spoe-2']);
     assert.deepEqual(all.scaleCalls, ['sendmessage', 'streaming']);
-    const some = parseBenchOptions({ argv: ['--only', 'scale', '--scale-setups', 'gateway-2,pg-1', '--scale-calls', 'sendmessage'], env: {} });
-    assert.deepEqual(some.scaleSetups, ['pg-1', 'gateway-2']);
+    const some = parseBenchOptions({ argv: ['--only', 'scale', '--scale-setups', 'spoe-2,haproxy-jwt-2,gateway-2,pg-1', '--scale-calls', 'sendmessage'], env: {} });
+    assert.deepEqual(some.scaleSetups, ['pg-1', 'gateway-2', 'haproxy-jwt-2', 'spoe-2']);
     assert.deepEqual(some.scaleCalls, ['sendmessage']);
-    assert.throws(() => parseBenchOptions({ argv: ['--scale-setups', 'pg-3'], env: {} }), /--scale-setups accepts sdk, sqlite, pg-1, pg-2, gateway-sqlite, gateway-2, spoe-2; got "pg-3"/);
+    assert.throws(() => parseBenchOptions({ argv: ['--scale-setups', 'pg-3'], env: {} }), /--scale-setups accepts sdk, sqlite, pg-1, pg-2, gateway-sqlite, gateway-2, haproxy-jwt-2, spoe-2; got "pg-3"/);
   });
 });
 
@@ -271,5 +271,25 @@ describe('the pgbench anchor and the ratios read against it', () => {
     assert.match(gateways!, /0\.08 gateway commits per call/);
     const table = formatScaleBench(report).join('\n');
     assert.match(table, /gateway ×1 → runtime ×1, SQLite\s+2000/);
+  });
+
+  test("prints the HAProxy JWT fronts' fleet ratio beside the gateways', and the gateways' over it, in req/s and front CPU", () => {
+    const report = oneRoundReport([
+      row('pg-2', { 'req/s': 5000, 'cpu.runtime': 180, 'cpu.postgres': 130 }),
+      row('gateway-2', { 'req/s': 2200, 'cpu.runtime': 300, 'cpu.gateway': 270, 'cpu.postgres': 280 }),
+      row('haproxy-jwt-2', { 'req/s': 2750, 'cpu.runtime': 240, 'cpu.haproxy': 90, 'cpu.postgres': 200, 'cpu.redis': 10 }),
+    ]);
+    const lines = formatScaleBench(report);
+    const ratios = lines.find((line) => line.startsWith('SendMessage: PostgreSQL+Redis'))!;
+    assert.match(ratios, /through 2 gateways ÷ direct to 2 runtimes: 0\.44× req\/s/);
+    assert.match(ratios, /through 2 HAProxy JWT fronts ÷ direct: 0\.55× req\/s \(HAProxy CPU\/call 90, runtime 240, postgres 200\)/);
+    assert.match(ratios, /2 gateways ÷ 2 HAProxy JWT fronts: 0\.80× req\/s, 3\.00× front CPU\/call/);
+    // The fronts' CPU has a column of its own, and counts in the call's total.
+    const header = lines.find((line) => line.startsWith('setup '))!;
+    assert.match(header, /gateway\s+haproxy\s+postgres/);
+    assert.match(lines.join('\n'), /HAProxy JWT ×2 → runtime ×2, PG \+ Redis\s+2750\s+-\s+-\s+-\s+240\s+-\s+90\s+200\s+10\s+540/);
+    // Without the row, the line says nothing of it.
+    const without = formatScaleBench(oneRoundReport([row('pg-2', { 'req/s': 5000 }), row('gateway-2', { 'req/s': 2200 })])).join('\n');
+    assert.doesNotMatch(without, /HAProxy JWT/);
   });
 });

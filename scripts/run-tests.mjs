@@ -60,7 +60,7 @@ const INSTALL = {
 };
 
 /** Which tools a tier needs regardless of markers. */
-const TIER_TOOLS = { image: ['podman', 'debootstrap', 'runc', 'socat', 'podman-compose', 'dnsname', 'pgbouncer', 'psql', 'redis-server', 'redis-cli', 'openssl'] };
+const TIER_TOOLS = { image: ['podman', 'debootstrap', 'runc', 'socat', 'podman-compose', 'dnsname', 'pgbouncer', 'psql', 'redis-server', 'redis-cli', 'openssl', 'ip'] };
 
 const MARKER = /^\/\/ test-tier: (\w+)(?: \(needs ([^)]*)\))?/m;
 /** What drives a system tool: a file that does so without a marker would break `npm test` on a machine with Node alone. */
@@ -88,7 +88,7 @@ function onPath(tool) {
   // A Node older than 24 beside the one running: the entry points' refusal of it is run for real (its version is the test's to check).
   if (tool === 'older-node') return existsSync(process.env.OLD_NODE ?? '/usr/bin/node');
   // Debian puts these in sbin, which a non-root PATH may lack.
-  if (tool === 'pgbouncer' || tool === 'debootstrap' || tool === 'haproxy') return existsSync(`/usr/sbin/${tool}`) || onPathDirs(tool);
+  if (tool === 'pgbouncer' || tool === 'debootstrap' || tool === 'haproxy' || tool === 'ip') return existsSync(`/usr/sbin/${tool}`) || onPathDirs(tool);
   return onPathDirs(tool);
 }
 

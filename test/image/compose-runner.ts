@@ -230,7 +230,16 @@ export class ComposeRunner {
    */
   async #startContainer(container: string): Promise<void> {
     if (this.#bridgePinned === undefined) {
-      this.#bridgePinned = podman(['start', container]).then(() => this.#pinBridgeAddress());
+      // Every later start waits on this one: its failure says whose it was (and, once started, the container's log).
+      this.#bridgePinned = podman(['start', container]).then(
+        () =>
+          this.#pinBridgeAddress().catch(async (err: Error) => {
+            throw new Error(`pinning the bridge ${this.#bridge}'s address after ${container} started: ${err.message}\n${await this.#tail(container)}`);
+          }),
+        (err: Error) => {
+          throw new Error(`${container}, the project's first container, did not start (every other start waits on it): ${err.message}`);
+        },
+      );
       return this.#bridgePinned;
     }
     await this.#bridgePinned;

@@ -82,10 +82,13 @@ const THREAD_CODE = `
       clearInterval(f.timer);
       files.delete(m.id);
       try { f.db.pragma('wal_checkpoint(TRUNCATE)'); } catch { /* best effort on close */ }
-      f.db.close();
+      // A failure here must not end the thread: the other files' checkpoints run on it.
+      try { f.db.close(); } catch { /* the connection goes with the thread */ }
       tell(m.id, 'closed');
     }
-  });`;
+  });
+  // Asked to end once no file uses the thread: every close queued before it has run its final checkpoint.
+  parentPort.on('message', (m) => { if (m.type === 'end') process.exit(0); });`;
 
 /**
  * The process's one checkpoint thread, shared by every SQLite file it has
@@ -117,8 +120,8 @@ export class CheckpointThread {
       if (member === undefined) return;
       if (m.type === 'failed') {
         this.#members.delete(m.id);
-        this.#endIfUnused();
-        member.onStopped(new Error(m.message));
+        void this.#endIfUnused();
+        stop(member, new Error(m.message));
       } else member.onMessage(m.type);
     });
     // Without a listener a worker's uncaught error would take the process down.
@@ -128,7 +131,7 @@ export class CheckpointThread {
       if (CheckpointThread.#current === this) CheckpointThread.#current = undefined;
       const members = [...this.#members.values()];
       this.#members.clear();
-      for (const member of members) member.onStopped(err);
+      for (const member of members) stop(member, err);
     };
     this.#worker.on('error', died);
     this.#worker.on('exit', (code) => died(new Error(`checkpoint worker exited with code ${code}`)));
@@ -156,12 +159,39 @@ export class CheckpointThread {
     };
   }
 
-  /** Ends the thread once no file uses it; a file opened later starts another. */
+  /**
+   * Ends the thread once no file uses it; a file opened later starts another. The thread is asked to
+   * end after what it was sent before (a close given up on after its 5 s still runs its final
+   * checkpoint first), and terminated if it has not within {@link END_DEADLINE_MS}.
+   */
   #endIfUnused(): Promise<void> {
     if (this.#members.size > 0 || this.#dead) return Promise.resolve();
     this.#dead = true;
     if (CheckpointThread.#current === this) CheckpointThread.#current = undefined;
-    return this.#worker.terminate().then(() => undefined);
+    const worker = this.#worker;
+    return new Promise<void>((resolve) => {
+      const deadline = setTimeout(() => void worker.terminate(), END_DEADLINE_MS);
+      worker.once('exit', () => {
+        clearTimeout(deadline);
+        resolve();
+      });
+      worker.postMessage({ type: 'end' });
+    });
+  }
+}
+
+/** How long the thread may take to run the closes queued before it was asked to end. */
+const END_DEADLINE_MS = 10_000;
+
+/**
+ * Tells one file its checkpoints stopped; a listener that throws does not keep the others from
+ * hearing (each must fall back to SQLite's own checkpoints), and is reported as a warning.
+ */
+function stop(member: CheckpointMember, err: unknown): void {
+  try {
+    member.onStopped(err);
+  } catch (thrown) {
+    process.emitWarning(`a SQLite file's checkpoint fallback failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
   }
 }
 

@@ -191,6 +191,8 @@ export function formatScaleBench(report: ScaleBenchReport): string[] {
   if (!report.walByDatabase) lines.push('WAL B db: n/a (pg_walinspect could not be created: the cluster figure includes every other session\'s writes)');
   const find = (scenario: ScenarioName, setup: ScaleSetup) => report.rows.find((row) => row.scenario === scenario && row.setup === setup && row.failure === undefined)?.figures;
   for (const scenario of ['sendmessage', 'streaming'] as const) {
+    // A call not measured in this run (`--scale-calls`) has no ratios to print, not a line of n/a.
+    if (!report.rows.some((row) => row.scenario === scenario)) continue;
     const [sqlite, one, two, gateways, jwt, spoe] = (['sqlite', 'pg-1', 'pg-2', 'gateway-2', 'haproxy-jwt-2', 'spoe-2'] as const).map((setup) => find(scenario, setup));
     const ratio = (a: Figures | undefined, b: Figures | undefined, key: string) => (a?.[key] !== undefined && b?.[key] !== undefined && b[key] > 0 ? `${(a[key] / b[key]).toFixed(2)}×` : 'n/a');
     lines.push(

@@ -182,6 +182,14 @@ describe('rounds and rendering', () => {
     assert.equal(totalCpu({ 'req/s': 1 }), undefined);
   });
 
+  test('ratios are printed for the calls the run measured only', () => {
+    const row = (setup: ScaleRow['setup'], rps: number): ScaleRow => ({ scenario: 'sendmessage', setup, figures: { 'req/s': rps, 'cpu.runtime': 100 } });
+    const lines = formatScaleBench({ rounds: 1, durationS: 3, warmupS: 1, connections: 50, walByDatabase: true, rows: [row('pg-2', 6000), row('gateway-2', 3000)], roundRows: [] });
+    const ratios = lines.filter((line) => line.includes('through 2 gateways ÷ direct'));
+    assert.equal(ratios.length, 1, ratios.join('\n'));
+    assert.match(ratios[0]!, /^SendMessage: .*through 2 gateways ÷ direct to 2 runtimes: 0\.50× req\/s/);
+  });
+
   test('a skipped part says why in one line', () => {
     const lines = formatScaleBench({ skipped: 'Redis not reachable at redis://127.0.0.1:1', rounds: 1, durationS: 3, warmupS: 1, connections: 50, walByDatabase: false, rows: [], roundRows: [] });
     assert.deepEqual(lines, ['== Scale: PostgreSQL + Redis ==', 'skipped: Redis not reachable at redis://127.0.0.1:1']);

@@ -117,13 +117,14 @@ export const gatewayConfigSchema = z
      */
     upstreamClient: z.enum(['llhttp', 'undici']).default('llhttp'),
     /**
-     * What parses the public port's connections (ADR 0065, 0067): `llhttp`, Node's own HTTP parser driven by the
-     * data plane's front (a connection whose request is not an A2A call is handed to node:http), or `node`,
-     * node:http's server for everything. The front is the default: on a quiet host it costs 5–14 µs a call less.
-     * TLS listeners are always node:https's; `llhttp` falls back to `node`, logged at start, on a Node whose
-     * parser binding is not as expected.
+     * What parses the public port's connections (ADR 0069): `node`, node:http's server for everything, or
+     * `llhttp`, Node's own HTTP parser driven by the data plane's front (ADR 0065, 0067), an opt-in that costs a
+     * few µs a call less. node:http's server is the default: the public port is the one door every caller
+     * passes, and its parser is the one Node documents, maintains and fixes. TLS listeners are always
+     * node:https's; `llhttp` falls back to `node`, logged at start, on a Node whose parser binding is not as
+     * expected.
      */
-    dataPlaneServer: z.enum(['llhttp', 'node']).default('llhttp'),
+    dataPlaneServer: z.enum(['llhttp', 'node']).default('node'),
     /** Available balance under which a low-balance event fires, milli-credits. */
     lowBalanceMilliCredits: z.number().int().min(0).default(100_000),
     /**

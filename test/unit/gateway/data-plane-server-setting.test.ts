@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { gatewayConfigFromEnv } from '../../../src/cli/config/gateway-config-from-env.js';
 import { parseGatewayConfig } from '../../../src/gateway/config.js';
 
-test('the public port is parsed by the llhttp front unless GATEWAY_DATA_PLANE_SERVER=node asks for node:http; anything else is refused by name', () => {
-  assert.equal(parseGatewayConfig({}).dataPlaneServer, 'llhttp');
+test('the public port is parsed by node:http\'s server unless GATEWAY_DATA_PLANE_SERVER=llhttp asks for the front; anything else is refused by name', () => {
+  assert.equal(parseGatewayConfig({}).dataPlaneServer, 'node');
   assert.equal(gatewayConfigFromEnv({ GATEWAY_DATA_PLANE_SERVER: 'node' }, {}).dataPlaneServer, 'node');
   assert.equal(gatewayConfigFromEnv({ GATEWAY_DATA_PLANE_SERVER: 'llhttp' }, {}).dataPlaneServer, 'llhttp');
   assert.equal(gatewayConfigFromEnv({}, {}).dataPlaneServer, undefined);

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { AuditTables } from './schema-audit.js';
 import type { WorkflowTables } from './schema-workflows.js';
 import type { RouterTables } from './schema-router.js';
@@ -118,6 +118,31 @@ export interface RegistryAgentsTable {
   active_config_version: number | null;
   created_at: number;
   updated_at: number;
+  /** The registry's own state of the record (JSON): the ownership verdict and the pointer to a held review; null with neither. */
+  governance: string | null;
+  /** When the ownership claim is next checked (epoch ms); null without a claim. Left as it is by a write that does not name it. */
+  ownership_check_at: ColumnType<number | null, number | null | undefined, number | null | undefined>;
+}
+
+/** A changed card held for review, and its decision (docs/registry.md#review-holds). */
+export interface RegistryReviewsTable {
+  id: string;
+  agent: string;
+  /** pending | approved | rejected | superseded | withdrawn */
+  state: string;
+  base_revision: number;
+  /** The proposal's JSON: card, cardUrl, sourceProtocol, signed, metadata, metadataPatch. */
+  proposal: string;
+  /** CardChange[] JSON. */
+  changes: string;
+  base_card_digest: string;
+  digest: string;
+  submitted_at: number;
+  submitted_by: string | null;
+  decided_at: number | null;
+  decided_by: string | null;
+  on_behalf_of: string | null;
+  reason: string | null;
 }
 
 export interface RegistryInstancesTable {
@@ -245,6 +270,7 @@ export interface Tables extends IdentityTables, TenancyTables, AuditTables, Work
   registry_probes: RegistryProbesTable;
   registry_configs: RegistryConfigsTable;
   registry_changes: RegistryChangesTable;
+  registry_reviews: RegistryReviewsTable;
   gateway_open_reservations: GatewayOpenReservationsTable;
   gateway_bridged_runs: GatewayBridgedRunsTable;
   gateway_approval_rules: GatewayApprovalRulesTable;

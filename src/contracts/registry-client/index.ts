@@ -37,4 +37,11 @@ export type {
   AgentStatus,
   RegistryChange,
   RegistryChangeKind,
+  AgentOwnership,
+  OwnershipReport,
+  CardReview,
+  CardChange,
+  ReviewState,
+  ReviewDecision,
+  ReviewListQuery,
 } from '../registry/index.js';

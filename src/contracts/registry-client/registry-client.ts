@@ -6,7 +6,11 @@ import type {
   AgentListPage,
   AgentListQuery,
   AgentUpsert,
+  CardReview,
   InstanceRegistration,
+  OwnershipReport,
+  ReviewDecision,
+  ReviewListQuery,
   RegistrationRequest,
   RegistryChangeKind,
   SearchPage,
@@ -166,6 +170,36 @@ export class RegistryClient {
 
   rollbackConfig(name: string, version: number, options?: CallOptions): Promise<AgentConfigVersion> {
     return this.#json('POST', agentsPath(name, 'config', 'rollback'), { body: { version }, agent: name, ...options });
+  }
+
+  /** `GET /v1/agents/{name}/ownership`: the verdict on the agent's ownership claim and what to publish to prove it. */
+  ownership(name: string, options?: CallOptions): Promise<OwnershipReport> {
+    return this.#json('GET', agentsPath(name, 'ownership'), { agent: name, ...options });
+  }
+
+  /** `POST /v1/agents/{name}/ownership/verify`: checks the claim now (after publishing a record) and answers the verdict. */
+  verifyOwnership(name: string, options?: CallOptions): Promise<OwnershipReport> {
+    return this.#json('POST', agentsPath(name, 'ownership', 'verify'), { agent: name, ...options });
+  }
+
+  /** `GET /v1/reviews`: held card changes, pending ones unless `query.state` says otherwise, oldest first. */
+  async reviews(query: ReviewListQuery = {}, options?: CallOptions): Promise<CardReview[]> {
+    return (await this.#json<{ reviews: CardReview[] }>('GET', '/v1/reviews', { query: { ...query }, ...options })).reviews;
+  }
+
+  /** `GET /v1/reviews/{id}`. */
+  review(id: string, options?: CallOptions): Promise<CardReview> {
+    return this.#json('GET', `/v1/reviews/${encodeURIComponent(id)}`, options ?? {});
+  }
+
+  /** `POST /v1/reviews/{id}/approve` (`registry:review`): the record takes the change, and the gateways route to it. */
+  approveReview(id: string, decision: ReviewDecision = {}, options?: CallOptions): Promise<CardReview> {
+    return this.#json('POST', `/v1/reviews/${encodeURIComponent(id)}/approve`, { body: decision, ...options });
+  }
+
+  /** `POST /v1/reviews/{id}/reject` (`registry:review`; `reason` required): the record keeps its approved card. */
+  rejectReview(id: string, decision: ReviewDecision & { reason: string }, options?: CallOptions): Promise<CardReview> {
+    return this.#json('POST', `/v1/reviews/${encodeURIComponent(id)}/reject`, { body: decision, ...options });
   }
 
   /**

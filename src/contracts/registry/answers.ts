@@ -4,7 +4,7 @@
  */
 import type { CatalogEntry } from './catalog-entry.js';
 import type { WireAgentRecord } from './record-json.js';
-import type { AgentInstance, AgentRecord } from './record.js';
+import type { AgentInstance, AgentOwnership, AgentRecord } from './record.js';
 
 /** Filters and paging of the management list, `GET /v1/agents` (the `listQuery` schema of `requests.ts`); every filter exact and case-insensitive. */
 export interface AgentListQuery {
@@ -18,6 +18,10 @@ export interface AgentListQuery {
   pageToken?: string | undefined;
   /** `instances`: the page also carries each listed agent's instances (`AgentListPage.instances`). */
   include?: 'instances' | undefined;
+  /** true: only agents whose ownership claim is verified; false: only the others. */
+  verified?: boolean | undefined;
+  /** `pending`: only agents with a card change waiting for a reviewer. */
+  review?: 'pending' | undefined;
 }
 
 /** A page of `GET /v1/agents`. */
@@ -51,4 +55,23 @@ export type SearchResult = CatalogEntry & { score: number };
 export interface SearchPage {
   results: SearchResult[];
   pageToken?: string;
+}
+
+/**
+ * `GET /v1/agents/{name}/ownership`: the verdict on the claim and what the
+ * owner publishes for each method to prove it.
+ */
+export interface OwnershipReport {
+  agent: string;
+  /** Absent when the metadata claims no owner. */
+  ownership?: AgentOwnership;
+  /** Present with a claim. */
+  publish?: {
+    /** A TXT record at `name` whose text is `value`. */
+    dns: { name: string; type: 'TXT'; value: string };
+    /** A JSON file at `url` (on the card's host, which must be the domain or under it) holding `body`'s fields. */
+    wellKnown: { url?: string; body: { owner: string; organization?: string; tokens: string[] } };
+    /** A JWK Set at `keysUrl` holding the public key of a signature the card carries. */
+    signature: { keysUrl: string };
+  };
 }

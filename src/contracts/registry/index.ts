@@ -24,7 +24,15 @@ export type {
   RegistryChangeKind,
   JsonSchema,
   PiiPolicyDeclaration,
+  AgentOwnership,
+  OwnershipClaim,
+  OwnershipMethod,
+  OwnershipStatus,
+  PendingReviewRef,
 } from './record.js';
+export { REGISTRY_CHANGE_KINDS } from './record.js';
+export { REVIEW_STATES } from './review.js';
+export type { CardChange, CardReview, CardReviewPage, ReviewState } from './review.js';
 export { PII_ACTIONS, PII_KINDS } from './pii.js';
 export type { PiiAction, PiiKind } from './pii.js';
 export { agentMetadataSchema } from './metadata-schema.js';
@@ -46,6 +54,9 @@ export {
   exploreBody,
   ardListQuery,
   watchQuery,
+  reviewParams,
+  reviewListQuery,
+  reviewDecisionBody,
 } from './requests.js';
 export type {
   RegistrationBody,
@@ -58,5 +69,7 @@ export type {
   RegistrationRequest,
   AcpRegistrationRequest,
   AgentUpsert,
+  ReviewDecision,
+  ReviewListQuery,
 } from './requests.js';
-export type { AgentListQuery, AgentListPage, ProbePoint, AgentHealthReport, SearchResult, SearchPage } from './answers.js';
+export type { AgentListQuery, AgentListPage, ProbePoint, AgentHealthReport, SearchResult, SearchPage, OwnershipReport } from './answers.js';

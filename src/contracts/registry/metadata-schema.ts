@@ -20,6 +20,29 @@ const scope = {
 } as const;
 const scopes = { type: 'array', items: scope } as const;
 const jsonSchema = { type: 'object' } as const;
+/**
+ * A DNS name in its ASCII form (an IDN as `xn--…`), lowercase: labels of 1-63 letters, digits and
+ * dashes, not starting or ending with a dash, at most 253 characters. What the ownership checks
+ * compare byte for byte, so one spelling only.
+ */
+const domain = {
+  type: 'string',
+  maxLength: 253,
+  pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$',
+  errorMessage: 'must be a lowercase DNS name such as example.com (an internationalized name in its xn-- form)',
+} as const;
+/** Who claims to own the agent, for the registry to verify (docs/registry.md#ownership-verification). */
+const ownershipClaim = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['domain'],
+  properties: {
+    domain,
+    organization: label,
+    method: { enum: ['dns', 'well-known', 'signature'] },
+    keysUrl: httpUrl,
+  },
+} as const;
 const piiPolicy = {
   type: 'object',
   additionalProperties: false,
@@ -89,5 +112,6 @@ export const agentMetadataSchema = {
     configSchema: jsonSchema,
     skills: { type: 'object', additionalProperties: skillMetadata },
     pii: piiPolicy,
+    ownership: ownershipClaim,
   },
 } as const;

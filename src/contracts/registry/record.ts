@@ -44,6 +44,51 @@ export interface AgentBridge {
   manifest: Record<string, unknown>;
 }
 
+/** An agent's ownership claim as its metadata states it (`metadata.ownership`). */
+export type OwnershipClaim = NonNullable<AgentMetadata['ownership']>;
+/** How an ownership claim was proven: a DNS TXT record, a well-known file on the card's host, or a card signed by the owner's key. */
+export type OwnershipMethod = 'dns' | 'well-known' | 'signature';
+/**
+ * Where an ownership claim stands: `verified` (one method proved it),
+ * `unverified` (not checked yet, or a check could not complete: a DNS
+ * timeout, a host that did not answer) or `refused` (checked, and false).
+ */
+export type OwnershipStatus = 'verified' | 'unverified' | 'refused';
+
+/**
+ * The registry's verdict on the record's ownership claim
+ * (docs/registry.md#ownership-verification). Written by the registry only:
+ * a registration states the claim in `metadata.ownership`.
+ */
+export interface AgentOwnership {
+  /** The domain claimed, as `metadata.ownership.domain` says. */
+  domain: string;
+  organization?: string;
+  status: OwnershipStatus;
+  /** How it was proven, when verified. */
+  method?: OwnershipMethod;
+  /** When the check that made it verified ran. */
+  verifiedAt?: string;
+  /** When the current verdict was reached (checks that reach the same verdict again leave the record as it is). */
+  checkedAt?: string;
+  /** Why it is not verified: each method's reason. */
+  reason?: string;
+  /**
+   * The value the DNS TXT record or the well-known file must carry: issued by
+   * this registry for this record and domain, kept while the claim names the
+   * same domain (a new registration of the name gets a new one).
+   */
+  token: string;
+}
+
+/** A card change of the record waiting for a reviewer (docs/registry.md#review-holds). */
+export interface PendingReviewRef {
+  id: string;
+  submittedAt: string;
+  /** SHA-256 (hex) of the proposal: the same change submitted again is the same review. */
+  digest: string;
+}
+
 /** One agent as the registry keeps it. */
 export interface AgentRecord {
   /** Unique slug (`^[a-z0-9][a-z0-9-]{0,62}$`); the key of every API path. */
@@ -68,6 +113,10 @@ export interface AgentRecord {
   revision: number;
   /** Version number of the active config, when any config was put. */
   activeConfigVersion?: number;
+  /** The registry's verdict on `metadata.ownership`, when the metadata claims an owner. */
+  ownership?: AgentOwnership;
+  /** A changed card held for review: the record keeps the approved one until a reviewer decides. */
+  review?: PendingReviewRef;
   createdAt: string;
   updatedAt: string;
 }
@@ -111,8 +160,16 @@ export interface AgentConfigVersion {
   active: boolean;
 }
 
-/** Kinds of change the watch stream carries. */
-export type RegistryChangeKind = 'registered' | 'updated' | 'deregistered' | 'health_changed' | 'config_changed' | 'instance_changed';
+/**
+ * Kinds of change the watch stream carries. `review_requested`: a changed
+ * card was held (the record still holds the approved one); `review_decided`:
+ * a reviewer approved or rejected it (an approval also logs `updated`, with
+ * the new card).
+ */
+export type RegistryChangeKind = 'registered' | 'updated' | 'deregistered' | 'health_changed' | 'config_changed' | 'instance_changed' | 'review_requested' | 'review_decided';
+
+/** Every {@link RegistryChangeKind}, in the order the docs list them. */
+export const REGISTRY_CHANGE_KINDS: readonly RegistryChangeKind[] = Object.freeze(['registered', 'updated', 'deregistered', 'health_changed', 'config_changed', 'instance_changed', 'review_requested', 'review_decided']);
 
 /** One entry of the change log; `seq` is the resumable watch id. */
 export interface RegistryChange {

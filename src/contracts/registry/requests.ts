@@ -58,6 +58,34 @@ export const listQuery = {
     pageSize: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
     pageToken: { type: 'string', maxLength: 200 },
     include: { type: 'string', enum: ['instances'], description: "`instances`: the page also carries each listed agent's instances, by agent name" },
+    verified: { type: 'boolean', description: 'true: only agents whose ownership claim the registry verified; false: only the others' },
+    review: { type: 'string', enum: ['pending'], description: '`pending`: only agents with a card change waiting for a reviewer' },
+  },
+} as const;
+
+export const reviewParams = {
+  type: 'object',
+  required: ['id'],
+  // Review ids are the registry's UUIDs (v7); anything else is one path segment that cannot name one.
+  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,99}$', description: 'Review id' } },
+} as const;
+
+export const reviewListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    state: { type: 'string', enum: ['pending', 'approved', 'rejected', 'superseded', 'withdrawn'], default: 'pending' },
+    agent: agentNameParams.properties.name,
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+  },
+} as const;
+
+export const reviewDecisionBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    reason: { type: 'string', minLength: 1, maxLength: 2000, description: 'Why (required to reject); kept with the review and in the audit trail' },
+    onBehalfOf: { type: 'string', minLength: 1, maxLength: 256, description: 'The person the caller acts for (the console relays its signed-in admin); recorded as said' },
   },
 } as const;
 
@@ -154,6 +182,11 @@ export const watchQuery = {
     since: { type: 'integer', minimum: 0, description: 'Resume after this seq (or send Last-Event-ID)' },
   },
 } as const;
+
+/** Body of `POST /v1/reviews/{id}/approve` and `…/reject`. */
+export type ReviewDecision = FromSchema<typeof reviewDecisionBody>;
+/** Query of `GET /v1/reviews` (each key has a default: `pending`, 100). */
+export type ReviewListQuery = Partial<FromSchema<typeof reviewListQuery>>;
 
 /** Body of `POST /v1/agents` and `PUT /v1/agents/{name}`. */
 export type RegistrationBody = FromSchema<typeof registrationBody>;

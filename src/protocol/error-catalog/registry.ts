@@ -37,6 +37,12 @@ export const registryErrors = {
   registryUrlNotHttp: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'url must be an absolute http(s) URL', { field: 'url' }),
   registryLeaseTtlOutOfRange: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'leaseTtlMs must be an integer from 1000 to {max}', { field: 'leaseTtlMs' }),
   registryConfigNotObject: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'config must be a JSON object', { field: 'config' }),
+  registryReviewNotFound: declare(ErrorCodes.REGISTRY_REVIEW_NOT_FOUND, 'No review {id} is held here', { details: ['id'] }),
+  registryReviewDecided: declare(ErrorCodes.REGISTRY_REVIEW_CONFLICT, 'Review {id} is {state}: only a pending review can be decided', { details: ['id', 'state'] }),
+  registryReviewStale: declare(ErrorCodes.REGISTRY_REVIEW_CONFLICT, "Review {id} was held against another card than {agent}'s approved one; submit the change again", { details: ['id', 'agent'] }),
+  registryReviewNeedsReason: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'rejecting a review needs a "reason": the submitter reads it', { field: 'reason' }),
+  registryReviewNeedsToken: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'Deciding a review needs a bearer token with the {scope} scope', { details: ['scope'] }),
+  registryNoOwnershipClaim: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'Agent {agent} claims no owner: set metadata.ownership (a domain) first', { details: ['agent'] }),
   registryNameInvalid: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'name {quotedName} must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit', { field: 'name' }),
 
   // card and manifest intake

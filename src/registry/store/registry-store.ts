@@ -6,6 +6,7 @@ import type { AgentConfigVersion, AgentHealth, AgentInstance, AgentRecord, Regis
 import { cardToJsonText, recordJsonTextBeforeCard, recordToJsonText } from '../../contracts/registry/index.js';
 import { deriveAgentHealth } from './health.js';
 import { changeFromRow, configFromRow, instanceFromRow, objectColumn, recordFromRow, rowFromRecord } from './rows.js';
+import { reviewFromRow, rowFromNewReview, type NewReview, type ReviewOutcome, type StoredReview } from './review-rows.js';
 
 /** A transaction's statements: Kysely's transaction on SQLite, its connection with a `begin` sent on PostgreSQL. */
 type Trx = Kysely<Tables>;
@@ -121,9 +122,29 @@ interface PendingChange {
   detail?: Record<string, unknown>;
 }
 
+/** What an agent's write decided. */
+export interface AgentOutcome {
+  /** The next record: `null` deletes it; the `current` object itself leaves the row and the log alone (only `ownershipCheckAt` is written). */
+  record: AgentRecord | null;
+  kind: RegistryChangeKind;
+  detail?: Record<string, unknown>;
+  /** When the ownership claim is next checked (epoch ms; `null`: no claim); absent leaves it as it is. */
+  ownershipCheckAt?: number | null;
+  /**
+   * A change held for review: its row is written (a pending one of the agent
+   * superseded), and the write's instance is not added (it would take calls
+   * before anyone approved the card that names it).
+   */
+  review?: NewReview;
+}
+
+/** Given the agent's record as stored (or none), what to write; `undefined` changes nothing. */
+export type AgentDecision = (current: AgentRecord | undefined, now: number) => AgentOutcome | undefined;
+
+/** Given a pending review and its agent's record, how the review ends and what the record becomes. */
+export type ReviewDecider = (review: StoredReview, current: AgentRecord | undefined, now: number) => { outcome: ReviewOutcome; agent: AgentOutcome };
+
 /** New instance fields; the store fills ids, leases and probe state. */
-/** Given the agent's record as stored (or none), the next one: `null` deletes it, `undefined` changes nothing. */
-export type AgentDecision = (current: AgentRecord | undefined, now: number) => { record: AgentRecord | null; kind: RegistryChangeKind; detail?: Record<string, unknown> } | undefined;
 
 export interface NewInstance {
   id: string;
@@ -256,8 +277,17 @@ export class RegistryStore {
     if (next === undefined) return current;
     // A new agent with the health of no instances, no instance given: its row is all it writes.
     const asked = current !== undefined || (next.record !== null && next.record.health !== deriveAgentHealth([], now));
-    if (batch && next.record !== null && !asked && instance === undefined) {
-      const row = rowFromRecord(next.record);
+    if (next.record !== null && next.record === current) {
+      // Nothing of the record changed: at most when its claim is checked next.
+      if (next.ownershipCheckAt !== undefined) {
+        // Its row may be among the group's inserts still waiting.
+        await batch?.flush(trx);
+        await trx.updateTable('registry_agents').set({ ownership_check_at: next.ownershipCheckAt }).where('name', '=', name).execute();
+      }
+      return current;
+    }
+    if (batch && next.record !== null && !asked && instance === undefined && next.review === undefined) {
+      const row = { ...rowFromRecord(next.record), ...(next.ownershipCheckAt !== undefined && { ownership_check_at: next.ownershipCheckAt }) };
       batch.insert(row);
       this.#rowCards.set(name, row.card);
       log({ kind: next.kind, agent: name, record: next.record, ...(next.detail && { detail: next.detail }) });
@@ -271,11 +301,14 @@ export class RegistryStore {
       await trx.deleteFrom('registry_agents').where('name', '=', name).execute();
       await trx.deleteFrom('registry_instances').where('agent', '=', name).execute();
       await trx.deleteFrom('registry_configs').where('agent', '=', name).execute();
+      // A change held for an agent that is gone has nothing left to change.
+      await trx.updateTable('registry_reviews').set({ state: 'withdrawn', decided_at: now }).where('agent', '=', name).where('state', '=', 'pending').execute();
       this.#rowCards.set(name, null);
       log({ kind: next.kind, agent: name, ...(next.detail && { detail: next.detail }) });
       return undefined;
     }
-    const nextRow = rowFromRecord(next.record);
+    const nextRow = { ...rowFromRecord(next.record), ...(next.ownershipCheckAt !== undefined && { ownership_check_at: next.ownershipCheckAt }) };
+    if (next.review !== undefined) await this.#holdReview(trx, name, next.review, now);
     if (current) await trx.updateTable('registry_agents').set(nextRow).where('name', '=', name).execute();
     else await trx.insertInto('registry_agents').values(nextRow).execute();
     this.#rowCards.set(name, nextRow.card);
@@ -286,11 +319,95 @@ export class RegistryStore {
     const record = asked ? ((await this.#refreshHealth(trx, name, now, () => undefined, next.record)) ?? next.record) : next.record;
     log({ kind: next.kind, agent: name, record, ...(next.detail && { detail: next.detail }) });
     // The record and its endpoint commit together: a registration refused half-way leaves nothing.
-    if (instance) {
+    if (instance && next.review === undefined) {
       await this.#putInstance(trx, name, instance, now, log);
       return (await this.#refreshHealth(trx, name, now, () => undefined)) ?? record;
     }
     return record;
+  }
+
+  /** Supersedes the agent's pending review, if any, and writes this one. */
+  async #holdReview(trx: Trx, name: string, review: NewReview, now: number): Promise<void> {
+    await trx.updateTable('registry_reviews').set({ state: 'superseded', decided_at: now }).where('agent', '=', name).where('state', '=', 'pending').execute();
+    await trx.insertInto('registry_reviews').values(rowFromNewReview(name, review, now)).execute();
+  }
+
+  // ---- reviews ---------------------------------------------------------
+
+  async getReview(id: string): Promise<StoredReview | undefined> {
+    const row = await this.#db.selectFrom('registry_reviews').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && reviewFromRow(row);
+  }
+
+  /** Reviews in `state`, of one agent or all, oldest first. */
+  async listReviews(query: { state: StoredReview['state']; agent?: string | undefined; limit: number }): Promise<StoredReview[]> {
+    let select = this.#db.selectFrom('registry_reviews').selectAll().where('state', '=', query.state);
+    if (query.agent !== undefined) select = select.where('agent', '=', query.agent);
+    const rows = await select.orderBy('submitted_at').orderBy('id').limit(query.limit).execute();
+    return rows.map(reviewFromRow);
+  }
+
+  /**
+   * Ends a review and writes its agent's record in one transaction: `decide`
+   * sees the review and the record as stored, under the writers' lock (a
+   * review decided twice at once is decided once). An approval's `updated`
+   * is followed in the log by a `review_decided`; `instance` is added with
+   * the record (the static instance of an approved card's new URL).
+   */
+  async decideReview(id: string, decide: ReviewDecider, options: { instance?: NewInstance | undefined } = {}): Promise<{ review: StoredReview; record: AgentRecord | undefined; changes: RegistryChange[] }> {
+    const { result, changes } = await this.#write(async (trx, now, log) => {
+      const row = await trx.selectFrom('registry_reviews').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw Errors.registryReviewNotFound({ id });
+      const stored = reviewFromRow(row);
+      let outcome: ReviewOutcome | undefined;
+      let kind: RegistryChangeKind | undefined;
+      const record = await this.#writeAgent(trx, now, log, {
+        name: stored.agent,
+        instance: options.instance,
+        decide: (current, at) => {
+          const decided = decide(stored, current, at);
+          outcome = decided.outcome;
+          kind = decided.agent.kind;
+          return decided.agent;
+        },
+      });
+      const ended = outcome!;
+      await trx
+        .updateTable('registry_reviews')
+        .set({ state: ended.state, decided_at: now, decided_by: ended.decidedBy ?? null, on_behalf_of: ended.onBehalfOf ?? null, reason: ended.reason ?? null })
+        .where('id', '=', id)
+        .execute();
+      if (kind !== 'review_decided') log({ kind: 'review_decided', agent: stored.agent, ...(record && { record }), detail: { review: id, decision: ended.state } });
+      const review: StoredReview = { ...stored, state: ended.state, decidedAt: now, ...(ended.decidedBy !== undefined && { decidedBy: ended.decidedBy }), ...(ended.onBehalfOf !== undefined && { onBehalfOf: ended.onBehalfOf }), ...(ended.reason !== undefined && { reason: ended.reason }) };
+      return { review, record };
+    });
+    return { ...result, changes };
+  }
+
+  // ---- ownership -------------------------------------------------------
+
+  /**
+   * Claims up to `limit` agents whose ownership check is due (or `only` that
+   * one, whenever due): another replica cannot claim them for `claimMs`.
+   * `force` claims `only` even when its check is not due (a check asked for).
+   */
+  async claimOwnershipChecks(limit: number, claimMs: number, options: { only?: string; force?: boolean } = {}): Promise<string[]> {
+    const now = Date.now();
+    let select = this.#db.selectFrom('registry_agents').select(['name', 'ownership_check_at']).where('ownership_check_at', 'is not', null);
+    if (options.only !== undefined) select = select.where('name', '=', options.only);
+    if (options.force !== true) select = select.where('ownership_check_at', '<=', now);
+    const rows = await select.orderBy('ownership_check_at').limit(limit).execute();
+    const claimed: string[] = [];
+    for (const row of rows) {
+      const result = await this.#db
+        .updateTable('registry_agents')
+        .set({ ownership_check_at: now + claimMs })
+        .where('name', '=', row.name)
+        .where('ownership_check_at', '=', row.ownership_check_at)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) claimed.push(row.name);
+    }
+    return claimed;
   }
 
   // ---- instances -------------------------------------------------------

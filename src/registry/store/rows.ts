@@ -1,8 +1,9 @@
 import { AgentCard } from '@a2a-js/sdk';
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { Tables } from '../../storage/index.js';
 import { cardToJsonText, recordFromJson, type AgentRecordJson } from '../../contracts/registry/index.js';
-import type { AgentBridge, AgentConfigVersion, AgentHealth, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, InstanceProbeState, RegistryChange, RegistryChangeKind } from '../../contracts/registry/index.js';
+import { REGISTRY_CHANGE_KINDS } from '../../contracts/registry/index.js';
+import type { AgentBridge, AgentConfigVersion, AgentHealth, AgentInstance, AgentMetadata, AgentOwnership, AgentRecord, AgentStatus, InstanceProbeState, PendingReviewRef, RegistryChange } from '../../contracts/registry/index.js';
 import { isRecord, requireOneOf } from '../../protocol/index.js';
 
 type AgentRow = Selectable<Tables['registry_agents']>;
@@ -14,7 +15,6 @@ type ChangeRow = Selectable<Tables['registry_changes']>;
 const AGENT_STATUSES: readonly AgentStatus[] = ['active', 'deprecated', 'disabled'];
 const AGENT_HEALTHS: readonly AgentHealth[] = ['healthy', 'degraded', 'down', 'unknown'];
 const PROBE_STATES: readonly InstanceProbeState[] = ['up', 'down', 'unknown'];
-const CHANGE_KINDS: readonly RegistryChangeKind[] = ['registered', 'updated', 'deregistered', 'health_changed', 'config_changed', 'instance_changed'];
 
 /** A JSON object column (a config, a change's detail), checked: a column is data like any other. */
 export function objectColumn(text: string, what: string): Record<string, unknown> {
@@ -41,12 +41,28 @@ export function recordFromRow(row: AgentRow): AgentRecord {
     health: requireOneOf(AGENT_HEALTHS, row.health, 'registry_agents.health'),
     revision: row.revision,
     ...(row.active_config_version !== null && { activeConfigVersion: row.active_config_version }),
+    ...(row.governance !== null && governance(JSON.parse(row.governance) as RowGovernance)),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };
 }
 
-export function rowFromRecord(record: AgentRecord): AgentRow {
+/**
+ * The `governance` column: the ownership verdict and the pointer to a review
+ * held for the agent, the registry's own state of the record, read and
+ * written with it.
+ */
+interface RowGovernance {
+  ownership?: AgentOwnership;
+  review?: PendingReviewRef;
+}
+
+function governance(column: RowGovernance): Pick<AgentRecord, 'ownership' | 'review'> {
+  return { ...(column.ownership !== undefined && { ownership: column.ownership }), ...(column.review !== undefined && { review: column.review }) };
+}
+
+/** The row of a record; `ownership_check_at` is not in it: a write that does not name it leaves it as it is. */
+export function rowFromRecord(record: AgentRecord): Omit<Insertable<Tables['registry_agents']>, 'ownership_check_at'> & AgentRowWritten {
   return {
     name: record.name,
     identifier: record.identifier,
@@ -62,7 +78,14 @@ export function rowFromRecord(record: AgentRecord): AgentRow {
     active_config_version: record.activeConfigVersion ?? null,
     created_at: Date.parse(record.createdAt),
     updated_at: Date.parse(record.updatedAt),
+    governance: record.ownership === undefined && record.review === undefined ? null : JSON.stringify({ ownership: record.ownership, review: record.review }),
   };
+}
+
+/** The columns {@link rowFromRecord} always writes (its `card` is read back by the store). */
+interface AgentRowWritten {
+  name: string;
+  card: string;
 }
 
 /** An instance is in rotation while its lease lives (static ones always) and its last probe was not down. */
@@ -106,7 +129,7 @@ export function configFromRow(row: ConfigRow, activeVersion: number | null): Age
 export function changeFromRow(row: ChangeRow): RegistryChange {
   return {
     seq: Number(row.seq),
-    kind: requireOneOf(CHANGE_KINDS, row.kind, 'registry_changes.kind'),
+    kind: requireOneOf(REGISTRY_CHANGE_KINDS, row.kind, 'registry_changes.kind'),
     agent: row.agent,
     at: iso(row.at),
     ...(row.record !== null && { record: recordFromJson(JSON.parse(row.record) as AgentRecordJson) }),

@@ -22,6 +22,7 @@ import { gatewayApprovalsMigration } from './0020-gateway-approvals.js';
 import { auditJournalMarksMigration } from './0021-audit-journal-marks.js';
 import { identityRefreshTokenRetriesMigration } from './0022-identity-refresh-token-retries.js';
 import { auditRowsAsTextMigration } from './0023-audit-rows-as-text.js';
+import { registryGovernanceMigration } from './0024-registry-governance.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -54,6 +55,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0021-audit-journal-marks': auditJournalMarksMigration(dialect),
         '0022-identity-refresh-token-retries': identityRefreshTokenRetriesMigration(),
         '0023-audit-rows-as-text': auditRowsAsTextMigration(dialect),
+        '0024-registry-governance': registryGovernanceMigration(dialect),
       };
     },
   };

@@ -109,8 +109,10 @@ test("rows written into 0005's table of columns migrate in place: the same colum
   const { file, database } = await openFile(t, 'audit-text-migrated');
   // Back to the schema before 0023: the table of 22 columns, written as the writer before 0023 wrote it.
   const migrator = new Migrator({ db: database.db, provider: migrationProvider('sqlite') });
-  const down = await migrator.migrateDown();
-  assert.deepEqual(down.results?.map((r) => [r.migrationName, r.status]), [['0023-audit-rows-as-text', 'Success']]);
+  // Every migration after 0023 goes down first (they are undone newest first), 0023 last.
+  const down = await migrator.migrateTo('0022-identity-refresh-token-retries');
+  assert.ok(down.results !== undefined && down.results.every((r) => r.status === 'Success' && r.direction === 'Down'), 'every migration after 0022 is undone');
+  assert.equal(down.results.at(-1)?.migrationName, '0023-audit-rows-as-text');
   const rows = chainRows(GENESIS_TIP, fc.sample(anyRow, { seed: SEED, numRuns: 2000 }));
   const raw = database.sqlite!;
   const insert = raw.prepare(`INSERT INTO audit_log (seq, time, event_type, actor_kind, actor_id, target_agent, task_id, skill, tenant, user_id, ip, user_agent, method,
@@ -144,8 +146,9 @@ test("rows written into 0005's table of columns migrate in place: the same colum
   assert.deepEqual({ ok: verified.ok, checked: verified.checked, problems: verified.problems }, { ok: true, checked: rows.length + 1, problems: [] });
 
   // And back: 0023's down gives 0005's table the same rows.
-  const back = await new Migrator({ db: migrated.db, provider: migrationProvider('sqlite') }).migrateDown();
+  const back = await new Migrator({ db: migrated.db, provider: migrationProvider('sqlite') }).migrateTo('0022-identity-refresh-token-retries');
   assert.equal(back.error, undefined);
+  assert.equal(back.results?.at(-1)?.migrationName, '0023-audit-rows-as-text');
   const columns = migrated.sqlite!.prepare('SELECT * FROM audit_log ORDER BY seq LIMIT ?').all(rows.length) as ChainedRow[];
   assert.deepEqual(columns.map((r) => ({ ...r })), rows.map((r) => ({ ...r })));
 });

@@ -88,7 +88,7 @@ export class AgentDirectory {
   }
 }
 
-const FILTERS = ['department', 'status', 'health', 'skill', 'tag', 'tenant'] as const satisfies ReadonlyArray<keyof AgentListQuery>;
+const FILTERS = ['department', 'status', 'health', 'skill', 'tag', 'tenant', 'verified', 'review'] as const satisfies ReadonlyArray<keyof AgentListQuery>;
 
 /** Index of the first record whose name sorts after `name` (`records.length` when none). */
 function firstAfter(records: readonly AgentRecord[], name: string): number {
@@ -120,5 +120,7 @@ function matches(record: AgentRecord, q: AgentListQuery): boolean {
   if (q.skill !== undefined && !record.card.skills.some((s) => eq(s.id, q.skill!))) return false;
   if (q.tag !== undefined && !(m.tags ?? []).concat(record.card.skills.flatMap((s) => s.tags)).some((t) => eq(t, q.tag!))) return false;
   if (q.tenant !== undefined && m.tenants !== undefined && m.tenants.length > 0 && !m.tenants.some((t) => eq(t, q.tenant!))) return false;
+  if (q.verified !== undefined && (record.ownership?.status === 'verified') !== q.verified) return false;
+  if (q.review === 'pending' && record.review === undefined) return false;
   return true;
 }

@@ -23,6 +23,9 @@ export function toCatalogEntry(record: AgentRecord, cardUrlBase: string): Catalo
     ...(m.regions !== undefined && { regions: m.regions }),
     ...(m.tenants !== undefined && { tenants: m.tenants }),
     ...(m.tenantAware !== undefined && { tenantAware: m.tenantAware }),
+    // A verified owner only: a claim the registry could not prove is no owner to filter on.
+    verified: record.ownership?.status === 'verified',
+    ...(record.ownership?.status === 'verified' && { verifiedOwner: record.ownership.domain }),
   };
   return {
     identifier: record.identifier,

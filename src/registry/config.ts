@@ -1,5 +1,45 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseRoleConfig, roleServerFields } from '../http/index.js';
+
+/** A DNS server as `node:dns` takes it: an IP address, `ip:port`, or `[ipv6]:port`. */
+const dnsServer = z.string().refine(
+  (text) => {
+    const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
+    const plain = /^([^:]+):(\d{1,5})$/.exec(text);
+    const [address, port] = bracketed ? [bracketed[1]!, bracketed[2]] : plain ? [plain[1]!, plain[2]] : [text, undefined];
+    return isIP(address) !== 0 && (port === undefined || (Number(port) >= 1 && Number(port) <= 65_535));
+  },
+  { message: 'must be an IP address, ip:port or [ipv6]:port' },
+);
+
+/** When card changes wait for a reviewer (docs/registry.md#review-holds). */
+const reviewSettings = z
+  .object({
+    /** Every agent's card changes are held until a reviewer approves them. */
+    required: z.boolean().default(false),
+    /** These tenants' agents' changes are held: those listing one of them in `metadata.tenants`, and those open to every tenant. */
+    tenants: z.array(z.string().min(1).max(256)).default([]),
+  })
+  .strict();
+
+/** How ownership claims are checked (docs/registry.md#ownership-verification). Durations in ms. */
+const ownershipSettings = z
+  .object({
+    /** DNS servers the TXT lookups ask; empty: the system's (/etc/resolv.conf). */
+    dnsServers: z.array(dnsServer).default([]),
+    /** Time one DNS query may take before it is tried again (twice in all). */
+    dnsTimeoutMs: z.number().int().min(100).default(3_000),
+    /** Time the well-known file's fetch may take. */
+    fetchTimeoutMs: z.number().int().min(100).default(5_000),
+    /** A verified or refused claim is checked again after this long. */
+    recheckIntervalMs: z.number().int().min(1_000).default(3_600_000),
+    /** A claim whose check could not complete (a DNS timeout, a host that did not answer) is checked again after this long. */
+    retryIntervalMs: z.number().int().min(100).default(60_000),
+    /** How often a replica looks for claims due a check. */
+    sweepIntervalMs: z.number().int().min(100).default(30_000),
+  })
+  .strict();
 
 /** Registry configuration: one strict schema, defaults with units. */
 export const registryConfigSchema = z
@@ -9,6 +49,12 @@ export const registryConfigSchema = z
     publisher: z.string().regex(/^[a-z0-9.-]+$/i).default('agentmesh.local'),
     /** Bearer token writes need when no authenticator is given (env REGISTRY_TOKEN). Unset: writes are open. */
     writeToken: z.string().min(16).optional(),
+    /** Bearer token that grants `registry:review`, to approve or reject held card changes (env REGISTRY_REVIEW_TOKEN). */
+    reviewToken: z.string().min(16).optional(),
+    /** Card changes held for review. */
+    review: reviewSettings.prefault({}),
+    /** Ownership claims' checks. */
+    ownership: ownershipSettings.prefault({}),
     bodyLimitBytes: z.number().int().positive().default(1_048_576),
     requestTimeoutMs: z.number().int().positive().default(30_000),
     /** Lease of an instance that does not name one, ms (seed 002: 30 s). */
@@ -39,7 +85,19 @@ export const registryConfigSchema = z
     requireSignedCards: z.boolean().default(false),
     shutdownDeadlineMs: z.number().int().positive().default(10_000),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.reviewToken !== undefined && config.writeToken === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['reviewToken'], message: 'needs writeToken (REGISTRY_TOKEN) too: with a token for reviews only, nobody could write' });
+    }
+    if (config.reviewToken !== undefined && config.reviewToken === config.writeToken) {
+      ctx.addIssue({ code: 'custom', path: ['reviewToken'], message: 'must differ from writeToken: whoever writes a change must not be able to approve it' });
+    }
+    const holds = config.review.required || config.review.tenants.length > 0;
+    if (holds && config.writeToken !== undefined && config.reviewToken === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['reviewToken'], message: 'is required when review holds are on and writes need a token (REGISTRY_REVIEW_TOKEN): without it nobody could approve a held change' });
+    }
+  });
 
 export type RegistryConfig = z.output<typeof registryConfigSchema>;
 export type RegistryConfigInput = z.input<typeof registryConfigSchema>;

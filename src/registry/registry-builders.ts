@@ -1,5 +1,7 @@
+import { Resolver } from 'node:dns/promises';
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { createAuditLog, type AuditLog } from '../audit/index.js';
 import { AddressVerdicts, buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, decodeContentEncoding, openClientTls, storageReadiness, type DisposerStack, type SsrfGuard } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { openDatabaseAndBus, type Bus, type Database } from '../storage/index.js';
@@ -7,9 +9,12 @@ import { AgentDirectory } from './agent-directory.js';
 import { ChangeFeed } from './change-feed.js';
 import type { RegistryConfig } from './config.js';
 import { Prober } from './health/prober.js';
-import { createCardIntake } from './intake/index.js';
+import { createCardIntake, createKeySetCache } from './intake/index.js';
 import type { RegistryChange } from '../contracts/registry/index.js';
-import { RegistryService } from './registry-service.js';
+import { OwnershipChecker } from './ownership/ownership-checker.js';
+import { primaryUrl, RegistryService } from './registry-service.js';
+import { ReviewDesk } from './review/review-desk.js';
+import { governanceRoutes } from './routes/governance-routes.js';
 import { discoveryRoutes } from './routes/discovery-routes.js';
 import { managementRoutes } from './routes/management-routes.js';
 import { watchRoute } from './routes/watch-route.js';
@@ -25,6 +30,8 @@ export interface RegistryBackends {
   bus: Bus;
   tracing: Tracing;
   guard: SsrfGuard;
+  /** The audit trail review holds and decisions are recorded in (the mesh's one chain, in the same database). */
+  audit: AuditLog;
 }
 
 /** The registry's domain: records in the store, mirrored by every replica's directory and index. */
@@ -35,6 +42,10 @@ export interface RegistryDomain {
   feed: ChangeFeed;
   service: RegistryService;
   prober: Prober;
+  /** Held card changes and their decisions. */
+  desk: ReviewDesk;
+  /** Ownership claims' checks. */
+  checker: OwnershipChecker;
   /** Agents registered, by health: set by the background work. */
   agentsGauge: ReturnType<Metrics['gauge']>;
 }
@@ -57,12 +68,12 @@ export interface RegistryBuild {
 }
 
 /** Options of {@link openBackends}: the database and bus a caller owns are used, not opened. */
-export interface OpenBackendsOptions extends Pick<RegistryBuild, 'config' | 'log' | 'stack'> {
+export interface OpenBackendsOptions extends Pick<RegistryBuild, 'config' | 'log' | 'stack' | 'metrics'> {
   given: { database?: Database; bus?: Bus };
 }
 
 /** Opens the database and bus (unless given: those stay their owner's) and the tracing and guard. */
-export async function openBackends({ config, given, log, stack }: OpenBackendsOptions): Promise<RegistryBackends> {
+export async function openBackends({ config, given, log, stack, metrics }: OpenBackendsOptions): Promise<RegistryBackends> {
   const { database, bus } = await openDatabaseAndBus({ database: databaseOptionsOf(config), redisUrl: config.redisUrl, given, log, stack });
   const tracing = createTracing({ serviceName: 'agentmesh-registry', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}), semconvStabilityOptIn: config.semconvStabilityOptIn });
   stack.defer('tracing', () => tracing.shutdown());
@@ -72,7 +83,10 @@ export async function openBackends({ config, given, log, stack }: OpenBackendsOp
   if (clientTls) stack.defer('client tls', () => clientTls.close());
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing, tls: clientTls });
   stack.defer('ssrf guard', () => guard.close());
-  return { database, bus, tracing, guard };
+  // Nothing is written until a review is held or decided; closing writes what is queued.
+  const audit = createAuditLog({ database, logger: log, metrics });
+  stack.defer('audit', () => audit.close());
+  return { database, bus, tracing, guard, audit };
 }
 
 /** Options of {@link buildRegistryHttp}. */
@@ -110,14 +124,14 @@ export function buildRegistryHttp({ config, logger, metrics, backends, stack }: 
 }
 
 /** Options of {@link buildDomain}. */
-export interface DomainOptions extends Pick<RegistryBuild, 'config' | 'metrics' | 'log'> {
+export interface DomainOptions extends Pick<RegistryBuild, 'config' | 'metrics' | 'log' | 'stack'> {
   backends: RegistryBackends;
   publicUrl: PublicUrl;
 }
 
 /** The store, the directory and index it feeds, the change feed, intake, service and prober. */
-export function buildDomain({ config, backends, publicUrl, metrics, log }: DomainOptions): RegistryDomain {
-  const { database, bus, guard } = backends;
+export function buildDomain({ config, backends, publicUrl, metrics, log, stack }: DomainOptions): RegistryDomain {
+  const { database, bus, guard, audit } = backends;
   const store = new RegistryStore(database);
   const index = new SearchIndex({ baseUrl: publicUrl.current });
   const directory = new AgentDirectory(index);
@@ -125,7 +139,41 @@ export function buildDomain({ config, backends, publicUrl, metrics, log }: Domai
   feed.subscribe((change) => directory.apply(change));
   const intake = createCardIntake({ ssrfGuard: guard, requireSignature: config.requireSignedCards });
   const verdicts = new AddressVerdicts(guard);
-  const service = new RegistryService({ store, directory, feed, intake, verdicts, publisher: config.publisher, defaultLeaseTtlMs: config.defaultLeaseTtlMs, maxLeaseTtlMs: config.maxLeaseTtlMs });
+  // Its own cache of key sets: an owner's keys are fetched from the owner's domain, not from where a signature's jku points.
+  const keySets = createKeySetCache({ guard, timeoutMs: config.ownership.fetchTimeoutMs });
+  const applied: { to?: (changes: RegistryChange[]) => void } = {};
+  const checker = new OwnershipChecker({
+    store,
+    verifier: { resolver: dnsResolver(config.ownership), guard, keySets, fetchTimeoutMs: config.ownership.fetchTimeoutMs },
+    schedule: config.ownership,
+    logger: log.child({ module: 'ownership' }),
+    onChanges: (changes) => applied.to?.(changes),
+  });
+  // Before the stack's database and HTTP server: a check under way finishes (or fails) while they are open.
+  stack.defer('ownership checks', () => checker.close());
+  const service = new RegistryService({
+    store,
+    directory,
+    feed,
+    intake,
+    verdicts,
+    publisher: config.publisher,
+    defaultLeaseTtlMs: config.defaultLeaseTtlMs,
+    maxLeaseTtlMs: config.maxLeaseTtlMs,
+    review: config.review,
+    ownership: checker,
+    audit,
+    logger: log,
+  });
+  applied.to = (changes) => service.applyChanges(changes);
+  const desk = new ReviewDesk({
+    store,
+    applyChanges: (changes) => service.applyChanges(changes),
+    staticInstance: (url) => service.staticInstance(url),
+    endpointOf: primaryUrl,
+    audit,
+    logger: log.child({ module: 'review' }),
+  });
   const agentsGauge = metrics.gauge('agentmesh_registry_agents', 'Agents registered, by health', ['health']);
   const probes = metrics.counter('agentmesh_registry_probes_total', 'Health probes, by outcome', ['outcome']);
   const probeSeconds = metrics.histogram('agentmesh_registry_probe_duration_seconds', 'Health probe latency', [], [0.005, 0.02, 0.05, 0.1, 0.5, 1, 3]);
@@ -149,7 +197,15 @@ export function buildDomain({ config, backends, publicUrl, metrics, log }: Domai
       probeSeconds.observe(seconds);
     },
   });
-  return { store, index, directory, feed, service, prober, agentsGauge };
+  return { store, index, directory, feed, service, prober, agentsGauge, desk, checker };
+}
+
+/** The resolver of the ownership TXT lookups: the configured servers, else the system's. */
+function dnsResolver(settings: Readonly<RegistryConfig['ownership']>): Resolver {
+  // Two tries of dnsTimeoutMs each: one lost UDP datagram is not a verdict.
+  const resolver = new Resolver({ timeout: settings.dnsTimeoutMs, tries: 2 });
+  if (settings.dnsServers.length > 0) resolver.setServers(settings.dnsServers);
+  return resolver;
 }
 
 /** Options of {@link mountRoutes}. */
@@ -163,24 +219,25 @@ export interface MountRoutesOptions extends Pick<RegistryBuild, 'config'> {
 
 /** Content decoding, the 401 challenge, the OpenAPI document, and the management, discovery and watch routes. */
 export async function mountRoutes({ app, domain, config, publicUrl, authenticate }: MountRoutesOptions): Promise<void> {
-  const { service, directory, index, store, feed } = domain;
+  const { service, directory, index, store, feed, desk, checker } = domain;
   // gzip/deflate/br bodies decoded within the body limit, other codings 415: as the runtime and the gateway (RFC 9110 §8.4).
   app.addHook('preParsing', decodeContentEncoding);
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="agentmesh-registry", scope="registry:write"');
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode === 401) reply.header('www-authenticate', `Bearer realm="agentmesh-registry", scope="${/^\/v1\/reviews\//.test(request.url) ? 'registry:review' : 'registry:write'}"`);
     return payload;
   });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'agentmesh registry', version: VERSION, description: 'Agent records, instances and health, versioned configs, watch, and ARD discovery.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token with the registry:write scope (writes only)' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token with the registry:write scope (writes), or registry:review (review decisions)' } } },
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(managementRoutes, { service, directory, authenticate });
   await app.register(discoveryRoutes, { index, publicUrl: () => publicUrl.current, publisher: config.publisher, authenticate });
   await app.register(watchRoute, { store, feed, heartbeatMs: config.sseHeartbeatMs });
+  await app.register(governanceRoutes, { service, directory, desk, checker, authenticate });
 }
 
 /** The directory and index start from the table, then follow the log from where the table was read. */
@@ -195,6 +252,7 @@ export async function followChangeLog(domain: RegistryDomain, stack: DisposerSta
 export function startBackground({ domain, config, log, stack }: Pick<RegistryBuild, 'config' | 'log' | 'stack'> & { domain: RegistryDomain }): void {
   domain.prober.start();
   stack.defer('prober', () => domain.prober.close());
+  domain.checker.start();
   const gauge = setInterval(() => {
     for (const [health, n] of Object.entries(domain.directory.countByHealth())) domain.agentsGauge.labels({ health }).set(n);
   }, 15_000);

@@ -1,5 +1,7 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { AuditLog } from '../audit/index.js';
+import type { Logger } from '../observability/index.js';
 import { Errors, isRecord } from '../protocol/index.js';
 import { uuidv7 } from '../storage/index.js';
 import type { AgentDirectory } from './agent-directory.js';
@@ -7,8 +9,13 @@ import type { ChangeFeed } from './change-feed.js';
 import type { AddressVerdicts } from '../http/index.js';
 import type { CardIntake } from './intake/index.js';
 import { checkInterfaceUrls, validateAgentMetadata } from './intake/index.js';
-import type { AgentConfigVersion, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, RegistryChange } from '../contracts/registry/index.js';
-import { agentNotFound, type NewInstance, type ProbePoint, type RegistryStore } from './store/registry-store.js';
+import { cardToJson, type AgentConfigVersion, type AgentInstance, type AgentMetadata, type AgentRecord, type AgentStatus, type RegistryChange, type RegistryChangeKind } from '../contracts/registry/index.js';
+import { mergePatch, mergePatchBetween } from './merge-patch.js';
+import { ownershipAfterWrite } from './ownership/ownership-state.js';
+import { appendAudit, auditActor, REVIEW_EVENTS } from './review/review-audit.js';
+import { cardDigest, isHeldChange, proposalDigest, reviewApplies, reviewChanges, type ReviewSettings } from './review/review-gate.js';
+import { agentNotFound, type AgentOutcome, type NewInstance, type ProbePoint, type RegistryStore } from './store/registry-store.js';
+import type { RegistryCaller } from './routes/write-auth.js';
 
 /**
  * Body of a registration: an A2A card by URL or inline, or (`protocol: 'acp'`)
@@ -53,6 +60,21 @@ export interface RegistryServiceOptions {
   publisher: string;
   defaultLeaseTtlMs: number;
   maxLeaseTtlMs: number;
+  /** When a card change waits for a reviewer. */
+  review: ReviewSettings;
+  /** Checks a claim a write made or changed, at once. */
+  ownership?: { kick(name: string): void } | undefined;
+  /** Where holds are recorded (`registry.review.held`). */
+  audit?: AuditLog | undefined;
+  logger: Logger;
+}
+
+/** What a registration or an update did: the record as it is now, and the review it was held for, if it was. */
+export interface WriteResult {
+  record: AgentRecord;
+  created: boolean;
+  /** The id of the review holding the change: the record is the approved one, and the change waits (202). */
+  heldFor?: string;
 }
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -71,12 +93,12 @@ export class RegistryService {
     this.#o = options;
   }
 
-  /** Registers an agent; `upsert` replaces an existing record instead of refusing it. */
-  async register(input: RegistrationInput, mode: 'create' | 'upsert'): Promise<{ record: AgentRecord; created: boolean }> {
+  /** Registers an agent; `upsert` replaces an existing record instead of refusing it (or holds the change for review). */
+  async register(input: RegistrationInput, mode: 'create' | 'upsert', caller?: RegistryCaller): Promise<WriteResult> {
     if (input.protocol === 'acp') {
       if (input.name === undefined) throw Errors.registryAcpNeedsName({});
-      const { records, created } = await this.registerAcp(input, mode);
-      return { record: records[0]!, created: created[0]! };
+      const { records, created, heldFor } = await this.registerAcp(input, mode, caller);
+      return { record: records[0]!, created: created[0]!, ...(heldFor[0] !== undefined && { heldFor: heldFor[0] }) };
     }
     if (input.url !== undefined) throw Errors.registryUrlIsForAcp({});
     if ((input.cardUrl === undefined) === (input.card === undefined)) {
@@ -92,28 +114,79 @@ export class RegistryService {
     const endpoint = admitted.cardUrl !== undefined ? primaryUrl(admitted.card) : undefined;
     const instance = endpoint === undefined ? undefined : await this.#newInstance({ url: endpoint }, 'static');
     let created = false;
+    let heldFor: string | undefined;
     const { record, changes } = await this.#o.store.writeAgent(name, (current, now) => {
       if (current && mode === 'create') {
         throw Errors.registryAgentExists({ quotedName: JSON.stringify(name), agent: name });
       }
       created = current === undefined;
       const at = new Date(now).toISOString();
-      return {
-        kind: current ? 'updated' : 'registered',
-        record: {
-          name,
-          identifier: `urn:air:${this.#o.publisher}:agent:${name}`,
-          card: admitted.card,
-          ...(admitted.cardUrl !== undefined && { cardUrl: admitted.cardUrl }),
-          sourceProtocol: admitted.sourceProtocol,
-          signed: admitted.signed,
-          metadata: metadata ?? keepMetadata(current, admitted.card),
-          ...registrationState(current, input.status, at),
-        },
+      const next: AgentRecord = {
+        name,
+        identifier: `urn:air:${this.#o.publisher}:agent:${name}`,
+        card: admitted.card,
+        ...(admitted.cardUrl !== undefined && { cardUrl: admitted.cardUrl }),
+        sourceProtocol: admitted.sourceProtocol,
+        signed: admitted.signed,
+        metadata: metadata ?? keepMetadata(current, admitted.card),
+        ...registrationState(current, input.status, at),
       };
+      const outcome = this.#governed(current, next, { kind: current ? 'updated' : 'registered', status: input.status, now, caller });
+      heldFor = outcome?.review?.id ?? (outcome === undefined ? current?.review?.id : undefined);
+      return outcome;
     }, { instance });
-    this.#applied(changes);
-    return { record: (instance ? this.#o.directory.get(name) : undefined) ?? record!, created };
+    this.#written(changes, caller);
+    const written = (instance && heldFor === undefined ? this.#o.directory.get(name) : undefined) ?? record!;
+    return { record: written, created, ...(heldFor !== undefined && { heldFor }) };
+  }
+
+  /**
+   * What a write of `next` over `current` does under the registry's governance:
+   * - the ownership claim: kept with its verdict when neither it nor the card
+   *   changed, else `unverified` and checked at once (ownership-state.ts);
+   * - a review hold: when reviews apply to the agent and the change touches
+   *   the card or the governed metadata, the record keeps its approved card
+   *   and metadata (its status alone may change), points at the new review,
+   *   and the change is logged as `review_requested`. The same change held
+   *   already changes nothing (undefined).
+   */
+  #governed(current: AgentRecord | undefined, next: AgentRecord, write: { kind: RegistryChangeKind; status: AgentStatus | undefined; now: number; caller: RegistryCaller | undefined }): AgentOutcome | undefined {
+    const { ownership, checkAt } = ownershipAfterWrite(current, next, write.now);
+    const { ownership: _ownership, review: _review, ...rest } = next;
+    const governed: AgentRecord = { ...rest, ...(ownership !== undefined && { ownership }), ...(current?.review !== undefined && { review: current.review }) };
+    if (current !== undefined && reviewApplies(this.#o.review, current.metadata, next.metadata)) {
+      const changes = reviewChanges(current, next.card, next.metadata);
+      if (changes.some(isHeldChange)) {
+        const digest = proposalDigest(next.card, next.metadata, next.cardUrl);
+        const status = write.status ?? current.status;
+        if (current.review?.digest === digest && status === current.status) return undefined;
+        const id = uuidv7();
+        const at = new Date(write.now).toISOString();
+        return {
+          record: { ...current, status, review: { id, submittedAt: at, digest }, revision: current.revision + 1, updatedAt: at },
+          kind: 'review_requested',
+          detail: { review: id, changes: changes.length },
+          review: {
+            id,
+            baseRevision: current.revision,
+            proposal: {
+              card: cardToJson(next.card),
+              ...(next.cardUrl !== undefined && { cardUrl: next.cardUrl }),
+              sourceProtocol: next.sourceProtocol,
+              signed: next.signed,
+              ...(next.bridge !== undefined && { bridge: next.bridge }),
+              metadata: next.metadata,
+              metadataPatch: mergePatchBetween(current.metadata, next.metadata),
+            },
+            changes,
+            baseCardDigest: cardDigest(current.card),
+            digest,
+            ...(write.caller?.subject !== undefined && { submittedBy: write.caller.subject }),
+          },
+        };
+      }
+    }
+    return { record: governed, kind: write.kind, ...(checkAt !== undefined && { ownershipCheckAt: checkAt }) };
   }
 
   /**
@@ -124,7 +197,7 @@ export class RegistryService {
    * cleared, before the first record commits: a refusal leaves nothing
    * behind.
    */
-  async registerAcp(input: RegistrationInput, mode: 'create' | 'upsert'): Promise<{ records: AgentRecord[]; created: boolean[] }> {
+  async registerAcp(input: RegistrationInput, mode: 'create' | 'upsert', caller?: RegistryCaller): Promise<{ records: AgentRecord[]; created: boolean[]; heldFor: Array<string | undefined> }> {
     if (input.url === undefined) throw Errors.registryAcpNeedsUrl({});
     if (input.card !== undefined || input.cardUrl !== undefined) throw Errors.registryAcpTakesUrl({});
     const admitted = await this.#o.intake.fromAcp(input.url, input.name);
@@ -141,6 +214,7 @@ export class RegistryService {
       prepared.push({ name, agent, metadata, instance });
     }
     const created = new Map<string, boolean>();
+    const held = new Map<string, string>();
     const { changes } = await this.#o.store.writeAgents(
       prepared.map(({ name, agent, metadata, instance }) => ({
         name,
@@ -150,30 +224,31 @@ export class RegistryService {
           if (current && mode === 'create') throw Errors.registryAgentExists({ quotedName: JSON.stringify(name), agent: name });
           created.set(name, current === undefined);
           const at = new Date(now).toISOString();
-          return {
-            kind: current ? ('updated' as const) : ('registered' as const),
-            record: {
-              name,
-              identifier: `urn:air:${this.#o.publisher}:agent:${name}`,
-              card: agent.card,
-              ...(agent.cardUrl !== undefined && { cardUrl: agent.cardUrl }),
-              sourceProtocol: agent.sourceProtocol,
-              signed: false,
-              bridge: agent.bridge,
-              metadata: metadata ?? keepMetadata(current, agent.card),
-              ...registrationState(current, input.status, at),
-            },
+          const next: AgentRecord = {
+            name,
+            identifier: `urn:air:${this.#o.publisher}:agent:${name}`,
+            card: agent.card,
+            ...(agent.cardUrl !== undefined && { cardUrl: agent.cardUrl }),
+            sourceProtocol: agent.sourceProtocol,
+            signed: false,
+            bridge: agent.bridge,
+            metadata: metadata ?? keepMetadata(current, agent.card),
+            ...registrationState(current, input.status, at),
           };
+          const outcome = this.#governed(current, next, { kind: current ? 'updated' : 'registered', status: input.status, now, caller });
+          const heldFor = outcome?.review?.id ?? (outcome === undefined ? current?.review?.id : undefined);
+          if (heldFor !== undefined) held.set(name, heldFor);
+          return outcome;
         },
       })),
     );
-    this.#applied(changes);
+    this.#written(changes, caller);
     const records: AgentRecord[] = [];
     for (const { name } of prepared) records.push(this.#o.directory.get(name) ?? (await this.get(name)));
-    return { records, created: prepared.map(({ name }) => created.get(name) ?? false) };
+    return { records, created: prepared.map(({ name }) => created.get(name) ?? false), heldFor: prepared.map(({ name }) => held.get(name)) };
   }
 
-  async update(name: string, patch: AgentPatch, ifRevision?: number): Promise<AgentRecord> {
+  async update(name: string, patch: AgentPatch, ifRevision?: number, caller?: RegistryCaller): Promise<WriteResult> {
     if (patch.card !== undefined && patch.cardUrl !== undefined) throw Errors.registryCardAndCardUrl({});
     if (patch.card !== undefined || patch.cardUrl !== undefined) {
       const bridged = (await this.#o.store.getAgent(name))?.bridge;
@@ -185,27 +260,28 @@ export class RegistryService {
     if (!current) throw agentNotFound(name);
     const card = admitted?.card ?? current.card;
     const metadata = patch.metadata === undefined ? keepMetadata(current, card) : validateAgentMetadata(mergePatch(current.metadata as Record<string, unknown>, patch.metadata), card);
+    let heldFor: string | undefined;
     const { record, changes } = await this.#o.store.writeAgent(name, (latest, now) => {
       if (!latest) throw agentNotFound(name);
       if (ifRevision !== undefined && latest.revision !== ifRevision) {
         throw Errors.registryRevisionMismatch({ agent: name, revision: latest.revision, expected: ifRevision });
       }
-      return {
-        kind: 'updated',
-        record: {
-          ...latest,
-          card,
-          ...(admitted && { sourceProtocol: admitted.sourceProtocol, signed: admitted.signed }),
-          ...(admitted?.cardUrl !== undefined && { cardUrl: admitted.cardUrl }),
-          metadata,
-          status: patch.status ?? latest.status,
-          revision: latest.revision + 1,
-          updatedAt: new Date(now).toISOString(),
-        },
+      const next: AgentRecord = {
+        ...latest,
+        card,
+        ...(admitted && { sourceProtocol: admitted.sourceProtocol, signed: admitted.signed }),
+        ...(admitted?.cardUrl !== undefined && { cardUrl: admitted.cardUrl }),
+        metadata,
+        status: patch.status ?? latest.status,
+        revision: latest.revision + 1,
+        updatedAt: new Date(now).toISOString(),
       };
+      const outcome = this.#governed(latest, next, { kind: 'updated', status: patch.status, now, caller });
+      heldFor = outcome?.review?.id ?? (outcome === undefined ? latest.review?.id : undefined);
+      return outcome;
     });
-    this.#applied(changes);
-    return record!;
+    this.#written(changes, caller);
+    return { record: record!, created: false, ...(heldFor !== undefined && { heldFor }) };
   }
 
   async deregister(name: string): Promise<void> {
@@ -343,10 +419,34 @@ export class RegistryService {
     throw Errors.registryConfigSchemaMismatch({ agent: record.name, problems: violations.map((v) => `${v.field} ${v.description}`).join('; ') }, { violations });
   }
 
+  /** Applies this replica's own changes at once (read-your-writes), announces them, and starts what they call for. */
   #applied(changes: RegistryChange[]): void {
     if (changes.length === 0) return;
     for (const change of changes) this.#o.directory.apply(change);
     this.#o.feed.announce();
+    for (const change of changes) {
+      const ownership = change.record?.ownership;
+      if (ownership?.status === 'unverified' && ownership.checkedAt === undefined) this.#o.ownership?.kick(change.agent);
+    }
+  }
+
+  /** {@link #applied}, and the holds among the changes recorded in the audit trail with who submitted them. */
+  #written(changes: RegistryChange[], caller: RegistryCaller | undefined): void {
+    this.#applied(changes);
+    for (const change of changes) {
+      if (change.kind !== 'review_requested') continue;
+      appendAudit(this.#o.audit, { eventType: REVIEW_EVENTS.held, actor: auditActor(caller), ...(caller?.tenant !== undefined && { tenant: caller.tenant }), targetAgent: change.agent, outcome: 'ok', detail: change.detail ?? {} }, this.#o.logger);
+    }
+  }
+
+  /** Applies changes written elsewhere in the registry (a review's decision, an ownership verdict) the same way. */
+  applyChanges(changes: RegistryChange[]): void {
+    this.#applied(changes);
+  }
+
+  /** A static instance of `url`, checked as a registration's (the endpoint of an approved card fetched by URL). */
+  staticInstance(url: string): Promise<NewInstance> {
+    return this.#newInstance({ url }, 'static');
   }
 }
 
@@ -392,25 +492,12 @@ function keepMetadata(current: AgentRecord | undefined, card: AgentCard): AgentM
   return { ...current.metadata, skills: Object.fromEntries(Object.entries(skills).filter(([id]) => ids.has(id))) };
 }
 
-/** RFC 7396 JSON merge patch. */
-function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...target };
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else {
-      const current = out[key];
-      out[key] = isRecord(value) && isRecord(current) ? mergePatch(current, value) : value;
-    }
-  }
-  return out;
-}
-
 /**
  * The URL the agent answers at: its first JSON-RPC interface, else its first
  * HTTP one. Never a GRPC interface: the registry probes over HTTP, and a
  * gRPC target (`host:port`) is no URL.
  */
-function primaryUrl(card: AgentCard): string | undefined {
+export function primaryUrl(card: AgentCard): string | undefined {
   const interfaces = card.supportedInterfaces ?? [];
   return (interfaces.find((i) => i.protocolBinding === 'JSONRPC') ?? interfaces.find((i) => i.protocolBinding.toUpperCase() !== 'GRPC'))?.url;
 }

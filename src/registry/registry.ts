@@ -50,7 +50,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
   const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, name: 'agentmesh' });
   const log = logger.child({ component: 'registry' });
   const metrics = options.metrics ?? createMetrics({});
-  const authenticate = options.authenticate ?? (config.writeToken ? staticTokenAuthenticate(config.writeToken) : undefined);
+  const authenticate = options.authenticate ?? (config.writeToken ? staticTokenAuthenticate({ write: config.writeToken, review: config.reviewToken }) : undefined);
   // Closed last-first: background work, change feed, HTTP drain, guard, tracing, bus, database.
   return openWithStack(async (stack) => {
     const build: RegistryBuild = { config, log, metrics, stack };

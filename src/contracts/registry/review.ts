@@ -2,7 +2,6 @@
  * Review holds (docs/registry.md#review-holds): a changed card held until a
  * reviewer approves it, as the registry keeps it and its API answers it.
  */
-import type { AgentCardJson } from './record-json.js';
 import type { AgentMetadata } from './record.js';
 
 /**
@@ -43,8 +42,8 @@ export interface CardReview {
   changes: CardChange[];
   /** One line per change, for a person: `skill "refund" added`, `price of "score" per call 1 → 2`. */
   summary: string[];
-  /** What the record becomes when approved. */
-  proposed: { card: AgentCardJson; cardUrl?: string; metadata: AgentMetadata };
+  /** What the record becomes when approved: the card as A2A JSON, where it was fetched from, the metadata. */
+  proposed: { card: Record<string, unknown>; cardUrl?: string; metadata: AgentMetadata };
   submittedAt: string;
   /** Who submitted it: the writer's token subject, when writes are authenticated. */
   submittedBy?: string;

@@ -5,6 +5,7 @@ import type { AgentMetadata } from '../../contracts/registry/index.js';
 import { jsonSchemaProblem } from './json-schema-check.js';
 import { agentMetadataSchema } from '../../contracts/registry/index.js';
 import { childPath, createSchemaAjv, schemaViolations } from './schema-violations.js';
+import { keysUrlProblem } from '../ownership/keys-url.js';
 
 /*
  * Enterprise metadata checks beyond `metadata-schema.ts`:
@@ -16,6 +17,10 @@ import { childPath, createSchemaAjv, schemaViolations } from './schema-violation
  * 3. `itemsPath` counts items for `creditsPerItem`; alone it charges nothing.
  * 4. `configSchema` and each skill's `inputSchema`/`outputSchema` compile as
  *    JSON Schema.
+ * 5. An ownership claim names a domain, not an IP address (there is no DNS
+ *    name to look a TXT record up at, and no owner of an address to verify),
+ *    and its `keysUrl`, when given, is on the domain and under `/.well-known/`
+ *    (anything else could not prove the domain: ownership/keys-url.ts).
  */
 
 type Json = Record<string, unknown>;
@@ -54,6 +59,15 @@ function skillViolations(id: string, skill: unknown, skillIds: ReadonlySet<strin
   return violations;
 }
 
+/** A claim the schema admitted (a lowercase DNS name, a URL) that still could not be proven. */
+function ownershipViolations(claim: Json): FieldViolation[] {
+  const domain = String(claim['domain']);
+  // A last label of digits only is an IPv4 address (no top-level domain is numeric).
+  if (/(^|\.)\d+$/.test(domain)) return [{ field: `${PREFIX}.ownership.domain`, description: 'is an IP address, not a domain' }];
+  const problem = keysUrlProblem({ domain, ...(typeof claim['keysUrl'] === 'string' && { keysUrl: claim['keysUrl'] }) });
+  return problem === undefined ? [] : [{ field: `${PREFIX}.ownership.keysUrl`, description: problem }];
+}
+
 /**
  * Validates the enterprise metadata of an agent against the record model
  * and the agent's card; absent metadata is `{}`. Throws one
@@ -78,6 +92,7 @@ export function validateAgentMetadata(raw: unknown, card: AgentCard): AgentMetad
       for (const [id, skill] of Object.entries(skills)) violations.push(...skillViolations(id, skill, skillIds));
     }
   }
+  if (violations.length === 0 && isObject(raw) && isObject(raw['ownership'])) violations.push(...ownershipViolations(raw['ownership']));
   if (violations.length > 0) throw violationError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'The agent metadata', violations);
   // A JSON copy: the metadata is JSON (a request body), and structuredClone of a small
   // object costs several times more (it was a tenth of a registration's intake).

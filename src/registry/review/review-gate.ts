@@ -62,23 +62,3 @@ export function proposalDigest(card: AgentCard, metadata: AgentMetadata, cardUrl
 export function cardDigest(card: AgentCard): string {
   return hashInput(cardToJson(card));
 }
-
-/**
- * RFC 7396 merge patch from `from` to `to`: applied to the approved metadata
- * at approval, so that descriptive metadata changed meanwhile (applied at
- * once) is kept, and only what the proposal changed is taken.
- */
-export function mergePatchBetween(from: Record<string, unknown>, to: Record<string, unknown>): Record<string, unknown> {
-  const patch: Record<string, unknown> = {};
-  for (const key of Object.keys(from)) if (!Object.hasOwn(to, key)) patch[key] = null;
-  for (const [key, value] of Object.entries(to)) {
-    const before = Object.hasOwn(from, key) ? from[key] : undefined;
-    if (isRecord(before) && isRecord(value)) {
-      const inner = mergePatchBetween(before, value);
-      if (Object.keys(inner).length > 0) patch[key] = inner;
-    } else if (before === undefined || JSON.stringify(before) !== JSON.stringify(value)) {
-      patch[key] = value;
-    }
-  }
-  return patch;
-}

@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Errors } from '../../protocol/index.js';
 import type { AgentDirectory } from '../agent-directory.js';
 import type { AgentListQuery } from '../../contracts/registry/index.js';
 import type { AgentStatus } from '../../contracts/registry/index.js';
 import { cardToJsonText, recordToJson, recordToJsonText } from '../../contracts/registry/index.js';
-import type { AgentPatch, InstanceInput, RegistrationInput, RegistryService } from '../registry-service.js';
+import type { AgentPatch, InstanceInput, RegistrationInput, RegistryService, WriteResult } from '../registry-service.js';
 import * as s from '../../contracts/registry/index.js';
 import { requireWrite, type RegistryAuthenticate } from './write-auth.js';
 
@@ -24,24 +24,24 @@ export async function managementRoutes(app: FastifyInstance, options: Management
   const tags = ['agents'];
 
   app.post<{ Body: RegistrationInput }>('/v1/agents', { schema: { tags, summary: 'Register an agent by card URL or card, or the agents of an ACP server', body: s.registrationBody } }, async (request, reply) => {
-    await write(request);
+    const caller = await write(request);
     if (request.body.protocol === 'acp') {
       // One ACP server may hold several agents: the answer lists every record registered.
-      const { records } = await service.registerAcp(request.body, 'create');
+      const { records } = await service.registerAcp(request.body, 'create', caller);
       return reply.code(201).send({ agents: records.map(recordToJson) });
     }
-    const { record } = await service.register(request.body, 'create');
+    const { record } = await service.register(request.body, 'create', caller);
     return reply.code(201).header('location', `/v1/agents/${record.name}`).header('etag', etag(record.revision)).type(JSON_TYPE).send(recordToJsonText(record));
   });
 
   app.put<Named & { Body: RegistrationInput }>('/v1/agents/:name', { schema: { tags, summary: 'Register or replace an agent', params: s.agentNameParams, body: s.registrationBody } }, async (request, reply) => {
-    await write(request);
+    const caller = await write(request);
     if (request.body.name !== undefined && request.body.name !== request.params.name) {
       throw Errors.registryBodyNameDiffers({ bodyName: request.body.name, pathName: request.params.name }, { violations: [{ field: 'name', description: 'must equal the name in the path' }] });
     }
-    const { record, created } = await service.register({ ...request.body, name: request.params.name }, 'upsert');
+    const written = await service.register({ ...request.body, name: request.params.name }, 'upsert', caller);
     // As text: the card's JSON text was written for its row moments ago and is reused, not converted again.
-    return reply.code(created ? 201 : 200).header('etag', etag(record.revision)).type(JSON_TYPE).send(recordToJsonText(record));
+    return sendWritten(reply, written, written.created ? 201 : 200);
   });
 
   app.get<{ Querystring: AgentListQuery }>('/v1/agents', { schema: { tags, summary: 'List agents with filters and cursor pagination (include=instances: with their instances)', querystring: s.listQuery } }, async (request, reply) => {
@@ -59,9 +59,8 @@ export async function managementRoutes(app: FastifyInstance, options: Management
   });
 
   app.patch<Named & { Body: AgentPatch }>('/v1/agents/:name', { schema: { tags, summary: 'Update card, metadata or status (If-Match: revision)', params: s.agentNameParams, body: s.patchBody } }, async (request, reply) => {
-    await write(request);
-    const record = await service.update(request.params.name, request.body, ifMatch(request));
-    return reply.header('etag', etag(record.revision)).type(JSON_TYPE).send(recordToJsonText(record));
+    const caller = await write(request);
+    return sendWritten(reply, await service.update(request.params.name, request.body, ifMatch(request), caller), 200);
   });
 
   app.delete<Named>('/v1/agents/:name', { schema: { tags, summary: 'Deregister an agent', params: s.agentNameParams } }, async (request, reply) => {
@@ -119,6 +118,18 @@ export async function managementRoutes(app: FastifyInstance, options: Management
 }
 
 const etag = (revision: number) => `"${revision}"`;
+
+/**
+ * A write's answer: the record as it is now. A change held for review is
+ * 202 Accepted (RFC 9110 §15.3.3): the record is still the approved one, and
+ * `Location` names the review that holds the change.
+ */
+function sendWritten(reply: FastifyReply, written: WriteResult, status: number): FastifyReply {
+  const { record, heldFor } = written;
+  if (heldFor !== undefined) reply.code(202).header('location', `/v1/reviews/${heldFor}`);
+  else reply.code(status);
+  return reply.header('etag', etag(record.revision)).type(JSON_TYPE).send(recordToJsonText(record));
+}
 
 /** What Fastify sends an object as; the answers written as text say the same. */
 const JSON_TYPE = 'application/json; charset=utf-8';

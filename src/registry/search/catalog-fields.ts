@@ -26,6 +26,8 @@ export const CATALOG_FIELDS = [
   'metadata.regions',
   'metadata.tenants',
   'metadata.tenantAware',
+  'metadata.verified',
+  'metadata.verifiedOwner',
 ] as const;
 
 export type CatalogField = (typeof CATALOG_FIELDS)[number];
@@ -48,6 +50,8 @@ const READERS: Readonly<Record<CatalogField, (entry: CatalogEntry) => unknown>> 
   'metadata.regions': (e) => e.metadata?.regions,
   'metadata.tenants': (e) => e.metadata?.tenants,
   'metadata.tenantAware': (e) => e.metadata?.tenantAware,
+  'metadata.verified': (e) => e.metadata?.verified,
+  'metadata.verifiedOwner': (e) => e.metadata?.verifiedOwner,
 };
 
 /** Friendly names the registry's own API and CLI use. */
@@ -61,6 +65,8 @@ const ALIASES: Readonly<Record<string, CatalogField>> = {
   status: 'metadata.status',
   region: 'metadata.regions',
   regions: 'metadata.regions',
+  verified: 'metadata.verified',
+  verifiedOwner: 'metadata.verifiedOwner',
 };
 
 /** Position of a field in {@link CATALOG_FIELDS} (indexed-agent values are an array in that order). */

@@ -192,7 +192,7 @@ describe('filters', () => {
   });
 
   test('refuse an unsupported field, naming the supported ones', () => {
-    assertInvalid(() => index.search({ text: 'leads', filter: { color: 'red' } }), /^filter field "color" is not supported; supported: type, tags, capabilities, publisher, .*metadata\.slaTier.*, region, regions$/);
+    assertInvalid(() => index.search({ text: 'leads', filter: { color: 'red' } }), /^filter field "color" is not supported; supported: type, tags, capabilities, publisher, .*metadata\.slaTier.*, region, regions, verified, verifiedOwner$/);
     assertInvalid(() => index.list({ filter: { 'metadata.secret': 'x' } }), /filter field "metadata\.secret" is not supported/);
   });
 

@@ -1,0 +1,34 @@
+import { isRecord } from '../protocol/index.js';
+
+/** RFC 7396 JSON merge patch: `patch` applied to a copy of `target` (a `null` removes a key). */
+export function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else {
+      const current = out[key];
+      out[key] = isRecord(value) && isRecord(current) ? mergePatch(current, value) : value;
+    }
+  }
+  return out;
+}
+
+/**
+ * The RFC 7396 merge patch that makes `from` into `to` (`mergePatch(from,
+ * mergePatchBetween(from, to))` equals `to` for JSON without nulls): objects
+ * patched key by key, anything else replaced whole.
+ */
+export function mergePatchBetween(from: Record<string, unknown>, to: Record<string, unknown>): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(from)) if (!Object.hasOwn(to, key)) patch[key] = null;
+  for (const [key, value] of Object.entries(to)) {
+    const before = Object.hasOwn(from, key) ? from[key] : undefined;
+    if (isRecord(before) && isRecord(value)) {
+      const inner = mergePatchBetween(before, value);
+      if (Object.keys(inner).length > 0) patch[key] = inner;
+    } else if (before === undefined || JSON.stringify(before) !== JSON.stringify(value)) {
+      patch[key] = value;
+    }
+  }
+  return patch;
+}

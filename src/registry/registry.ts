@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { AuditLog } from '../audit/index.js';
 import { listenUnannounced, localUrlOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
@@ -27,6 +28,8 @@ export interface Registry {
   readonly service: RegistryService;
   readonly index: SearchIndex;
   readonly config: Readonly<RegistryConfig>;
+  /** The audit trail held changes and review decisions are recorded in. */
+  readonly audit: AuditLog;
   /** Starts listening, probing and following the change log; `probesUrl` is the probe listener's, when `probePort` is set. */
   listen(): Promise<{ url: string; probesUrl?: string }>;
   /** One health round now (sweep leases, probe what is due). */
@@ -67,6 +70,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
       service: domain.service,
       index: domain.index,
       config,
+      audit: backends.audit,
       async listen() {
         // Its own `registry listening` line below says where, once: not Fastify's as well.
         await listenUnannounced(app, { port: config.port, host: config.host });

@@ -1,6 +1,7 @@
 import type { AgentDefinition, RuntimeConfigInput } from '../../src/runtime/index.js';
 import type { AuditRow } from '../../src/audit/index.js';
 import type { GatewayConfigInput, GatewayOptions } from '../../src/gateway/index.js';
+import type { RegistryConfigInput } from '../../src/registry/index.js';
 import { createClient, fetchToken, startGateway } from './gateway-fixture.js';
 import { startOrchestrator } from './orchestrator-fixture.js';
 import { startRegistry } from './registry-fixture.js';
@@ -11,11 +12,11 @@ import { until } from './until.js';
  * A registry, a gateway and a runtime whose agents accept only the gateway's
  * assertions, with the gateway routing to every agent: the smallest mesh a
  * gateway test drives. `gatewayOptions` passes the gateway a logger, metrics or
- * in-process servers. `close()` stops all three.
+ * in-process servers, `registry` settings to the registry. `close()` stops all three.
  */
-export async function startGatewayMesh(options: { agents?: AgentDefinition[]; gateway?: GatewayConfigInput; gatewayOptions?: Omit<GatewayOptions, 'config'>; runtime?: RuntimeConfigInput } = {}) {
+export async function startGatewayMesh(options: { agents?: AgentDefinition[]; gateway?: GatewayConfigInput; gatewayOptions?: Omit<GatewayOptions, 'config'>; runtime?: RuntimeConfigInput; registry?: RegistryConfigInput } = {}) {
   const agents = options.agents ?? [testAgent];
-  const registry = await startRegistry({ probeIntervalMs: 200 });
+  const registry = await startRegistry({ probeIntervalMs: 200, ...options.registry });
   const gw = await startGateway(registry.url, options.gateway, options.gatewayOptions);
   const host = await startRuntime(agents, { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true, ...options.runtime });
   for (const agent of agents) {

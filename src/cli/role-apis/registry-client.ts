@@ -32,8 +32,8 @@ export function openRegistry(options: CliRegistryOptions): RegistryClient {
   const url = roleUrl('registry', options.url);
   const hint: RegistryFailureHint = ({ code, status, message, agent }) => {
     if (code === ErrorCodes.REGISTRY_AGENT_NOT_FOUND && agent !== undefined) return `agent ${agent} is not registered at ${url}`;
-    if (status === 401) return `${message} (pass --token or set REGISTRY_TOKEN)`;
-    if (status === 403) return `${message} (the token lacks the registry:write scope)`;
+    if (status === 401) return `${message} (pass --token or set ${/registry:review/.test(message) ? 'REGISTRY_REVIEW_TOKEN' : 'REGISTRY_TOKEN'})`;
+    if (status === 403) return `${message} (the token lacks the ${/registry:review/.test(message) ? 'registry:review' : 'registry:write'} scope)`;
     // A person reads the registry's own words; the URL is in the command line.
     return message;
   };

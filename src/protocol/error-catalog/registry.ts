@@ -38,6 +38,7 @@ export const registryErrors = {
   registryLeaseTtlOutOfRange: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'leaseTtlMs must be an integer from 1000 to {max}', { field: 'leaseTtlMs' }),
   registryConfigNotObject: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'config must be a JSON object', { field: 'config' }),
   registryReviewNotFound: declare(ErrorCodes.REGISTRY_REVIEW_NOT_FOUND, 'No review {id} is held here', { details: ['id'] }),
+  registryNoPendingReview: declare(ErrorCodes.REGISTRY_REVIEW_NOT_FOUND, 'Agent {agent} has no card change waiting for review', { details: ['agent'] }),
   registryReviewDecided: declare(ErrorCodes.REGISTRY_REVIEW_CONFLICT, 'Review {id} is {state}: only a pending review can be decided', { details: ['id', 'state'] }),
   registryReviewStale: declare(ErrorCodes.REGISTRY_REVIEW_CONFLICT, "Review {id} was held against another card than {agent}'s approved one; submit the change again", { details: ['id', 'agent'] }),
   registryReviewNeedsReason: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'rejecting a review needs a "reason": the submitter reads it', { field: 'reason' }),

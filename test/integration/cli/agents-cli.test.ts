@@ -297,6 +297,11 @@ describe('agentmesh agents --help', () => {
     { argv: ['config', 'put'], usage: /^Usage: agentmesh agents config put \[options\] <name>/, options: ['--file <config.json>', '--set <key=value>', '--comment <text>'] },
     { argv: ['config', 'history'], usage: /^Usage: agentmesh agents config history \[options\] <name>/, options: [] },
     { argv: ['config', 'rollback'], usage: /^Usage: agentmesh agents config rollback \[options\] <name> <version>/, options: [] },
+    { argv: ['review', 'list'], usage: /^Usage: agentmesh agents review list \[options\]/, options: ['--state <state>'] },
+    { argv: ['review', 'show'], usage: /^Usage: agentmesh agents review show \[options\] <name>/, options: [] },
+    { argv: ['review', 'approve'], usage: /^Usage: agentmesh agents review approve \[options\] <name>/, options: ['--reason <text>'] },
+    { argv: ['review', 'reject'], usage: /^Usage: agentmesh agents review reject \[options\] <name>/, options: ['--reason <text>'] },
+    { argv: ['ownership'], usage: /^Usage: agentmesh agents ownership \[options\] <name>/, options: ['--verify'] },
   ];
   for (const entry of documented) {
     test(`documents every option of "agents ${entry.argv.join(' ')}" with examples`, async () => {
@@ -333,5 +338,62 @@ describe('agentmesh agents against a registry that needs a token', () => {
     const read = await cli(['agents', 'show', 'token-agent', '--registry', reg.url]);
     assert.equal(read.code, 0, read.stderr);
     rmSync(join(card, '..'), { recursive: true, force: true });
+  });
+});
+
+describe('agentmesh agents review and ownership', () => {
+  const write = 'cli-write-token-0123456789';
+  const review = 'cli-review-token-0123456789';
+  let reg: Awaited<ReturnType<typeof startRegistry>>;
+  before(async () => {
+    reg = await startRegistry({ writeToken: write, reviewToken: review, review: { required: true } });
+    const headers = { authorization: `Bearer ${write}` };
+    assert.equal((await call(reg.url, 'PUT', '/v1/agents/support-bot', { card: sampleCard('support-bot'), metadata: { ownership: { domain: 'support.example' } } }, headers)).status, 201);
+    const held = await call(reg.url, 'PUT', '/v1/agents/support-bot', { card: sampleCard('support-bot', { version: '2.0.0' }), metadata: { ownership: { domain: 'support.example' } } }, headers);
+    assert.equal(held.status, 202);
+    assert.equal((await call(reg.url, 'PUT', '/v1/agents/billing-bot', { card: sampleCard('billing-bot') }, headers)).status, 201);
+    assert.equal((await call(reg.url, 'PUT', '/v1/agents/billing-bot', { card: sampleCard('billing-bot', { description: 'bills, now itemized' }) }, headers)).status, 202);
+  });
+  after(() => reg.close());
+
+  test('list and show say what waits and what differs', async () => {
+    const list = await cli(['agents', 'review', 'list', '--registry', reg.url]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^AGENT +STATE +SUBMITTED +BY +CHANGES +FIRST CHANGE$/m);
+    assert.match(list.stdout, /^support-bot +pending +\S+ +registry-token +1 +card\.version changed: "1\.0\.0" → "2\.0\.0"$/m);
+    const show = await cli(['agents', 'review', 'show', 'billing-bot', '--registry', reg.url]);
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /^changes\n {2}card\.description changed: "billing-bot does useful things" → "bills, now itemized"\n$/m);
+    const none = await cli(['agents', 'review', 'show', 'nobody', '--registry', reg.url]);
+    assert.equal(none.code, 1);
+    assert.equal(none.stderr, 'error: Agent nobody has no card change waiting for review\n');
+  });
+
+  test("a decision needs the reviewer's token; with it, approve serves the change and reject keeps the approved card", async () => {
+    const asWriter = await cli(['agents', 'review', 'approve', 'support-bot', '--registry', reg.url], { env: { REGISTRY_TOKEN: write } });
+    assert.equal(asWriter.code, 1);
+    assert.match(asWriter.stderr, /registry:review/);
+    const noReason = await cli(['agents', 'review', 'reject', 'billing-bot', '--registry', reg.url], { env: { REGISTRY_REVIEW_TOKEN: review } });
+    assert.equal(noReason.code, 2, 'reject needs --reason');
+
+    const approved = await cli(['agents', 'review', 'approve', 'support-bot', '--reason', 'version bump checked', '--registry', reg.url], { env: { REGISTRY_REVIEW_TOKEN: review } });
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.match(approved.stdout, /^support-bot: change \S+ approved; the registry serves it now\n$/);
+    assert.equal((await call(reg.url, 'GET', '/v1/agents/support-bot')).body.card.version, '2.0.0');
+
+    const rejected = await cliJson(['agents', 'review', 'reject', 'billing-bot', '--reason', 'not itemized yet', '--registry', reg.url, '--token', review]);
+    assert.equal(rejected.code, 0, rejected.stderr);
+    assert.equal(rejected.json['state'], 'rejected');
+    assert.equal((await call(reg.url, 'GET', '/v1/agents/billing-bot')).body.card.description, 'billing-bot does useful things');
+  });
+
+  test('ownership prints the verdict and what to publish; --verify exits 1 while unproven', async () => {
+    const shown = await cli(['agents', 'ownership', 'support-bot', '--registry', reg.url]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^domain {6}support\.example$/m);
+    assert.match(shown.stdout, /^dns {9}_agentmesh\.support\.example TXT "v=agentmesh1; agent=support-bot; token=[A-Za-z0-9_-]{22}"$/m);
+    const verify = await cli(['agents', 'ownership', 'support-bot', '--verify', '--registry', reg.url, '--token', write]);
+    assert.equal(verify.code, 1, 'support.example publishes nothing: not verified');
+    assert.match(verify.stdout, /^status {6}(refused|unverified)$/m);
   });
 });

@@ -14,6 +14,8 @@ const writer = { authorization: `Bearer ${WRITE}` };
 const reviewer = { authorization: `Bearer ${REVIEW}` };
 
 const refundSkill = { id: 'refund', name: 'Refund', description: 'Refunds an order', tags: ['refund'] };
+/** The one skill of `sampleCard`. */
+const workSkill = { id: 'work', name: 'Work', description: 'Does the work', tags: ['work'], examples: ['do the work'] };
 
 describe('card changes held for review', () => {
   let reg: Awaited<ReturnType<typeof startRegistry>>;
@@ -34,7 +36,7 @@ describe('card changes held for review', () => {
     const stream = watch(`${reg.url}/watch?agent=support`, 3);
     await stream.opened;
 
-    const held = await put('support', { card: sampleCard('support', { skills: [sampleCard('support')['skills']![0], refundSkill] }) });
+    const held = await put('support', { card: sampleCard('support', { skills: [workSkill, refundSkill] }) });
     assert.equal(held.status, 202);
     const id = held.body.review.id;
     assert.equal(held.headers.get('location'), `/v1/reviews/${id}`);

@@ -74,6 +74,8 @@ export function formatAgent(record: WireAgentRecord, instances: readonly AgentIn
     ['skills', skills],
     ['card url', record.cardUrl],
     ['signed', record.signed ? 'yes' : 'no'],
+    ['ownership', record.ownership && `${record.ownership.domain}: ${record.ownership.status}${record.ownership.method !== undefined ? ` (${record.ownership.method})` : ''}`],
+    ['review', record.review && `a card change waits for review since ${record.review.submittedAt} (agentmesh agents review show ${record.name})`],
     ['config', record.activeConfigVersion !== undefined ? `version ${record.activeConfigVersion}` : 'none'],
     ['docs', m.documentationUrl],
     ['revision', String(record.revision)],

@@ -8,6 +8,7 @@ import { AuditView } from './views/audit.js';
 import { ClientsView } from './views/clients.js';
 import { CreditsView } from './views/credits.js';
 import { OverviewView } from './views/overview.js';
+import { ReviewsView } from './views/reviews.js';
 import { SignIn } from './views/sign-in.js';
 import { TaskDetailView, TasksView } from './views/tasks.js';
 import { TryItView } from './views/try-it.js';
@@ -44,6 +45,7 @@ const VIEWS = [
   { path: 'workflows', title: 'Workflows' },
   { path: 'credits', title: 'Credits' },
   { path: 'approvals', title: 'Approvals' },
+  { path: 'reviews', title: 'Reviews' },
   { path: 'audit', title: 'Audit' },
   { path: 'clients', title: 'Clients' },
 ] as const;
@@ -96,6 +98,7 @@ export function App() {
         {view === 'workflows' && <WorkflowsView key={route.slice(1).join('/')} {...(route[1] !== undefined && { workflow: route[1] })} {...(route[2] === 'runs' && route[3] !== undefined && { run: route[3] })} />}
         {view === 'credits' && <CreditsView />}
         {view === 'approvals' && <ApprovalsView />}
+        {view === 'reviews' && <ReviewsView />}
         {view === 'audit' && <AuditView />}
         {view === 'clients' && <ClientsView />}
         {view === 'try' && <TryItView {...(route[1] !== undefined && { agent: route[1] })} {...(route[2] !== undefined && { skill: route[2] })} />}

@@ -32,6 +32,8 @@ export const gatewayConfigSchema = z
     /** Where agents are found (the registry's watch stream keeps the routing cache). */
     registryUrl: z.string().url().default('http://localhost:4100'),
     registryToken: z.string().optional(),
+    /** A token with the registry's `registry:review` scope (env REGISTRY_REVIEW_TOKEN): the console's reviews view decides with it. */
+    registryReviewToken: z.string().optional(),
     /** The built web console served at /console/ (env GATEWAY_CONSOLE_DIR); unset: `dist/console` of the agentmesh package. */
     consoleDir: z.string().min(1).optional(),
     /**

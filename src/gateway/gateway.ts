@@ -105,7 +105,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       history.stop();
       health.stop();
     });
-    await consoleRoutes(app, { identity, router, ledger, history, health, audit, registryUrl: config.registryUrl, registryToken: config.registryToken, consoleDir: config.consoleDir ?? defaultConsoleDir(), oidc: config.consoleOidc === undefined ? undefined : consoleOidcSettings(config.consoleOidc), log, assertionTtlSeconds: config.assertionTtlSeconds, lowBalanceMilliCredits: config.lowBalanceMilliCredits, publicUrl: () => publicUrl, cardExtensions: (agent) => approvals.cardExtensions(agent) });
+    await consoleRoutes(app, { identity, router, ledger, history, health, audit, registryUrl: config.registryUrl, registryToken: config.registryToken, registryReviewToken: config.registryReviewToken, consoleDir: config.consoleDir ?? defaultConsoleDir(), oidc: config.consoleOidc === undefined ? undefined : consoleOidcSettings(config.consoleOidc), log, assertionTtlSeconds: config.assertionTtlSeconds, lowBalanceMilliCredits: config.lowBalanceMilliCredits, publicUrl: () => publicUrl, cardExtensions: (agent) => approvals.cardExtensions(agent) });
     return {
       app,
       config,

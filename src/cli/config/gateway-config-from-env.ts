@@ -15,6 +15,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
     GATEWAY_METRICS_HOST: 'metricsHost',
     REGISTRY_URL: 'registryUrl',
     REGISTRY_TOKEN: 'registryToken',
+    REGISTRY_REVIEW_TOKEN: 'registryReviewToken',
     GATEWAY_CONSOLE_DIR: 'consoleDir',
     GATEWAY_ADMIN_TOKEN: 'adminToken',
     GATEWAY_SECRET: 'keyEncryptionSecret',

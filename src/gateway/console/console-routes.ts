@@ -15,6 +15,7 @@ import { GATEWAY_ADMIN_SCOPE, GATEWAY_DELEGATE_SCOPE, type Identity } from '../i
 import { ORIGINAL_CARD_EXTENSION_URI, rewriteCard, type AgentRoute, type GatewayExtension, type InstanceStats, type UpstreamRouter } from '../routing/index.js';
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
 import { consoleAuditRoutes } from './console-audit-routes.js';
+import { consoleReviewRoutes } from './console-review-routes.js';
 import { consoleTaskStream } from './console-task-stream.js';
 import { LiveStreamSlots } from './live-streams.js';
 import { loadConsoleFiles, type ConsoleFile } from './console-files.js';
@@ -35,6 +36,8 @@ export interface ConsoleRoutesOptions {
   audit: AuditLog;
   registryUrl: string;
   registryToken: string | undefined;
+  /** A token with the registry's `registry:review` scope, for the reviews view's decisions. */
+  registryReviewToken?: string | undefined;
   /** The built console; undefined or missing: `/console/` says how to build it. */
   consoleDir: string | undefined;
   /** Sign-in through an external OpenID Connect issuer; undefined: not offered. */
@@ -218,6 +221,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
     const slots = new LiveStreamSlots();
     await consoleAuditRoutes(scope, { identity, audit: options.audit, slots });
     await consoleTaskStream(scope, { identity, router, slots, assertionTtlSeconds: options.assertionTtlSeconds });
+    await consoleReviewRoutes(scope, { identity, registryUrl: options.registryUrl, registryToken: options.registryToken, registryReviewToken: options.registryReviewToken, log: options.log });
 
     scope.get('/v1/console/config', { schema: { tags, summary: 'How the console may sign in (unauthenticated): the OpenID Connect issuer, when one is configured' } }, async (_request, reply) =>
       reply.type('application/json; charset=utf-8').send(publicConfig),

@@ -11,6 +11,7 @@ export const gatewayErrors = {
   agentTimedOut: declare(ErrorCodes.HTTP_TIMEOUT, 'agent {agent} did not answer within {timeoutMs} ms', { expose: true, retryable: true }),
   agentTookTooLong: declare(ErrorCodes.HTTP_TIMEOUT, 'agent {agent} did not answer in time', { details: ['agent'], expose: true, retryable: true }),
   agentDidNotAnswer: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, 'agent {agent} did not answer: {why}', { expose: true, retryable: true }),
+  consoleReviewTokenRefused: declare(ErrorCodes.HTTP_UNAVAILABLE, 'the registry refused the gateway\'s review token (HTTP {status}): set REGISTRY_REVIEW_TOKEN on the gateway to the registry\'s', { expose: true }),
   consoleRegistryUnreachable: declare(ErrorCodes.HTTP_UNAVAILABLE, 'the registry did not answer the registration; retry shortly', { expose: true, retryable: true }),
   directoryNotLoaded: declare(ErrorCodes.HTTP_UNAVAILABLE, 'the gateway has not loaded the agent directory from the registry yet; retry shortly', { expose: true, retryable: true }),
   auditBehind: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'The audit trail is behind; retry shortly', { expose: true, retryable: true }),

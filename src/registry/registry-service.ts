@@ -120,24 +120,35 @@ export class RegistryService {
         throw Errors.registryAgentExists({ quotedName: JSON.stringify(name), agent: name });
       }
       created = current === undefined;
-      const at = new Date(now).toISOString();
-      const next: AgentRecord = {
-        name,
-        identifier: `urn:air:${this.#o.publisher}:agent:${name}`,
-        card: admitted.card,
-        ...(admitted.cardUrl !== undefined && { cardUrl: admitted.cardUrl }),
-        sourceProtocol: admitted.sourceProtocol,
-        signed: admitted.signed,
-        metadata: metadata ?? keepMetadata(current, admitted.card),
-        ...registrationState(current, input.status, at),
-      };
-      const outcome = this.#governed(current, next, { kind: current ? 'updated' : 'registered', status: input.status, now, caller });
-      heldFor = outcome?.review?.id ?? (outcome === undefined ? current?.review?.id : undefined);
+      const outcome = this.#registration(current, name, admitted, metadata, { status: input.status, now, caller });
+      heldFor = heldBy(outcome, current);
       return outcome;
     }, { instance });
     this.#written(changes, caller);
     const written = (instance && heldFor === undefined ? this.#o.directory.get(name) : undefined) ?? record!;
     return { record: written, created, ...(heldFor !== undefined && { heldFor }) };
+  }
+
+  /** The record a registration writes over `current` (the agent's identity, the admitted card, the state carried over), governed. */
+  #registration(
+    current: AgentRecord | undefined,
+    name: string,
+    admitted: Pick<AgentRecord, 'card' | 'cardUrl' | 'sourceProtocol' | 'signed' | 'bridge'>,
+    metadata: AgentMetadata | undefined,
+    write: { status: AgentStatus | undefined; now: number; caller: RegistryCaller | undefined },
+  ): AgentOutcome | undefined {
+    const next: AgentRecord = {
+      name,
+      identifier: `urn:air:${this.#o.publisher}:agent:${name}`,
+      card: admitted.card,
+      ...(admitted.cardUrl !== undefined && { cardUrl: admitted.cardUrl }),
+      sourceProtocol: admitted.sourceProtocol,
+      signed: admitted.signed,
+      ...(admitted.bridge !== undefined && { bridge: admitted.bridge }),
+      metadata: metadata ?? keepMetadata(current, admitted.card),
+      ...registrationState(current, write.status, new Date(write.now).toISOString()),
+    };
+    return this.#governed(current, next, { kind: current ? 'updated' : 'registered', ...write });
   }
 
   /**
@@ -223,20 +234,8 @@ export class RegistryService {
           // Checked above; a concurrent registration of the same name in between still loses, and takes the others with it.
           if (current && mode === 'create') throw Errors.registryAgentExists({ quotedName: JSON.stringify(name), agent: name });
           created.set(name, current === undefined);
-          const at = new Date(now).toISOString();
-          const next: AgentRecord = {
-            name,
-            identifier: `urn:air:${this.#o.publisher}:agent:${name}`,
-            card: agent.card,
-            ...(agent.cardUrl !== undefined && { cardUrl: agent.cardUrl }),
-            sourceProtocol: agent.sourceProtocol,
-            signed: false,
-            bridge: agent.bridge,
-            metadata: metadata ?? keepMetadata(current, agent.card),
-            ...registrationState(current, input.status, at),
-          };
-          const outcome = this.#governed(current, next, { kind: current ? 'updated' : 'registered', status: input.status, now, caller });
-          const heldFor = outcome?.review?.id ?? (outcome === undefined ? current?.review?.id : undefined);
+          const outcome = this.#registration(current, name, { ...agent, signed: false }, metadata, { status: input.status, now, caller });
+          const heldFor = heldBy(outcome, current);
           if (heldFor !== undefined) held.set(name, heldFor);
           return outcome;
         },
@@ -277,7 +276,7 @@ export class RegistryService {
         updatedAt: new Date(now).toISOString(),
       };
       const outcome = this.#governed(latest, next, { kind: 'updated', status: patch.status, now, caller });
-      heldFor = outcome?.review?.id ?? (outcome === undefined ? latest.review?.id : undefined);
+      heldFor = heldBy(outcome, latest);
       return outcome;
     });
     this.#written(changes, caller);
@@ -448,6 +447,11 @@ export class RegistryService {
   staticInstance(url: string): Promise<NewInstance> {
     return this.#newInstance({ url }, 'static');
   }
+}
+
+/** The review a write's change waits in: the one it made, or, for the same change submitted again (no outcome), the record's. */
+function heldBy(outcome: AgentOutcome | undefined, current: AgentRecord | undefined): string | undefined {
+  return outcome?.review?.id ?? (outcome === undefined ? current?.review?.id : undefined);
 }
 
 function checkName(name: string): void {

@@ -40,23 +40,16 @@ export async function governanceRoutes(app: FastifyInstance, options: Governance
 
   app.get<Reviewed>('/v1/reviews/:id', { schema: { tags, summary: 'One held card change with its diff', params: s.reviewParams } }, async (request) => desk.get(request.params.id));
 
-  app.post<Reviewed & { Body: ReviewDecision }>(
-    '/v1/reviews/:id/approve',
-    { schema: { tags, summary: 'Approve a held card change (registry:review): the record takes it and the gateways route to it', params: s.reviewParams, body: s.reviewDecisionBody } },
-    async (request) => {
+  const decisions = {
+    approve: { summary: 'Approve a held card change (registry:review): the record takes it and the gateways route to it', decide: desk.approve.bind(desk) },
+    reject: { summary: 'Reject a held card change (registry:review; a reason is required): the record keeps its approved card', decide: desk.reject.bind(desk) },
+  };
+  for (const [decision, { summary, decide }] of Object.entries(decisions)) {
+    app.post<Reviewed & { Body: ReviewDecision }>(`/v1/reviews/:id/${decision}`, { schema: { tags, summary, params: s.reviewParams, body: s.reviewDecisionBody } }, async (request) => {
       const caller = await reviewer(request);
-      return desk.approve(request.params.id, { caller, reason: request.body?.reason, onBehalfOf: request.body?.onBehalfOf });
-    },
-  );
-
-  app.post<Reviewed & { Body: ReviewDecision }>(
-    '/v1/reviews/:id/reject',
-    { schema: { tags, summary: 'Reject a held card change (registry:review; a reason is required): the record keeps its approved card', params: s.reviewParams, body: s.reviewDecisionBody } },
-    async (request) => {
-      const caller = await reviewer(request);
-      return desk.reject(request.params.id, { caller, reason: request.body?.reason, onBehalfOf: request.body?.onBehalfOf });
-    },
-  );
+      return decide(request.params.id, { caller, reason: request.body?.reason, onBehalfOf: request.body?.onBehalfOf });
+    });
+  }
 
   const otags = ['ownership'];
   app.get<Named>('/v1/agents/:name/ownership', { schema: { tags: otags, summary: "The verdict on the agent's ownership claim, and what to publish to prove it", params: s.agentNameParams } }, async (request) =>

@@ -9,7 +9,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,8 +20,7 @@ import { defineAgent } from '../../../src/runtime/index.js';
 import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { asTask } from '../../helpers/sdk-client.js';
-import { ROOT } from '../e2e/mesh-process.js';
-import { launchChromium, seriousViolations } from './browser.js';
+import { buildConsoleInto, launchChromium, openConsolePage, seriousViolations } from './browser.js';
 
 const TENANT = 'acme';
 const REASON = 'Payments above 1000 need a finance approval';
@@ -55,8 +53,7 @@ describe('the approvals inbox in Chromium', () => {
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-approvals-inbox-'));
     const consoleDir = join(dataDir, 'console');
-    const build = spawnSync(process.execPath, ['scripts/build-console.mjs', '--out-dir', consoleDir], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
+    buildConsoleInto(consoleDir);
     mesh = await startGatewayMesh({
       agents: [payments],
       gateway: { consoleDir, creditsMode: 'exact', approvals: { rules: [{ id: 'big-payments', agent: 'payments', condition: 'input.amount > 1000', reason: REASON }], sweepIntervalMs: 600_000 } },
@@ -67,9 +64,7 @@ describe('the approvals inbox in Chromium', () => {
     await topUp(url, TENANT, 100);
     caller = (await connectAgent({ url: `${url}/agents/payments`, protocol: '1.0', binding: 'jsonrpc', token: await fetchToken(url, buyer) })).client;
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageProblems.push(err.message));
+    page = await openConsolePage(browser, pageProblems);
   });
   after(async () => {
     await browser?.close();

@@ -4,11 +4,13 @@
  * installs the `chromium` package when it is missing; without it these tests
  * fail (never skip).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ROOT } from '../e2e/mesh-process.js';
 
 /** Where Debian installs Chromium; CHROMIUM_PATH overrides it for other systems. */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -21,6 +23,20 @@ export async function launchChromium(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
+}
+
+/** Builds the console into `consoleDir` (a gateway given it serves it at /console/). */
+export function buildConsoleInto(consoleDir: string): void {
+  const build = spawnSync(process.execPath, ['scripts/build-console.mjs', '--out-dir', consoleDir], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
+}
+
+/** A page of a fresh context, 1280 × 900, 15 s for each wait, its uncaught errors pushed into `problems`. */
+export async function openConsolePage(browser: Browser, problems: string[]): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (err) => problems.push(err.message));
+  return page;
 }
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

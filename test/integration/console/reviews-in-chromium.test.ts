@@ -8,15 +8,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, startGateway } from '../../helpers/gateway-fixture.js';
 import { call, sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
-import { ROOT } from '../e2e/mesh-process.js';
-import { launchChromium, screenshot, seriousViolations } from './browser.js';
+import { buildConsoleInto, launchChromium, openConsolePage, screenshot, seriousViolations } from './browser.js';
 
 const WRITE = 'chromium-write-token-0123456789';
 const REVIEW = 'chromium-review-token-0123456789';
@@ -34,8 +32,7 @@ describe('the reviews view in Chromium', () => {
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-reviews-view-'));
     const consoleDir = join(dataDir, 'console');
-    const build = spawnSync(process.execPath, ['scripts/build-console.mjs', '--out-dir', consoleDir], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
+    buildConsoleInto(consoleDir);
     reg = await startRegistry({ writeToken: WRITE, reviewToken: REVIEW, review: { required: true } });
     gw = await startGateway(reg.url, { consoleDir, registryToken: WRITE, registryReviewToken: REVIEW });
     const writer = { authorization: `Bearer ${WRITE}` };
@@ -45,9 +42,7 @@ describe('the reviews view in Chromium', () => {
     assert.equal((await call(reg.url, 'PUT', '/v1/agents/billing', { card: sampleCard('billing'), metadata: priced(1) }, writer)).status, 201);
     assert.equal((await call(reg.url, 'PUT', '/v1/agents/billing', { card: sampleCard('billing'), metadata: priced(4) }, writer)).status, 202);
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageProblems.push(err.message));
+    page = await openConsolePage(browser, pageProblems);
   });
   after(async () => {
     await browser?.close();

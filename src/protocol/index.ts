@@ -27,7 +27,7 @@ export { parseRetryAfter } from './retry-after.js';
 export { readRestError } from './rest-error-body.js';
 export type { RestErrorReading } from './rest-error-body.js';
 export { A2A_JSON, PLAIN_JSON, assertJsonRequest, restMediaType } from './media-types.js';
-export { MAX_JSON_DEPTH, jsonDepth, assertJsonDepth } from './json-depth.js';
+export { MAX_JSON_DEPTH, jsonDepth, assertJsonDepth, deeperThan } from './json-depth.js';
 export * as jsonBytes from './json-bytes.js';
 export { isRecord, isStringArray, oneOf, requireOneOf, errorMessage, errorCode, toError } from './narrowing.js';
 export { errorCodeOf } from './error-code-of.js';

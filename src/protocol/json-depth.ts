@@ -80,3 +80,24 @@ export function assertJsonDepth(bytes: Uint8Array | string, limit: number = MAX_
     });
   }
 }
+
+/**
+ * True when a parsed JSON value nests deeper than `limit` arrays and
+ * objects (`{}` is depth 1). Iterative, and it stops at the first branch
+ * too deep: what a body parsed by a framework's own parser is checked with
+ * before anything recursive (validation, `JSON.stringify`) walks it.
+ *
+ * @example
+ * deeperThan({ a: { b: [] } }, 2); // true
+ */
+export function deeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const stack: Array<{ node: object; depth: number }> = [{ node: value, depth: 1 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (depth > limit) return true;
+    const children: readonly unknown[] = Array.isArray(node) ? node : Object.values(node);
+    for (const child of children) if (child !== null && typeof child === 'object') stack.push({ node: child, depth: depth + 1 });
+  }
+  return false;
+}

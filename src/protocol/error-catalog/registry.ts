@@ -44,6 +44,7 @@ export const registryErrors = {
   registryReviewNeedsReason: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'rejecting a review needs a "reason": the submitter reads it', { field: 'reason' }),
   registryReviewNeedsToken: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'Deciding a review needs a bearer token with the {scope} scope', { details: ['scope'] }),
   registryNoOwnershipClaim: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'Agent {agent} claims no owner: set metadata.ownership (a domain) first', { details: ['agent'] }),
+  registryNestedTooDeep: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'The request body nests deeper than {limit} levels', { field: '(root)' }),
   registryNameInvalid: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'name {quotedName} must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit', { field: 'name' }),
 
   // card and manifest intake

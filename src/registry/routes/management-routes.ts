@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors } from '../../protocol/index.js';
+import { deeperThan, Errors, MAX_JSON_DEPTH } from '../../protocol/index.js';
 import type { AgentDirectory } from '../agent-directory.js';
 import type { AgentListQuery } from '../../contracts/registry/index.js';
 import type { AgentStatus } from '../../contracts/registry/index.js';
@@ -22,6 +22,11 @@ export async function managementRoutes(app: FastifyInstance, options: Management
   const { service, directory } = options;
   const write = (request: FastifyRequest) => requireWrite(request, options.authenticate);
   const tags = ['agents'];
+  // A card or metadata nested thousands deep overflowed the stack of what walks it later (validation, the diff of a review,
+  // the JSON text the store writes): refused first, as the A2A bindings refuse requests past the same depth.
+  app.addHook('preValidation', async (request) => {
+    if (request.body !== undefined && deeperThan(request.body, MAX_JSON_DEPTH)) throw Errors.registryNestedTooDeep({ limit: MAX_JSON_DEPTH });
+  });
 
   app.post<{ Body: RegistrationInput }>('/v1/agents', { schema: { tags, summary: 'Register an agent by card URL or card, or the agents of an ACP server', body: s.registrationBody } }, async (request, reply) => {
     const caller = await write(request);

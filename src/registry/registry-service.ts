@@ -1,4 +1,3 @@
-import type { AgentCard } from '@a2a-js/sdk';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { AuditLog } from '../audit/index.js';
 import type { Logger } from '../observability/index.js';
@@ -9,11 +8,12 @@ import type { ChangeFeed } from './change-feed.js';
 import type { AddressVerdicts } from '../http/index.js';
 import type { CardIntake } from './intake/index.js';
 import { checkInterfaceUrls, validateAgentMetadata } from './intake/index.js';
-import { cardToJson, type AgentConfigVersion, type AgentInstance, type AgentMetadata, type AgentRecord, type AgentStatus, type RegistryChange, type RegistryChangeKind } from '../contracts/registry/index.js';
-import { mergePatch, mergePatchBetween } from './merge-patch.js';
-import { ownershipAfterWrite } from './ownership/ownership-state.js';
+import type { AgentConfigVersion, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, RegistryChange } from '../contracts/registry/index.js';
+import { governedOutcome } from './governed-write.js';
+import { checkName, heldBy, keepMetadata, primaryUrl, registrationState, slugify } from './registration-parts.js';
+import { mergePatch } from './merge-patch.js';
 import { appendAudit, auditActor, REVIEW_EVENTS } from './review/review-audit.js';
-import { cardDigest, isHeldChange, proposalDigest, reviewApplies, reviewChanges, type ReviewSettings } from './review/review-gate.js';
+import type { ReviewSettings } from './review/review-gate.js';
 import { agentNotFound, type AgentOutcome, type NewInstance, type ProbePoint, type RegistryStore } from './store/registry-store.js';
 import type { RegistryCaller } from './routes/write-auth.js';
 
@@ -76,8 +76,6 @@ export interface WriteResult {
   /** The id of the review holding the change: the record is the approved one, and the change waits (202). */
   heldFor?: string;
 }
-
-const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /**
  * What the registry does, apart from HTTP: admits cards, keeps records,
@@ -148,56 +146,7 @@ export class RegistryService {
       metadata: metadata ?? keepMetadata(current, admitted.card),
       ...registrationState(current, write.status, new Date(write.now).toISOString()),
     };
-    return this.#governed(current, next, { kind: current ? 'updated' : 'registered', ...write });
-  }
-
-  /**
-   * What a write of `next` over `current` does under the registry's governance:
-   * - the ownership claim: kept with its verdict when neither it nor the card
-   *   changed, else `unverified` and checked at once (ownership-state.ts);
-   * - a review hold: when reviews apply to the agent and the change touches
-   *   the card or the governed metadata, the record keeps its approved card
-   *   and metadata (its status alone may change), points at the new review,
-   *   and the change is logged as `review_requested`. The same change held
-   *   already changes nothing (undefined).
-   */
-  #governed(current: AgentRecord | undefined, next: AgentRecord, write: { kind: RegistryChangeKind; status: AgentStatus | undefined; now: number; caller: RegistryCaller | undefined }): AgentOutcome | undefined {
-    const { ownership, checkAt } = ownershipAfterWrite(current, next, write.now);
-    const { ownership: _ownership, review: _review, ...rest } = next;
-    const governed: AgentRecord = { ...rest, ...(ownership !== undefined && { ownership }), ...(current?.review !== undefined && { review: current.review }) };
-    if (current !== undefined && reviewApplies(this.#o.review, current.metadata, next.metadata)) {
-      const changes = reviewChanges(current, next.card, next.metadata);
-      if (changes.some(isHeldChange)) {
-        const digest = proposalDigest(next.card, next.metadata, next.cardUrl);
-        const status = write.status ?? current.status;
-        if (current.review?.digest === digest && status === current.status) return undefined;
-        const id = uuidv7();
-        const at = new Date(write.now).toISOString();
-        return {
-          record: { ...current, status, review: { id, submittedAt: at, digest }, revision: current.revision + 1, updatedAt: at },
-          kind: 'review_requested',
-          detail: { review: id, changes: changes.length },
-          review: {
-            id,
-            baseRevision: current.revision,
-            proposal: {
-              card: cardToJson(next.card),
-              ...(next.cardUrl !== undefined && { cardUrl: next.cardUrl }),
-              sourceProtocol: next.sourceProtocol,
-              signed: next.signed,
-              ...(next.bridge !== undefined && { bridge: next.bridge }),
-              metadata: next.metadata,
-              metadataPatch: mergePatchBetween(current.metadata, next.metadata),
-            },
-            changes,
-            baseCardDigest: cardDigest(current.card),
-            digest,
-            ...(write.caller?.subject !== undefined && { submittedBy: write.caller.subject }),
-          },
-        };
-      }
-    }
-    return { record: governed, kind: write.kind, ...(checkAt !== undefined && { ownershipCheckAt: checkAt }) };
+    return governedOutcome(this.#o.review, current, next, { kind: current ? 'updated' : 'registered', ...write });
   }
 
   /**
@@ -275,7 +224,7 @@ export class RegistryService {
         revision: latest.revision + 1,
         updatedAt: new Date(now).toISOString(),
       };
-      const outcome = this.#governed(latest, next, { kind: 'updated', status: patch.status, now, caller });
+      const outcome = governedOutcome(this.#o.review, latest, next, { kind: 'updated', status: patch.status, now, caller });
       heldFor = heldBy(outcome, latest);
       return outcome;
     });
@@ -447,61 +396,4 @@ export class RegistryService {
   staticInstance(url: string): Promise<NewInstance> {
     return this.#newInstance({ url }, 'static');
   }
-}
-
-/** The review a write's change waits in: the one it made, or, for the same change submitted again (no outcome), the record's. */
-function heldBy(outcome: AgentOutcome | undefined, current: AgentRecord | undefined): string | undefined {
-  return outcome?.review?.id ?? (outcome === undefined ? current?.review?.id : undefined);
-}
-
-function checkName(name: string): void {
-  if (!NAME.test(name)) throw Errors.registryNameInvalid({ quotedName: JSON.stringify(name) });
-}
-
-/** "Lead Scorer (v2)" → "lead-scorer-v2". */
-export function slugify(text: string): string {
-  const slug = text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 63)
-    .replace(/-+$/, '');
-  return slug || 'agent';
-}
-
-/**
- * The state a registration leaves the record in: the status asked for, else
- * the current one (a new agent is active); health, config version and
- * creation time carried over; the next revision.
- */
-function registrationState(current: AgentRecord | undefined, status: AgentStatus | undefined, at: string) {
-  return {
-    status: status ?? current?.status ?? 'active',
-    health: current?.health ?? 'unknown',
-    revision: (current?.revision ?? 0) + 1,
-    ...(current?.activeConfigVersion !== undefined && { activeConfigVersion: current.activeConfigVersion }),
-    createdAt: current?.createdAt ?? at,
-    updatedAt: at,
-  };
-}
-
-/** Existing metadata re-checked against a new card: per-skill entries of skills the card dropped go. */
-function keepMetadata(current: AgentRecord | undefined, card: AgentCard): AgentMetadata {
-  if (!current) return {};
-  const skills = current.metadata.skills;
-  if (!skills) return current.metadata;
-  const ids = new Set(card.skills.map((s) => s.id));
-  return { ...current.metadata, skills: Object.fromEntries(Object.entries(skills).filter(([id]) => ids.has(id))) };
-}
-
-/**
- * The URL the agent answers at: its first JSON-RPC interface, else its first
- * HTTP one. Never a GRPC interface: the registry probes over HTTP, and a
- * gRPC target (`host:port`) is no URL.
- */
-export function primaryUrl(card: AgentCard): string | undefined {
-  const interfaces = card.supportedInterfaces ?? [];
-  return (interfaces.find((i) => i.protocolBinding === 'JSONRPC') ?? interfaces.find((i) => i.protocolBinding.toUpperCase() !== 'GRPC'))?.url;
 }

@@ -2,11 +2,11 @@ import { Message, Role } from '@a2a-js/sdk';
 import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
 import type {
   AgentmeshError} from '../../protocol/index.js';
-import { V1_METHODS, readJsonRpcEnvelope, methodNotFound, isAgentmeshError, negotiateVersion, notUserRoleError, skillInputError, skillInputOf, skillInputOfJson, unknownSkillError, validateParams, type ProtocolVersion, type SkillInput, Errors } from '../../protocol/index.js';
+import { V1_METHODS, deeperThan, readJsonRpcEnvelope, methodNotFound, isAgentmeshError, negotiateVersion, notUserRoleError, skillInputError, skillInputOf, skillInputOfJson, unknownSkillError, validateParams, type ProtocolVersion, type SkillInput, Errors } from '../../protocol/index.js';
 import type { AgentRecord } from '../../contracts/registry/index.js';
 import type { A2aRequestReading, ClassifiedRequest } from './a2a-operation.js';
 import { LegacyJsonRpcProbe } from './legacy-jsonrpc-probe.js';
-import { MAX_RECURSIVE_INPUT_DEPTH, SkillSchemaCache, deeperThan } from './skill-schema-cache.js';
+import { MAX_RECURSIVE_INPUT_DEPTH, SkillSchemaCache } from './skill-schema-cache.js';
 
 /** What {@link RequestValidator.validate} judges. */
 export interface RequestValidationInput {

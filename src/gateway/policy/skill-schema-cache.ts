@@ -97,16 +97,3 @@ export class SkillSchemaCache {
     }
   }
 }
-
-/** True when `value` nests deeper than `limit` arrays/objects; iterative, stops at the first too-deep branch. */
-export function deeperThan(value: unknown, limit: number): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  const stack: Array<{ node: object; depth: number }> = [{ node: value, depth: 1 }];
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop()!;
-    if (depth > limit) return true;
-    const children = Array.isArray(node) ? node : Object.values(node);
-    for (const child of children) if (child !== null && typeof child === 'object') stack.push({ node: child as object, depth: depth + 1 });
-  }
-  return false;
-}

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { classifyA2aRequest } from '../../../src/gateway/policy/a2a-operation.js';
 import { createRequestValidator, type RequestValidationInput } from '../../../src/gateway/policy/request-validation.js';
-import { MAX_RECURSIVE_INPUT_DEPTH, SkillSchemaCache, deeperThan } from '../../../src/gateway/policy/skill-schema-cache.js';
+import { MAX_RECURSIVE_INPUT_DEPTH, SkillSchemaCache } from '../../../src/gateway/policy/skill-schema-cache.js';
+import { deeperThan } from '../../../src/protocol/index.js';
 import { ErrorCodes } from '../../../src/protocol/errors.js';
 
 const SUM = { type: 'object', required: ['numbers'], properties: { numbers: { type: 'array', items: { type: 'number' } }, label: { type: 'string', default: 'total' } } };

@@ -69,6 +69,31 @@ describe('the CLI authenticates agent commands with the client credentials of th
     assert.notEqual((JSON.parse(readFileSync(file, 'utf8')) as { token: string }).token, 'about-to-expire');
   });
 
+  /*
+   * A token left in the environment (an hour old, from another gateway) wins
+   * over the client credentials set beside it. Refused, it used to end in a
+   * hint to set the credentials, which were set.
+   */
+  test('a refused AGENTMESH_TOKEN with client credentials set: the command says so once and goes on with the credentials', async () => {
+    const run = await cli(['send', agentUrl, 'hello', '--json'], { env: env({ AGENTMESH_TOKEN: 'stale-token', AGENTMESH_TOKEN_CACHE: '0' }) });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((JSON.parse(run.stdout) as { status: { state: string } }).status.state, 'TASK_STATE_COMPLETED');
+    assert.equal(run.stderr, 'note: the agent refused the token in AGENTMESH_TOKEN (HTTP 401); using the client credentials of AGENTMESH_CLIENT_ID instead (unset AGENTMESH_TOKEN to skip it)\n');
+  });
+
+  test('a refused --token is not second-guessed: the hint says it was sent instead of the credentials, and how to use them', async () => {
+    const run = await cli(['send', agentUrl, 'hello', '--token', 'stale-token'], { env: env({ AGENTMESH_TOKEN_CACHE: '0' }) });
+    assert.equal(run.code, 1);
+    assert.doesNotMatch(run.stderr, /^note:/m);
+    assert.match(run.stderr, /\(HTTP 401 UNAUTHENTICATED\)\nhint: a token given with --token is sent instead of the client credentials of AGENTMESH_CLIENT_ID and AGENTMESH_CLIENT_SECRET \(drop it to use them\)/);
+  });
+
+  test('a refused AGENTMESH_TOKEN without client credentials: the hint names it and says to get a new one or unset it', async () => {
+    const run = await cli(['send', agentUrl, 'hello'], { env: { AGENTMESH_TOKEN: 'stale-token' } });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /\nhint: the token in AGENTMESH_TOKEN \(or --token\) was refused \(expired, or from another gateway\): get a new one with agentmesh token, or unset AGENTMESH_TOKEN and set AGENTMESH_CLIENT_ID and AGENTMESH_CLIENT_SECRET/);
+  });
+
   test("an agent the gateway does not know: the gateway's own reason is quoted", async () => {
     const run = await cli(['send', `${mesh.gw.url}/agents/nobody`, 'hello'], { env: {} });
     assert.equal(run.code, 1);

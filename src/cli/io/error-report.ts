@@ -131,7 +131,11 @@ export function describeError(err: unknown, env: Readonly<Record<string, string 
 
 function describeOnce(err: unknown, env: Readonly<Record<string, string | undefined>>): { message: string; hint?: string | undefined; exitCode: ExitCode } {
   const ours = find(err, isAgentmeshError);
-  if (ours) return { message: ours.message, exitCode: ours.code === ErrorCodes.CLI_USAGE ? ExitCodes.USAGE : ExitCodes.FAILURE };
+  if (ours) {
+    // What to do next, when the CLI could tell at the throw (the names near one no one knows).
+    const hint = ours.details?.['hint'];
+    return { message: ours.message, ...(typeof hint === 'string' && { hint }), exitCode: ours.code === ErrorCodes.CLI_USAGE ? ExitCodes.USAGE : ExitCodes.FAILURE };
+  }
   const a2a = find(err, isSdkA2AError);
   if (a2a) {
     const ourCode = agentmeshCodeOf(a2a);

@@ -30,7 +30,8 @@ function belongs(path: string): boolean {
   if (/^(not-bundled|left-out|lazy-builtin):/.test(path)) return true;
   const pkg = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
   if (pkg !== undefined) return PACKAGES.has(pkg);
-  if (/^src\/(protocol|node-version)\//.test(path) || path === 'src/storage/make-folder.ts') return true;
+  // The protocol, and the wire shapes the CLI reads of a parked call (plain objects, loading nothing else).
+  if (/^src\/(protocol|node-version|contracts\/approvals)\//.test(path) || path === 'src/storage/make-folder.ts') return true;
   if (!path.startsWith('src/cli/')) return false;
   // The CLI, but not what only the serving commands use: their config readers, their start-up, the roles.
   if (/^src\/cli\/(serving|gateway-workers)\//.test(path)) return false;

@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { unsupportedNodeMessage } from '../../../src/node-version/index.js';
@@ -79,5 +79,31 @@ describe(`the entry points on the system's older Node.js (${older})`, () => {
     assert.match(result.stderr, /Not compatible with your version of node\/npm: agentmesh@/);
     assert.match(result.stderr, /Required: \{"node":">=24"\}/);
     assert.ok(!existsSync(join(clone, 'node_modules')), 'nothing installed');
+  });
+  /*
+   * npx in a clone installs the clone's own package into its cache before it
+   * runs the bin, and the clone's .npmrc (engine-strict) makes npm refuse it
+   * there: a newcomer who tries `npx agentmesh --help` first reads npm's
+   * block, not the entry point's line. The README shows that block; this
+   * holds it to what npm prints.
+   */
+  test("npx agentmesh in a fresh clone stops with npm's EBADENGINE block, as the README shows it", async () => {
+    const npx = join(dirname(older), 'npx');
+    assert.ok(existsSync(npx), `no npx beside ${older}`);
+    const clone = join(work, 'npx-clone');
+    mkdirSync(clone);
+    for (const file of ['package.json', 'package-lock.json', '.npmrc']) copyFileSync(join(repo, file), join(clone, file));
+    // A cache of its own: one where a Node 24 npx already put the clone would run its bin instead.
+    const env = { ...process.env, PATH: `${dirname(older)}${delimiter}${process.env['PATH'] ?? ''}`, npm_config_cache: join(work, 'npx-cache'), npm_config_update_notifier: 'false', npm_config_offline: 'true' };
+    const result = await runNode(older, [npx, 'agentmesh', '--help'], { cwd: clone, env });
+    assert.notEqual(result.code, 0);
+    assert.equal(result.stdout, '');
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+    const shown = /\n```\n(npm error code EBADENGINE\n(?:npm error .*\n)+)```\n/.exec(readme)?.[1];
+    assert.ok(shown, "the README's Quickstart shows npm's block");
+    const printed = result.stderr.split('\n').filter((line) => line.startsWith('npm error') && !line.includes('A complete log of this run'));
+    // The versions are this machine's; the rest is npm's words, as the README quotes them.
+    const versions = (line: string) => line.replace(/"node":"v[^"]+","npm":"[^"]+"/, '"node":"…","npm":"…"').replace(/agentmesh@\S+/, 'agentmesh@…');
+    assert.deepEqual(printed.map(versions), shown.trimEnd().split('\n').map(versions));
   });
 });

@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { spawnCli, stopChild } from '../../helpers/child-output.js';
 
 const dirs: string[] = [];
+/** `agent serve` in a development default: its data dir's SQLite file, secrets it generates there. */
+const DEVELOPMENT_DEFAULT = { LOG_LEVEL: 'info', DATABASE_URL: undefined, REDIS_URL: undefined, AGENTMESH_SECRET: undefined, AGENTMESH_SIGNING_KEY: undefined };
 after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
@@ -21,14 +23,7 @@ after(() => {
 test('agent serve in a development default prints each start line once, its generated secrets at info', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-start-lines-'));
   dirs.push(dataDir);
-  const child = spawnCli(['agent', 'serve', 'agents/echo.ts', '--port', '0', '--data-dir', dataDir], {
-    LOG_LEVEL: 'info',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: undefined,
-    REDIS_URL: undefined,
-    AGENTMESH_SECRET: undefined,
-    AGENTMESH_SIGNING_KEY: undefined,
-  });
+  const child = spawnCli(['agent', 'serve', 'agents/echo.ts', '--port', '0', '--data-dir', dataDir], { ...DEVELOPMENT_DEFAULT, LOG_FORMAT: 'json' });
   let out = '';
   const started = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -83,15 +78,7 @@ test('agent serve in a development default prints each start line once, its gene
 test('agent serve prints its banner first, the runtime\'s start-up log lines after it', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-start-order-'));
   dirs.push(dataDir);
-  const child = spawnCli(['agent', 'serve', 'agents/echo.ts', '--port', '0', '--data-dir', dataDir], {
-    LOG_LEVEL: 'info',
-    LOG_FORMAT: 'pretty',
-    NO_COLOR: '1',
-    DATABASE_URL: undefined,
-    REDIS_URL: undefined,
-    AGENTMESH_SECRET: undefined,
-    AGENTMESH_SIGNING_KEY: undefined,
-  });
+  const child = spawnCli(['agent', 'serve', 'agents/echo.ts', '--port', '0', '--data-dir', dataDir], { ...DEVELOPMENT_DEFAULT, LOG_FORMAT: 'pretty', NO_COLOR: '1' });
   let out = '';
   try {
     await new Promise<void>((resolve, reject) => {

@@ -39,6 +39,14 @@ describe(`the entry points on the system's older Node.js (${older})`, () => {
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
+  /** A clone as far as npm reads it before installing: its manifest, lockfile and .npmrc. */
+  const freshClone = (name: string): string => {
+    const clone = join(work, name);
+    mkdirSync(clone);
+    for (const file of ['package.json', 'package-lock.json', '.npmrc']) copyFileSync(join(repo, file), join(clone, file));
+    return clone;
+  };
+
   test('agentmesh prints one error line and exits 1, whatever the command; up no longer crashes', async () => {
     const bin = join(project, 'node_modules', 'agentmesh', 'dist', 'src', 'cli', 'bin.js');
     for (const args of AGENTMESH_ARGS) {
@@ -68,9 +76,7 @@ describe(`the entry points on the system's older Node.js (${older})`, () => {
   test("a fresh clone's npm install stops at once, saying agentmesh needs Node 24, and installs nothing", async () => {
     const npm = join(dirname(older), 'npm');
     assert.ok(existsSync(npm), `no npm beside ${older}`);
-    const clone = join(work, 'clone');
-    mkdirSync(clone);
-    for (const file of ['package.json', 'package-lock.json', '.npmrc']) copyFileSync(join(repo, file), join(clone, file));
+    const clone = freshClone('clone');
     // The older Node first on the PATH, as on a machine whose only Node it is (npm's `#!/usr/bin/env node` finds it).
     const env = { ...process.env, PATH: `${dirname(older)}${delimiter}${process.env['PATH'] ?? ''}`, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
     const result = await runNode(older, [npm, 'install'], { cwd: clone, env });
@@ -90,9 +96,7 @@ describe(`the entry points on the system's older Node.js (${older})`, () => {
   test("npx agentmesh in a fresh clone stops with npm's EBADENGINE block, as the README shows it", async () => {
     const npx = join(dirname(older), 'npx');
     assert.ok(existsSync(npx), `no npx beside ${older}`);
-    const clone = join(work, 'npx-clone');
-    mkdirSync(clone);
-    for (const file of ['package.json', 'package-lock.json', '.npmrc']) copyFileSync(join(repo, file), join(clone, file));
+    const clone = freshClone('npx-clone');
     // A cache of its own: one where a Node 24 npx already put the clone would run its bin instead.
     const env = { ...process.env, PATH: `${dirname(older)}${delimiter}${process.env['PATH'] ?? ''}`, npm_config_cache: join(work, 'npx-cache'), npm_config_update_notifier: 'false', npm_config_offline: 'true' };
     const result = await runNode(older, [npx, 'agentmesh', '--help'], { cwd: clone, env });

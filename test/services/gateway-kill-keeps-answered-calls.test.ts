@@ -24,7 +24,6 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createAuditLog } from '../../src/audit/index.js';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
-import { defineAgent } from '../../src/runtime/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { taskChargeKey } from '../../src/gateway/settle-or-track.js';
 import { startChildGateway } from '../helpers/child-gateway.js';
@@ -35,23 +34,18 @@ import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 
 const skipPostgres = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'kill-keeps-answered-calls-secret-0123456789';
 const PRICE = 2_000;
 const USED = 1_500;
 
-const meter = defineAgent({
-  card: { name: 'meter', description: 'Does a little work and reports its usage' },
-  registry: { skills: { tick: { pricing: { creditsPerCall: PRICE / 1000 } } } },
-  skills: {
-    tick: {
-      description: 'One tick of work',
-      handler: async (text: string, ctx) => {
-        ctx.usage({ credits: USED / 1000 });
-        return `tick ${text}`;
-      },
-    },
+const meter = oneSkillAgent({ name: 'meter', description: 'Does a little work and reports its usage', creditsPerCall: PRICE / 1000 }, 'tick', {
+  description: 'One tick of work',
+  handler: async (text: string, ctx) => {
+    ctx.usage({ credits: USED / 1000 });
+    return `tick ${text}`;
   },
 });
 

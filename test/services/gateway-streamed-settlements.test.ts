@@ -17,7 +17,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { defineAgent } from '../../src/runtime/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { available, createClient, fetchToken, streamThroughGateway, topUp } from '../helpers/gateway-fixture.js';
 import { taskChargeKey } from '../../src/gateway/settle-or-track.js';
@@ -25,6 +24,7 @@ import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'streamed-settlements-test-secret-0123456789';
@@ -32,18 +32,12 @@ const SECRET = 'streamed-settlements-test-secret-0123456789';
 const PRICE = 2_000;
 const USED = 1_500;
 
-const meter = defineAgent({
-  card: { name: 'meter', description: 'Streams a little work and reports its usage' },
-  registry: { skills: { tick: { pricing: { creditsPerCall: PRICE / 1000 } } } },
-  skills: {
-    tick: {
-      description: 'One tick of work',
-      handler: async (text: string, ctx) => {
-        ctx.progress('ticking');
-        ctx.usage({ credits: USED / 1000 });
-        return `tick ${text}`;
-      },
-    },
+const meter = oneSkillAgent({ name: 'meter', description: 'Streams a little work and reports its usage', creditsPerCall: PRICE / 1000 }, 'tick', {
+  description: 'One tick of work',
+  handler: async (text: string, ctx) => {
+    ctx.progress('ticking');
+    ctx.usage({ credits: USED / 1000 });
+    return `tick ${text}`;
   },
 });
 

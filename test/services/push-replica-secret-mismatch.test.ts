@@ -15,12 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createMetrics, type Metrics } from '../../src/observability/index.js';
-import { createRuntime, defineAgent, type Runtime } from '../../src/runtime/index.js';
+import { createRuntime, type Runtime } from '../../src/runtime/index.js';
 import { pushSealingKeys, SealedPushStore } from '../../src/runtime/push/index.js';
 import { createDatabase, createRuntimeStores, RedisBus, type Database } from '../../src/storage/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, waitFor, type TestSchema } from '../helpers/services.js';
 import { runToExit } from '../helpers/child-output.js';
+import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
@@ -28,19 +29,13 @@ const SECRET_A = 'first-replica-secret-0123456789abcdef';
 const SECRET_B = 'second-replica-secret-0123456789abcdef';
 /** Releases each task's work when the test says so, keyed by the message text. */
 const gates = new Map<string, () => void>();
-const gated = defineAgent({
-  card: { name: 'gated', description: 'Works once the test opens its gate' },
-  defaultSkill: 'work',
-  skills: {
-    work: {
-      description: 'Waits for the gate, then reports two steps',
-      handler: async (text: string, ctx) => {
-        await new Promise<void>((resolve) => gates.set(text, resolve));
-        ctx.progress('one');
-        ctx.progress('two');
-        return 'done';
-      },
-    },
+const gated = oneSkillAgent({ name: 'gated', description: 'Works once the test opens its gate' }, 'work', {
+  description: 'Waits for the gate, then reports two steps',
+  handler: async (text: string, ctx) => {
+    await new Promise<void>((resolve) => gates.set(text, resolve));
+    ctx.progress('one');
+    ctx.progress('two');
+    return 'done';
   },
 });
 

@@ -17,11 +17,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { defineAgent } from '../../src/runtime/index.js';
 import { DEFAULT_ORIGIN_BACKOFF_BASE_MS, DEFAULT_ORIGIN_BACKOFF_MAX_MS } from '../../src/runtime/push/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, waitFor, type TestSchema } from '../helpers/services.js';
+import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
@@ -40,17 +40,11 @@ const REPLICAS = 2;
 const DRAIN_BOUND_MS = 60_000;
 
 /** Reports `count` progress steps, then completes: each step is one notification. */
-const ticker = defineAgent({
-  card: { name: 'ticker', description: 'Reports progress steps, then completes' },
-  defaultSkill: 'tick',
-  skills: {
-    tick: {
-      description: 'Counts up',
-      handler: async (_: string, ctx) => {
-        for (let i = 0; i < PROGRESS_PER_TASK; i++) ctx.progress(`step ${i}`);
-        return 'done';
-      },
-    },
+const ticker = oneSkillAgent({ name: 'ticker', description: 'Reports progress steps, then completes' }, 'tick', {
+  description: 'Counts up',
+  handler: async (_: string, ctx) => {
+    for (let i = 0; i < PROGRESS_PER_TASK; i++) ctx.progress(`step ${i}`);
+    return 'done';
   },
 });
 

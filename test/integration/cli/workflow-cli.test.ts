@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { batchWorker, CallLog, ENRICH_THEN_SCORE_STEPS, LAUNCH_CAMPAIGN_STEP, specialists, startOrchestrator, workflow } from '../../helpers/orchestrator-fixture.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { Capture, cli } from './cli-harness.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 /** `agentmesh <args>` as a real process: what a user's shell runs. */
 function spawnCli(args: string[]): { stderr: Capture; done: Promise<{ code: number | null; stdout: string; stderr: string }>; interrupt: () => void } {
@@ -94,17 +94,12 @@ steps:
 describe('agentmesh workflow, against an orchestrator and live agents', () => {
   const log = new CallLog();
   let gateOpen = false;
-  const gate = defineAgent({
-    card: { name: 'gate', description: 'Fails until the test opens it' },
-    skills: {
-      pass: {
-        description: 'Passes when open',
-        handler: async (input: { key: string }) => {
-          log.add('gate', input.key);
-          if (!gateOpen) throw new Error('the gate is closed');
-          return { passed: true };
-        },
-      },
+  const gate = oneSkillAgent({ name: 'gate', description: 'Fails until the test opens it' }, 'pass', {
+    description: 'Passes when open',
+    handler: async (input: { key: string }) => {
+      log.add('gate', input.key);
+      if (!gateOpen) throw new Error('the gate is closed');
+      return { passed: true };
     },
   });
   let agents: Awaited<ReturnType<typeof startRuntime>>;

@@ -9,22 +9,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { defineAgent, type AgentDefinition } from '../../../src/runtime/index.js';
+import type { AgentDefinition } from '../../../src/runtime/index.js';
 import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 /** Every messageId the agent was handed, in order. */
 const received: string[] = [];
-const recorder: AgentDefinition = defineAgent({
-  card: { name: 'recorder', description: 'Records the messages it is handed' },
-  defaultSkill: 'record',
-  skills: {
-    record: {
-      description: 'Records the message id',
-      handler: async (_text: string, ctx) => {
-        received.push(ctx.message.messageId);
-      },
-    },
+const recorder: AgentDefinition = oneSkillAgent({ name: 'recorder', description: 'Records the messages it is handed' }, 'record', {
+  description: 'Records the message id',
+  handler: async (_text: string, ctx) => {
+    received.push(ctx.message.messageId);
   },
 });
 

@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { CallLog, outputsOf, runMessage, specialists, startOrchestrator, startOrchestratorProcess } from '../../helpers/orchestrator-fixture.js';
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const ASK_WORKFLOW = `
 name: ask-across-a-crash
@@ -23,19 +23,14 @@ outputs:
 let release!: () => void;
 const released = new Promise<void>((resolve) => (release = resolve));
 function slowAsker(log: CallLog) {
-  return defineAgent({
-    card: { name: 'slow-asker', description: 'Asks for a region, then takes its time' },
-    skills: {
-      region: {
-        description: 'Picks a region after asking',
-        handler: async (_input: unknown, ctx) => {
-          log.add('slow-asker', 'asked');
-          const answer = await ctx.requestInput('Which region?');
-          log.add('slow-asker', 'answered');
-          await released;
-          return { region: answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('') };
-        },
-      },
+  return oneSkillAgent({ name: 'slow-asker', description: 'Asks for a region, then takes its time' }, 'region', {
+    description: 'Picks a region after asking',
+    handler: async (_input: unknown, ctx) => {
+      log.add('slow-asker', 'asked');
+      const answer = await ctx.requestInput('Which region?');
+      log.add('slow-asker', 'answered');
+      await released;
+      return { region: answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('') };
     },
   });
 }

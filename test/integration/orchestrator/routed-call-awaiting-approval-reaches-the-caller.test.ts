@@ -11,23 +11,18 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { ADMIN_TOKEN, callAgent, createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { until } from '../../helpers/until.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const REASON = 'HR decisions need HR';
 const ran: string[] = [];
-const hr = defineAgent({
-  card: { name: 'hr', description: 'Takes HR decisions' },
-  skills: {
-    decide: {
-      description: 'Takes an HR decision',
-      handler: async (input: { decision: string }) => {
-        ran.push(input.decision);
-        return { done: input.decision };
-      },
-    },
+const hr = oneSkillAgent({ name: 'hr', description: 'Takes HR decisions' }, 'decide', {
+  description: 'Takes an HR decision',
+  handler: async (input: { decision: string }) => {
+    ran.push(input.decision);
+    return { done: input.decision };
   },
 });
 

@@ -7,23 +7,18 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { ADMIN_TOKEN, createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { runMessage } from '../../helpers/orchestrator-fixture.js';
 import { until } from '../../helpers/until.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 let ran = 0;
-const hr = defineAgent({
-  card: { name: 'hr', description: 'Takes HR decisions' },
-  skills: {
-    decide: {
-      description: 'Takes an HR decision',
-      handler: async (input: { decision: string }) => {
-        ran++;
-        return { done: input.decision };
-      },
-    },
+const hr = oneSkillAgent({ name: 'hr', description: 'Takes HR decisions' }, 'decide', {
+  description: 'Takes an HR decision',
+  handler: async (input: { decision: string }) => {
+    ran++;
+    return { done: input.decision };
   },
 });
 

@@ -6,29 +6,22 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { AcpTestClient, userText } from '../../helpers/acp-client.js';
 import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 import { until } from '../../helpers/until.js';
 import { untilAborted } from '../../helpers/runtime-fixture.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 /** Runs started, by task id, each resolved when the run's signal aborts (it was cancelled). */
 const started: string[] = [];
 const aborted = new Set<string>();
-const holder = defineAgent({
-  card: { name: 'holder', description: 'Works until cancelled' },
-  registry: { skills: { hold: { pricing: { creditsPerCall: 1 } } } },
-  defaultSkill: 'hold',
-  skills: {
-    hold: {
-      description: 'Works until cancelled',
-      handler: async (_: string, ctx) => {
-        started.push(ctx.taskId);
-        await untilAborted(ctx.signal);
-        aborted.add(ctx.taskId);
-      },
-    },
+const holder = oneSkillAgent({ name: 'holder', description: 'Works until cancelled', creditsPerCall: 1 }, 'hold', {
+  description: 'Works until cancelled',
+  handler: async (_: string, ctx) => {
+    started.push(ctx.taskId);
+    await untilAborted(ctx.signal);
+    aborted.add(ctx.taskId);
   },
 });
 

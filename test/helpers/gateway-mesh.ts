@@ -68,5 +68,5 @@ export async function startAsDirectlyPair(client: string, scopes: string[], agen
   const mesh = await startGatewayMesh();
   const token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: client, tenant: 'acme', scopes }));
   const assertion = await mesh.gw.gateway.identity.signAssertion({ sub: client, tenant: 'acme', scope: scopes.join(' '), aud: `agentmesh:agent:${agent}`, act: 'agentmesh-gateway' }, 600);
-  return { mesh, direct: mesh.host.agents[agent]!, through: `${mesh.gw.url}/agents/${agent}`, token, assertion };
+  return { mesh, direct: mesh.host.agents[agent]!, through: `${mesh.gw.url}/agents/${agent}`, token, assertion, close: () => mesh.close() };
 }

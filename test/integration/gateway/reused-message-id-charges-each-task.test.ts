@@ -102,18 +102,33 @@ for (const variant of VARIANTS) {
       assert.deepEqual(charge, { milliCredits: PRICE, calls: 1 });
     });
 
-    test('the same messageId with other text is two tasks, charged twice', async () => {
-      const charge = await chargedFor(async () => {
-        const id = randomUUID();
-        const first = await send(message(id, `beta ${tag}`));
-        const second = await send(message(id, `gamma ${tag}`));
-        assert.notEqual(second.id, first.id, 'another message under a reused messageId starts its own task');
-        assert.equal(second.status.state, 'TASK_STATE_COMPLETED');
-        // Its retry is still a retry of the task it started: nothing more.
-        assert.equal((await send(message(id, `gamma ${tag}`))).id, second.id);
+    /** SendMessage and SendStreamingMessage, each giving the task it started and that task's last state. */
+    const ways = [
+      {
+        name: 'SendMessage',
+        call: async (m: Record<string, unknown>) => {
+          const task = await send(m);
+          return { taskId: task.id, state: task.status.state };
+        },
+      },
+      { name: 'streaming', call: stream },
+    ];
+    for (const way of ways) {
+      test(`${way.name}: the same messageId with other text is two tasks, charged twice; its retry once`, async () => {
+        const charge = await chargedFor(async () => {
+          const id = randomUUID();
+          const first = await way.call(message(id, `beta ${way.name} ${tag}`));
+          const second = await way.call(message(id, `gamma ${way.name} ${tag}`));
+          assert.equal(first.state, 'TASK_STATE_COMPLETED');
+          assert.equal(second.state, 'TASK_STATE_COMPLETED');
+          assert.ok(first.taskId !== undefined && second.taskId !== undefined);
+          assert.notEqual(second.taskId, first.taskId, 'another message under a reused messageId starts its own task');
+          // Its retry is still a retry of the task it started: nothing more.
+          assert.equal((await way.call(message(id, `gamma ${way.name} ${tag}`))).taskId, second.taskId, 'a retry gets the same task');
+        });
+        assert.deepEqual(charge, { milliCredits: 2 * PRICE, calls: 2 });
       });
-      assert.deepEqual(charge, { milliCredits: 2 * PRICE, calls: 2 });
-    });
+    }
 
     test('the same message after its task was canceled starts a task that is charged', async () => {
       const charge = await chargedFor(async () => {
@@ -130,20 +145,6 @@ for (const variant of VARIANTS) {
         await until('no hold left but the leases', async () => (await mesh.gw.gateway.ledger.holds(TENANT)).every((h) => h.agent === LEASE_AGENT));
       });
       assert.deepEqual(charge, { milliCredits: PRICE, calls: 1 });
-    });
-
-    test('streaming: the same messageId with other text is two tasks, charged twice; its retry once', async () => {
-      const charge = await chargedFor(async () => {
-        const id = randomUUID();
-        const first = await stream(message(id, `delta ${tag}`));
-        const second = await stream(message(id, `epsilon ${tag}`));
-        assert.equal(first.state, 'TASK_STATE_COMPLETED');
-        assert.equal(second.state, 'TASK_STATE_COMPLETED');
-        assert.ok(first.taskId !== undefined && second.taskId !== undefined);
-        assert.notEqual(second.taskId, first.taskId);
-        assert.equal((await stream(message(id, `epsilon ${tag}`))).taskId, second.taskId, 'a streamed retry gets the same task');
-      });
-      assert.deepEqual(charge, { milliCredits: 2 * PRICE, calls: 2 });
     });
 
     test('message answers: a retry runs again and is charged once; another message under the messageId is charged for itself', async () => {

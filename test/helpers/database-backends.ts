@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createDatabase, createRuntimeStores, type Database, type DatabaseOptions, type RuntimeStores } from '../../src/storage/index.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from './services.js';
+import { closeInTurn } from './close-in-turn.js';
 
 /** A fresh, migrated database, and how to throw it away. */
 export interface OpenedDatabase {
@@ -76,10 +77,7 @@ export async function openPostgresDatabase(options: Omit<DatabaseOptions, 'url'>
   return {
     schema,
     database,
-    async close() {
-      await database.close();
-      await schema.drop();
-    },
+    close: () => closeInTurn(database, () => schema.drop()),
   };
 }
 
@@ -101,9 +99,6 @@ export async function openPostgresStores(options: { poolSize: number }): Promise
     ...opened,
     stores: createRuntimeStores(opened.database),
     admin,
-    async close() {
-      await admin.end();
-      await opened.close();
-    },
+    close: () => closeInTurn(() => admin.end(), opened),
   };
 }

@@ -6,6 +6,7 @@ import { startOrchestrator } from './orchestrator-fixture.js';
 import { startRegistry } from './registry-fixture.js';
 import { startRuntime, testAgent } from './runtime-fixture.js';
 import { until } from './until.js';
+import { closeInTurn } from './close-in-turn.js';
 
 /**
  * A registry, a gateway and a runtime whose agents accept only the gateway's
@@ -26,11 +27,7 @@ export async function startGatewayMesh(options: { agents?: AgentDefinition[]; ga
     registry,
     gw,
     host,
-    close: async () => {
-      await host.close();
-      await gw.close();
-      await registry.close();
-    },
+    close: () => closeInTurn(host, gw, registry),
   };
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleAgents } from '../../agents/index.js';
@@ -11,6 +11,7 @@ import { readSse, rpc, startRuntime, untilAborted } from './runtime-fixture.js';
 import { until } from './until.js';
 import { TS_CHILD_ARGV } from './typescript-child.js';
 import { oneSkillAgent } from './one-skill-agent.js';
+import { closeInTurn, directoryRemoval } from './close-in-turn.js';
 
 /** Calls each specialist received, by agent and key: what exactly-once checks count. */
 export class CallLog {
@@ -135,10 +136,7 @@ export async function startOrchestrator(agentUrls: Record<string, string>, optio
     orchestrator,
     url,
     dataDir,
-    close: async () => {
-      await orchestrator.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    close: () => closeInTurn(orchestrator, directoryRemoval(dataDir)),
   };
 }
 
@@ -249,10 +247,7 @@ export async function startExampleMesh(): Promise<{ agents: Awaited<ReturnType<t
   return {
     agents,
     orch,
-    async close() {
-      await orch.close();
-      await agents.close();
-    },
+    close: () => closeInTurn(orch, agents),
   };
 }
 

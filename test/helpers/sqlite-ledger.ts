@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, createMetrics, type Metrics } from '../../src/observability/index.js';
 import { createDatabase, MemoryBus, type Database } from '../../src/storage/index.js';
 import { createCreditLedger, type CreditLedger, type CreditLedgerOptions } from '../../src/tenancy/index.js';
 import { startedForSuite } from './suite-fixture.js';
+import { closeInTurn, directoryRemoval } from './close-in-turn.js';
 
 /** What {@link sqliteLedgerForSuite} opened, each read once the suite's `before` has run. */
 export interface SqliteLedgerSuite {
@@ -34,11 +35,7 @@ export function sqliteLedgerForSuite(prefix: string, options: Pick<CreditLedgerO
       database,
       bus,
       metrics,
-      async close() {
-        await bus.close();
-        await database.close();
-        await rm(dir, { recursive: true, force: true });
-      },
+      close: () => closeInTurn(bus, database, directoryRemoval(dir)),
     };
   });
   return { ledger: () => opened().ledger, database: () => opened().database, bus: () => opened().bus, metrics: () => opened().metrics };

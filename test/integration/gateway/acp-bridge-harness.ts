@@ -11,6 +11,7 @@ import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/
 import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 const manifest = (name: string, description: string) => ({ name, description, input_content_types: ['text/plain', 'application/json'], output_content_types: ['text/plain', 'application/json'] });
 
@@ -46,11 +47,7 @@ export async function startBridgedAgents(options: { creditsPerCall: number; tena
     acp,
     gw,
     token,
-    async close() {
-      await gw.close();
-      await registry.close();
-      await acp.close();
-    },
+    close: () => closeInTurn(gw, registry, acp),
   };
 }
 

@@ -3,6 +3,7 @@ import { call, startRegistry } from '../../../helpers/registry-fixture.js';
 import { startRuntime } from '../../../helpers/runtime-fixture.js';
 import { until } from '../../../helpers/until.js';
 import { oneSkillAgent } from '../../../helpers/one-skill-agent.js';
+import { closeInTurn } from '../../../helpers/close-in-turn.js';
 
 /** A registry, and a runtime hosting `agents` that registered their cards there (as `agentmesh up` does). */
 export interface RegisteredAgents {
@@ -27,10 +28,7 @@ export async function startRegisteredAgents(agents: readonly AgentDefinition[]):
   return {
     registry,
     host,
-    close: async () => {
-      await host.close();
-      await registry.close();
-    },
+    close: () => closeInTurn(host, registry),
   };
 }
 

@@ -18,7 +18,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -35,6 +35,7 @@ import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { oneSkillAgent } from '../helpers/one-skill-agent.js';
+import { closeInTurn, directoryRemoval } from '../helpers/close-in-turn.js';
 
 const skipPostgres = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'kill-keeps-answered-calls-secret-0123456789';
@@ -131,12 +132,7 @@ describe('a gateway killed with SIGKILL under load keeps every answered call, on
     database = await createDatabase({ url: replicas.schema.url, migrate: false });
     await until('B to route to the meter', async () => (await fetch(`${replicas.b.url}/agents/meter/.well-known/agent-card.json`)).status === 200);
   });
-  after(async () => {
-    await restarted?.close();
-    await host?.close();
-    await database?.close();
-    await replicas?.close();
-  });
+  after(() => closeInTurn(restarted, host, database, replicas));
 
   test('every call answered before the kill has its settled charge and one audit row once the gateway is back', async () => {
     const answered = await answerThenKill(replicas.b.url, token, tenant, replicas.b.child, 60);
@@ -181,14 +177,7 @@ describe('a gateway killed with SIGKILL under load keeps every answered call, on
     const url = gateway.url;
     await until('the gateway to route to the meter', async () => (await fetch(`${url}/agents/meter/.well-known/agent-card.json`)).status === 200);
   });
-  after(async () => {
-    await gateway?.close();
-    await host?.close();
-    await database?.close();
-    await registry?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(kept, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(gateway, host, database, registry, directoryRemoval(dataDir), directoryRemoval(kept)));
 
   test('the settlements the kill left unwritten are charged at the restart, once, however often the journal is replayed', async () => {
     const answered = await answerThenKill(gateway!.url, token, tenant, gateway!.child, 40);

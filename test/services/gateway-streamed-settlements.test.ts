@@ -25,6 +25,7 @@ import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { oneSkillAgent } from '../helpers/one-skill-agent.js';
+import { closeInTurn } from '../helpers/close-in-turn.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'streamed-settlements-test-secret-0123456789';
@@ -65,11 +66,7 @@ describe('streamed calls settle in the replica batch, and a killed replica loses
     database = await createDatabase({ url: replicas.schema.url, migrate: false });
     await until('B to route to the meter', async () => (await fetch(`${b.url}/agents/meter/.well-known/agent-card.json`)).status === 200);
   });
-  after(async () => {
-    await host?.close();
-    await database?.close();
-    await replicas?.close();
-  });
+  after(() => closeInTurn(host, database, replicas));
 
   const db = () => database.db;
 

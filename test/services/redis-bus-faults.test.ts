@@ -11,6 +11,7 @@ import { COMMAND_TIMEOUT_MS, HEARTBEAT_MS, RedisBus } from '../../src/storage/in
 import { REDIS_URL, redisSkipReason, uniqueStreamKey } from '../helpers/services.js';
 import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';
+import { closeInTurn } from '../helpers/close-in-turn.js';
 
 const skip = await redisSkipReason();
 
@@ -28,11 +29,7 @@ describe('the Redis bus subscriber under network faults', { skip }, () => {
     direct = await RedisBus.connect({ url: REDIS_URL, namespace });
     proxied = await RedisBus.connect({ url: through.url, namespace });
   });
-  after(async () => {
-    await proxied?.close();
-    await direct?.close();
-    await proxy?.close();
-  });
+  after(() => closeInTurn(proxied, direct, proxy));
 
   /** Subscribes through the proxy to `topic`; resolves once the subscription is ready, with what it receives. */
   async function subscribed(topic: string): Promise<{ received: unknown[]; unsubscribe: () => void }> {

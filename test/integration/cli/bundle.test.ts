@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { bundleServes } from '../../../src/cli/load-cli.js';
 import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/index.js';
 import { cli } from './cli-harness.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
 
 /*
  * ADR 0016: the commands in BUNDLED_COMMANDS run from a CommonJS bundle
@@ -49,10 +50,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
     runtime = await createRuntime({ agents: [echo], config: { port: 0, host: '127.0.0.1', dataDir: join(work, 'data'), logLevel: 'silent', grpcPort: 0 } });
     url = (await runtime.listen()).url;
   });
-  after(async () => {
-    await runtime?.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(runtime, directoryRemoval(work)));
 
   /** Runs the bundle with `args`; the code cache lives in `cache`. */
   const bundled = async (args: string[], cache: string, name = 'send', chdir = '') => {

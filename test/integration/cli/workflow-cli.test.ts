@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,6 +10,7 @@ import { until } from '../../helpers/until.js';
 import { Capture, cli } from './cli-harness.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
 
 /** `agentmesh <args>` as a real process: what a user's shell runs. */
 function spawnCli(args: string[]): { stderr: Capture; done: Promise<{ code: number | null; stdout: string; stderr: string }>; interrupt: () => void } {
@@ -118,11 +119,7 @@ describe('agentmesh workflow, against an orchestrator and live agents', () => {
     orch = await startOrchestrator(agents.agents, { workflows: [workflow(ASK)] });
     url = orch.url;
   });
-  after(async () => {
-    await orch?.close();
-    await agents?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(orch, agents, directoryRemoval(dir)));
 
   test('runs a workflow file as a process: one progress line per event, then the outputs as JSON', async () => {
     const run = spawnCli(['workflow', 'run', file('chain.yaml'), '--input', `leadIds=@${file('leads.json')}`, '--input', 'numbers=[1,2,3,4,5,6]', '--agent-url', url]);

@@ -8,6 +8,7 @@ import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { rpc, startRuntime, testAgent, userMessage } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { startRouterApp } from './routing-harness.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 describe('cards served through the gateway', () => {
   let reg: Awaited<ReturnType<typeof startRegistry>>;
@@ -25,11 +26,7 @@ describe('cards served through the gateway', () => {
     const sdkSign = generateAgentCardSignature(gatewayKeys.privateKey, { alg: 'ES256', kid: 'gateway-2026-08', typ: 'JOSE', jku: `${gw.url}/.well-known/jwks.json` });
     sign = (card) => signCardJson(sdkSign, card);
   });
-  after(async () => {
-    await gw.close();
-    await host.close();
-    await reg.close();
-  });
+  after(() => closeInTurn(gw, host, reg));
 
   test("a runtime's signed card, re-signed by the gateway, verifies with the SDK's verifier and points at the gateway", async () => {
     assert.equal(gw.router.agent('tester')!.record.signed, true, 'the runtime signs its card and the registry verified it');

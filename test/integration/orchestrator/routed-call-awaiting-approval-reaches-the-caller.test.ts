@@ -15,6 +15,7 @@ import { ADMIN_TOKEN, callAgent, createClient, fetchToken } from '../../helpers/
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { until } from '../../helpers/until.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 const REASON = 'HR decisions need HR';
 const ran: string[] = [];
@@ -35,10 +36,7 @@ describe('a routed call parked for approval, seen by the top caller', () => {
     orch = await startMeshOrchestrator(mesh);
     user = await createClient(mesh.gw.url, { name: 'manager-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] });
   });
-  after(async () => {
-    await orch?.close();
-    await mesh?.close();
-  });
+  after(() => closeInTurn(orch, mesh));
 
   const rpc = async (method: string, params: unknown) => ((await (await callAgent(mesh.gw.url, 'orchestrator', await fetchToken(mesh.gw.url, user), method, params)).json()) as any);
   const pending = async () => ((await (await fetch(`${mesh.gw.url}/v1/approvals?state=pending`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any).approvals as any[];

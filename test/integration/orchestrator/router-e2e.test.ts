@@ -10,6 +10,7 @@ import { readSse, rpc, startRuntime, storyInChunks, userMessage, untilAborted } 
 import { until } from '../../helpers/until.js';
 import { notebookAgent, startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 const { agent: notebook, notes } = notebookAgent();
 
@@ -53,10 +54,7 @@ describe('the route skill hosted by a runtime, routing to live specialists', () 
     url = router.agents['orchestrator']!;
     await until('the orchestrator registered', async () => (await call(mesh.registry.url, 'GET', '/v1/agents/orchestrator')).status === 200);
   });
-  after(async () => {
-    await router.close();
-    await mesh.close();
-  });
+  after(() => closeInTurn(router, mesh));
 
   test('routes a request by its text and streams the specialist\'s progress and artifacts back', async () => {
     const response = await fetch(url, {

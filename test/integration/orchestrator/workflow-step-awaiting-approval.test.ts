@@ -12,6 +12,7 @@ import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../..
 import { runMessage } from '../../helpers/orchestrator-fixture.js';
 import { until } from '../../helpers/until.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 let ran = 0;
 const hr = oneSkillAgent({ name: 'hr', description: 'Takes HR decisions' }, 'decide', {
@@ -31,10 +32,7 @@ describe('a workflow step waiting for approval', () => {
     orch = await startMeshOrchestrator(mesh);
     user = await createClient(mesh.gw.url, { name: 'manager-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] });
   });
-  after(async () => {
-    await orch?.close();
-    await mesh?.close();
-  });
+  after(() => closeInTurn(orch, mesh));
 
   test('is asked in the top caller\'s name, shows as awaiting approval, and completes once approved', async () => {
     const token = await fetchToken(mesh.gw.url, user);

@@ -12,6 +12,7 @@ import { startOrchestrator, workflow } from '../../helpers/orchestrator-fixture.
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 let calls = 0;
 const first = defineAgent({
@@ -58,11 +59,7 @@ describe('a workflow naming an agent the registry does not list', () => {
     await until('first-step to register', async () => (await fetch(`${registry.url}/v1/agents/first-step`)).status === 200);
     orch = await startOrchestrator({ 'first-step': host.agents['first-step']! }, { workflows: [TWO_STEPS, ONE_STEP], config: { registryUrl: registry.url, anonymousTenant: 'default' } });
   });
-  after(async () => {
-    await orch?.close();
-    await host?.close();
-    await registry?.close();
-  });
+  after(() => closeInTurn(orch, host, registry));
 
   test('the agents a workflow needs: those named outright, not a fallback\'s alternatives', () => {
     assert.deepEqual(requiredAgentsOf(TWO_STEPS), ['first-step', 'late-agent']);

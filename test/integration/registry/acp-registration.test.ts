@@ -4,6 +4,7 @@ import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/
 import { call, errorReason, fieldViolations, sampleCard, startRegistry, watch } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
 import { createRegistryClient } from '../../../src/contracts/registry-client/index.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 /*
  * An ACP agent is registered by its server's base URL. The
@@ -64,12 +65,7 @@ describe('registering ACP agents by their server URL', () => {
       nonConforming: ['shifty'],
     });
   });
-  after(async () => {
-    await disagreeing.close();
-    await bad.close();
-    await acp.close();
-    await reg.close();
-  });
+  after(() => closeInTurn(disagreeing, bad, acp, reg));
 
   test('a manifest that breaks the ACP schema is refused with every problem, and nothing of the server is stored', async () => {
     const live = watch(`${reg.url}/watch`, 1);

@@ -34,21 +34,13 @@ import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { oneSkillAgent } from '../helpers/one-skill-agent.js';
+import { meterAgent, METER_USED } from '../helpers/meter-agent.js';
 import { closeInTurn, directoryRemoval } from '../helpers/close-in-turn.js';
 
 const skipPostgres = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'kill-keeps-answered-calls-secret-0123456789';
-const PRICE = 2_000;
-const USED = 1_500;
 
-const meter = oneSkillAgent({ name: 'meter', description: 'Does a little work and reports its usage', creditsPerCall: PRICE / 1000 }, 'tick', {
-  description: 'One tick of work',
-  handler: async (text: string, ctx) => {
-    ctx.usage({ credits: USED / 1000 });
-    return `tick ${text}`;
-  },
-});
+const meter = meterAgent({ progress: false });
 
 /** An answered call: the reservation key the gateway settled and the task its audit row names. */
 interface Answered {
@@ -89,7 +81,7 @@ async function answerThenKill(url: string, token: string, tenant: string, child:
 /** The answered calls whose settled charge is in the ledger. */
 async function settledOf(database: Database, answered: readonly Answered[]): Promise<Set<string>> {
   const rows = await database.db.selectFrom('credit_reservations').select(['key', 'status', 'charged']).where('key', 'in', answered.map((a) => a.key)).execute();
-  return new Set(rows.filter((r) => r.status === 'settled' && Number(r.charged) === USED).map((r) => r.key));
+  return new Set(rows.filter((r) => r.status === 'settled' && Number(r.charged) === METER_USED).map((r) => r.key));
 }
 
 /** Every answered call has its settled charge and exactly one audit row, and the chain verifies. */

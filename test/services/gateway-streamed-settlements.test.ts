@@ -24,23 +24,13 @@ import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { oneSkillAgent } from '../helpers/one-skill-agent.js';
+import { meterAgent, METER_USED } from '../helpers/meter-agent.js';
 import { closeInTurn } from '../helpers/close-in-turn.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'streamed-settlements-test-secret-0123456789';
-/** Held per call (creditsPerCall), and what the agent reports using. */
-const PRICE = 2_000;
-const USED = 1_500;
 
-const meter = oneSkillAgent({ name: 'meter', description: 'Streams a little work and reports its usage', creditsPerCall: PRICE / 1000 }, 'tick', {
-  description: 'One tick of work',
-  handler: async (text: string, ctx) => {
-    ctx.progress('ticking');
-    ctx.usage({ credits: USED / 1000 });
-    return `tick ${text}`;
-  },
-});
+const meter = meterAgent({ progress: true });
 
 /** A SendStreamingMessage read to its end; the task id and its last state. */
 function stream(url: string, token: string, messageId: string): Promise<{ taskId: string | undefined; state: string | undefined }> {
@@ -86,7 +76,7 @@ describe('streamed calls settle in the replica batch, and a killed replica loses
     );
     const settled = async () => db().selectFrom('credit_reservations').select(['key', 'status', 'charged']).where('key', 'in', keys).execute();
     await until('B to write the settlements', async () => (await settled()).length === keys.length);
-    for (const row of await settled()) assert.deepEqual({ status: row.status, charged: Number(row.charged) }, { status: 'settled', charged: USED });
+    for (const row of await settled()) assert.deepEqual({ status: row.status, charged: Number(row.charged) }, { status: 'settled', charged: METER_USED });
     // Never tracked: no open row, no reservation of its own carved out of the lease (its `reserve` entry), and
     // settle entries per batch (one per agent per lease write), not per call. A stream's end waits for its
     // settlement's write (ADR 0035), so a write groups the calls that ended while the previous one committed.
@@ -101,7 +91,7 @@ describe('streamed calls settle in the replica batch, and a killed replica loses
     const calls = audited.filter((r) => r.event_type === 'a2a.call');
     assert.equal(calls.length, keys.length);
     for (const row of calls) {
-      assert.equal(Number(row.milli_credits), USED);
+      assert.equal(Number(row.milli_credits), METER_USED);
       assert.equal(JSON.parse(row.detail ?? '{}').settled, true);
     }
     assert.equal(audited.filter((r) => r.event_type === 'credits.settled').length, 0);

@@ -23,6 +23,8 @@ export interface BridgedAgents {
   gw: Awaited<ReturnType<typeof startGateway>>;
   /** The bearer of `tenant`'s client (100 credits). */
   token: string;
+  /** A client of a tenant of its own (`<tenant>-<name>`, 10 credits): its available balance moves only with its own calls. */
+  freshTenant(name: string): Promise<{ token: string; tenant: string }>;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,12 @@ export async function startBridgedAgents(options: { creditsPerCall: number; tena
     acp,
     gw,
     token,
+    async freshTenant(name) {
+      const own = `${options.tenant}-${name}`;
+      const bearer = await fetchToken(gw.url, await createClient(gw.url, { name: own, tenant: own, scopes: BRIDGE_SCOPES }));
+      await topUp(gw.url, own, 10);
+      return { token: bearer, tenant: own };
+    },
     close: () => closeInTurn(gw, registry, acp),
   };
 }

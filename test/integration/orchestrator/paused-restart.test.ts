@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +9,8 @@ import { CallLog, outputsOf, runMessage, specialists, startOrchestrator, startOr
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
+import { stopChild } from '../../helpers/child-output.js';
 
 const ASK_WORKFLOW = `
 name: ask-across-a-crash
@@ -45,12 +47,7 @@ describe('a run waiting for input when the orchestrator is killed', () => {
   before(async () => {
     agents = await startRuntime([...specialists(log), slowAsker(log)]);
   });
-  after(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    for (const close of running) await close();
-    await agents?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(...children.map((child) => () => stopChild(child)), ...running, agents, directoryRemoval(dataDir)));
 
   const start = async () => {
     const started = await startOrchestratorProcess({ dataDir, agents: Object.fromEntries(Object.entries(agents.agents).map(([name, url]) => [name, [url]])), replicaTtlMs: 1000 });

@@ -9,13 +9,12 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import pg from 'pg';
 import { createAuditLog, type AuditLog } from '../../src/audit/index.js';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
 import type { Database } from '../../src/storage/index.js';
 import { anyEntry, appendAndVerify } from '../integration/audit/arbitrary-audit-entry.js';
 import { openPostgresDatabase, type PostgresDatabase } from '../helpers/database-backends.js';
-import { postgresSkipReason } from '../helpers/services.js';
+import { postgresSkipReason, withPgClient } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
 
@@ -47,9 +46,7 @@ describe('hostile audit entries on PostgreSQL', { skip }, () => {
       { eventType: 'a2a.call', actor: { kind: 'client', id: 'c\u0000-1' }, method: '__proto__', userAgent: 'nul\u0000here', outcome: 'ok', detail: JSON.parse('{"__proto__":{"k":"\\u0000"}}') as Record<string, unknown> },
       { eventType: 'a2a.call', actor: { kind: 'client', id: 'c-1' }, method: lookedUp['toString'] as string, outcome: 'ok' },
     ]);
-    const client = new pg.Client({ connectionString: opened.schema.url });
-    await client.connect();
-    try {
+    await withPgClient(opened.schema.url, async (client) => {
       const { rows } = await client.query<{ task_id: string | null; actor_id: string; method: string; user_agent: string | null; detail: string }>(
         'SELECT task_id, actor_id, method, user_agent, detail FROM audit_log ORDER BY seq',
       );
@@ -58,9 +55,7 @@ describe('hostile audit entries on PostgreSQL', { skip }, () => {
         { task_id: null, actor_id: 'c\ufffd-1', method: '__proto__', user_agent: 'nul\ufffdhere', detail: '{"__proto__":{"k":"\ufffd"}}' },
         { task_id: null, actor_id: 'c-1', method: '[function toString]', user_agent: null, detail: '{"$coerced":{"method":"function toString"}}' },
       ]);
-    } finally {
-      await client.end();
-    }
+    });
   });
 
   test('1,000 arbitrary entries make 1,000 rows and a chain that verifies', { timeout: 300_000 }, async (t) => {

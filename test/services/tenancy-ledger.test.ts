@@ -1,11 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { createCreditLedger, type CreditLedger, type LowBalanceEvent } from '../../src/tenancy/index.js';
 import { LeasedCreditHolds } from '../../src/gateway/credits/index.js';
-import { adminQuery, createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { adminQuery, createTestSchema, postgresSkipReason, type TestSchema, withPgClient } from '../helpers/services.js';
 import { concurrentReservations, lowBalances, mixedTasks } from '../integration/tenancy/ledger-scenarios.js';
 import { callCounts, installCallCounters } from '../../bench/scale/call-counters.js';
 import { LEDGER_POOL_SIZE, openLedgerReplicas, type LedgerReplicas } from '../helpers/ledger-replicas.js';
@@ -289,13 +288,9 @@ describe('a lease batch on PostgreSQL moves the low-balance flag as any balance 
     await adminQuery(`delete from ${schema.name}.credit_balances where tenant = '${tenant}'`);
     const spend = { key: `${tenant}:call`, tenant, agent: 'a', skill: 's', clientId: 'c1', held: 1_000, charged: 500, requested: 500, state: 'completed', createdAt: Date.now() };
     await assert.rejects(watchful.spendLease(`${tenant}:lease`, [spend]), /no balance row/);
-    const reader = new pg.Client({ connectionString: schema.url });
-    await reader.connect();
-    try {
+    await withPgClient(schema.url, async (reader) => {
       const { rows } = await reader.query<{ key: string; held: string; status: string }>('select key, held::text, status from credit_reservations where tenant = $1 order by key', [tenant]);
       assert.deepEqual(rows, [{ key: `${tenant}:lease`, held: '5000', status: 'held' }], 'no settled row, the lease as it was');
-    } finally {
-      await reader.end();
-    }
+    });
   });
 });

@@ -28,7 +28,7 @@ describe('credit leases on SQLite', () => {
 
   const { ledger, database } = sqliteLedgerForSuite('agentmesh-leases-');
 
-  test('random reserve/settle/refund/flush sequences conserve credits; after close nothing is held and the ledger() reconciles', async () => {
+  test('random reserve/settle/refund/flush sequences conserve credits; after close nothing is held and the ledger reconciles', async () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('reserve' as const), call: fc.nat(15), amount: fc.integer({ min: 1, max: 3_000 }) }),
       fc.record({ kind: fc.constant('settle' as const), call: fc.nat(15), amount: fc.nat(4_000) }),

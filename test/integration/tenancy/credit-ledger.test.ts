@@ -202,7 +202,7 @@ describe('credit ledger on SQLite', () => {
     assert.deepEqual(await ledger().usage({ tenant: 'nobody-at-all', groupBy: ['agent'] }), []);
   });
 
-  test('low balance: one event per crossing (listener, bus: bus(), metric), re-armed when the balance recovers', async () => {
+  test('low balance: one event per crossing (listener, bus, metric), re-armed when the balance recovers', async () => {
     const events: LowBalanceEvent[] = [];
     const onBus: unknown[] = [];
     const stop = ledger().onLowBalance((e) => events.push(e));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { call, sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { cli, cliJson } from './cli-harness.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
 
 /** Three agents registered by card, a fourth by URL in the tests. */
 const CARDS = [
@@ -52,11 +53,7 @@ describe('agentmesh agents against a real registry', () => {
       assert.equal(res.status, 201, JSON.stringify(res.body));
     }
   });
-  after(async () => {
-    await runtime.close();
-    await reg.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(runtime, reg, directoryRemoval(dir)));
 
   describe('list', () => {
     test('prints a table of the agents, sorted by name', async () => {

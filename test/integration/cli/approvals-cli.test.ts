@@ -8,26 +8,20 @@ import assert from 'node:assert/strict';
 import { SendMessageRequest, TaskState } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { connectAgent } from '../../../src/cli/index.js';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { ADMIN_TOKEN, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { asTask } from '../../helpers/sdk-client.js';
 import { cli } from './cli-harness.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const TENANT = 'approvals-cli';
 let sent = 0;
 
-const contracts = defineAgent({
-  card: { name: 'contracts', description: 'Sends contracts out' },
-  registry: { department: 'legal', skills: { send: { pricing: { creditsPerCall: 2 } } } },
-  skills: {
-    send: {
-      description: 'Sends a contract',
-      handler: async (text: string) => {
-        sent++;
-        return `sent ${text}`;
-      },
-    },
+const contracts = oneSkillAgent({ name: 'contracts', description: 'Sends contracts out', creditsPerCall: 2, department: 'legal' }, 'send', {
+  description: 'Sends a contract',
+  handler: async (text: string) => {
+    sent++;
+    return `sent ${text}`;
   },
 });
 

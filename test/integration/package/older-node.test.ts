@@ -2,12 +2,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { unsupportedNodeMessage } from '../../../src/node-version/index.js';
-import { installPacked, packAgentmesh, repo } from '../../helpers/packed-install.js';
-import { AGENTMESH_ARGS, exportedSpecifiers, importProgram, runNode } from '../../helpers/node-version-entries.js';
+import { repo } from '../../helpers/packed-install.js';
+import { AGENTMESH_ARGS, exportedSpecifiers, importProgram, runNode, installedProject } from '../../helpers/node-version-entries.js';
 
 /*
  * The entry points on a real Node.js older than 24: the system's (Debian's
@@ -32,10 +32,7 @@ describe(`the entry points on the system's older Node.js (${older})`, () => {
     assert.ok(Number.parseInt(version, 10) < 24, `${older} is Node.js ${version}, not older than 24: set OLD_NODE to an older one`);
     expected = unsupportedNodeMessage({ versions: { node: version }, platform: process.platform, arch: process.arch, execPath: older })!;
     work = mkdtempSync(join(tmpdir(), 'agentmesh-older-node-'));
-    project = join(work, 'project');
-    mkdirSync(project);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'older-node', private: true, type: 'module' }));
-    await installPacked(project, await packAgentmesh(work), { bins: true });
+    project = await installedProject(work);
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { figuresOfRun } from '../../../bench/figures/figures-of-run.js';
 import { figuresTable, TABLE_END, TABLE_START, withFiguresTable } from '../../../bench/figures/figures-table.js';
 import { mergeRun, NO_FIGURES } from '../../../bench/figures/kept-figures.js';
+import type { ScaleBenchReport } from '../../../bench/scale/scale-report.js';
 import { benchResults, gatewayOf, loadOf, scenarioOf } from '../../helpers/bench-results.js';
 
 const FIRST = benchResults({
@@ -86,6 +87,38 @@ describe('the table of one run', () => {
     const rows = tableOf(loaded);
     assert.ok(rows.includes('| Gateway, every policy on: CPU per call in front of the runtime | 140 µs | HAProxy verifying the JWT, rate limit | 87 µs | 1.61× | ≤ 1.2×: **not met** | [1] |'), rows.join('\n'));
     assert.ok(rows.includes('| Gateway: p50 added to a lone call | 0.830 ms | HAProxy verifying the JWT, its p50 added | 0.350 ms | 2.37× | ≤ 0.5 ms: **not met** | [1] |'), rows.join('\n'));
+  });
+});
+
+describe('the scale part', () => {
+  const scale = (report: Partial<ScaleBenchReport>): ScaleBenchReport => ({ rounds: 1, durationS: 3, warmupS: 3, connections: 50, walByDatabase: true, rows: [], roundRows: [], ...report });
+  const run = (report: ScaleBenchReport) => benchResults({ startedAt: '2026-11-28T05:00:00.000Z', command: 'npm run bench -- --only scale', parts: { scale: report } });
+
+  test('reads the runtime on PostgreSQL against pgbench and against itself on SQLite, and says which fleet rows the run left out', () => {
+    const table = tableOf(
+      run(
+        scale({
+          pgbench: { tps: 2_500, rounds: [2_500] },
+          rows: [
+            { scenario: 'sendmessage', setup: 'sqlite', figures: { 'req/s': 6_000, 'cpu.runtime': 120 } },
+            { scenario: 'sendmessage', setup: 'pg-1', figures: { 'req/s': 1_000, 'cpu.runtime': 240 } },
+          ],
+        }),
+      ),
+    );
+    assert.ok(table.includes("| Runtime ×1 on PostgreSQL + Redis: SendMessage calls a second | 1,000/s | `pgbench` committing a call's rows, transactions a second | 2,500/s | 0.40× | ≥ 0.3×: met | [1] |"), table.join('\n'));
+    assert.ok(table.includes('| Runtime ×1 on PostgreSQL + Redis: CPU per call | 240 µs | runtime ×1 on SQLite | 120 µs | 2.00× | ≤ 2.5×: met | [1] |'), table.join('\n'));
+    assert.ok(
+      table.includes('| Fleet, gateway ×2 → runtime ×2: SendMessage calls a second | *not in this run (`--scale-setups`, `--scale-calls`)* | HAProxy JWT ×2 → the same runtimes | *not in this run (no haproxy, or `--scale-setups`)* |  |  | [1] |'),
+      table.join('\n'),
+    );
+  });
+
+  test('skipped, says why in every figure', () => {
+    const table = tableOf(run(scale({ skipped: 'PostgreSQL not reachable at postgres://127.0.0.1:5432/test: connect ECONNREFUSED (set BENCH_DATABASE_URL)' })));
+    const rows = table.filter((line) => line.startsWith('| Runtime ×1') || line.startsWith('| Fleet'));
+    assert.equal(rows.length, 7);
+    for (const row of rows) assert.ok(row.includes('*skipped: PostgreSQL not reachable at postgres://127.0.0.1:5432/test*'), row);
   });
 });
 

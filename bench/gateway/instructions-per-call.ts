@@ -61,8 +61,8 @@
  *
  * `--warmup-seconds S`: the warm-up goes on (1,000 calls at a time) until S seconds after the registry started. The
  * registry's first health probe, 10 s in, changes the agent's record and instances: the gateway reads them again and
- * V8 re-optimizes the calls' code for several seconds after (the JIT's steady state in a loaded gateway, in
- * docs/benchmarks.md). With the default 5,000 warm-up calls that falls inside the measured calls; `--warmup-seconds 25`
+ * V8 re-optimizes the calls' code for several seconds after (docs/perf-journal/gateway-and-fleet-2026-11-26.md,
+ * "The JIT's steady state in a loaded gateway"). With the default 5,000 warm-up calls that falls inside the measured calls; `--warmup-seconds 25`
  * leaves it out.
  *
  * `--jit-trace <dir>` (with `--cpu` or `--syscalls`): V8's `--trace-opt --trace-deopt` turned on in each measured

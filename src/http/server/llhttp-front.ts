@@ -402,7 +402,8 @@ class Connection {
   /**
    * Head and body in one write of the socket. A body up to {@link COPY_BODY_BYTES} is copied behind its
    * head into one buffer: one `write` of one buffer costs a fraction of the corked pair node:http's `end`
-   * sends (its buffered write, `writev`'s chunk list and the native copy of each chunk; docs/benchmarks.md).
+   * sends (its buffered write, `writev`'s chunk list and the native copy of each chunk;
+   * docs/perf-journal/gateway-and-fleet-2026-11-28.md, "Per-call cuts on an Intel host").
    * A larger body follows its head in one `writev`, as before.
    */
   #write(answer: Answer): void {
@@ -664,7 +665,7 @@ const SPECIAL = new Set(['transfer-encoding', 'expect', 'trailer', 'keep-alive',
 const CONNECTION_CLOSE = /(?:^|\W)close(?:$|\W)/i;
 /**
  * Header names `validateHeaderName` passed: an answer's names are the same few strings call after call, and
- * a set lookup costs a fraction of the token check (docs/benchmarks.md). Bounded (names may be an agent's);
+ * a set lookup costs a fraction of the token check (docs/perf-journal/gateway-and-fleet-2026-11-27.md, "Per-call cuts after the front became the default"). Bounded (names may be an agent's);
  * past the bound a name is checked each time, as before.
  */
 const validNames = new Set<string>();

@@ -7,6 +7,7 @@ import { cli } from './cli-harness.js';
 import { spawnCli, stopChild } from '../../helpers/child-output.js';
 import { until } from '../../helpers/until.js';
 import { tempDirForSuite } from '../../helpers/suite-fixture.js';
+import { isolatedCliEnv } from '../../helpers/isolated-cli-env.js';
 
 describe('agentmesh up: registry and example agents in one process', () => {
   let child: ChildProcess;
@@ -96,7 +97,7 @@ describe('agentmesh up: registry and example agents in one process', () => {
     const record = (await (await fetch(`${registryUrl}/v1/agents/hr-acp`)).json()) as any;
     assert.equal(record.bridge?.protocol, 'acp', JSON.stringify(record).slice(0, 300));
     const [, clientId, clientSecret] = /demo client: (\S+) \/ (\S+)/.exec(stdout)!;
-    const env = { AGENTMESH_CLIENT_ID: clientId!, AGENTMESH_CLIENT_SECRET: clientSecret!, AGENTMESH_TOKEN_CACHE: '0' };
+    const env = isolatedCliEnv({ AGENTMESH_CLIENT_ID: clientId!, AGENTMESH_CLIENT_SECRET: clientSecret!, AGENTMESH_TOKEN_CACHE: '0' });
     let out = '';
     let err = '';
     const code = await runCli(['workflow', 'run', 'workflows/employee-question.yaml', '--gateway', gateway, '--input', 'question=How much paid vacation do employees get?', '--json'], {

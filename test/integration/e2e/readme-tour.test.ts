@@ -101,7 +101,8 @@ describe('the README, run as printed, shows what happens', () => {
     // A fresh folder with the workflows beside it, as in a clone; `up` keeps its state in ./.agentmesh there.
     home = mkdtempSync(join(tmpdir(), 'agentmesh-readme-'));
     symlinkSync(join(ROOT, 'workflows'), join(home, 'workflows'));
-    env = cleanEnv({ PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, AM_ROOT: ROOT, AM_TS_HOOKS: TS_CHILD_ARGV[1]! });
+    // The newcomer's data dir is the default, ./.agentmesh of the folder they run in.
+    env = cleanEnv({ PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, AM_ROOT: ROOT, AM_TS_HOOKS: TS_CHILD_ARGV[1]!, AGENTMESH_DATA_DIR: undefined });
     const start = fences(QUICKSTART).find((f) => f.lang === 'sh' && /\bnpm start\b/.test(f.text));
     assert.ok(start, 'the quickstart says how to start the mesh (npm start)');
     for (const { command } of shellCommands(start.text)) {

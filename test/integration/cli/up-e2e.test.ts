@@ -1,7 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { join, relative } from 'node:path';
 import { runCli } from '../../../src/cli/index.js';
 import { cli } from './cli-harness.js';
 import { spawnCli, stopChild } from '../../helpers/child-output.js';
@@ -20,6 +22,8 @@ describe('agentmesh up: registry and example agents in one process', () => {
   const dataDir = tempDirForSuite('agentmesh-up-');
 
   before(async () => {
+    // The usual umask of a shell, which `up` inherits: what it keeps must be private whatever the umask.
+    process.umask(0o022);
     child = spawnCli(['up', '--port', '0', '--registry-port', '0', '--gateway-port', '0', '--orchestrator-port', '0', '--data-dir', dataDir()]);
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     [registryUrl, agentsUrl] = await new Promise<[string, string]>((resolve, reject) => {
@@ -108,6 +112,15 @@ describe('agentmesh up: registry and example agents in one process', () => {
     assert.equal(code, 0, `${err}${out}`);
     assert.match(out, /25 days of paid vacation/);
     assert.match(out, /"team"/);
+  });
+
+  test("everything up keeps in its data dir is its user's alone: folders 0700, files 0600 (the store's -wal and -shm, the answer journal)", () => {
+    const modes = readdirSync(dataDir(), { recursive: true, withFileTypes: true }).map((entry) => {
+      const path = join(entry.parentPath, entry.name);
+      return `${(statSync(path).mode & 0o777).toString(8)} ${relative(dataDir(), path)}${entry.isDirectory() ? '/' : ''}`;
+    });
+    for (const kept of ['mesh.db-wal', 'mesh.db-shm', 'gateway-journal/0/1.journal', 'acp-example/mesh.db']) assert.ok(modes.some((m) => m.endsWith(` ${kept}`)), `${kept} in:\n${modes.join('\n')}`);
+    assert.deepEqual(modes.filter((m) => !(m.endsWith('/') ? m.startsWith('700 ') : m.startsWith('600 '))), [], `all:\n${modes.join('\n')}`);
   });
 
   test('SIGTERM drains both roles, removes the instances and exits 0', async () => {

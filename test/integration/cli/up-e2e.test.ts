@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join, relative } from 'node:path';
 import { runCli } from '../../../src/cli/index.js';
@@ -119,13 +119,24 @@ describe('agentmesh up: registry and example agents in one process', () => {
       const path = join(entry.parentPath, entry.name);
       return `${(statSync(path).mode & 0o777).toString(8)} ${relative(dataDir(), path)}${entry.isDirectory() ? '/' : ''}`;
     });
-    for (const kept of ['mesh.db-wal', 'mesh.db-shm', 'gateway-journal/0/1.journal', 'acp-example/mesh.db']) assert.ok(modes.some((m) => m.endsWith(` ${kept}`)), `${kept} in:\n${modes.join('\n')}`);
+    for (const kept of ['mesh.db-wal', 'mesh.db-shm', 'gateway-journal/0/1.journal', 'acp-example/mesh.db', 'endpoints.json']) assert.ok(modes.some((m) => m.endsWith(` ${kept}`)), `${kept} in:\n${modes.join('\n')}`);
     assert.deepEqual(modes.filter((m) => !(m.endsWith('/') ? m.startsWith('700 ') : m.startsWith('600 '))), [], `all:\n${modes.join('\n')}`);
   });
 
-  test('SIGTERM drains both roles, removes the instances and exits 0', async () => {
+  test('while it runs, up records where it listens in its data dir, for the commands beside it', () => {
+    const endpoints = JSON.parse(readFileSync(join(dataDir(), 'endpoints.json'), 'utf8')) as Record<string, string>;
+    const banner = (role: string) => new RegExp(`${role} listening on (http://\\S+)`).exec(stdout)![1];
+    assert.deepEqual(
+      { registry: endpoints['registry'], gateway: endpoints['gateway'], agents: endpoints['agents'], orchestrator: endpoints['orchestrator'] },
+      { registry: banner('registry'), gateway: banner('gateway'), agents: banner('runtime'), orchestrator: banner('orchestrator') },
+    );
+    assert.equal(endpoints['metrics'], /metrics on (http:\/\/\S+?)\)/.exec(stdout)![1]);
+  });
+
+  test('SIGTERM drains both roles, removes the instances and exits 0; the record of where it listened goes too', async () => {
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0);
+    assert.equal(existsSync(join(dataDir(), 'endpoints.json')), false);
   });
 });

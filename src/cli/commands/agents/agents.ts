@@ -30,7 +30,8 @@ Examples:
   $ agentmesh agents register http://localhost:4000/agents/lead-scorer
   $ agentmesh agents config put lead-scorer --set threshold=0.8
 
-Registry: --registry <url>, else $AGENTMESH_REGISTRY, else http://localhost:4100.
+Registry: --registry <url>, else $AGENTMESH_REGISTRY, else where the agentmesh up of this folder listens
+(.agentmesh/endpoints.json), else http://localhost:4100.
 Writes send --token (else $REGISTRY_TOKEN) as a bearer token.
 `,
   });

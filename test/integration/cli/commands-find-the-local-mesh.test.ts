@@ -65,6 +65,12 @@ describe('the commands find the local mesh where up recorded it', () => {
     assert.ok(Array.isArray(JSON.parse(agents.stdout).agents), agents.stdout);
   });
 
+  test("an agent's name where send wants a URL is answered with its URL through the recorded gateway", async () => {
+    const run = await cli(['send', 'testr', 'hello'], { env: { AGENTMESH_DATA_DIR: dataDir('named', { gateway: gatewayUrl, registry: registry.url }) } });
+    assert.equal(run.code, 2, run.stdout);
+    assert.match(run.stderr, new RegExp(`^hint: an agent is named by its URL: through the gateway, ${gatewayUrl}/agents/testr;`, 'm'));
+  });
+
   test('a flag, then a variable, wins over the record; an unreachable URL from a variable says so', async () => {
     const dir = dataDir('overridden', { gateway: GONE, registry: GONE });
     const flagged = await cli(['clients', 'list', '--json', '--gateway', gatewayUrl], { env: { AGENTMESH_DATA_DIR: dir, AGENTMESH_GATEWAY: GONE } });

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { session, signOut } from './session.js';
 import { useSignal } from './signal.js';
 import { TenantBar } from './tenant-bar.js';
@@ -37,6 +37,41 @@ function useRoute(): string[] {
   return route;
 }
 
+/**
+ * After a view is chosen (a link, the back button: any change of route once
+ * signed in), the focus moves to the view's heading, made focusable for it
+ * (tabindex=-1), as accessible single-page apps do: a screen reader reads
+ * the new view's title, and the next Tab goes into the view instead of to
+ * the navigation link after the one chosen. A view that shows its heading
+ * only once its data loads holds the focus on <main> until it does. The first
+ * view shown leaves the focus where the browser puts it.
+ */
+function useFocusOnViewChange(route: string, signedIn: boolean): void {
+  const shown = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    const before = shown.current;
+    shown.current = signedIn ? route : undefined;
+    if (!signedIn || before === undefined || before === route) return;
+    const main = document.getElementById('main');
+    if (main === null) return;
+    const toHeading = (): boolean => {
+      const heading = main.querySelector('h1');
+      if (heading === null) return false;
+      heading.tabIndex = -1;
+      heading.focus();
+      return true;
+    };
+    if (toHeading()) return;
+    main.focus();
+    const observer = new MutationObserver(() => {
+      // Only while nothing else took the focus meanwhile (a click, a Tab into the view).
+      if (document.activeElement !== main || toHeading()) observer.disconnect();
+    });
+    observer.observe(main, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  }, [route, signedIn]);
+}
+
 const VIEWS = [
   { path: 'overview', title: 'Overview' },
   { path: 'agents', title: 'Agents' },
@@ -57,6 +92,7 @@ export function App() {
   const current = useSignal(session);
   const route = useRoute();
   const view = route[0] ?? 'overview';
+  useFocusOnViewChange(route.join('/'), current !== null);
 
   useEffect(() => {
     const title = VIEWS.find((v) => v.path === view)?.title;

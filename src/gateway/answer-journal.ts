@@ -82,16 +82,17 @@ export class AnswerJournal implements SpendJournal {
     this.#generation = generation;
     this.#log = options.logger.child({ module: 'answer-journal' });
     this.#rotateBytes = options.rotateBytes ?? 4 * 1024 * 1024;
-    this.#fd = openSync(this.#fileOf(generation), 'a');
+    this.#fd = openSync(this.#fileOf(generation), 'a', 0o600);
   }
 
   /** Takes the first slot of `dir` no live process holds (a killed gateway's slot is free, and what it left is replayed). */
   static open(options: AnswerJournalOptions): AnswerJournal {
     // One level at a time: Node's recursive mkdir spins, deaf to SIGTERM, on a path under /proc.
-    makeFolderSync(options.dir);
+    // 0700 folders and 0600 files: the journal holds the callers' answers, as private as the store they go to.
+    makeFolderSync(options.dir, 0o700);
     for (let n = 0; n < MAX_SLOTS; n++) {
       const slot = join(options.dir, String(n));
-      makeFolderSync(slot);
+      makeFolderSync(slot, 0o700);
       const lockPath = join(slot, 'lock');
       if (!takeLock(lockPath)) continue;
       heldHere.add(lockPath);
@@ -104,7 +105,7 @@ export class AnswerJournal implements SpendJournal {
       }
       if (name === '') {
         name = `journal:${randomUUID()}`;
-        writeFileSync(idPath, name);
+        writeFileSync(idPath, name, { mode: 0o600 });
       }
       const leftOver = readdirSync(slot)
         .filter((f) => f.endsWith(JOURNAL_SUFFIX))
@@ -340,7 +341,7 @@ export class AnswerJournal implements SpendJournal {
     closeSync(this.#fd);
     this.#sealed.push(this.#fileOf(this.#generation));
     this.#generation++;
-    this.#fd = openSync(this.#fileOf(this.#generation), 'a');
+    this.#fd = openSync(this.#fileOf(this.#generation), 'a', 0o600);
     this.#bytes = fstatSync(this.#fd).size;
     this.#dropping ??= this.#dropSealed().finally(() => {
       this.#dropping = undefined;
@@ -387,7 +388,7 @@ function spendOfValues(values: unknown): LeaseSpend | undefined {
 function takeLock(lockPath: string): boolean {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(lockPath, 'wx');
+      const fd = openSync(lockPath, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
       return true;

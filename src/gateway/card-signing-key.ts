@@ -26,7 +26,7 @@ export async function loadCardSigningKey(file: string, jku: () => string, givenP
   else {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     pem = await exportPKCS8(privateKey);
-    makeFolderSync(dirname(file));
+    makeFolderSync(dirname(file), 0o700);
     writeFileSync(file, pem, { mode: 0o600 });
     chmodSync(file, 0o600);
   }

@@ -1,10 +1,10 @@
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
 import { Kysely, Migrator, SqliteDialect, sql, type PostgresPool, type SqliteDatabase } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import { Errors } from '../protocol/index.js';
+import { Errors, errorCode } from '../protocol/index.js';
 import { makeFolderSync } from './make-folder.js';
 import { migrationProvider } from './migrations/index.js';
 import { OwnSchemaPostgresDialect } from './postgres/own-schema-dialect.js';
@@ -142,7 +142,17 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
 function openSqlite(path: string): Database {
   const inMemory = path === ':memory:';
   const file = inMemory ? path : resolve(path);
-  if (!inMemory) makeFolderSync(dirname(file));
+  if (!inMemory) {
+    makeFolderSync(dirname(file), 0o700);
+    // Made 0600 before SQLite opens it, which would make it 0644 under the usual umask: the store is
+    // its user's alone, and SQLite gives its -wal, -shm and -journal files the database file's mode.
+    // An existing file is left as it is (it may be a read-only copy, opened to be read).
+    try {
+      closeSync(openSync(file, 'wx', 0o600));
+    } catch (err) {
+      if (errorCode(err) !== 'EEXIST') throw err;
+    }
+  }
   const raw = new BetterSqlite3(file);
   raw.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode (only an OS crash can drop the last commits).

@@ -12,13 +12,18 @@ import { dirname, resolve } from 'node:path';
  * parent is one, EACCES, ENOENT); a folder another process made meanwhile
  * is fine.
  *
+ * `mode` is that of every folder made (a folder that exists keeps its own),
+ * under the process's umask; every caller names it, because what the mesh
+ * keeps (a store, keys, journals) is its user's alone, 0700, whatever the
+ * umask of the shell that started it.
+ *
  * Imports nothing but Node's own modules: the CLI's launcher makes its code
  * cache's folder with it before anything else loads.
  *
  * @example
  * makeFolderSync(dataDir, 0o700); // the data dir, private
  */
-export function makeFolderSync(dir: string, mode?: number): void {
+export function makeFolderSync(dir: string, mode: number): void {
   const target = resolve(dir);
   const missing: string[] = [];
   for (let at = target; !existsSync(at); at = dirname(at)) {
@@ -29,7 +34,7 @@ export function makeFolderSync(dir: string, mode?: number): void {
   if (missing.length === 0 && !statSync(target).isDirectory()) mkdirSync(target);
   for (const folder of missing.reverse()) {
     try {
-      mkdirSync(folder, mode === undefined ? undefined : { mode });
+      mkdirSync(folder, { mode });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(folder).isDirectory()) throw err;
     }

@@ -34,7 +34,7 @@ export async function readOrCreateSecretFile(file: string): Promise<SecretFile> 
   } catch (err) {
     if (errorCode(err) !== 'ENOENT') throw err;
   }
-  makeFolderSync(dirname(file));
+  makeFolderSync(dirname(file), 0o700);
   const secret = randomBytes(32).toString('base64url');
   try {
     // `wx`: two replicas starting together on one data dir must not both write a secret.

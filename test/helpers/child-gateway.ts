@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stopChild, waitForOutput } from './child-output.js';
+import { isolatedChildEnv } from './isolated-cli-env.js';
 import { TS_CHILD_ARGV } from './typescript-child.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -32,7 +33,7 @@ export function fleetGatewayEnv(fleet: { databaseUrl: string; redisUrl: string; 
 export async function startChildGateway(env: Record<string, string>, port: number, dataDir: string): Promise<{ child: ChildProcess; url: string; close(): Promise<void> }> {
   const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', 'serve', 'gateway', '--port', String(port), '--data-dir', dataDir], {
     cwd: REPO,
-    env: { ...process.env, ...env },
+    env: isolatedChildEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {

@@ -2,17 +2,20 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { isolatedChildEnv } from './isolated-cli-env.js';
 import { TS_CHILD_ARGV } from './typescript-child.js';
 
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
 /**
- * `agentmesh <args>` (the CLI from its TypeScript source) as a child process with stdout and stderr piped. Its
- * environment is this process's with LOG_LEVEL=warn and `env` on top; a variable given as
- * undefined is taken out of the inherited environment (e.g. the tier's DATABASE_URL).
+ * `agentmesh <args>` (the CLI from its TypeScript source) as a child process with stdout and stderr piped,
+ * run from the repository root (paths in `args` are relative to it). Its environment is this process's
+ * without agentmesh's variables, on a HOME and a data dir of the test's own (isolatedChildEnv), with
+ * LOG_LEVEL=warn and `env` on top; a variable given as undefined is left out.
  */
 export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): ChildProcessByStdio<null, Readable, Readable> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...env };
-  for (const [name, value] of Object.entries(env)) if (value === undefined) delete childEnv[name];
-  return spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', ...args], { cwd: REPO, env: isolatedChildEnv({ LOG_LEVEL: 'warn', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Sends `signal` to `child` unless it has already exited, and resolves with its exit code once it has. */

@@ -18,6 +18,7 @@ import { freePort } from '../helpers/free-port.js';
 import { until } from '../helpers/until.js';
 import { DATABASE_URL, postgresSkipReason, randomSuffix } from '../helpers/services.js';
 import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
+import { testDataDir, testHome } from '../helpers/isolated-cli-env.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const RECIPE_PORTS = [4000, 4001, 4100, 4200, 4201, 4290, 4291, 4300];
@@ -83,7 +84,9 @@ describe('the fleet recipe of docs/operations.md, as written', { skip: skip || r
       `npx() { if [ "$1" = agentmesh ]; then shift; node ${TS_CHILD_ARGV.join(' ')} ${ROOT}/src/cli/bin.ts "$@"; else command npx "$@"; fi; }`,
       `until redis-cli -p ${redisPort} ping > /dev/null 2>&1; do sleep 0.1; done`,
     ].join('\n');
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' };
+    // A HOME and a default data dir of the test's own: the recipe runs in the clone, where a developer's own
+    // `agentmesh up` may have left its admin token and endpoints in ./.agentmesh.
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: testHome(), AGENTMESH_DATA_DIR: testDataDir(), LANG: 'C.UTF-8' };
     // Its own process group, so everything the recipe starts in the background is stopped with it.
     shell = spawn('bash', ['-c', `${preamble}\n${script}\necho RECIPE-DONE`], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     shell.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

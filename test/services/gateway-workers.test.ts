@@ -22,6 +22,7 @@ import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, createTestSchema, postgresSkipReason, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { fleetGatewayEnv } from '../helpers/child-gateway.js';
+import { isolatedChildEnv } from '../helpers/isolated-cli-env.js';
 import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
@@ -90,10 +91,9 @@ describe('serve gateway --workers 2', { skip }, () => {
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-gateway-workers-'));
     primary = spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', 'serve', 'gateway', '--workers', '2', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
       cwd: REPO,
-      env: {
-        ...process.env,
+      env: isolatedChildEnv({
         ...fleetGatewayEnv({ databaseUrl: schema.url, redisUrl: REDIS_URL, secret: SECRET, adminToken: ADMIN_TOKEN, registryUrl: registry.url }),
-      },
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     output = watchOutput(primary);
@@ -191,7 +191,7 @@ describe('serve gateway --workers 2 whose primary disappears', { skip }, () => {
   test('its workers drain and exit (ADR 0021), as for SIGTERM', async () => {
     const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', 'serve', 'gateway', '--workers', '2', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
       cwd: REPO,
-      env: { ...process.env, GATEWAY_METRICS_PORT: '0', DATABASE_URL: schema.url, REDIS_URL, GATEWAY_SECRET: SECRET, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, REGISTRY_URL: registry.url, LOG_LEVEL: 'info', LOG_FORMAT: 'json', AGENTMESH_DEV: '1' },
+      env: isolatedChildEnv({ GATEWAY_METRICS_PORT: '0', DATABASE_URL: schema.url, REDIS_URL, GATEWAY_SECRET: SECRET, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, REGISTRY_URL: registry.url, LOG_LEVEL: 'info', LOG_FORMAT: 'json', AGENTMESH_DEV: '1' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // JSON log lines: the drain lines are read by their fields.

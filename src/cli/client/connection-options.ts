@@ -10,7 +10,6 @@ import type { AgentConnection, Binding, ConnectAgentOptions } from './client.js'
 import type { ExitCode } from '../io/exit-codes.js';
 import type { OutputOptions } from '../io/task-output.js';
 import { positiveInteger } from '../io/positive-integer.js';
-import { DEFAULT_REGISTRY_URL } from '../role-apis/default-registry-url.js';
 
 /** What an agent's name looks like, given where its URL goes: no scheme, no slash, no dot-separated host. */
 const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
@@ -63,12 +62,12 @@ export async function runAgentCommand(
   body: (connection: AgentConnection, output: OutputOptions) => Promise<ExitCode>,
 ): Promise<void> {
   // The SDK client and the error table load when a command runs, not when the program is built.
-  const [{ connectAgent }, { Errors, isAgentmeshError }, { clientCredentialsProvider }, { unknownAgentHint }, { DEFAULT_GATEWAY_URL }] = await Promise.all([
+  const [{ connectAgent }, { Errors, isAgentmeshError }, { clientCredentialsProvider }, { unknownAgentHint }, { chooseRoleUrl }] = await Promise.all([
     import('./client.js'),
     import('../../protocol/index.js'),
     import('../role-apis/client-credentials.js'),
     import('./unknown-agent.js'),
-    import('../role-apis/gateway-client.js'),
+    import('../role-apis/role-url-choice.js'),
   ]);
   const signal = flags.timeout === undefined ? undefined : AbortSignal.timeout(flags.timeout);
   const options: ConnectAgentOptions = { url, headers: parseHeaders(flags.header ?? []) };
@@ -83,12 +82,13 @@ export async function runAgentCommand(
   if (flags.binding) options.binding = flags.binding;
   if (ctx.io.fetchImpl) options.fetchImpl = ctx.io.fetchImpl;
   if (signal) options.signal = signal;
-  const names = { token: given ? token : undefined, registryUrl: ctx.io.env.AGENTMESH_REGISTRY || DEFAULT_REGISTRY_URL, listCommand: 'agentmesh agents list', fetchImpl: ctx.io.fetchImpl };
-  options.unknownAgentHint = (name, gatewayUrl) => unknownAgentHint(name, { ...names, gatewayUrl });
+  // Where the names are listed: the registry the `agents` commands would ask, worked out only for a hint.
+  const names = () => ({ token: given ? token : undefined, registryUrl: chooseRoleUrl('registry', undefined, ctx.io.env).url, listCommand: 'agentmesh agents list', fetchImpl: ctx.io.fetchImpl });
+  options.unknownAgentHint = (name, gatewayUrl) => unknownAgentHint(name, { ...names(), gatewayUrl });
   if (AGENT_NAME.test(url)) {
     // A name where a URL goes (`send lead-scorer …`): said with the URL it has through the gateway.
-    const gatewayUrl = (ctx.io.env.AGENTMESH_GATEWAY || DEFAULT_GATEWAY_URL).replace(/\/+$/, '');
-    const hint = await unknownAgentHint(url, { ...names, gatewayUrl });
+    const gatewayUrl = chooseRoleUrl('gateway', undefined, ctx.io.env).url.replace(/\/+$/, '');
+    const hint = await unknownAgentHint(url, { ...names(), gatewayUrl });
     throw Errors.cliAgentUrlInvalid({ url }, { details: { hint: `an agent is named by its URL: through the gateway, ${gatewayUrl}/agents/${encodeURIComponent(url)}; ${hint}` } });
   }
   const run = async (connect: ConnectAgentOptions) => ctx.setExitCode(await body(await connectAgent(connect), { json: flags.json === true, agentUrl: url }));

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import type { RouteDecision } from '../../orchestrator/index.js';
 import type { CliContext } from '../io/cli-io.js';
 import { ExitCodes } from '../io/exit-codes.js';
-import { DEFAULT_REGISTRY_URL } from '../role-apis/registry-client.js';
+import { chooseRoleUrl, explainUnreachable, roleUrlDefaultHelp } from '../role-apis/role-url-choice.js';
 import { addRoleTimeoutOption, DEFAULT_ROLE_TIMEOUT_MS, type RoleCommandFlags } from '../client/role-command.js';
 
 interface RouteFlags extends RoleCommandFlags {
@@ -36,7 +36,7 @@ export function routeCommand(ctx: CliContext): Command {
     .option('--explain', 'print every candidate with its score, coverage and the cues that decided')
     .option('--tenant <id>', "the tenant whose confirmed routes count (default: 'default')")
     .option('--workflows <dir>', "also rank this folder's workflows, as an orchestrator offering them does")
-    .option('--registry <url>', `registry base URL (default: $AGENTMESH_REGISTRY, else ${DEFAULT_REGISTRY_URL})`)
+    .option('--registry <url>', `registry base URL (${roleUrlDefaultHelp('registry')})`)
     .option('--token <bearer>', 'bearer token for the registry reads (default: $REGISTRY_TOKEN)')
     .option('--json', 'print the decision and its explanation as JSON');
   addRoleTimeoutOption(command).addHelpText('after', EXAMPLES);
@@ -44,12 +44,14 @@ export function routeCommand(ctx: CliContext): Command {
   command.action(async (text: string, flags: RouteFlags) => {
     // Loaded here, not at the top: only a `route` run pays for the router (CONTRIBUTING.md, "Load what you use").
     const { decideRoute, RegistryReader, routableWorkflow, loadWorkflowFolder } = await import('../../orchestrator/index.js');
-    const url = flags.registry ?? (ctx.io.env.AGENTMESH_REGISTRY || DEFAULT_REGISTRY_URL);
+    const where = chooseRoleUrl('registry', flags.registry, ctx.io.env);
     const timeoutMs = flags.timeout ?? DEFAULT_ROLE_TIMEOUT_MS;
-    const registry = new RegistryReader({ url, token: flags.token ?? ctx.io.env.REGISTRY_TOKEN, timeoutMs, cacheTtlMs: 0, ...(ctx.io.fetchImpl && { fetch: ctx.io.fetchImpl }) });
+    const registry = new RegistryReader({ url: where.url, token: flags.token ?? ctx.io.env.REGISTRY_TOKEN, timeoutMs, cacheTtlMs: 0, ...(ctx.io.fetchImpl && { fetch: ctx.io.fetchImpl }) });
     const workflows = flags.workflows === undefined ? [] : (await loadWorkflowFolder(flags.workflows)).workflows.map(routableWorkflow);
     // 'orchestrator' is the router's default name: it is never its own candidate.
-    const decision = await decideRoute({ registry, self: 'orchestrator', text, tenant: flags.tenant ?? 'default', workflows });
+    const decision = await decideRoute({ registry, self: 'orchestrator', text, tenant: flags.tenant ?? 'default', workflows }).catch((err: unknown) => {
+      throw explainUnreachable(err, where, ctx.io.env);
+    });
     if (flags.json === true) {
       const { explain } = decision;
       const summary =

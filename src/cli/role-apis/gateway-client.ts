@@ -10,8 +10,7 @@ import { RoleApi, type RoleClientOptions } from './role-api.js';
 
 export type { ClientAuthMethod, NewApiKeyRequest, NewClientRequest, TokenResponse } from '../../contracts/management/index.js';
 
-/** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
-export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';
+export { DEFAULT_GATEWAY_URL } from './role-url-choice.js';
 
 /** Options of {@link GatewayClient}. */
 export interface GatewayClientOptions extends RoleClientOptions {

@@ -65,6 +65,10 @@ export const cliErrors = {
   cliAgentTimedOut: declare(ErrorCodes.HTTP_TIMEOUT, 'no answer from the agent within {timeoutMs} ms (--timeout)', { retryable: true }),
   cliRoleTimedOut: declare(ErrorCodes.HTTP_TIMEOUT, 'no answer from the {role} at {url} within {timeoutMs} ms (--timeout)', { retryable: true }),
   cliRoleUnreachable: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, 'cannot reach the {role} at {url}: {reason}', { retryable: true }),
+  // The same failure, told where a URL the command line did not give came from, and how to give another.
+  cliRoleUnreachableDefault: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, '{failure} (the default {role} URL: is agentmesh up running in this folder? Else give {flag} <url> or set {variable})', { retryable: true }),
+  cliRoleUnreachableRecorded: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, '{failure} (where agentmesh up said it listens, in {file}: is that mesh still running? Else give {flag} <url> or set {variable})', { retryable: true }),
+  cliRoleUnreachableVariable: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, '{failure} (from {variable}; {flag} <url> overrides it)', { retryable: true }),
   cliRoleAnsweredInvalidJson: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, '{url} answered {method} {path} with invalid JSON; is it an agentmesh {role}?'),
   cliRoleAnsweredStatus: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, '{url} answered {method} {path} with HTTP {status}; is it an agentmesh {role}?'),
   cliTokenRefused: declare(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'token request refused: {error}{description}{hint}'),

@@ -16,6 +16,7 @@ import { createLogger, createMetrics } from '../../../src/observability/index.js
 import { createDatabase } from '../../../src/storage/index.js';
 import { AUDIT_FIELD_COLUMNS } from '../../../src/storage/migrations/0023-audit-rows-as-text.js';
 import { Capture, runCommand } from '../cli/cli-harness.js';
+import { isolatedCliEnv } from '../../helpers/isolated-cli-env.js';
 
 const ROWS = 12_000;
 let dir: string;
@@ -33,7 +34,7 @@ const entry = (i: number): AuditEntry => ({
 
 function context(stdout: Capture, stderr: Capture, env: Record<string, string | undefined> = {}): { ctx: CliContext; code: () => number } {
   let code = 0;
-  return { ctx: { io: resolveCliIO({ stdout, stderr, env }), setExitCode: (c) => (code = c) }, code: () => code };
+  return { ctx: { io: resolveCliIO({ stdout, stderr, env: isolatedCliEnv(env) }), setExitCode: (c) => (code = c) }, code: () => code };
 }
 
 /** Runs `agentmesh audit <argv>` the way runCli does: commander errors are usage errors, others are reported. */

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { createDatabase } from '../../../src/storage/index.js';
+import { isolatedChildEnv } from '../../helpers/isolated-cli-env.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 const ROWS = 1_000_000;
@@ -70,7 +71,7 @@ test(`audit export of ${ROWS.toLocaleString('en')} rows streams with a flat resi
   // (Held, 161-177 MiB in four runs.)
   const child = spawn(process.execPath, ['--max-semi-space-size=16', '--max-old-space-size=96', ...TS_CHILD_ARGV, 'src/cli/bin.ts', 'audit', 'export', '--data-dir', dir], {
     cwd: new URL('../../..', import.meta.url).pathname,
-    env: { ...process.env, DATABASE_URL: '', NODE_OPTIONS: '' },
+    env: isolatedChildEnv({ NODE_OPTIONS: '' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -10,6 +10,7 @@ import { buildCliBundle } from '../../../scripts/build-cli-bundle.mjs';
 import { bundleServes } from '../../../src/cli/load-cli.js';
 import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/index.js';
 import { cli } from './cli-harness.js';
+import { isolatedChildEnv } from '../../helpers/isolated-cli-env.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 import { tempDirForSuite } from '../../helpers/suite-fixture.js';
 
@@ -54,7 +55,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   /** Runs the bundle with `args`; the code cache lives in `cache`. */
   const bundled = async (args: string[], cache: string, name = 'send', chdir = '') => {
     try {
-      const { stdout, stderr } = await run(process.execPath, [...TS_CHILD_ARGV, join(work(), 'run.mjs'), ...args], { env: { ...process.env, BUNDLE: bundle, CACHE: cache, NAME: name, CHDIR: chdir }, cwd: repo });
+      const { stdout, stderr } = await run(process.execPath, [...TS_CHILD_ARGV, join(work(), 'run.mjs'), ...args], { env: isolatedChildEnv({ BUNDLE: bundle, CACHE: cache, NAME: name, CHDIR: chdir }), cwd: repo });
       return { code: 0, stdout, stderr };
     } catch (err) {
       const failed = err as { code: number; stdout: string; stderr: string };

@@ -4,6 +4,7 @@ import { CommanderError, type Command } from 'commander';
 import { resolveCliIO, runCli } from '../../../src/cli/index.js';
 import type { CliContext, CliIO } from '../../../src/cli/index.js';
 import { reportError } from '../../../src/cli/io/error-report.js';
+import { isolatedCliEnv } from '../../helpers/isolated-cli-env.js';
 
 /** A write sink that keeps the text and lets a test await a substring. */
 export class Capture {
@@ -48,11 +49,14 @@ export interface CliRunOptions {
   stderr?: Capture;
 }
 
-/** Runs `agentmesh <argv>` in-process. */
+/**
+ * Runs `agentmesh <argv>` in-process, with the environment `options.env` on a HOME and a data dir of the
+ * test process's own (isolatedCliEnv): never the clone's `./.agentmesh`.
+ */
 export async function cli(argv: string[], options: CliRunOptions = {}): Promise<CliRun> {
   const stdout = options.stdout ?? new Capture();
   const stderr = options.stderr ?? new Capture();
-  const io: Partial<CliIO> = { stdout, stderr, env: options.env ?? {}, stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]) };
+  const io: Partial<CliIO> = { stdout, stderr, env: isolatedCliEnv(options.env), stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]) };
   if (options.fetchImpl) io.fetchImpl = options.fetchImpl;
   const code = await runCli(argv, io);
   return { code, stdout: stdout.text, stderr: stderr.text };
@@ -62,12 +66,13 @@ export async function cli(argv: string[], options: CliRunOptions = {}): Promise<
  * Runs `argv` through the command `build` makes (one command group, or a program holding several)
  * in-process, the way runCli does: its output captured, a Commander exit 0 for help and 2 for a
  * usage error, any other error reported as runCli reports it. `lines` are stdout's non-empty lines.
+ * The environment is `env` on a HOME and a data dir of the test process's own (isolatedCliEnv).
  */
 export async function runCommand(build: (ctx: CliContext) => Command, argv: string[], env: Record<string, string | undefined> = {}): Promise<CliRun & { lines: string[] }> {
   const stdout = new Capture();
   const stderr = new Capture();
   let code = 0;
-  const ctx: CliContext = { io: resolveCliIO({ stdout, stderr, env }), setExitCode: (c) => (code = c) };
+  const ctx: CliContext = { io: resolveCliIO({ stdout, stderr, env: isolatedCliEnv(env) }), setExitCode: (c) => (code = c) };
   const command = build(ctx);
   const settle = (c: Command): void => {
     c.exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });

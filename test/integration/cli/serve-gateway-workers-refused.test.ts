@@ -12,14 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../../../src/cli/index.js';
+import { isolatedChildEnv } from '../../helpers/isolated-cli-env.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 describe('agentmesh serve gateway --workers without PostgreSQL and Redis', () => {
   it('exits non-zero naming DATABASE_URL and REDIS_URL, having started nothing', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-workers-refused-'));
     try {
-      const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'warn' };
-      for (const name of ['DATABASE_URL', 'REDIS_URL', 'GATEWAY_WORKERS']) delete env[name];
+      const env = isolatedChildEnv({ LOG_LEVEL: 'warn' });
       const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', 'serve', 'gateway', '--workers', '2', '--port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (c: Buffer) => (output += c.toString()));
@@ -37,7 +37,7 @@ describe('agentmesh serve gateway --workers without PostgreSQL and Redis', () =>
   it('workers that cannot start (PostgreSQL unreachable) end the primary non-zero instead of being forked forever', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-workers-failing-'));
     try {
-      const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'warn', GATEWAY_METRICS_PORT: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none', REDIS_URL: 'redis://127.0.0.1:9' };
+      const env = isolatedChildEnv({ LOG_LEVEL: 'warn', GATEWAY_METRICS_PORT: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none', REDIS_URL: 'redis://127.0.0.1:9' });
       const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', 'serve', 'gateway', '--workers', '2', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (c: Buffer) => (output += c.toString()));

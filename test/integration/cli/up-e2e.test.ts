@@ -1,12 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { join, relative } from 'node:path';
 import { runCli } from '../../../src/cli/index.js';
 import { cli } from './cli-harness.js';
 import { spawnCli, stopChild } from '../../helpers/child-output.js';
 import { until } from '../../helpers/until.js';
 import { tempDirForSuite } from '../../helpers/suite-fixture.js';
+import { isolatedCliEnv } from '../../helpers/isolated-cli-env.js';
 
 describe('agentmesh up: registry and example agents in one process', () => {
   let child: ChildProcess;
@@ -19,6 +22,8 @@ describe('agentmesh up: registry and example agents in one process', () => {
   const dataDir = tempDirForSuite('agentmesh-up-');
 
   before(async () => {
+    // The usual umask of a shell, which `up` inherits: what it keeps must be private whatever the umask.
+    process.umask(0o022);
     child = spawnCli(['up', '--port', '0', '--registry-port', '0', '--gateway-port', '0', '--orchestrator-port', '0', '--data-dir', dataDir()]);
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     [registryUrl, agentsUrl] = await new Promise<[string, string]>((resolve, reject) => {
@@ -96,7 +101,7 @@ describe('agentmesh up: registry and example agents in one process', () => {
     const record = (await (await fetch(`${registryUrl}/v1/agents/hr-acp`)).json()) as any;
     assert.equal(record.bridge?.protocol, 'acp', JSON.stringify(record).slice(0, 300));
     const [, clientId, clientSecret] = /demo client: (\S+) \/ (\S+)/.exec(stdout)!;
-    const env = { AGENTMESH_CLIENT_ID: clientId!, AGENTMESH_CLIENT_SECRET: clientSecret!, AGENTMESH_TOKEN_CACHE: '0' };
+    const env = isolatedCliEnv({ AGENTMESH_CLIENT_ID: clientId!, AGENTMESH_CLIENT_SECRET: clientSecret!, AGENTMESH_TOKEN_CACHE: '0' });
     let out = '';
     let err = '';
     const code = await runCli(['workflow', 'run', 'workflows/employee-question.yaml', '--gateway', gateway, '--input', 'question=How much paid vacation do employees get?', '--json'], {
@@ -109,9 +114,29 @@ describe('agentmesh up: registry and example agents in one process', () => {
     assert.match(out, /"team"/);
   });
 
-  test('SIGTERM drains both roles, removes the instances and exits 0', async () => {
+  test("everything up keeps in its data dir is its user's alone: folders 0700, files 0600 (the store's -wal and -shm, the answer journal)", () => {
+    const modes = readdirSync(dataDir(), { recursive: true, withFileTypes: true }).map((entry) => {
+      const path = join(entry.parentPath, entry.name);
+      return `${(statSync(path).mode & 0o777).toString(8)} ${relative(dataDir(), path)}${entry.isDirectory() ? '/' : ''}`;
+    });
+    for (const kept of ['mesh.db-wal', 'mesh.db-shm', 'gateway-journal/0/1.journal', 'acp-example/mesh.db', 'endpoints.json']) assert.ok(modes.some((m) => m.endsWith(` ${kept}`)), `${kept} in:\n${modes.join('\n')}`);
+    assert.deepEqual(modes.filter((m) => !(m.endsWith('/') ? m.startsWith('700 ') : m.startsWith('600 '))), [], `all:\n${modes.join('\n')}`);
+  });
+
+  test('while it runs, up records where it listens in its data dir, for the commands beside it', () => {
+    const endpoints = JSON.parse(readFileSync(join(dataDir(), 'endpoints.json'), 'utf8')) as Record<string, string>;
+    const banner = (role: string) => new RegExp(`${role} listening on (http://\\S+)`).exec(stdout)![1];
+    assert.deepEqual(
+      { registry: endpoints['registry'], gateway: endpoints['gateway'], agents: endpoints['agents'], orchestrator: endpoints['orchestrator'] },
+      { registry: banner('registry'), gateway: banner('gateway'), agents: banner('runtime'), orchestrator: banner('orchestrator') },
+    );
+    assert.equal(endpoints['metrics'], /metrics on (http:\/\/\S+?)\)/.exec(stdout)![1]);
+  });
+
+  test('SIGTERM drains both roles, removes the instances and exits 0; the record of where it listened goes too', async () => {
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0);
+    assert.equal(existsSync(join(dataDir(), 'endpoints.json')), false);
   });
 });

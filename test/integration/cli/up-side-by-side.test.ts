@@ -14,18 +14,15 @@ import { join } from 'node:path';
 import { upPorts } from '../../../src/cli/commands/up/up.js';
 import { runCli } from '../../../src/cli/index.js';
 import { freePort } from '../../helpers/free-port.js';
+import { isolatedChildEnv } from '../../helpers/isolated-cli-env.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const FLAGS = ['--port', '--registry-port', '--gateway-port', '--orchestrator-port', '--metrics-port', '--acp-port'] as const;
 type Ports = Record<(typeof FLAGS)[number], number>;
 
-/** The environment of an operator's shell, without anything that would pick a port for `up`. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
-  for (const name of ['PORT', 'REGISTRY_PORT', 'GATEWAY_PORT', 'ORCHESTRATOR_PORT', 'GATEWAY_METRICS_PORT', 'ACP_EXAMPLE_PORT', 'GRPC_PORT', 'DATABASE_URL', 'REDIS_URL', 'PROBE_PORT']) delete env[name];
-  return env;
-}
+/** The environment of an operator's shell, without anything that would pick a port for `up` (isolatedChildEnv). */
+const cleanEnv = (): NodeJS.ProcessEnv => isolatedChildEnv({ LOG_LEVEL: 'warn' });
 
 interface Up {
   child: ChildProcess;

@@ -11,11 +11,12 @@ import { Capture, cli } from './cli-harness.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
+import { isolatedChildEnv } from '../../helpers/isolated-cli-env.js';
 
 /** `agentmesh <args>` as a real process: what a user's shell runs. */
 function spawnCli(args: string[]): { stderr: Capture; done: Promise<{ code: number | null; stdout: string; stderr: string }>; interrupt: () => void } {
   const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', ...args], {
-    env: { ...process.env, AGENTMESH_TOKEN: '', AGENTMESH_ORCHESTRATOR_URL: '', AGENTMESH_DEBUG: '' },
+    env: isolatedChildEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout = new Capture();

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { isolatedChildEnv } from '../../helpers/isolated-cli-env.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 /** The repository root: `up` and every command run from here, as the banner says they do. */
@@ -13,18 +14,11 @@ export const ROOT = fileURLToPath(new URL('../../..', import.meta.url)).replace(
 const CLI = [...TS_CHILD_ARGV, 'src/cli/bin.ts'];
 
 /**
- * The environment of every process, without the developer's own agentmesh
- * settings (a token, DATABASE_URL, fixed ports) that would point the test
- * elsewhere.
+ * The environment of every process: isolatedChildEnv's (none of the developer's own agentmesh settings,
+ * a HOME and a data dir of the test's own), without LOG_LEVEL, with `extra` on top.
  */
-export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (/^(AGENTMESH_|GATEWAY_|REGISTRY_|ORCHESTRATOR_|WORKFLOWS?_)/.test(key)) continue;
-    if (['DATABASE_URL', 'REDIS_URL', 'PORT', 'HOST', 'PUBLIC_URL', 'LOG_LEVEL', 'OTEL_EXPORTER_OTLP_ENDPOINT'].includes(key)) continue;
-    env[key] = value;
-  }
-  return { ...env, ...extra };
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return isolatedChildEnv(extra);
 }
 
 /** What one command printed and how it exited. */

@@ -6,10 +6,12 @@
  * compared with what the README (and docs/cli.md's banner) shows, by the
  * rules of readme-samples.ts.
  *
- * What is not the README's own words: the ports (the README's defaults are
- * mapped to the free ones `up` took, and back in what it prints; the CLI's
- * own default URLs, localhost:4100 and :4200, move with them, through
- * AGENTMESH_REGISTRY and AGENTMESH_GATEWAY), `npx
+ * The tour's commands run exactly as printed although `up` took free ports,
+ * not the README's: a newcomer whose ports are taken moves them, and the
+ * commands find the mesh where `up` recorded it (.agentmesh/endpoints.json).
+ * What is not the README's own words: the ports in what the mesh prints
+ * (mapped back to the README's defaults to be compared), the `Try:` line's
+ * (which names them), `npx
  * agentmesh` (a shell function running this tree's CLI from the source, as
  * `npx` runs the clone's), `npm start` (`agentmesh up`, what scripts/start.mjs
  * runs; `npm install` is what made this tree) and `curl` (a stand-in for the
@@ -24,8 +26,6 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { upPorts, type UpPorts } from '../../../src/cli/commands/up/up.js';
-import { DEFAULT_GATEWAY_URL } from '../../../src/cli/role-apis/gateway-client.js';
-import { DEFAULT_REGISTRY_URL } from '../../../src/cli/role-apis/registry-client.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 import { cleanEnv, ROOT, type Run } from './mesh-process.js';
 import { fences, section, sampleMismatch, shellCommands, type Fence } from './readme-samples.js';
@@ -101,7 +101,8 @@ describe('the README, run as printed, shows what happens', () => {
     // A fresh folder with the workflows beside it, as in a clone; `up` keeps its state in ./.agentmesh there.
     home = mkdtempSync(join(tmpdir(), 'agentmesh-readme-'));
     symlinkSync(join(ROOT, 'workflows'), join(home, 'workflows'));
-    env = cleanEnv({ PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, AM_ROOT: ROOT, AM_TS_HOOKS: TS_CHILD_ARGV[1]! });
+    // The newcomer's data dir is the default, ./.agentmesh of the folder they run in.
+    env = cleanEnv({ PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, AM_ROOT: ROOT, AM_TS_HOOKS: TS_CHILD_ARGV[1]!, AGENTMESH_DATA_DIR: undefined });
     const start = fences(QUICKSTART).find((f) => f.lang === 'sh' && /\bnpm start\b/.test(f.text));
     assert.ok(start, 'the quickstart says how to start the mesh (npm start)');
     for (const { command } of shellCommands(start.text)) {
@@ -129,8 +130,8 @@ describe('the README, run as printed, shows what happens', () => {
     ports.orchestrator = Number(url(/orchestrator listening on (\S+)/, 'the orchestrator').port);
     ports.metrics = Number(url(/metrics on (http:\S+?)\/metrics/, "the gateway's metrics").port);
     ports.acp = Number(url(/ACP example listening on (\S+)/, 'the ACP example').port);
-    // A command that names no URL reaches the CLI's default, the README's port: here, the mesh's.
-    env = { ...env, AGENTMESH_REGISTRY: toMesh(DEFAULT_REGISTRY_URL), AGENTMESH_GATEWAY: toMesh(DEFAULT_GATEWAY_URL) };
+    // None is where the README's ports are: the tour below runs as printed all the same.
+    for (const name of PORT_NAMES) assert.notEqual(ports[name], DEFAULTS[name], `up took the README's ${name} port`);
   });
 
   after(async () => {
@@ -181,7 +182,8 @@ describe('the README, run as printed, shows what happens', () => {
     assert.match(run.stdout, /^state +completed$/m);
   });
 
-  // Every shell block of the tour, in order, a test each (each within the runner's per-test timeout).
+  // Every shell block of the tour, in order, a test each (each within the runner's per-test timeout), run as
+  // printed: no URL of it is moved to the mesh's ports.
   const tourBlocks = fences(TOUR);
   const tourSteps = tourBlocks.filter((f) => f.lang === 'sh');
   test('the tour has its steps', () => assert.ok(tourSteps.length >= 8, `${tourSteps.length} shell blocks in the tour`));
@@ -190,7 +192,7 @@ describe('the README, run as printed, shows what happens', () => {
     test(`the tour: ${commands.map((c) => c.command).join(' ; ').slice(0, 140)}`, async () => {
       let printed = '';
       for (const { command, expects } of commands) {
-        const run = await sh(toMesh(command));
+        const run = await sh(command);
         assert.equal(run.code, 0, `${command}\nexited ${run.code}\n${run.stderr}\n${run.stdout}`);
         if (expects !== undefined) assertShows(expects, run.stdout, command);
         printed += run.stdout;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createRuntime } from '../../../src/runtime/index.js';
 import echo from '../../../agents/echo.js';
 import { waitForOutput } from '../../helpers/child-output.js';
+import { isolatedChildEnv } from '../../helpers/isolated-cli-env.js';
 import { rpc, userMessage } from '../../helpers/runtime-fixture.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
@@ -15,7 +16,7 @@ test('kill -9 under load loses no acknowledged task on the embedded SQLite store
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-crash-'));
   try {
     const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', 'agent', 'serve', 'agents/echo.ts', '--port', '0', '--data-dir', dataDir], {
-      env: { ...process.env, LOG_LEVEL: 'silent' },
+      env: isolatedChildEnv({ LOG_LEVEL: 'silent' }),
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const url = await waitForOutput(child, /listening on (http:\/\/\S+)/, 'agent serve');

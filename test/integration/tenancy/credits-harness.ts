@@ -16,6 +16,7 @@ import { AgentmeshError, ErrorCodes } from '../../../src/protocol/index.js';
 import { registerCreditRoutes, type CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
 import { Capture } from '../cli/cli-harness.js';
 import { closeInTurn } from '../../helpers/close-in-turn.js';
+import { isolatedCliEnv } from '../../helpers/isolated-cli-env.js';
 
 /** The routes' `authenticate`: no header is anonymous, a token of `principals` is its caller, any other is refused. */
 export function bearerAuthenticator(principals: Readonly<Record<string, CreditsCaller>>): (request: FastifyRequest) => Promise<CreditsCaller | undefined> {
@@ -62,12 +63,12 @@ export async function startCreditRoutes(
 
 /**
  * Runs `agentmesh credits <argv>` in-process the way runCli does (program.ts
- * registers the command; this builds the group alone).
+ * registers the command; this builds the group alone), in `env` on a HOME and a data dir of the test's own.
  */
 export async function credits(argv: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Capture();
   const stderr = new Capture();
-  const io: CliIO = resolveCliIO({ stdout, stderr, env });
+  const io: CliIO = resolveCliIO({ stdout, stderr, env: isolatedCliEnv(env) });
   let code = 0;
   const ctx: CliContext = { io, setExitCode: (c) => (code = c) };
   const program = new Command('agentmesh').addCommand(creditsCommand(ctx));

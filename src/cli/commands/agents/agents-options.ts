@@ -9,7 +9,8 @@ import { ErrorCodes, Errors, isAgentmeshError, isRecord, relayed } from '../../.
 import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
 import { addRoleTimeoutOption, runRoleCommand, type RoleCommandFlags } from '../../client/role-command.js';
-import { DEFAULT_REGISTRY_URL, openRegistry, type RegistryClient } from '../../role-apis/registry-client.js';
+import { openRegistry, type RegistryClient } from '../../role-apis/registry-client.js';
+import { chooseRoleUrl, explainUnreachable, roleUrlDefaultHelp } from '../../role-apis/role-url-choice.js';
 
 /** Parsed values of the shared options. */
 export interface RegistryFlags extends RoleCommandFlags {
@@ -21,7 +22,7 @@ export interface RegistryFlags extends RoleCommandFlags {
 export function addRegistryOptions(command: Command): Command {
   return addRoleTimeoutOption(
     command
-      .option('--registry <url>', `registry base URL (default: $AGENTMESH_REGISTRY, else ${DEFAULT_REGISTRY_URL})`)
+      .option('--registry <url>', `registry base URL (${roleUrlDefaultHelp('registry')})`)
       .option('--token <bearer>', 'bearer token, sent as Authorization; writes need registry:write (default: $REGISTRY_TOKEN)')
       .option('--json', "print the registry's JSON instead of tables"),
   );
@@ -29,13 +30,14 @@ export function addRegistryOptions(command: Command): Command {
 
 /** Builds the registry client from the shared flags and runs `body` under the `--timeout` deadline ({@link runRoleCommand}). */
 export async function runRegistryCommand(ctx: CliContext, flags: RegistryFlags, body: (registry: RegistryClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
-  const url = flags.registry ?? (ctx.io.env.AGENTMESH_REGISTRY || DEFAULT_REGISTRY_URL);
+  const where = chooseRoleUrl('registry', flags.registry, ctx.io.env);
+  const url = where.url;
   let unknown: string | undefined;
   const onUnknownAgent = (name: string) => (unknown = name);
   try {
     await runRoleCommand(ctx, 'registry', flags, (signal) => openRegistry({ url, token: flags.token ?? ctx.io.env.REGISTRY_TOKEN, fetchImpl: ctx.io.fetchImpl, signal, onUnknownAgent }), body);
   } catch (err) {
-    if (unknown === undefined || !isAgentmeshError(err) || err.code !== ErrorCodes.REGISTRY_AGENT_NOT_FOUND) throw err;
+    if (unknown === undefined || !isAgentmeshError(err) || err.code !== ErrorCodes.REGISTRY_AGENT_NOT_FOUND) throw explainUnreachable(err, where, ctx.io.env);
     // A name the registry does not have is a typo, most likely: the names near it, and where to see them all.
     const { unknownAgentHint } = await import('../../client/unknown-agent.js');
     const listCommand = `agentmesh agents list${flags.registry === undefined ? '' : ` --registry ${flags.registry}`}`;

@@ -36,7 +36,8 @@ Examples:
   $ agentmesh agents review approve lead-scorer --reason "new skill checked"
   $ agentmesh agents ownership lead-scorer --verify
 
-Registry: --registry <url>, else $AGENTMESH_REGISTRY, else http://localhost:4100.
+Registry: --registry <url>, else $AGENTMESH_REGISTRY, else where the agentmesh up of this folder listens
+(.agentmesh/endpoints.json), else http://localhost:4100.
 Writes send --token (else $REGISTRY_TOKEN) as a bearer token; review decisions
 --token, else $REGISTRY_REVIEW_TOKEN.
 `,

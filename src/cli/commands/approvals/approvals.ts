@@ -5,7 +5,7 @@ import { ExitCodes } from '../../io/exit-codes.js';
 import { printJson } from '../agents/agents-options.js';
 import { withSubcommands } from '../command-group.js';
 import { addCreditsOptions, bearerOf, type CreditsFlags } from '../credits/credits-options.js';
-import { DEFAULT_GATEWAY_URL } from '../credits/credits-client.js';
+import { chooseRoleUrl, DEFAULT_GATEWAY_URL, explainUnreachable } from '../../role-apis/role-url-choice.js';
 import { runRoleCommand } from '../../client/role-command.js';
 import { localAdminToken } from '../../role-apis/local-admin-token.js';
 import type { ExitCode } from '../../io/exit-codes.js';
@@ -29,7 +29,8 @@ Examples:
   $ agentmesh approvals deny approval-01a2… --reason "unknown supplier"
   $ agentmesh approvals rules add big-payments --agent payments --condition "input.amount > 1000" --reason "Payments above 1000 need finance"
 
-Gateway: --gateway <url>, else $AGENTMESH_GATEWAY, else ${DEFAULT_GATEWAY_URL}.
+Gateway: --gateway <url>, else $AGENTMESH_GATEWAY, else where the agentmesh up of this folder listens
+(.agentmesh/endpoints.json), else ${DEFAULT_GATEWAY_URL}.
 Bearer: --token (a principal with the approver scope, gateway:approve by default, decides for its tenant),
 or --admin-token (gateway:admin: every tenant, and the rules).
 `,
@@ -37,8 +38,11 @@ or --admin-token (gateway:admin: every tenant, and the rules).
 }
 
 function run(ctx: CliContext, flags: CreditsFlags, body: (gateway: ApprovalsClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
-  const url = flags.gateway ?? (ctx.io.env.AGENTMESH_GATEWAY || DEFAULT_GATEWAY_URL);
-  return runRoleCommand(ctx, 'gateway', flags, (signal, onRetry) => new ApprovalsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal, onRetry }), body);
+  const where = chooseRoleUrl('gateway', flags.gateway, ctx.io.env);
+  const { url } = where;
+  return runRoleCommand(ctx, 'gateway', flags, (signal, onRetry) => new ApprovalsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal, onRetry }), body).catch((err: unknown) => {
+    throw explainUnreachable(err, where, ctx.io.env);
+  });
 }
 
 const STATES = ['pending', 'forwarding', 'approved', 'denied', 'expired', 'canceled'];

@@ -7,7 +7,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
-import { DEFAULT_GATEWAY_URL, GatewayClient } from '../../role-apis/gateway-client.js';
+import { GatewayClient } from '../../role-apis/gateway-client.js';
+import { chooseRoleUrl, explainUnreachable, roleUrlDefaultHelp } from '../../role-apis/role-url-choice.js';
 import { addRoleTimeoutOption, runRoleCommand, type RoleCommandFlags } from '../../client/role-command.js';
 import { localAdminToken } from '../../role-apis/local-admin-token.js';
 
@@ -19,15 +20,18 @@ export interface GatewayFlags extends RoleCommandFlags {
 
 /** Adds `--gateway`, `--json`, `--timeout`, and (management commands) `--admin-token`. */
 export function addGatewayOptions(command: Command, options: { admin: boolean }): Command {
-  command.option('--gateway <url>', `gateway base URL (default: $AGENTMESH_GATEWAY, else ${DEFAULT_GATEWAY_URL})`);
+  command.option('--gateway <url>', `gateway base URL (${roleUrlDefaultHelp('gateway')})`);
   if (options.admin) command.option('--admin-token <token>', 'bearer token with gateway:admin: the admin token, or an access token (default: $GATEWAY_ADMIN_TOKEN, else, for a gateway on this machine, .agentmesh/gateway-admin-token of agentmesh up)');
   return addRoleTimeoutOption(command.option('--json', "print the gateway's JSON instead of text"));
 }
 
 /** Builds the gateway client from the shared flags and runs `body` under the `--timeout` deadline ({@link runRoleCommand}). */
 export function runGatewayCommand(ctx: CliContext, flags: GatewayFlags, body: (gateway: GatewayClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
-  const url = flags.gateway ?? (ctx.io.env.AGENTMESH_GATEWAY || DEFAULT_GATEWAY_URL);
-  return runRoleCommand(ctx, 'gateway', flags, (signal, onRetry) => new GatewayClient({ url, adminToken: flags.adminToken ?? (ctx.io.env.GATEWAY_ADMIN_TOKEN || localAdminToken(ctx.io.env, url)), fetchImpl: ctx.io.fetchImpl, signal, onRetry }), body);
+  const where = chooseRoleUrl('gateway', flags.gateway, ctx.io.env);
+  const { url } = where;
+  return runRoleCommand(ctx, 'gateway', flags, (signal, onRetry) => new GatewayClient({ url, adminToken: flags.adminToken ?? (ctx.io.env.GATEWAY_ADMIN_TOKEN || localAdminToken(ctx.io.env, url)), fetchImpl: ctx.io.fetchImpl, signal, onRetry }), body).catch((err: unknown) => {
+    throw explainUnreachable(err, where, ctx.io.env);
+  });
 }
 
 /** Collects a repeatable `--scope`: each value may hold several scopes, separated by spaces or commas. */

@@ -6,9 +6,6 @@
 import type { CreditBalanceAnswer, CreditHoldsAnswer, CreditUsageAnswer, HoldReleaseAnswer, TopUpAnswer } from '../../../contracts/ledger/index.js';
 import { gatewayRoleApi, type RoleApi, type RoleClientOptions } from '../../role-apis/role-api.js';
 
-/** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
-export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';
-
 /**
  * Calls the gateway's credit API. Every failure is an AgentmeshError whose
  * message is the line the CLI prints.

@@ -8,7 +8,8 @@ import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
 import { addRoleTimeoutOption, runRoleCommand, type RoleCommandFlags } from '../../client/role-command.js';
 import { localAdminToken } from '../../role-apis/local-admin-token.js';
-import { CreditsClient, DEFAULT_GATEWAY_URL } from './credits-client.js';
+import { chooseRoleUrl, explainUnreachable, roleUrlDefaultHelp } from '../../role-apis/role-url-choice.js';
+import { CreditsClient } from './credits-client.js';
 
 /** Parsed values of the shared options. */
 export interface CreditsFlags extends RoleCommandFlags {
@@ -21,7 +22,7 @@ export interface CreditsFlags extends RoleCommandFlags {
 export function addCreditsOptions(command: Command): Command {
   return addRoleTimeoutOption(
     command
-      .option('--gateway <url>', `gateway base URL (default: $AGENTMESH_GATEWAY, else ${DEFAULT_GATEWAY_URL})`)
+      .option('--gateway <url>', `gateway base URL (${roleUrlDefaultHelp('gateway')})`)
       .option('--token <bearer>', "bearer token of a principal: reads its own tenant's credits (default: $GATEWAY_ADMIN_TOKEN, else $AGENTMESH_TOKEN, else, for a gateway on this machine, the admin token agentmesh up keeps in .agentmesh/gateway-admin-token)")
       .option('--admin-token <bearer>', 'bearer token with gateway:admin (any tenant) or credits:admin (top-ups); same as --token, --token wins')
       .option('--json', "print the gateway's JSON instead of tables"),
@@ -35,6 +36,9 @@ export function bearerOf(flags: CreditsFlags, env: Record<string, string | undef
 
 /** Builds the client from the shared flags and runs `body` under the `--timeout` deadline ({@link runRoleCommand}). */
 export function runCreditsCommand(ctx: CliContext, flags: CreditsFlags, body: (gateway: CreditsClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
-  const url = flags.gateway ?? (ctx.io.env.AGENTMESH_GATEWAY || DEFAULT_GATEWAY_URL);
-  return runRoleCommand(ctx, 'gateway', flags, (signal, onRetry) => new CreditsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal, onRetry }), body);
+  const where = chooseRoleUrl('gateway', flags.gateway, ctx.io.env);
+  const { url } = where;
+  return runRoleCommand(ctx, 'gateway', flags, (signal, onRetry) => new CreditsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal, onRetry }), body).catch((err: unknown) => {
+    throw explainUnreachable(err, where, ctx.io.env);
+  });
 }

@@ -25,7 +25,8 @@ Examples:
   $ agentmesh credits holds acme
   $ agentmesh credits release acme "lead-scorer:01a2…" --reason "abandoned task"
 
-Gateway: --gateway <url>, else $AGENTMESH_GATEWAY, else http://localhost:4200.
+Gateway: --gateway <url>, else $AGENTMESH_GATEWAY, else where the agentmesh up of this folder listens
+(.agentmesh/endpoints.json), else http://localhost:4200.
 Bearer: --token or --admin-token, else $GATEWAY_ADMIN_TOKEN, else $AGENTMESH_TOKEN.
 Amounts are credits with 3 decimals (1 credit = 1000 milli-credits).
 `,

@@ -17,7 +17,8 @@ Examples:
   $ agentmesh keys rotate amk_0123456789abcdefghij
   $ agentmesh keys revoke amk_0123456789abcdefghij
 
-Gateway: --gateway <url>, else $AGENTMESH_GATEWAY, else http://localhost:4200.
+Gateway: --gateway <url>, else $AGENTMESH_GATEWAY, else where the agentmesh up of this folder listens
+(.agentmesh/endpoints.json), else http://localhost:4200.
 These calls need gateway:admin: --admin-token, else $GATEWAY_ADMIN_TOKEN.
 `,
   });

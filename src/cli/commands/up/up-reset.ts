@@ -14,11 +14,12 @@ import { existsSync, lstatSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Errors, errorCode, errorMessage } from '../../../protocol/index.js';
+import { ENDPOINTS_FILE } from '../../role-apis/local-endpoints.js';
 
 /**
  * Every file the mesh keeps in its data dir: the SQLite store (with its
- * WAL, shared-memory and rollback journal files) and the keys and clients
- * the roles generate on the first start.
+ * WAL, shared-memory and rollback journal files), the keys and clients
+ * the roles generate on the first start, and the record of its URLs.
  */
 export const MESH_STATE_FILES: readonly string[] = [
   'mesh.db',
@@ -32,6 +33,8 @@ export const MESH_STATE_FILES: readonly string[] = [
   'gateway-card-key.pem',
   'signing-key.json',
   'runtime-secret',
+  // Where a running `up` listens; left behind by one that was killed.
+  ENDPOINTS_FILE,
 ];
 
 /** Folders `up` makes in the data dir, each holding mesh state files only: the ACP example's runtime (docs/acp.md#in-agentmesh-up). */

@@ -27,6 +27,7 @@ import { launchOrchestrator, printWorkflows } from '../workflow/workflow-serve.j
 import { logLevelFromEnv } from '../../config/role-env.js';
 import { isPortInUse, listenNamed, listenOrClose } from '../../serving/listen-or-close.js';
 import { DEFAULT_WORKFLOWS_DIR, type UpFlags, type UpPorts } from './up-ports.js';
+import { removeLocalEndpoints, writeLocalEndpoints } from '../../role-apis/local-endpoints.js';
 
 /** The secrets and keys the roles generate into the data dir when none is configured (up-reset.ts lists every state file). */
 const DEV_SECRET_FILES = ['gateway-secret', 'runtime-secret', 'signing-key.json'] as const;
@@ -134,6 +135,10 @@ export async function runUp(ctx: CliContext, opts: UpFlags, ports: UpPorts, sign
     inProcess?.add(orchestrator.url, orchestrator.orchestrator.runtime.app.server);
     let workflowLines = '';
     printWorkflows({ ...ctx, io: { ...ctx.io, stdout: { write: (s: string) => (workflowLines += s) } } }, orchestrator);
+    // The commands run beside this mesh reach it on whatever ports it took, with no flag (local-endpoints.ts).
+    const endpoints = { agents: runtimeUrl, registry: registryUrl, gateway: gatewayUrl, orchestrator: orchestrator.url, acp: acp.url, metrics: gatewayMetricsUrl, console: `${gatewayUrl}/console/` };
+    if (writeLocalEndpoints(dataDir, endpoints)) closers.push(async () => removeLocalEndpoints(dataDir));
+    else ctx.io.stderr.write(`warning: other users can write in ${dataDir}, so this mesh's URLs are not recorded there: give the commands beside it --gateway and --registry (or set AGENTMESH_GATEWAY and AGENTMESH_REGISTRY)\n`);
     const balance = await gateway.ledger.balance(DEMO_TENANT);
     const generated = DEV_SECRET_FILES.filter((file) => !secretsBefore.includes(file) && existsSync(join(dataDir, file)));
     ctx.io.stdout.write(

@@ -1,7 +1,7 @@
 /**
  * How `agentmesh workflow …` reaches the orchestrator: `--agent-url` (or
  * $AGENTMESH_ORCHESTRATOR_URL) straight to it, else through the gateway
- * (`--gateway`, $AGENTMESH_GATEWAY, http://localhost:4200) at
+ * (`--gateway`, $AGENTMESH_GATEWAY, the `agentmesh up` of this folder, http://localhost:4200) at
  * `/agents/<--orchestrator>`. The token is `--token`, $AGENTMESH_TOKEN, or —
  * through the gateway — one fetched with $AGENTMESH_CLIENT_ID and
  * $AGENTMESH_CLIENT_SECRET.
@@ -11,7 +11,8 @@ import type { CliContext } from '../../io/cli-io.js';
 import type { AgentConnection } from '../../client/client.js';
 import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../client/connection-options.js';
 import type { ExitCode } from '../../io/exit-codes.js';
-import { DEFAULT_GATEWAY_URL, GatewayClient } from '../../role-apis/gateway-client.js';
+import { GatewayClient } from '../../role-apis/gateway-client.js';
+import { chooseRoleUrl, explainUnreachable, roleUrlDefaultHelp, type RoleUrlChoice } from '../../role-apis/role-url-choice.js';
 import type { OutputOptions } from '../../io/task-output.js';
 
 /** The orchestrator agent's name when neither `--orchestrator` nor $AGENTMESH_ORCHESTRATOR says. */
@@ -31,13 +32,15 @@ export interface OrchestratorLocation {
   locator: string;
   throughGateway: boolean;
   gatewayUrl?: string;
+  /** Where the gateway's URL came from, through the gateway. */
+  gateway?: RoleUrlChoice;
 }
 
 /** Adds `--agent-url`, `--gateway`, `--orchestrator` and the shared connection options. */
 export function addWorkflowConnectionOptions(command: Command): Command {
   command
     .option('--agent-url <url>', 'the orchestrator agent itself (default: $AGENTMESH_ORCHESTRATOR_URL, else through the gateway)')
-    .option('--gateway <url>', `gateway base URL (default: $AGENTMESH_GATEWAY, else ${DEFAULT_GATEWAY_URL})`)
+    .option('--gateway <url>', `gateway base URL (${roleUrlDefaultHelp('gateway')})`)
     .option('--orchestrator <name>', `the orchestrator's agent name at the gateway (default: $AGENTMESH_ORCHESTRATOR, else ${DEFAULT_ORCHESTRATOR})`);
   return addConnectionOptions(command);
 }
@@ -46,10 +49,11 @@ export function addWorkflowConnectionOptions(command: Command): Command {
 export function locateOrchestrator(env: Record<string, string | undefined>, flags: WorkflowConnectionFlags): OrchestratorLocation {
   const direct = flags.agentUrl ?? (env['AGENTMESH_ORCHESTRATOR_URL'] || undefined);
   if (direct !== undefined) return { url: direct, locator: flags.agentUrl !== undefined ? ` --agent-url ${direct}` : '', throughGateway: false };
-  const gatewayUrl = (flags.gateway ?? (env['AGENTMESH_GATEWAY'] || DEFAULT_GATEWAY_URL)).replace(/\/+$/, '');
+  const gateway = chooseRoleUrl('gateway', flags.gateway, env);
+  const gatewayUrl = gateway.url.replace(/\/+$/, '');
   const name = flags.orchestrator ?? (env['AGENTMESH_ORCHESTRATOR'] || DEFAULT_ORCHESTRATOR);
   const locator = `${flags.gateway !== undefined ? ` --gateway ${gatewayUrl}` : ''}${flags.orchestrator !== undefined ? ` --orchestrator ${name}` : ''}`;
-  return { url: `${gatewayUrl}/agents/${encodeURIComponent(name)}`, locator, throughGateway: true, gatewayUrl };
+  return { url: `${gatewayUrl}/agents/${encodeURIComponent(name)}`, locator, throughGateway: true, gatewayUrl, gateway };
 }
 
 /**
@@ -62,9 +66,13 @@ export async function runWorkflowCommand(
   body: (connection: AgentConnection, output: OutputOptions, where: OrchestratorLocation) => Promise<ExitCode>,
 ): Promise<void> {
   const where = locateOrchestrator(ctx.io.env, flags);
-  // AGENTMESH_TOKEN is left for runAgentCommand to read: refused, it falls back to the client credentials.
-  const token = flags.token ?? (ctx.io.env['AGENTMESH_TOKEN'] ? undefined : await clientCredentialsToken(ctx, where));
-  await runAgentCommand(ctx, where.url, { ...flags, ...(token !== undefined && { token }) }, (connection, output) => body(connection, output, where));
+  try {
+    // AGENTMESH_TOKEN is left for runAgentCommand to read: refused, it falls back to the client credentials.
+    const token = flags.token ?? (ctx.io.env['AGENTMESH_TOKEN'] ? undefined : await clientCredentialsToken(ctx, where));
+    await runAgentCommand(ctx, where.url, { ...flags, ...(token !== undefined && { token }) }, (connection, output) => body(connection, output, where));
+  } catch (err) {
+    throw where.gateway === undefined ? err : explainUnreachable(err, where.gateway, ctx.io.env);
+  }
 }
 
 /** Through the gateway with no token given: the client credentials of the environment, when set. */

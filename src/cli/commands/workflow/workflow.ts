@@ -19,8 +19,9 @@ Examples:
   $ agentmesh workflow show 0198c3e2-…
   $ agentmesh workflow resume 0198c3e2-…
 
-The orchestrator is reached through the gateway ($AGENTMESH_GATEWAY, default
-http://localhost:4200, at /agents/orchestrator) unless --agent-url names it.
+The orchestrator is reached through the gateway (--gateway, else $AGENTMESH_GATEWAY, else where the
+agentmesh up of this folder listens, else http://localhost:4200; at /agents/orchestrator) unless
+--agent-url names it.
 `,
   });
 }

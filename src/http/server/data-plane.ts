@@ -296,6 +296,9 @@ export interface DataPlane extends FrontPlane {
   listener(fastify: RequestListener): RequestListener;
 }
 
+/** Connections whose next answer closes them (a body refused as too large): requests read on them after it are not served. */
+const closing = new WeakSet<object>();
+
 /** Builds the plane's request handling (see {@link DataPlane}). */
 export function dataPlane(deps: DataPlaneDeps): DataPlane {
   const { route, state, log, requestLog, bodyLimitBytes, trustProxy, securityHeaders, tracing, record } = deps;
@@ -378,8 +381,10 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
 
   function tooLarge(request: PlaneRequest): void {
     const reply = request.reply!;
-    // The client may still be sending: the connection closes after this answer.
+    // The client may still be sending: the connection closes after this answer, and what node:http reads on it
+    // after this request is never served (RFC 9112 §9.6): its answer would never be written.
     reply.header('connection', 'close');
+    closing.add(request.raw.socket);
     answerError(request, reply, { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413, message: 'Request body is too large' });
   }
 
@@ -451,6 +456,8 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
 
   function listener(fastify: RequestListener): RequestListener {
     return function listener(req: IncomingMessage, res: ServerResponse): void {
+      // A request read behind one whose answer closes the connection: not run, as the llhttp front never reads it.
+      if (closing.has(req.socket)) return;
       if (!serves(req)) {
         fastify(req, res);
         return;

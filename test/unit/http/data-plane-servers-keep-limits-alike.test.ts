@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { H, SERVERS, exchange, peers, sameOnBoth, statuses, type Sent } from './data-plane-servers.js';
+import { H, SERVERS, mask, peers, sameOnBoth, statuses, type Sent } from './data-plane-servers.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 import { waitForOutput } from '../../helpers/child-output.js';
 
@@ -138,25 +138,32 @@ test('what a client sends without end is not kept, on either server', { timeout:
   }
 });
 
+/** Writes a GET of `path` on `socket` and resolves with the answer once its body (the path echoed) has come. */
+async function answered(socket: Socket, path: string): Promise<string> {
+  let text = '';
+  const whole = new Promise<void>((resolve, reject) => {
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (text.endsWith(`GET ${path} -`)) resolve();
+    });
+    socket.once('close', () => reject(new Error(`closed before the answer to ${path}: ${text}`)));
+  });
+  socket.write(GET(path));
+  await whole;
+  return mask(text);
+}
+
 test('a thousand idle connections leave either server answering others', { timeout: 60_000 }, async (t) => {
   const answers: string[] = [];
   for (const peer of await peers(t)) {
-    const idle = await Promise.all(
-      Array.from({ length: 1_000 }, async () => {
-        const socket = connect(peer.port, '127.0.0.1');
-        socket.on('error', () => undefined);
-        await once(socket, 'connect');
-        return socket;
-      }),
-    );
+    const idle = await Promise.all(Array.from({ length: 1_000 }, () => opened(peer.port, '')));
     // A caller on a connection of its own, and one on a connection that idled first.
-    const fresh = await exchange(peer, { parts: [GET('/plane/fresh')], transport: 'tcp' });
-    idle[0]!.write(GET('/plane/idled'));
-    const [late] = (await once(idle[0]!, 'data')) as [Buffer];
-    for (const socket of idle) socket.destroy();
-    assert.match(late.toString('latin1'), /^HTTP\/1\.1 200 [\s\S]*GET \/plane\/idled -$/, peer.kind);
-    answers.push(fresh.answer);
+    const fresh = await opened(peer.port, '');
+    answers.push(await answered(fresh, '/plane/fresh'));
+    const late = await answered(idle[0]!, '/plane/idled');
+    for (const socket of [fresh, ...idle]) socket.destroy();
+    assert.match(late, /^HTTP\/1\.1 200 /, peer.kind);
   }
-  assert.match(answers[0]!, /GET \/plane\/fresh -$/);
+  assert.match(answers[0]!, /^HTTP\/1\.1 200 [\s\S]*GET \/plane\/fresh -$/);
   assert.equal(answers[1], answers[0]);
 });

@@ -39,7 +39,7 @@ export interface Sent {
   end?: boolean;
   /** `memory` (default): an in-memory connection, each write one read; `tcp`: a socket on loopback. */
   transport?: 'memory' | 'tcp';
-  /** How long the answer must stay silent to be over, on a connection left open. Default 150 ms. */
+  /** How long the answer must stay silent to be over, on a connection left open. Default 250 ms. */
   quietMs?: number;
   /** Once the answer is silent, the streams `/plane/held` keeps open are ended, and the answer read on until silent again. */
   thenRelease?: boolean;
@@ -142,7 +142,7 @@ export async function exchange(peer: Peer, sent: Sent): Promise<Seen> {
     await new Promise((resolve) => (sent.gapMs !== undefined ? setTimeout(resolve, sent.gapMs) : sent.transport === 'tcp' ? setTimeout(resolve, 5) : setImmediate(resolve)));
   }
   if (sent.end === true && !closed) client.end();
-  const quietMs = sent.quietMs ?? 150;
+  const quietMs = sent.quietMs ?? 250;
   const silent = async (): Promise<void> => {
     heard = performance.now();
     while (!closed && performance.now() - heard < quietMs) await Promise.race([over, new Promise((resolve) => setTimeout(resolve, 25))]);

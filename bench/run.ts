@@ -4,7 +4,9 @@
  * (a) bare node:http answering a fixed body, (b) the official @a2a-js/sdk
  * server, (c) the agentmesh runtime on its durable SQLite store; same load
  * for all (autocannon). Prints a table per scenario, the ratios c/b and c/a,
- * the memory run, and writes everything to bench/results/latest.json.
+ * the memory run, and writes everything to bench/results/latest.json; then
+ * takes the run's figures into the current table of docs/benchmarks.md
+ * (bench/figures/update-figures.ts).
  * Exits 1 when a row has no clean result (a benchmark with errors is not a
  * result); acceptance verdicts are printed, not enforced.
  */
@@ -28,6 +30,7 @@ import { TARGETS } from './target-process.js';
 import { formatStoreBench, runStoreBench, type StoreBenchReport } from './store/store-bench.js';
 import { formatCliBench, runCliBench, type CliBenchReport } from './cli/cli-start-bench.js';
 import { formatScaleBench, runScaleBench, scaleBenchFailed, type ScaleBenchReport } from './scale/scale-bench.js';
+import { BENCHMARKS_PAGE, KEPT_FIGURES_FILE, updateFigures } from './figures/update-figures.js';
 
 /** Compiled to dist/bench/run.js, so the repository root is two levels up. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -145,7 +148,29 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
     )}\n`,
   );
   log(`\nresults written to ${RESULTS_FILE} (${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s)`);
+  await keepFigures(Math.max(Number(info.loadAverage1m), loadavg()[0] ?? 0));
   return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) || (registry?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) || (gateway !== undefined && gatewayBenchFailed(gateway)) || (inprocess !== undefined && inProcessBenchFailed(inprocess)) || (orchestrator !== undefined && orchestratorBenchFailed(orchestrator)) || (scale !== undefined && scaleBenchFailed(scale)) ? 1 : 0;
+}
+
+/** Above this 1-minute load average on the bench's 2 cores, other work has moved the figures (docs/benchmarks.md, "How to read a figure"). */
+const QUIET_LOAD = 3;
+
+/**
+ * Takes this run's figures into the current table of docs/benchmarks.md
+ * (bench/figures/). A table that cannot be written is said, not fatal:
+ * the run's results are in latest.json, and `npm run bench:table -- --from`
+ * takes them in later.
+ */
+async function keepFigures(load: number): Promise<void> {
+  try {
+    const update = await updateFigures({ root: REPO_ROOT, resultsFile: RESULTS_FILE });
+    log(`${BENCHMARKS_PAGE}: current table ${update.pageChanged ? 'rewritten' : 'unchanged'}, ${update.taken} of its ${update.kept} figures from this run (${KEPT_FIGURES_FILE})`);
+    if (update.taken > 0 && load > QUIET_LOAD) {
+      log(`the host was loaded (load average up to ${load.toFixed(1)}): commit the table only from a quiet run, or \`git checkout ${BENCHMARKS_PAGE} ${KEPT_FIGURES_FILE}\``);
+    }
+  } catch (err) {
+    log(`${BENCHMARKS_PAGE}: current table not rewritten: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /**

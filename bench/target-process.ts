@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HarnessMessage, MemorySampleMessage, ScenarioName, StartMessage, TargetMessage } from './target-protocol.js';
+import { nextChildMessage } from './child-message.js';
 
 /** The three servers the benchmark compares. */
 export type TargetId = 'a' | 'b' | 'c';
@@ -60,35 +61,9 @@ function send(child: ChildProcess, message: HarnessMessage): void {
   child.send(message);
 }
 
-/** Resolves with the first IPC message matching `type`; rejects if the child exits first. */
-function nextMessage<T extends TargetMessage['type']>(
-  child: ChildProcess,
-  types: readonly T[],
-  timeoutMs: number,
-): Promise<Extract<TargetMessage, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    const onMessage = (message: TargetMessage): void => {
-      if ((types as readonly string[]).includes(message.type)) {
-        cleanup();
-        resolve(message as Extract<TargetMessage, { type: T }>);
-      }
-    };
-    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
-      cleanup();
-      reject(new Error(`target exited before answering (code ${code ?? 'none'}, signal ${signal ?? 'none'})`));
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`target did not answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
+/** The target's next IPC message of one of `types` (see {@link nextChildMessage}). */
+function nextMessage<T extends TargetMessage['type']>(child: ChildProcess, types: readonly T[], timeoutMs: number): Promise<Extract<TargetMessage, { type: T }>> {
+  return nextChildMessage<TargetMessage, T>(child, types, timeoutMs, 'target');
 }
 
 /**

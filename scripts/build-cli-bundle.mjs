@@ -39,6 +39,30 @@ const COMMON = {
 };
 
 /**
+ * Modules the bundled commands import only on a path they never take, left
+ * out of the bundle with what they export in their place. `config/setting-variable`
+ * names the variable behind a role's setting refused by its config schema
+ * (`roleConfigInvalid`, thrown only where a role's config is parsed: no
+ * bundled command runs a role); it reads every role's config, and with them
+ * zod, kysely, storage, pino and OpenTelemetry: 1.8 MB that made the bundle
+ * 2.5 MB and `agentmesh --help` cost 2.8 times a bare `node` instead of 1.7.
+ * error-report.ts imports it on first use, so the ES modules of every other
+ * command still load it.
+ */
+const LEFT_OUT = [{ path: /[/\\]config[/\\]setting-variable\.[jt]s$/, stands: 'export const variableOfSetting = () => undefined;' }];
+
+/**
+ * commander requires node:child_process as it loads, for a feature the CLI
+ * never uses (subcommands as executables of their own); with it came net,
+ * dgram and the streams, about 3 ms of every `agentmesh --help`. In the
+ * bundle commander gets a stand-in that requires the real module when first
+ * touched.
+ */
+const LAZY_CHILD_PROCESS = `let real;
+const load = () => (real ??= require('node:child_process'));
+module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });`;
+
+/**
  * Keeps out of the bundle the commands it does not hold: program.ts's
  * `import('./commands/…')` of such a command becomes a module that throws
  * (load-cli.ts never runs them from the bundle), and the gRPC transport
@@ -63,6 +87,14 @@ function cliBundlePlugin(bundled) {
         loader: 'js',
       }));
       b.onResolve({ filter: new RegExp(`^${GRPC_TRANSPORT}$`) }, () => ({ path: `./${GRPC_BUNDLE}`, external: true }));
+      b.onResolve({ filter: /^\./ }, (args) => {
+        const resolved = join(args.resolveDir, args.path);
+        const left = LEFT_OUT.find((entry) => entry.path.test(resolved));
+        return left === undefined ? undefined : { path: resolved, namespace: 'left-out' };
+      });
+      b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[/\\]node_modules[/\\]commander[/\\]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({ contents: LAZY_CHILD_PROCESS, loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => ({ contents: LEFT_OUT.find((entry) => entry.path.test(args.path)).stands, loader: 'js' }));
       b.onEnd(() => {
         const missing = bundled.filter((name) => name !== 'help' && !kept.has(name));
         if (missing.length > 0) throw new Error(`BUNDLED_COMMANDS names commands program.ts does not load: ${missing.join(', ')}`);
@@ -78,15 +110,18 @@ function writeStamped(file, text) {
 }
 
 /**
- * Bundles `entry` (bundle-entry.js in dist/, or .ts in src/) into `outDir`.
+ * Bundles `entry` (bundle-entry.js in dist/, or .ts in src/) into `outDir`,
+ * and resolves with what `bundle.cjs` holds: each input, as esbuild names it
+ * (a path from the working folder, or `namespace:path` for a stand-in), with
+ * the inputs that import it.
  *
  * @example
- * await buildCliBundle({ entry: 'src/cli/bundle-entry.ts', outDir: '/tmp/x' });
+ * const { inputs } = await buildCliBundle({ entry: 'src/cli/bundle-entry.ts', outDir: '/tmp/x' });
  */
 export async function buildCliBundle({ entry, outDir }) {
   const { BUNDLED_COMMANDS } = await import(pathToFileURL(join(dirname(entry), `load-cli${extname(entry)}`)).href);
   mkdirSync(outDir, { recursive: true });
-  const main = await build({ ...COMMON, entryPoints: [entry], outfile: join(outDir, 'bundle.cjs'), plugins: [cliBundlePlugin(BUNDLED_COMMANDS)] });
+  const main = await build({ ...COMMON, entryPoints: [entry], outfile: join(outDir, 'bundle.cjs'), plugins: [cliBundlePlugin(BUNDLED_COMMANDS)], metafile: true });
   writeStamped(join(outDir, 'bundle.cjs'), main.outputFiles[0].text);
   const grpc = await build({
     ...COMMON,
@@ -94,6 +129,9 @@ export async function buildCliBundle({ entry, outDir }) {
     outfile: join(outDir, GRPC_BUNDLE),
   });
   writeStamped(join(outDir, GRPC_BUNDLE), grpc.outputFiles[0].text);
+  const importers = new Map(Object.keys(main.metafile.inputs).map((path) => [path, []]));
+  for (const [path, { imports }] of Object.entries(main.metafile.inputs)) for (const { path: imported } of imports) importers.get(imported)?.push(path);
+  return { inputs: [...importers].map(([path, by]) => ({ path, importers: by })) };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

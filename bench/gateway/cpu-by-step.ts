@@ -3,7 +3,8 @@
  * a bench child wrote (`--cpu-prof`) and prints each step's share of the busy
  * samples, and its microseconds per call when given the same run's CPU per
  * call. Shares are what to read on a loaded host (absolute figures move with
- * the load; shares move by about a point, docs/benchmarks.md).
+ * the load; shares move by about a point, docs/perf-journal/gateway-and-fleet-2026-11-26.md,
+ * "Where a gateway call's CPU goes, by step").
  *
  *   BENCH_GATEWAY_ONLY_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/gwprof" \
  *     npm run bench -- --only gateway --duration 5

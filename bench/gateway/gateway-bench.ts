@@ -23,6 +23,7 @@ import type { NativeRelay } from './native-relay.js';
 import { startNginxRelay } from './nginx-relay.js';
 import { startHaproxySpoe, type SpoeMode } from './spoe/index.js';
 import { REQUESTS_PER_MINUTE, cpuOf, json, provisionBenchClient, spoeCountsIn, spoeFailuresIn, startSpoeAgentIn, startStackChild as startChild } from './stack-process.js';
+import { timedPost } from '../timed-post.js';
 
 export { formatGatewayBench, gatewayBenchFailed, type GatewayBenchReport } from './gateway-report.js';
 
@@ -128,16 +129,8 @@ async function sequential(url: string, headers: Record<string, string>, count: n
   let failures = 0;
   for (let i = 0; i < count; i++) {
     const payload = body().replace('[<id>]', `${process.pid}-${Date.now()}-${i}`);
-    const started = performance.now();
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'a2a-version': '1.0', 'content-length': Buffer.byteLength(payload), ...headers } }, (res) => {
-        res.on('data', () => {});
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
-    times.push(performance.now() - started);
+    const { status, ms } = await timedPost(agent, target, payload, { 'a2a-version': '1.0', ...headers });
+    times.push(ms);
     if (status !== 200) failures++;
   }
   agent.destroy();

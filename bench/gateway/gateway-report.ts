@@ -75,7 +75,7 @@ export interface GatewayBenchReport {
   failed: GatewayAbsence[];
 }
 
-/** The gateway's cost targets: at most twice a bare relay's CPU, at least half the direct throughput, at most 0.5 ms added at p50 (docs/benchmarks.md). */
+/** The gateway's cost targets: at most twice a bare relay's CPU, at least half the direct throughput, at most 0.5 ms added at p50 (docs/benchmarks.md, "How to read a figure"). */
 export const GATEWAY_GOALS = Object.freeze({ maxCpuOverBare: 2, minThroughputOverDirect: 0.5, maxAddedP50Ms: 0.5 });
 
 /** Median; the mean of the two middle values for an even count. */

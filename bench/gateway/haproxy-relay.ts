@@ -12,7 +12,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeProtectedHeader, exportSPKI, importJWK, type CryptoKey, type JWK } from 'jose';
-import { findBinary, freePort, startNativeRelay, type NativeRelay } from './native-relay.js';
+import { findBinary, startNativeRelay, type NativeRelay } from './native-relay.js';
+import { freePort } from '../../test/helpers/free-port.js';
 
 /** How to get HAProxy, printed when it is missing. */
 export const HAPROXY_INSTALL = 'sudo apt-get install haproxy (Debian 12 ships 2.6; jwt_verify needs HAProxy ≥ 2.5)';

@@ -61,8 +61,8 @@
  *
  * `--warmup-seconds S`: the warm-up goes on (1,000 calls at a time) until S seconds after the registry started. The
  * registry's first health probe, 10 s in, changes the agent's record and instances: the gateway reads them again and
- * V8 re-optimizes the calls' code for several seconds after (the JIT's steady state in a loaded gateway, in
- * docs/benchmarks.md). With the default 5,000 warm-up calls that falls inside the measured calls; `--warmup-seconds 25`
+ * V8 re-optimizes the calls' code for several seconds after (docs/perf-journal/gateway-and-fleet-2026-11-26.md,
+ * "The JIT's steady state in a loaded gateway"). With the default 5,000 warm-up calls that falls inside the measured calls; `--warmup-seconds 25`
  * leaves it out.
  *
  * `--jit-trace <dir>` (with `--cpu` or `--syscalls`): V8's `--trace-opt --trace-deopt` turned on in each measured
@@ -339,6 +339,17 @@ function askFor(child: ChildProcess, message: Record<string, string>, reply: str
   });
 }
 
+/** Waits until the gateway serves the card of the bench agent at `via`: it routes to the agent (100 s at most). */
+async function untilRoutedTo(via: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const card = await fetch(`${via}/.well-known/agent-card.json`);
+    await card.arrayBuffer();
+    if (card.status === 200) return;
+    if (i > 2000) throw new Error('the gateway never routed to the bench agent');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -434,13 +445,7 @@ async function main(): Promise<void> {
     const measureGateway = async (label: string, child: ChildProcess, url: string, base: string, registryStartedAt: number, registryAt: string): Promise<void> => {
       const token = await benchToken(url);
       const via = `${url}/agents/bench`;
-      for (let i = 0; ; i++) {
-        const card = await fetch(`${via}/.well-known/agent-card.json`);
-        await card.arrayBuffer();
-        if (card.status === 200) break;
-        if (i > 2000) throw new Error('the gateway never routed to the bench agent');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await untilRoutedTo(via);
       const auth = { authorization: `Bearer ${token}` };
       await calls(via, auth, warmup, concurrency);
       // `--warmup-seconds`: more warm-up calls until that long after the registry started (its first health probe
@@ -588,13 +593,7 @@ async function measureRuntime(values: { calls: string; concurrency: string; warm
     const direct = `${runtime.message['url']!}/agents/bench`;
     const via = `${gatewayUrl}/agents/bench`;
     const auth = { authorization: `Bearer ${await benchToken(gatewayUrl)}` };
-    for (let i = 0; ; i++) {
-      const card = await fetch(`${via}/.well-known/agent-card.json`);
-      await card.arrayBuffer();
-      if (card.status === 200) break;
-      if (i > 2000) throw new Error('the gateway never routed to the bench agent');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilRoutedTo(via);
     await calls(direct, {}, warmup, concurrency);
     await calls(via, auth, warmup, concurrency);
     const measure = async (label: string, url: string, headers: Record<string, string>, concurrency = Number(values.concurrency)): Promise<string> => {

@@ -29,12 +29,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { provisionBenchClient, startStackChild } from './stack-process.js';
+import { timedPost } from '../timed-post.js';
 
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const { values } = parseArgs({
@@ -63,16 +64,8 @@ async function calls(url: string, headers: Record<string, string>, count: number
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
     const body = payload(sent++);
-    const started = performance.now();
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'a2a-version': '1.0', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
-        res.on('data', () => {});
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-    times.push(performance.now() - started);
+    const { status, ms } = await timedPost(agent, target, body, { 'a2a-version': '1.0', ...headers });
+    times.push(ms);
     if (status !== 200) throw new Error(`${url} answered ${status}`);
   }
   agent.destroy();

@@ -6,9 +6,8 @@
  * end of the run, on an error, and when the harness exits or is interrupted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { access, constants } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { processTree, processTreeCpuMicros } from './process-tree-cpu.js';
 
@@ -42,17 +41,6 @@ export async function findBinary(name: string): Promise<string | undefined> {
     }
   }
   return undefined;
-}
-
-/** A port free on 127.0.0.1 right now (the kernel's pick for port 0, released for the relay to bind). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 function connects(port: number): Promise<boolean> {

@@ -6,7 +6,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { findBinary, freePort, startNativeRelay, type NativeRelay } from './native-relay.js';
+import { findBinary, startNativeRelay, type NativeRelay } from './native-relay.js';
+import { freePort } from '../../test/helpers/free-port.js';
 
 /** How to get nginx, printed when it is missing. */
 export const NGINX_INSTALL = 'sudo apt-get install nginx (Debian/Ubuntu; any nginx ≥ 1.19.5 will do)';

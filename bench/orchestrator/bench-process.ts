@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { CallCounts } from './bench-agents.js';
 import type { ChildMessage, HarnessMessage, StartMessage } from './target-messages.js';
+import { nextChildMessage } from '../child-message.js';
 
 const START_TIMEOUT_MS = 30_000;
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -24,30 +25,9 @@ export interface BenchProcess {
   stop(): Promise<void>;
 }
 
-/** Resolves with the child's next message of one of `types`; rejects if it exits or stays silent. */
+/** The child's next message of one of `types` (see {@link nextChildMessage}). */
 function answer<T extends ChildMessage['type']>(child: ChildProcess, types: readonly T[], timeoutMs: number): Promise<Extract<ChildMessage, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    const onMessage = (message: ChildMessage): void => {
-      if (!(types as readonly string[]).includes(message.type)) return;
-      cleanup();
-      resolve(message as Extract<ChildMessage, { type: T }>);
-    };
-    const onExit = (code: number | null): void => {
-      cleanup();
-      reject(new Error(`orchestrator bench child exited (code ${code ?? 'none'}) before answering ${types.join('/')}`));
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`orchestrator bench child did not answer ${types.join('/')} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
+  return nextChildMessage<ChildMessage, T>(child, types, timeoutMs, 'orchestrator bench child');
 }
 
 /**

@@ -18,6 +18,7 @@ import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import { syntheticAgents, syntheticQueries } from './synthetic-agents.js';
 import { profileDir } from './cpu-profile.js';
+import { timedPost } from '../timed-post.js';
 
 type Log = (line: string) => void;
 
@@ -188,16 +189,8 @@ async function sequentialLatency(url: string, bodies: string[]): Promise<{ p50Ms
   const times: number[] = [];
   let failures = 0;
   for (const body of bodies) {
-    const started = performance.now();
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.on('data', () => {});
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-    times.push(performance.now() - started);
+    const { status, ms } = await timedPost(agent, target, body);
+    times.push(ms);
     if (status !== 200) failures++;
   }
   agent.destroy();

@@ -19,7 +19,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { isCleanRun, measure, runLoad, type LoadResult } from '../load.js';
@@ -29,6 +28,7 @@ import type { ScenarioName } from '../target-protocol.js';
 import { verifySendMessage, verifyStreaming } from '../verify-target.js';
 import { REQUESTS_PER_MINUTE, json, provisionBenchClient, startSpoeAgentIn, startStackChild, statsOf } from '../gateway/stack-process.js';
 import { findBinary, type NativeRelay } from '../gateway/native-relay.js';
+import { freePort } from '../../test/helpers/free-port.js';
 import { HAPROXY_INSTALL, startHaproxyRelay } from '../gateway/haproxy-relay.js';
 import { checkHaproxy } from '../gateway/gateway-bench.js';
 import { startHaproxySpoe } from '../gateway/spoe/index.js';
@@ -74,17 +74,6 @@ async function redisUnreachable(url: string): Promise<string | undefined> {
   } finally {
     redis.disconnect();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** The fleet the PostgreSQL rows load: a registry, two gateway replicas and two runtime replicas, each a process. */

@@ -42,7 +42,7 @@ const PLAIN_DEPTH = 32;
  * code-unit order (`Array.prototype.sort`'s default), strings and numbers as
  * `JSON.stringify` writes them, under `policy`'s `text` and `redact` (a key
  * `text` would change hands the value over to the walk). It costs a few
- * times less than the walk, which the gateway pays on every call (docs/benchmarks.md).
+ * times less than the walk, which the gateway pays on every call (docs/perf-journal/gateway-and-fleet-2026-11-22-to-25.md, "Where the gateway's CPU goes").
  */
 export function plainJson(value: unknown, depth: number, policy: CanonicalPolicy = STRICT): string | undefined {
   switch (typeof value) {

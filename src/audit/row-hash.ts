@@ -35,8 +35,30 @@ export function rowHash(prevHash: string, row: PendingRow & { seq: number }): st
 
 /** {@link rowHash} of `row` at `seq`. */
 function rowHashAt(prevHash: string, seq: number, row: PendingRow): string {
-  const fields = [
-    seq,
+  const fields: unknown[] = rowColumns(row);
+  fields.unshift(seq);
+  // One input, the same bytes as hashing the two parts in turn (prevHash is hex).
+  return sha256Hex(prevHash + JSON.stringify(fields));
+}
+
+/**
+ * The JSON array of a row's columns after `seq`, in the order
+ * {@link rowHash} hashes them (ADR 0063): the text the answer journal keeps
+ * a row as, and, with the seq put in front, the text its hash is of. Built
+ * once per row when the gateway journals it, so the hash and the journal
+ * line do not each serialize the row again.
+ */
+export function rowFieldsJson(row: PendingRow): string {
+  return JSON.stringify(rowColumns(row));
+}
+
+/**
+ * A row's columns after `seq`, in the order {@link rowHash} hashes them: the
+ * one list both the hash and {@link rowFieldsJson} serialize, so the two
+ * cannot drift apart. A fresh array, which the hash prepends the seq to.
+ */
+function rowColumns(row: PendingRow): unknown[] {
+  return [
     row.time,
     row.event_type,
     row.actor_kind,
@@ -57,39 +79,6 @@ function rowHashAt(prevHash: string, seq: number, row: PendingRow): string {
     row.outcome,
     row.detail,
   ];
-  // One input, the same bytes as hashing the two parts in turn (prevHash is hex).
-  return sha256Hex(prevHash + JSON.stringify(fields));
-}
-
-/**
- * The JSON array of a row's columns after `seq`, in the order
- * {@link rowHash} hashes them (ADR 0063): the text the answer journal keeps
- * a row as, and, with the seq put in front, the text its hash is of. Built
- * once per row when the gateway journals it, so the hash and the journal
- * line do not each serialize the row again.
- */
-export function rowFieldsJson(row: PendingRow): string {
-  return JSON.stringify([
-    row.time,
-    row.event_type,
-    row.actor_kind,
-    row.actor_id,
-    row.target_agent,
-    row.task_id,
-    row.skill,
-    row.tenant,
-    row.user_id,
-    row.ip,
-    row.user_agent,
-    row.method,
-    row.input_hash,
-    row.output_hash,
-    row.duration_ms,
-    row.milli_credits,
-    row.error_code,
-    row.outcome,
-    row.detail,
-  ]);
 }
 
 /** Columns in {@link rowFieldsJson}'s array. */

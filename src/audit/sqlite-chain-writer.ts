@@ -22,7 +22,7 @@ const COLUMNS = 5;
  * Most rows one INSERT writes. A batch goes in as few statements as this
  * allows: each statement run is a bind, a step and a reset through
  * better-sqlite3, and per row they cost more than the row itself
- * (docs/benchmarks.md). 64 rows bind 320 parameters, far below SQLite's
+ * (docs/perf-journal/gateway-and-fleet-2026-11-27.md, "The accounting's microseconds by step"). 64 rows bind 320 parameters, far below SQLite's
  * limit of 32,766.
  */
 const ROWS_PER_INSERT = 64;
@@ -88,7 +88,8 @@ export class SqliteChainWriter implements ChainWriter {
           prev = hash;
         }
         // As arguments, not as one array: better-sqlite3 reads an array's values one N-API
-        // element read at a time, which cost a fifth of the insert (docs/benchmarks.md).
+        // element read at a time, which cost a fifth of the insert
+        // (docs/perf-journal/gateway-and-fleet-2026-11-27.md, "The accounting's microseconds by step").
         const insert = insertOf(end - start);
         Reflect.apply(insert.run, insert, values);
       }

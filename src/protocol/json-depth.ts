@@ -20,7 +20,8 @@ export const MAX_JSON_DEPTH = 100;
  */
 export function jsonDepth(bytes: Uint8Array | string, stopAt: number = Number.MAX_SAFE_INTEGER): number {
   // One loop per kind: a loop that reads either kind of input is polymorphic in its every read, and scanned
-  // a gateway's request body at several times the cost of one that reads bytes alone (docs/benchmarks.md).
+  // a gateway's request body at several times the cost of one that reads bytes alone
+  // (docs/perf-journal/gateway-and-fleet-2026-11-27.md, "Per-call cuts after the front became the default").
   return typeof bytes === 'string' ? textDepth(bytes, stopAt) : bytesDepth(bytes, stopAt);
 }
 

@@ -35,7 +35,7 @@ export interface SchemaNode {
  * Where the walk is, as segments (a field name, or an item's index): joined
  * into `message.parts[0].data` only for an error. Building that string at
  * each field cost about 1.5 KB of strings a gateway call, all garbage
- * (docs/benchmarks.md, "Garbage collection per gateway call").
+ * (docs/perf-journal/gateway-and-fleet-2026-11-27.md, "Garbage collection per gateway call").
  */
 type PathStack = Array<string | number>;
 

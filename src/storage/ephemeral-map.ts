@@ -13,7 +13,7 @@ const MIN_INSERTS_PER_REBUILD = 128;
  * entries alive through every scavenge until the next mark-compact. Under
  * load that promoted ~1.2 MB per scavenge of finished task runs, cost ~30% of
  * throughput and ~60 MB of peak RSS, and never stopped by itself
- * (docs/benchmarks.md, "Two garbage-collection regimes").
+ * (docs/perf-journal/runtime-and-cli.md, "Two garbage-collection regimes").
  *
  * So the backing `Map` is rebuilt every max(128, 2 × size) inserts:
  * `new Map(old)` starts a young table with no link back, which ends any such

@@ -1,4 +1,5 @@
-import { defineAgent, type SkillContext } from '../../src/runtime/index.js';
+import type { SkillContext } from '../../src/runtime/index.js';
+import { oneSkillAgent } from './one-skill-agent.js';
 
 /**
  * An agent whose skill `note` answers who called it, and through whom
@@ -6,13 +7,8 @@ import { defineAgent, type SkillContext } from '../../src/runtime/index.js';
  * run acted for its caller.
  */
 export function callerRecorder() {
-  return defineAgent({
-    card: { name: 'recorder', description: 'Records who called' },
-    skills: {
-      note: {
-        description: 'Records the caller',
-        handler: async (_input: unknown, ctx: SkillContext) => ({ tenant: ctx.tenant, caller: ctx.caller.id, actors: ctx.caller.actors ?? [] }),
-      },
-    },
+  return oneSkillAgent({ name: 'recorder', description: 'Records who called' }, 'note', {
+    description: 'Records the caller',
+    handler: async (_input: unknown, ctx: SkillContext) => ({ tenant: ctx.tenant, caller: ctx.caller.id, actors: ctx.caller.actors ?? [] }),
   });
 }

@@ -6,9 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'node:test';
 import pg from 'pg';
 import { createDatabase, createRuntimeStores, type Database, type DatabaseOptions, type RuntimeStores } from '../../src/storage/index.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from './services.js';
+import { closeInTurn } from './close-in-turn.js';
 
 /** A fresh, migrated database, and how to throw it away. */
 export interface OpenedDatabase {
@@ -61,6 +63,22 @@ export async function databaseBackends(options: { tmpPrefix: string; poolSize?: 
   ];
 }
 
+/**
+ * Opens `backend` afresh before each test of the calling suite and disposes
+ * of it after: a database of its own per test, for store tests whose queries
+ * are global (prune, stats, orphans). `stores()` are the runtime's stores over it.
+ */
+export function runtimeStoresPerTest(backend: DatabaseBackend): { stores: () => RuntimeStores; opened: () => OpenedDatabase } {
+  let opened: OpenedDatabase;
+  let stores: RuntimeStores;
+  beforeEach(async () => {
+    opened = await backend.open();
+    stores = createRuntimeStores(opened.database);
+  });
+  afterEach(() => opened.dispose());
+  return { stores: () => stores, opened: () => opened };
+}
+
 /** A PostgreSQL schema of its own with a migrated database on it. */
 export interface PostgresDatabase {
   schema: TestSchema;
@@ -76,10 +94,7 @@ export async function openPostgresDatabase(options: Omit<DatabaseOptions, 'url'>
   return {
     schema,
     database,
-    async close() {
-      await database.close();
-      await schema.drop();
-    },
+    close: () => closeInTurn(database, () => schema.drop()),
   };
 }
 
@@ -101,9 +116,6 @@ export async function openPostgresStores(options: { poolSize: number }): Promise
     ...opened,
     stores: createRuntimeStores(opened.database),
     admin,
-    async close() {
-      await admin.end();
-      await opened.close();
-    },
+    close: () => closeInTurn(() => admin.end(), opened),
   };
 }

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGateway, type Gateway, type GatewayConfigInput, type GatewayOptions } from '../../src/gateway/index.js';
+import { closeInTurn, directoryRemoval } from './close-in-turn.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -14,10 +15,7 @@ export async function startGateway(registryUrl: string, config: GatewayConfigInp
     gateway,
     url,
     metricsUrl,
-    close: async () => {
-      await gateway.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    close: () => closeInTurn(gateway, directoryRemoval(dataDir)),
   };
 }
 

@@ -1,11 +1,20 @@
 import type { AgentDefinition, RuntimeConfigInput } from '../../src/runtime/index.js';
 import type { AuditRow } from '../../src/audit/index.js';
 import type { GatewayConfigInput, GatewayOptions } from '../../src/gateway/index.js';
-import { createClient, fetchToken, startGateway } from './gateway-fixture.js';
+import { createClient, fetchToken, startGateway, topUp } from './gateway-fixture.js';
 import { startOrchestrator } from './orchestrator-fixture.js';
 import { startRegistry } from './registry-fixture.js';
 import { startRuntime, testAgent } from './runtime-fixture.js';
 import { until } from './until.js';
+import { closeInTurn } from './close-in-turn.js';
+
+/** What {@link startGatewayMesh} starts: the runtime's agents, the gateway's settings and in-process servers, the runtime's settings. */
+export interface GatewayMeshOptions {
+  agents?: AgentDefinition[];
+  gateway?: GatewayConfigInput;
+  gatewayOptions?: Omit<GatewayOptions, 'config'>;
+  runtime?: RuntimeConfigInput;
+}
 
 /**
  * A registry, a gateway and a runtime whose agents accept only the gateway's
@@ -13,7 +22,7 @@ import { until } from './until.js';
  * gateway test drives. `gatewayOptions` passes the gateway a logger, metrics or
  * in-process servers. `close()` stops all three.
  */
-export async function startGatewayMesh(options: { agents?: AgentDefinition[]; gateway?: GatewayConfigInput; gatewayOptions?: Omit<GatewayOptions, 'config'>; runtime?: RuntimeConfigInput } = {}) {
+export async function startGatewayMesh(options: GatewayMeshOptions = {}) {
   const agents = options.agents ?? [testAgent];
   const registry = await startRegistry({ probeIntervalMs: 200 });
   const gw = await startGateway(registry.url, options.gateway, options.gatewayOptions);
@@ -26,16 +35,34 @@ export async function startGatewayMesh(options: { agents?: AgentDefinition[]; ga
     registry,
     gw,
     host,
-    close: async () => {
-      await host.close();
-      await gw.close();
-      await registry.close();
-    },
+    close: () => closeInTurn(host, gw, registry),
   };
 }
 
 /** What {@link startGatewayMesh} started. */
 export type GatewayMesh = Awaited<ReturnType<typeof startGatewayMesh>>;
+
+/** The one caller {@link startGatewayMeshFor} sets up: a client `name` of `tenant` (default acme) holding `scopes`, and its tenant's credits. */
+export interface MeshCaller {
+  name: string;
+  tenant?: string;
+  scopes: string[];
+  /** Credits the tenant is topped up with; none when absent. */
+  credits?: number;
+}
+
+/**
+ * A gateway mesh (see {@link startGatewayMesh}) with its caller set up: the
+ * client created, its token fetched (as `token`) and its tenant topped up
+ * when `caller.credits` says so: how most gateway suites begin.
+ */
+export async function startGatewayMeshFor(caller: MeshCaller, options: GatewayMeshOptions = {}): Promise<GatewayMesh & { token: string }> {
+  const mesh = await startGatewayMesh(options);
+  const tenant = caller.tenant ?? 'acme';
+  const token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: caller.name, tenant, scopes: caller.scopes }));
+  if (caller.credits !== undefined) await topUp(mesh.gw.url, tenant, caller.credits);
+  return { ...mesh, token };
+}
 
 /** The mesh gateway's a2a.call rows of `tenant` for `agent` and `method`, newest first (the audit flushed first). */
 export async function callRows(mesh: GatewayMesh, tenant: string, agent: string, method: string): Promise<AuditRow[]> {
@@ -68,5 +95,5 @@ export async function startAsDirectlyPair(client: string, scopes: string[], agen
   const mesh = await startGatewayMesh();
   const token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: client, tenant: 'acme', scopes }));
   const assertion = await mesh.gw.gateway.identity.signAssertion({ sub: client, tenant: 'acme', scope: scopes.join(' '), aud: `agentmesh:agent:${agent}`, act: 'agentmesh-gateway' }, 600);
-  return { mesh, direct: mesh.host.agents[agent]!, through: `${mesh.gw.url}/agents/${agent}`, token, assertion };
+  return { mesh, direct: mesh.host.agents[agent]!, through: `${mesh.gw.url}/agents/${agent}`, token, assertion, close: () => mesh.close() };
 }

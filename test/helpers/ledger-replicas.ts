@@ -3,6 +3,7 @@ import { createLogger, createMetrics } from '../../src/observability/index.js';
 import { createDatabase } from '../../src/storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../../src/tenancy/index.js';
 import { createTestSchema } from './services.js';
+import { closeInTurn } from './close-in-turn.js';
 
 export interface LedgerReplicas {
   ledgers: CreditLedger[];
@@ -21,10 +22,6 @@ export async function openLedgerReplicas(options: { lowBalanceMilliCredits?: num
   const ledgers = [first, second].map((database) => createCreditLedger({ database, logger, metrics: createMetrics({ defaultMetrics: false }), ...options }));
   return {
     ledgers,
-    async close() {
-      await first.close();
-      await second.close();
-      await schema.drop();
-    },
+    close: () => closeInTurn(first, second, () => schema.drop()),
   };
 }

@@ -7,9 +7,18 @@
  * one on a real older Node (older-node.test.ts, tools tier).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repo } from './packed-install.js';
+import { installPacked, packAgentmesh, repo } from './packed-install.js';
+
+/** A module project under `work` with agentmesh packed from this checkout and installed, its executables included: where the entries run. */
+export async function installedProject(work: string): Promise<string> {
+  const project = join(work, 'project');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'older-node', private: true, type: 'module' }));
+  await installPacked(project, await packAgentmesh(work), { bins: true });
+  return project;
+}
 
 /** What one run printed and how it ended. */
 export interface EntryRun {

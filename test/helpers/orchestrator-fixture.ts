@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleAgents } from '../../agents/index.js';
 import { createAgentCaller, createOrchestrator, loadWorkflowFolder, parseWorkflow, type Orchestrator, type OrchestratorOptions } from '../../src/compose/orchestrator-entry.js';
-import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
+import type { AgentDefinition } from '../../src/runtime/index.js';
 import { waitForOutput } from './child-output.js';
 import { readSse, rpc, startRuntime, untilAborted } from './runtime-fixture.js';
 import { until } from './until.js';
 import { TS_CHILD_ARGV } from './typescript-child.js';
+import { oneSkillAgent } from './one-skill-agent.js';
+import { closeInTurn, directoryRemoval } from './close-in-turn.js';
 
 /** Calls each specialist received, by agent and key: what exactly-once checks count. */
 export class CallLog {
@@ -37,108 +39,68 @@ export class CallLog {
 export function specialists(log: CallLog): AgentDefinition[] {
   const score = (id: string) => [...id].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 101, 7);
   return [
-    defineAgent({
-      card: { name: 'enricher', description: 'Enriches leads' },
-      skills: {
-        enrich: {
-          description: 'Enriches leads with firmographics',
-          input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } } } },
-          handler: async ({ leadIds }: { leadIds: string[] }) => {
-            log.add('enricher', leadIds.join(','));
-            const kept = leadIds.filter((id) => !id.endsWith('-dup'));
-            return { enrichedLeadIds: kept, count: kept.length, leads: kept.map((id) => ({ id, industry: score(id) % 2 ? 'saas' : 'retail' })) };
-          },
-        },
+    oneSkillAgent({ name: 'enricher', description: 'Enriches leads' }, 'enrich', {
+      description: 'Enriches leads with firmographics',
+      input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } } } },
+      handler: async ({ leadIds }: { leadIds: string[] }) => {
+        log.add('enricher', leadIds.join(','));
+        const kept = leadIds.filter((id) => !id.endsWith('-dup'));
+        return { enrichedLeadIds: kept, count: kept.length, leads: kept.map((id) => ({ id, industry: score(id) % 2 ? 'saas' : 'retail' })) };
       },
     }),
-    defineAgent({
-      card: { name: 'scorer', description: 'Scores leads' },
-      skills: {
-        score: {
-          description: 'Scores leads 0-100',
-          input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } } } },
-          handler: async ({ leadIds }: { leadIds: string[] }) => {
-            log.add('scorer', leadIds.join(','));
-            return { scores: leadIds.map((id) => ({ id, score: score(id) })) };
-          },
-        },
+    oneSkillAgent({ name: 'scorer', description: 'Scores leads' }, 'score', {
+      description: 'Scores leads 0-100',
+      input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } } } },
+      handler: async ({ leadIds }: { leadIds: string[] }) => {
+        log.add('scorer', leadIds.join(','));
+        return { scores: leadIds.map((id) => ({ id, score: score(id) })) };
       },
     }),
-    defineAgent({
-      card: { name: 'campaigner', description: 'Launches campaigns' },
-      skills: {
-        launch: {
-          description: 'Launches a campaign to an audience',
-          input: { type: 'object', required: ['name', 'audience'], properties: { name: { type: 'string' }, audience: { type: 'array' } } },
-          handler: async ({ name, audience }: { name: string; audience: Array<{ id: string; score: number }> }) => {
-            log.add('campaigner', name);
-            return { campaignId: `cmp-${name}`, audienceSize: audience.length, top: audience.slice().sort((a, b) => b.score - a.score)[0]?.id ?? null };
-          },
-        },
+    oneSkillAgent({ name: 'campaigner', description: 'Launches campaigns' }, 'launch', {
+      description: 'Launches a campaign to an audience',
+      input: { type: 'object', required: ['name', 'audience'], properties: { name: { type: 'string' }, audience: { type: 'array' } } },
+      handler: async ({ name, audience }: { name: string; audience: Array<{ id: string; score: number }> }) => {
+        log.add('campaigner', name);
+        return { campaignId: `cmp-${name}`, audienceSize: audience.length, top: audience.slice().sort((a, b) => b.score - a.score)[0]?.id ?? null };
       },
     }),
-    defineAgent({
-      card: { name: 'provider-ok', description: 'An enrichment provider that answers' },
-      skills: {
-        lookup: {
-          description: 'Looks companies up',
-          handler: async (input: { company: string }) => {
-            log.add('provider-ok', input.company);
-            return { provider: 'ok', company: input.company, employees: 420 };
-          },
-        },
+    oneSkillAgent({ name: 'provider-ok', description: 'An enrichment provider that answers' }, 'lookup', {
+      description: 'Looks companies up',
+      handler: async (input: { company: string }) => {
+        log.add('provider-ok', input.company);
+        return { provider: 'ok', company: input.company, employees: 420 };
       },
     }),
-    defineAgent({
-      card: { name: 'provider-down', description: 'An enrichment provider that fails' },
-      skills: {
-        lookup: {
-          description: 'Looks companies up',
-          handler: async (input: { company: string }) => {
-            log.add('provider-down', input.company);
-            throw new Error('provider quota exhausted');
-          },
-        },
+    oneSkillAgent({ name: 'provider-down', description: 'An enrichment provider that fails' }, 'lookup', {
+      description: 'Looks companies up',
+      handler: async (input: { company: string }) => {
+        log.add('provider-down', input.company);
+        throw new Error('provider quota exhausted');
       },
     }),
-    defineAgent({
-      card: { name: 'provider-slow', description: 'An enrichment provider that never answers in time' },
-      skills: {
-        lookup: {
-          description: 'Looks companies up, slowly',
-          handler: async (input: { company: string }, ctx) => {
-            log.add('provider-slow', input.company);
-            await untilAborted(ctx.signal);
-            log.add('provider-slow', 'canceled');
-          },
-        },
+    oneSkillAgent({ name: 'provider-slow', description: 'An enrichment provider that never answers in time' }, 'lookup', {
+      description: 'Looks companies up, slowly',
+      handler: async (input: { company: string }, ctx) => {
+        log.add('provider-slow', input.company);
+        await untilAborted(ctx.signal);
+        log.add('provider-slow', 'canceled');
       },
     }),
-    defineAgent({
-      card: { name: 'asker', description: 'Asks which segment to target' },
-      skills: {
-        segment: {
-          description: 'Picks a segment after asking the user',
-          handler: async (_input: unknown, ctx) => {
-            log.add('asker', 'asked');
-            const answer = await ctx.requestInput('Which segment should the campaign target?');
-            const text = answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
-            return { segment: text.trim() };
-          },
-        },
+    oneSkillAgent({ name: 'asker', description: 'Asks which segment to target' }, 'segment', {
+      description: 'Picks a segment after asking the user',
+      handler: async (_input: unknown, ctx) => {
+        log.add('asker', 'asked');
+        const answer = await ctx.requestInput('Which segment should the campaign target?');
+        const text = answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
+        return { segment: text.trim() };
       },
     }),
-    defineAgent({
-      card: { name: 'flaky', description: 'Fails its first two calls per key, then answers' },
-      skills: {
-        work: {
-          description: 'Works on the third try',
-          handler: async (input: { key: string }) => {
-            log.add('flaky', input.key);
-            if (log.count('flaky', input.key) < 3) throw new Error(`transient failure ${log.count('flaky', input.key)}`);
-            return { key: input.key, tries: log.count('flaky', input.key) };
-          },
-        },
+    oneSkillAgent({ name: 'flaky', description: 'Fails its first two calls per key, then answers' }, 'work', {
+      description: 'Works on the third try',
+      handler: async (input: { key: string }) => {
+        log.add('flaky', input.key);
+        if (log.count('flaky', input.key) < 3) throw new Error(`transient failure ${log.count('flaky', input.key)}`);
+        return { key: input.key, tries: log.count('flaky', input.key) };
       },
     }),
   ];
@@ -146,20 +108,15 @@ export function specialists(log: CallLog): AgentDefinition[] {
 
 /** The map worker: sums a batch of numbers, slowly enough to be caught mid-map; logs each batch by its first item. */
 export function batchWorker(log: CallLog, delayMs = 0): AgentDefinition {
-  return defineAgent({
-    card: { name: 'batch-worker', description: 'Sums batches of numbers' },
-    skills: {
-      sum: {
-        description: 'Sums a batch',
-        idempotent: false,
-        input: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { type: 'number' } } } },
-        handler: async ({ items }: { items: number[] }, ctx) => {
-          log.add('batch-worker', String(items[0]));
-          if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-          if (ctx.signal.aborted) return undefined;
-          return { count: items.length, sum: items.reduce((a, b) => a + b, 0) };
-        },
-      },
+  return oneSkillAgent({ name: 'batch-worker', description: 'Sums batches of numbers' }, 'sum', {
+    description: 'Sums a batch',
+    idempotent: false,
+    input: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { type: 'number' } } } },
+    handler: async ({ items }: { items: number[] }, ctx) => {
+      log.add('batch-worker', String(items[0]));
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      if (ctx.signal.aborted) return undefined;
+      return { count: items.length, sum: items.reduce((a, b) => a + b, 0) };
     },
   });
 }
@@ -179,10 +136,7 @@ export async function startOrchestrator(agentUrls: Record<string, string>, optio
     orchestrator,
     url,
     dataDir,
-    close: async () => {
-      await orchestrator.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    close: () => closeInTurn(orchestrator, directoryRemoval(dataDir)),
   };
 }
 
@@ -293,10 +247,7 @@ export async function startExampleMesh(): Promise<{ agents: Awaited<ReturnType<t
   return {
     agents,
     orch,
-    async close() {
-      await orch.close();
-      await agents.close();
-    },
+    close: () => closeInTurn(orch, agents),
   };
 }
 

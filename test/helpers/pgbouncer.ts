@@ -6,11 +6,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASE_URL } from './services.js';
 import { until } from './until.js';
+import { freePort } from './free-port.js';
 
 export interface PgBouncer {
   port: number;
@@ -30,16 +31,6 @@ export function pgbouncerSkipReason(): string | false {
 /** uid and gid of `nobody` on Debian. */
 const NOBODY = 65534;
 const NOGROUP = 65534;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 const accepts = (port: number): Promise<boolean> =>
   new Promise((resolve) => {

@@ -33,3 +33,20 @@ export function scoredLeads(input: LeadsInput, ctx: SkillContext, creditsPerLead
   ctx.usage({ credits: input.leadIds.length * creditsPerLead });
   return { scored: input.leadIds.length };
 }
+
+/**
+ * A {@link pricedLeadScorer} named `name` that charges 1 credit a lead, whose calls with `hold: true`
+ * wait until the test lets them go: each waiting call's release is in `held`, in arrival order.
+ */
+export function holdingLeadScorer(name: string): { scorer: AgentDefinition; held: Array<() => void> } {
+  const held: Array<() => void> = [];
+  const scorer = pricedLeadScorer(
+    { name, description: 'Scores leads' },
+    async (input: LeadsInput & { hold?: boolean }, ctx) => {
+      if (input.hold) await new Promise<void>((resolve) => held.push(resolve));
+      return scoredLeads(input, ctx, 1);
+    },
+    { flags: ['hold'] },
+  );
+  return { scorer, held };
+}

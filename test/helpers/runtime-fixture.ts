@@ -6,6 +6,7 @@ import type { Latches } from './latches.js';
 import { createLogger, type Logger } from '../../src/observability/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { memoryDestination } from './memory-log.js';
+import { closeInTurn, directoryRemoval } from './close-in-turn.js';
 
 /** Resolves when `signal` aborts: how a test handler holds until its task is canceled. */
 export function untilAborted(signal: AbortSignal): Promise<void> {
@@ -172,10 +173,7 @@ export async function startRuntime(
     url,
     agents: urls,
     dataDir,
-    close: async () => {
-      await runtime.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    close: () => closeInTurn(runtime, directoryRemoval(dataDir)),
   };
 }
 

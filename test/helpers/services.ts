@@ -74,10 +74,21 @@ export interface TestSchema {
 
 /** Runs `text` as the suite's superuser (`DATABASE_URL`) on a session of its own. */
 export async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
+  await withPgClient(DATABASE_URL, async (client) => {
+    await client.query(text);
+  });
+}
+
+/**
+ * Runs `use` on a session of its own to the database at `url` (a plain pg
+ * client, outside any pool under test: what a test reads or breaks the
+ * database with), and ends the session whatever `use` did.
+ */
+export async function withPgClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   await client.connect();
   try {
-    await client.query(text);
+    return await use(client);
   } finally {
     await client.end();
   }

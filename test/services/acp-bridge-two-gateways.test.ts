@@ -12,6 +12,7 @@ import { startGatewayReplicas } from '../helpers/gateway-replicas.js';
 import { call } from '../helpers/registry-fixture.js';
 import { postgresSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { closeInTurn } from '../helpers/close-in-turn.js';
 
 const skip = await postgresSkipReason();
 const SECRET = 'bridge-replicas-test-secret-0123456789abcdef';
@@ -30,10 +31,7 @@ describe('two gateway replicas bridging one ACP agent on PostgreSQL', { skip }, 
     assert.equal(res.status, 201, JSON.stringify(res.body));
     for (const g of [a, b]) await until('the replica to route to the ACP agent', async () => g.gateway.router.agent('interviewer')?.instances.some((i) => i.inRotation) ?? false);
   });
-  after(async () => {
-    await replicas?.close();
-    await acp?.close();
-  });
+  after(() => closeInTurn(replicas, acp));
 
   test("a run started through one replica is its tenant's through the other, and no one else's", async () => {
     const scopes = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'];

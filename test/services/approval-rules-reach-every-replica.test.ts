@@ -15,6 +15,7 @@ import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { closeInTurn } from '../helpers/close-in-turn.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'approval-rules-replicas-secret-0123456789ab';
@@ -43,10 +44,7 @@ describe('approval rules reach every gateway replica within a bounded time', { s
     await topUp(replicas.a.url, tenant, 100);
     await until('B to route to payments', async () => (await fetch(`${replicas.b.url}/agents/payments/.well-known/agent-card.json`)).status === 200);
   });
-  after(async () => {
-    await host?.close();
-    await replicas?.close();
-  });
+  after(() => closeInTurn(host, replicas));
 
   const declares = async (url: string) => JSON.stringify(await (await fetch(`${url}/agents/payments/.well-known/agent-card.json`)).json()).includes(EXTENSION);
   const send = async (url: string, text: string) => {

@@ -11,12 +11,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { defineAgent } from '../../src/runtime/index.js';
 import { ADMIN_TOKEN, available, balanceTotal, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
 import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'approvals-kill-test-secret-0123456789abcdef';
@@ -29,21 +29,15 @@ let release: () => void = () => {};
 const held = new Promise<void>((resolve) => (release = resolve));
 let heldStarted = false;
 
-const payments = defineAgent({
-  card: { name: 'payments', description: 'Pays suppliers' },
-  registry: { skills: { pay: { pricing: { creditsPerCall: PRICE / 1000 } } } },
-  skills: {
-    pay: {
-      description: 'Pays',
-      handler: async (text: string) => {
-        runs.set(text, (runs.get(text) ?? 0) + 1);
-        if (text === 'held') {
-          heldStarted = true;
-          await held;
-        }
-        return `paid ${text}`;
-      },
-    },
+const payments = oneSkillAgent({ name: 'payments', description: 'Pays suppliers', creditsPerCall: PRICE / 1000 }, 'pay', {
+  description: 'Pays',
+  handler: async (text: string) => {
+    runs.set(text, (runs.get(text) ?? 0) + 1);
+    if (text === 'held') {
+      heldStarted = true;
+      await held;
+    }
+    return `paid ${text}`;
   },
 });
 

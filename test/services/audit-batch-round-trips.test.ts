@@ -8,13 +8,12 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { createAuditLog, type AuditEntry, type AuditLog } from '../../src/audit/index.js';
 import { PostgresChainWriter } from '../../src/audit/postgres-chain-writer.js';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { callCounts, installCallCounters } from '../../bench/scale/call-counters.js';
-import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { createTestSchema, postgresSkipReason, type TestSchema, withPgClient } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
 
@@ -69,14 +68,10 @@ describe('an audit batch on PostgreSQL', { skip }, () => {
       rows.slice(0, 2).map((r) => [r.seq, r.targetAgent, r.userAgent, r.detail, r.milliCredits, r.durationMs]),
       [0, 1].map((i) => [i + 1, entry(i).targetAgent, entry(i).userAgent, entry(i).detail, entry(i).milliCredits, entry(i).durationMs]),
     );
-    const client = new pg.Client({ connectionString: schema.url });
-    await client.connect();
-    try {
+    await withPgClient(schema.url, async (client) => {
       const { rows: checkpoints } = await client.query<{ seq: string }>('select seq from audit_checkpoints order by seq');
       assert.deepEqual(checkpoints.map((c) => Number(c.seq)), [100, 300]);
-    } finally {
-      await client.end();
-    }
+    });
     const verified = await audit.verify();
     assert.deepEqual({ ok: verified.ok, checked: verified.checked, problems: verified.problems }, { ok: true, checked: 300, problems: [] });
   });
@@ -91,15 +86,11 @@ describe('an audit batch on PostgreSQL', { skip }, () => {
     // The lock and tip, the insert (its mark a CTE), and commit.
     assert.equal(after.pgStatements - before.pgStatements, 3);
     assert.equal(after.pgTransactions - before.pgTransactions, 1);
-    const client = new pg.Client({ connectionString: schema.url });
-    await client.connect();
-    try {
+    await withPgClient(schema.url, async (client) => {
       const { rows } = await client.query<{ milli_credits: string }>('select milli_credits from audit_log where seq = 301');
       // As pg binds a number: its shortest decimal form.
       assert.equal(rows[0]?.milli_credits, String(2 ** 60));
-    } finally {
-      await client.end();
-    }
+    });
     assert.equal(await audit.journalMark(), 301);
   });
 });

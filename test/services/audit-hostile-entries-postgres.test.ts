@@ -6,16 +6,16 @@
  *
  * FC_SEED=<n> replays another seed.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import pg from 'pg';
-import { createAuditLog, type AuditLog } from '../../src/audit/index.js';
+import { createAuditLog } from '../../src/audit/index.js';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
-import type { Database } from '../../src/storage/index.js';
 import { anyEntry, appendAndVerify } from '../integration/audit/arbitrary-audit-entry.js';
-import { openPostgresDatabase, type PostgresDatabase } from '../helpers/database-backends.js';
-import { postgresSkipReason } from '../helpers/services.js';
+import { openPostgresDatabase } from '../helpers/database-backends.js';
+import { startedForSuite } from '../helpers/suite-fixture.js';
+import { closeInTurn } from '../helpers/close-in-turn.js';
+import { postgresSkipReason, withPgClient } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
 
@@ -24,32 +24,21 @@ const PER_RUN = 100;
 const SEED = Number(process.env['FC_SEED'] ?? 15);
 
 describe('hostile audit entries on PostgreSQL', { skip }, () => {
-  let opened: PostgresDatabase;
-  let database: Database;
-  let audit: AuditLog;
-
-  before(async () => {
-    opened = await openPostgresDatabase({ poolSize: 2 });
-    ({ database } = opened);
-    audit = createAuditLog({ database, logger: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), flushIntervalMs: 60_000 });
-  });
-
-  after(async () => {
-    await audit?.close().catch(() => undefined);
-    await opened?.close();
+  const opened = startedForSuite(async () => {
+    const postgres = await openPostgresDatabase({ poolSize: 2 });
+    const audit = createAuditLog({ database: postgres.database, logger: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), flushIntervalMs: 60_000 });
+    return { ...postgres, audit, close: () => closeInTurn(() => audit.close().catch(() => undefined), postgres) };
   });
 
   test('a lone-surrogate task id, NUL characters and prototype-named methods are stored as hashed', async () => {
     const id = (JSON.parse('{"id":"\\ud800"}') as { id: string }).id;
     const lookedUp: Record<string, unknown> = {};
-    await appendAndVerify(audit, [
+    await appendAndVerify(opened().audit, [
       { eventType: 'a2a.call', actor: { kind: 'client', id: 'c-1' }, method: 'GetTask', taskId: id, outcome: 'ok', detail: { id } },
       { eventType: 'a2a.call', actor: { kind: 'client', id: 'c\u0000-1' }, method: '__proto__', userAgent: 'nul\u0000here', outcome: 'ok', detail: JSON.parse('{"__proto__":{"k":"\\u0000"}}') as Record<string, unknown> },
       { eventType: 'a2a.call', actor: { kind: 'client', id: 'c-1' }, method: lookedUp['toString'] as string, outcome: 'ok' },
     ]);
-    const client = new pg.Client({ connectionString: opened.schema.url });
-    await client.connect();
-    try {
+    await withPgClient(opened().schema.url, async (client) => {
       const { rows } = await client.query<{ task_id: string | null; actor_id: string; method: string; user_agent: string | null; detail: string }>(
         'SELECT task_id, actor_id, method, user_agent, detail FROM audit_log ORDER BY seq',
       );
@@ -58,19 +47,17 @@ describe('hostile audit entries on PostgreSQL', { skip }, () => {
         { task_id: null, actor_id: 'c\ufffd-1', method: '__proto__', user_agent: 'nul\ufffdhere', detail: '{"__proto__":{"k":"\ufffd"}}' },
         { task_id: null, actor_id: 'c-1', method: '[function toString]', user_agent: null, detail: '{"$coerced":{"method":"function toString"}}' },
       ]);
-    } finally {
-      await client.end();
-    }
+    });
   });
 
   test('1,000 arbitrary entries make 1,000 rows and a chain that verifies', { timeout: 300_000 }, async (t) => {
-    const before = (await audit.tail({ limit: 1 }))[0]?.seq ?? 0;
+    const before = (await opened().audit.tail({ limit: 1 }))[0]?.seq ?? 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(anyEntry, { minLength: PER_RUN, maxLength: PER_RUN }), (entries) => appendAndVerify(audit, entries)),
+      fc.asyncProperty(fc.array(anyEntry, { minLength: PER_RUN, maxLength: PER_RUN }), (entries) => appendAndVerify(opened().audit, entries)),
       { seed: SEED, numRuns: RUNS },
     );
-    await audit.close();
-    const whole = await audit.verify();
+    await opened().audit.close();
+    const whole = await opened().audit.verify();
     assert.deepEqual(
       { ok: whole.ok, checked: whole.checked, problems: whole.problems, tip: whole.tip?.seq },
       { ok: true, checked: before + RUNS * PER_RUN, problems: [], tip: before + RUNS * PER_RUN },

@@ -6,13 +6,12 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { createAuditLog, type AuditEntry, type AuditLog } from '../../src/audit/index.js';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { auditCommand } from '../../src/cli/commands/audit/audit.js';
 import { runCommand } from '../integration/cli/cli-harness.js';
-import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { createTestSchema, postgresSkipReason, type TestSchema, withPgClient } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
 
@@ -65,9 +64,7 @@ describe('the audit chain on PostgreSQL', { skip }, () => {
       ),
     );
     await Promise.all(replicas.map(({ audit }) => audit.close()));
-    const client = new pg.Client({ connectionString: schema.url });
-    await client.connect();
-    try {
+    await withPgClient(schema.url, async (client) => {
       const { rows } = await client.query<{ n: string; lo: string; hi: string; tasks: string }>('SELECT count(*) AS n, min(seq) AS lo, max(seq) AS hi, count(DISTINCT task_id) AS tasks FROM audit_log');
       assert.deepEqual(rows[0], { n: '10000', lo: '1', hi: '10000', tasks: '10000' });
       // Both replicas' batches are interleaved in the one chain.
@@ -75,17 +72,13 @@ describe('the audit chain on PostgreSQL', { skip }, () => {
         "SELECT count(*) AS n FROM (SELECT actor_id, lag(actor_id) OVER (ORDER BY seq) AS prev FROM audit_log) s WHERE left(actor_id, 2) <> left(prev, 2)",
       );
       assert.ok(Number(switches[0]!.n) > 1, 'the two replicas wrote in turns');
-    } finally {
-      await client.end();
-    }
+    });
     const result = await replicas[0]!.audit.verify();
     assert.deepEqual({ ok: result.ok, checked: result.checked, problems: result.problems, tip: result.tip?.seq }, { ok: true, checked: 10_000, problems: [], tip: 10_000 });
   });
 
   test('modified, deleted, swapped and truncated rows are each named', async () => {
-    const client = new pg.Client({ connectionString: schema.url });
-    await client.connect();
-    try {
+    await withPgClient(schema.url, async (client) => {
       await client.query("UPDATE audit_log SET tenant = 'mallory' WHERE seq = 137");
       await client.query('DELETE FROM audit_log WHERE seq = 500');
       const columns = ['time', 'event_type', 'actor_kind', 'actor_id', 'task_id', 'tenant', 'milli_credits', 'duration_ms', 'detail', 'prev_hash', 'hash'];
@@ -94,9 +87,7 @@ describe('the audit chain on PostgreSQL', { skip }, () => {
          FROM audit_log b WHERE (a.seq, b.seq) IN ((40, 2000), (2000, 40))`,
       );
       await client.query('DELETE FROM audit_log WHERE seq > 9990');
-    } finally {
-      await client.end();
-    }
+    });
     const result = await replicas[0]!.audit.verify();
     assert.equal(result.ok, false);
     assert.deepEqual(

@@ -12,9 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
-import { createTestSchema, postgresSkipReason, REDIS_URL, redisSkipReason, type TestSchema } from '../helpers/services.js';
+import { createTestSchema, postgresSkipReason, REDIS_URL, redisSkipReason, type TestSchema, withPgClient } from '../helpers/services.js';
 import { ROOT, startMesh, stopMesh, type Mesh } from '../integration/e2e/mesh-process.js';
 import { launchChromium, seriousViolations } from '../integration/console/browser.js';
 
@@ -102,14 +101,10 @@ describe('the web console on a mesh on PostgreSQL and Redis', { skip }, () => {
     assert.equal(sent.status, 200);
     await page.locator(`[data-testid="audit"] tbody tr:first-child[data-seq]:not([data-seq="${newest}"])`).waitFor();
     assert.ok(Number(await page.getByTestId('audit').locator('tbody tr').first().getAttribute('data-seq')) > newest);
-    const client = new pg.Client({ connectionString: schema.url });
-    await client.connect();
-    try {
+    await withPgClient(schema.url, async (client) => {
       const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM audit_log WHERE tenant = 'demo'");
       assert.ok(Number(rows[0]!.n) > 0, 'the audit rows are in PostgreSQL');
-    } finally {
-      await client.end();
-    }
+    });
     const verify = await (await fetch(`${mesh.gatewayUrl}/v1/console/audit/verify`, { method: 'POST', headers: { authorization: `Bearer ${readFileSync(join(dataDir, 'gateway-admin-token'), 'utf8').trim()}` } })).json() as { ok: boolean; checked: number };
     assert.equal(verify.ok, true);
     assert.ok(verify.checked > 0);

@@ -7,30 +7,24 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from '../../src/runtime/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { startRuntimeReplicaPair } from '../helpers/runtime-replica.js';
 import { startedForSuite } from '../helpers/suite-fixture.js';
 import { postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
 /** Writes a progress update every millisecond until it is stopped; would complete after 2,000 of them. */
-const busy = defineAgent({
-  card: { name: 'busy', description: 'A handler that writes all the time' },
-  defaultSkill: 'tick',
-  skills: {
-    tick: {
-      description: 'Progress every millisecond',
-      handler: async (_: string, ctx) => {
-        for (let i = 0; i < 2_000 && !ctx.signal.aborted; i++) {
-          ctx.progress(`tick ${i}`, undefined, { history: false });
-          await new Promise((resolve) => setTimeout(resolve, 1));
-        }
-        return 'finished without being canceled';
-      },
-    },
+const busy = oneSkillAgent({ name: 'busy', description: 'A handler that writes all the time' }, 'tick', {
+  description: 'Progress every millisecond',
+  handler: async (_: string, ctx) => {
+    for (let i = 0; i < 2_000 && !ctx.signal.aborted; i++) {
+      ctx.progress(`tick ${i}`, undefined, { history: false });
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    return 'finished without being canceled';
   },
 });
 

@@ -18,13 +18,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createAuditLog } from '../../src/audit/index.js';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
-import { defineAgent } from '../../src/runtime/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { taskChargeKey } from '../../src/gateway/settle-or-track.js';
 import { startChildGateway } from '../helpers/child-gateway.js';
@@ -35,25 +34,13 @@ import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { meterAgent, METER_USED } from '../helpers/meter-agent.js';
+import { closeInTurn, directoryRemoval } from '../helpers/close-in-turn.js';
 
 const skipPostgres = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'kill-keeps-answered-calls-secret-0123456789';
-const PRICE = 2_000;
-const USED = 1_500;
 
-const meter = defineAgent({
-  card: { name: 'meter', description: 'Does a little work and reports its usage' },
-  registry: { skills: { tick: { pricing: { creditsPerCall: PRICE / 1000 } } } },
-  skills: {
-    tick: {
-      description: 'One tick of work',
-      handler: async (text: string, ctx) => {
-        ctx.usage({ credits: USED / 1000 });
-        return `tick ${text}`;
-      },
-    },
-  },
-});
+const meter = meterAgent({ progress: false });
 
 /** An answered call: the reservation key the gateway settled and the task its audit row names. */
 interface Answered {
@@ -94,7 +81,7 @@ async function answerThenKill(url: string, token: string, tenant: string, child:
 /** The answered calls whose settled charge is in the ledger. */
 async function settledOf(database: Database, answered: readonly Answered[]): Promise<Set<string>> {
   const rows = await database.db.selectFrom('credit_reservations').select(['key', 'status', 'charged']).where('key', 'in', answered.map((a) => a.key)).execute();
-  return new Set(rows.filter((r) => r.status === 'settled' && Number(r.charged) === USED).map((r) => r.key));
+  return new Set(rows.filter((r) => r.status === 'settled' && Number(r.charged) === METER_USED).map((r) => r.key));
 }
 
 /** Every answered call has its settled charge and exactly one audit row, and the chain verifies. */
@@ -137,12 +124,7 @@ describe('a gateway killed with SIGKILL under load keeps every answered call, on
     database = await createDatabase({ url: replicas.schema.url, migrate: false });
     await until('B to route to the meter', async () => (await fetch(`${replicas.b.url}/agents/meter/.well-known/agent-card.json`)).status === 200);
   });
-  after(async () => {
-    await restarted?.close();
-    await host?.close();
-    await database?.close();
-    await replicas?.close();
-  });
+  after(() => closeInTurn(restarted, host, database, replicas));
 
   test('every call answered before the kill has its settled charge and one audit row once the gateway is back', async () => {
     const answered = await answerThenKill(replicas.b.url, token, tenant, replicas.b.child, 60);
@@ -187,14 +169,7 @@ describe('a gateway killed with SIGKILL under load keeps every answered call, on
     const url = gateway.url;
     await until('the gateway to route to the meter', async () => (await fetch(`${url}/agents/meter/.well-known/agent-card.json`)).status === 200);
   });
-  after(async () => {
-    await gateway?.close();
-    await host?.close();
-    await database?.close();
-    await registry?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(kept, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(gateway, host, database, registry, directoryRemoval(dataDir), directoryRemoval(kept)));
 
   test('the settlements the kill left unwritten are charged at the restart, once, however often the journal is replayed', async () => {
     const answered = await answerThenKill(gateway!.url, token, tenant, gateway!.child, 40);

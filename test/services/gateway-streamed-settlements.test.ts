@@ -17,7 +17,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { defineAgent } from '../../src/runtime/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { available, createClient, fetchToken, streamThroughGateway, topUp } from '../helpers/gateway-fixture.js';
 import { taskChargeKey } from '../../src/gateway/settle-or-track.js';
@@ -25,27 +24,13 @@ import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { meterAgent, METER_USED } from '../helpers/meter-agent.js';
+import { closeInTurn } from '../helpers/close-in-turn.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'streamed-settlements-test-secret-0123456789';
-/** Held per call (creditsPerCall), and what the agent reports using. */
-const PRICE = 2_000;
-const USED = 1_500;
 
-const meter = defineAgent({
-  card: { name: 'meter', description: 'Streams a little work and reports its usage' },
-  registry: { skills: { tick: { pricing: { creditsPerCall: PRICE / 1000 } } } },
-  skills: {
-    tick: {
-      description: 'One tick of work',
-      handler: async (text: string, ctx) => {
-        ctx.progress('ticking');
-        ctx.usage({ credits: USED / 1000 });
-        return `tick ${text}`;
-      },
-    },
-  },
-});
+const meter = meterAgent({ progress: true });
 
 /** A SendStreamingMessage read to its end; the task id and its last state. */
 function stream(url: string, token: string, messageId: string): Promise<{ taskId: string | undefined; state: string | undefined }> {
@@ -71,11 +56,7 @@ describe('streamed calls settle in the replica batch, and a killed replica loses
     database = await createDatabase({ url: replicas.schema.url, migrate: false });
     await until('B to route to the meter', async () => (await fetch(`${b.url}/agents/meter/.well-known/agent-card.json`)).status === 200);
   });
-  after(async () => {
-    await host?.close();
-    await database?.close();
-    await replicas?.close();
-  });
+  after(() => closeInTurn(host, database, replicas));
 
   const db = () => database.db;
 
@@ -95,7 +76,7 @@ describe('streamed calls settle in the replica batch, and a killed replica loses
     );
     const settled = async () => db().selectFrom('credit_reservations').select(['key', 'status', 'charged']).where('key', 'in', keys).execute();
     await until('B to write the settlements', async () => (await settled()).length === keys.length);
-    for (const row of await settled()) assert.deepEqual({ status: row.status, charged: Number(row.charged) }, { status: 'settled', charged: USED });
+    for (const row of await settled()) assert.deepEqual({ status: row.status, charged: Number(row.charged) }, { status: 'settled', charged: METER_USED });
     // Never tracked: no open row, no reservation of its own carved out of the lease (its `reserve` entry), and
     // settle entries per batch (one per agent per lease write), not per call. A stream's end waits for its
     // settlement's write (ADR 0035), so a write groups the calls that ended while the previous one committed.
@@ -110,7 +91,7 @@ describe('streamed calls settle in the replica batch, and a killed replica loses
     const calls = audited.filter((r) => r.event_type === 'a2a.call');
     assert.equal(calls.length, keys.length);
     for (const row of calls) {
-      assert.equal(Number(row.milli_credits), USED);
+      assert.equal(Number(row.milli_credits), METER_USED);
       assert.equal(JSON.parse(row.detail ?? '{}').settled, true);
     }
     assert.equal(audited.filter((r) => r.event_type === 'credits.settled').length, 0);

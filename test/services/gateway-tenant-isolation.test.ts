@@ -10,8 +10,7 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
-import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { createTestSchema, postgresSkipReason, type TestSchema, withPgClient } from '../helpers/services.js';
 import { assertTenantsIsolated, startIsolationMesh, type IsolationMesh } from '../helpers/tenant-isolation.js';
 
 const skip = await postgresSkipReason();
@@ -32,13 +31,9 @@ describe('tenant isolation through the gateway, PostgreSQL task store', { skip }
   test(`another tenant's task looks not-found to every operation, binding and version in ${FOREIGN_ATTEMPTS} randomized attempts`, async (t) => {
     await assertTenantsIsolated(t, mesh, FOREIGN_ATTEMPTS);
     // The walk really ran on PostgreSQL: every task it made is a row of the test schema.
-    const client = new pg.Client({ connectionString: schema.url });
-    await client.connect();
-    try {
+    await withPgClient(schema.url, async (client) => {
       const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM tasks');
       assert.equal(Number(rows[0]!.n), mesh.tasks.length);
-    } finally {
-      await client.end();
-    }
+    });
   });
 });

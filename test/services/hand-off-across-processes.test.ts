@@ -15,29 +15,23 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { GetTaskRequest, SendMessageRequest, SubscribeToTaskRequest, type Message, type StreamResponse } from '@a2a-js/sdk';
 import { connectAgent } from '../../src/cli/index.js';
-import { defineAgent } from '../../src/index.js';
 import { startRuntimeReplicaPair } from '../helpers/runtime-replica.js';
 import { startedForSuite } from '../helpers/suite-fixture.js';
 import { COMPLETED, asTask, sendRequest } from '../helpers/sdk-client.js';
 import { REDIS_URL, postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
+import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 
 const WORKING = 2;
 const delivered: Array<{ taskId: string; text: string }> = [];
 const textOfMessage = (m: Message) => m.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
 
-const jobs = defineAgent({
-  card: { name: 'jobs', description: 'Hands long work to a worker process' },
-  defaultSkill: 'render',
-  skills: {
-    render: {
-      description: 'Hands the task off; takes messages while working',
-      acceptsMessagesWhileWorking: true,
-      onMessage: (message, info) => void delivered.push({ taskId: info.taskId, text: textOfMessage(message) }),
-      handler: async (_: string, ctx) => ctx.handOff({ status: 'Queued' }),
-    },
-  },
+const jobs = oneSkillAgent({ name: 'jobs', description: 'Hands long work to a worker process' }, 'render', {
+  description: 'Hands the task off; takes messages while working',
+  acceptsMessagesWhileWorking: true,
+  onMessage: (message, info) => void delivered.push({ taskId: info.taskId, text: textOfMessage(message) }),
+  handler: async (_: string, ctx) => ctx.handOff({ status: 'Queued' }),
 });
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());

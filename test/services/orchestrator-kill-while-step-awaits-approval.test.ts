@@ -16,7 +16,6 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineAgent } from '../../src/runtime/index.js';
 import { ADMIN_TOKEN, available, balanceTotal, callAgent, createClient, fetchToken, startGateway, topUp } from '../helpers/gateway-fixture.js';
 import { waitForOutput } from '../helpers/child-output.js';
 import { outputsOf, runMessage } from '../helpers/orchestrator-fixture.js';
@@ -25,6 +24,7 @@ import { startRuntime } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, randomSuffix, REDIS_URL, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
+import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 const STORAGE_SECRET = 'storage-secret-of-the-approval-kill-test-0123';
@@ -33,17 +33,11 @@ const REASON = 'payments need finance';
 
 /** Runs of the skill per payee: the proof that nothing ran twice. */
 const runs = new Map<string, number>();
-const payments = defineAgent({
-  card: { name: 'payments', description: 'Pays suppliers' },
-  registry: { skills: { pay: { pricing: { creditsPerCall: PRICE / 1000 } } } },
-  skills: {
-    pay: {
-      description: 'Pays a supplier',
-      handler: async (input: { payee: string }) => {
-        runs.set(input.payee, (runs.get(input.payee) ?? 0) + 1);
-        return { paid: input.payee };
-      },
-    },
+const payments = oneSkillAgent({ name: 'payments', description: 'Pays suppliers', creditsPerCall: PRICE / 1000 }, 'pay', {
+  description: 'Pays a supplier',
+  handler: async (input: { payee: string }) => {
+    runs.set(input.payee, (runs.get(input.payee) ?? 0) + 1);
+    return { paid: input.payee };
   },
 });
 

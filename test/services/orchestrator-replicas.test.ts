@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +11,8 @@ import { batchWorker, CallLog, mapReduceWorkflow, outputsOf, runMessage, startOr
 import { rpc } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, REDIS_URL, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { closeInTurn, directoryRemoval } from '../helpers/close-in-turn.js';
+import { stopChild } from '../helpers/child-output.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
@@ -39,13 +41,7 @@ describe('orchestrator replicas on PostgreSQL + Redis', { skip }, () => {
       urls.push((await runtime.listen()).agents['batch-worker']!);
     }
   });
-  after(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    for (const r of runtimes) await r.close();
-    await fleetDb?.close();
-    await schema?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(...children.map((child) => () => stopChild(child)), ...runtimes, fleetDb, () => schema?.drop(), directoryRemoval(dataDir)));
 
   const startReplica = async () => {
     const started = await startOrchestratorProcess({ dataDir, agents: { 'batch-worker': urls }, replicaTtlMs: 1000, databaseUrl: schema.url, redisUrl: REDIS_URL });

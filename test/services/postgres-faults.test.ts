@@ -11,12 +11,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, defineAgent, type Runtime } from '../../src/runtime/index.js';
+import { createRuntime, type Runtime } from '../../src/runtime/index.js';
 import { migrateDatabase } from '../../src/storage/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
 import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';
+import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 
 const skip = await postgresSkipReason();
 
@@ -27,19 +28,13 @@ const READY_BOUND_MS = 5_000;
 
 /** Handlers that wait for the test to release them, then report progress and finish. */
 const gates = new Map<string, () => void>();
-const gated = defineAgent({
-  card: { name: 'gated', description: 'Writes when the test says so' },
-  defaultSkill: 'step',
-  skills: {
-    step: {
-      description: 'Reports progress, waits for its gate, reports again, completes',
-      handler: async (text: string, ctx) => {
-        ctx.progress('started');
-        await new Promise<void>((resolve) => gates.set(text, resolve));
-        ctx.progress('released');
-        return `done ${text}`;
-      },
-    },
+const gated = oneSkillAgent({ name: 'gated', description: 'Writes when the test says so' }, 'step', {
+  description: 'Reports progress, waits for its gate, reports again, completes',
+  handler: async (text: string, ctx) => {
+    ctx.progress('started');
+    await new Promise<void>((resolve) => gates.set(text, resolve));
+    ctx.progress('released');
+    return `done ${text}`;
   },
 });
 

@@ -13,14 +13,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { createMetrics, type Metrics } from '../../src/observability/index.js';
-import { createRuntime, defineAgent, type Runtime } from '../../src/runtime/index.js';
+import { createRuntime, type Runtime } from '../../src/runtime/index.js';
 import { pushSealingKeys, SealedPushStore } from '../../src/runtime/push/index.js';
 import { createDatabase, createRuntimeStores, RedisBus, type Database } from '../../src/storage/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
-import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, waitFor, type TestSchema } from '../helpers/services.js';
+import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, waitFor, type TestSchema, withPgClient } from '../helpers/services.js';
 import { runToExit } from '../helpers/child-output.js';
+import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
@@ -28,19 +28,13 @@ const SECRET_A = 'first-replica-secret-0123456789abcdef';
 const SECRET_B = 'second-replica-secret-0123456789abcdef';
 /** Releases each task's work when the test says so, keyed by the message text. */
 const gates = new Map<string, () => void>();
-const gated = defineAgent({
-  card: { name: 'gated', description: 'Works once the test opens its gate' },
-  defaultSkill: 'work',
-  skills: {
-    work: {
-      description: 'Waits for the gate, then reports two steps',
-      handler: async (text: string, ctx) => {
-        await new Promise<void>((resolve) => gates.set(text, resolve));
-        ctx.progress('one');
-        ctx.progress('two');
-        return 'done';
-      },
-    },
+const gated = oneSkillAgent({ name: 'gated', description: 'Works once the test opens its gate' }, 'work', {
+  description: 'Waits for the gate, then reports two steps',
+  handler: async (text: string, ctx) => {
+    await new Promise<void>((resolve) => gates.set(text, resolve));
+    ctx.progress('one');
+    ctx.progress('two');
+    return 'done';
   },
 });
 
@@ -132,9 +126,7 @@ describe('replicas with different AGENTMESH_SECRETs', { skip }, () => {
     const unknownKey = new SealedPushStore(createRuntimeStores(database).push, pushSealingKeys(SECRET_B));
     await unknownKey.putConfig({ taskId: sealedElsewhere, id: 'hook', tenant: '', config: JSON.stringify({ id: 'hook', taskId: sealedElsewhere, url: `${hook}/foreign` }), protocol: '1.0', createdAt: Date.now() });
 
-    const db = new pg.Client({ connectionString: schema.url });
-    await db.connect();
-    try {
+    await withPgClient(schema.url, async (db) => {
       const rowsOf = async (taskId: string) => (await db.query<{ state: string; last_error: string | null; seq: number }>('SELECT state, last_error, seq FROM push_outbox WHERE task_id = $1 ORDER BY id', [taskId])).rows;
       // Rows queued before the switch may have been delivered while the config still opened (the worker
       // polls meanwhile): only what is queued after it can tell. Read after the switch, so any later row is past it.
@@ -166,8 +158,6 @@ describe('replicas with different AGENTMESH_SECRETs', { skip }, () => {
       const values = (await counter!.get()).values;
       const unreadable = values.find((v) => v.labels['reason'] === 'config_unreadable')?.value ?? 0;
       assert.equal(unreadable, settled.length, 'each unreadable row counted');
-    } finally {
-      await db.end();
-    }
+    });
   });
 });

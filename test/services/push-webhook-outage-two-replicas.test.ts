@@ -16,12 +16,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
-import { defineAgent } from '../../src/runtime/index.js';
 import { DEFAULT_ORIGIN_BACKOFF_BASE_MS, DEFAULT_ORIGIN_BACKOFF_MAX_MS } from '../../src/runtime/push/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
-import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, waitFor, type TestSchema } from '../helpers/services.js';
+import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, waitFor, type TestSchema, withPgClient } from '../helpers/services.js';
+import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
@@ -40,17 +39,11 @@ const REPLICAS = 2;
 const DRAIN_BOUND_MS = 60_000;
 
 /** Reports `count` progress steps, then completes: each step is one notification. */
-const ticker = defineAgent({
-  card: { name: 'ticker', description: 'Reports progress steps, then completes' },
-  defaultSkill: 'tick',
-  skills: {
-    tick: {
-      description: 'Counts up',
-      handler: async (_: string, ctx) => {
-        for (let i = 0; i < PROGRESS_PER_TASK; i++) ctx.progress(`step ${i}`);
-        return 'done';
-      },
-    },
+const ticker = oneSkillAgent({ name: 'ticker', description: 'Reports progress steps, then completes' }, 'tick', {
+  description: 'Counts up',
+  handler: async (_: string, ctx) => {
+    for (let i = 0; i < PROGRESS_PER_TASK; i++) ctx.progress(`step ${i}`);
+    return 'done';
   },
 });
 
@@ -121,9 +114,7 @@ describe('push notifications through a webhook outage, two replicas', { skip }, 
       taskIds.push(body.result.task.id as string);
     }
 
-    const db = new pg.Client({ connectionString: schema.url });
-    await db.connect();
-    try {
+    await withPgClient(schema.url, async (db) => {
       const outbox = async () => (await db.query<{ task_id: string; seq: number; state: string }>('SELECT task_id, seq, state FROM push_outbox ORDER BY id')).rows;
       const rows = await outbox();
       assert.ok(rows.length >= TASKS * (PROGRESS_PER_TASK + 1), `every step and the completion are notifications: ${rows.length} rows`);
@@ -156,8 +147,6 @@ describe('push notifications through a webhook outage, two replicas', { skip }, 
       const origins = await db.query<{ n: string }>('SELECT count(*) AS n FROM push_origins');
       assert.equal(Number(origins.rows[0]!.n), 0, 'the origin is healthy again for every replica');
       t.diagnostic(`outage ${outageMs} ms: ${attemptsDuringOutage} attempts (bound ${bound}); ${rows.length} notifications drained ${drainedMs} ms after the return (the first ${firstMs} ms after it)`);
-    } finally {
-      await db.end();
-    }
+    });
   });
 });

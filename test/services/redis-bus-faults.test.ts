@@ -5,39 +5,31 @@
  * messages flow again (ADR 0023). Messages published meanwhile are lost by
  * design: subscribers re-read their log.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COMMAND_TIMEOUT_MS, HEARTBEAT_MS, RedisBus } from '../../src/storage/index.js';
 import { REDIS_URL, redisSkipReason, uniqueStreamKey } from '../helpers/services.js';
-import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { proxyInFrontOf } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';
+import { closeInTurn } from '../helpers/close-in-turn.js';
+import { startedForSuite } from '../helpers/suite-fixture.js';
 
 const skip = await redisSkipReason();
 
 describe('the Redis bus subscriber under network faults', { skip }, () => {
-  let proxy: TcpProxy;
-  /** Publishes on a direct connection. */
-  let direct: RedisBus;
-  /** Subscribes through the proxy. */
-  let proxied: RedisBus;
   const namespace = uniqueStreamKey();
-
-  before(async () => {
+  /** Two buses on one namespace: `direct` publishes on a direct connection, `proxied` subscribes through the proxy. */
+  const buses = startedForSuite(async () => {
     const through = await proxyInFrontOf(REDIS_URL, 6379);
-    proxy = through.proxy;
-    direct = await RedisBus.connect({ url: REDIS_URL, namespace });
-    proxied = await RedisBus.connect({ url: through.url, namespace });
-  });
-  after(async () => {
-    await proxied?.close();
-    await direct?.close();
-    await proxy?.close();
+    const direct = await RedisBus.connect({ url: REDIS_URL, namespace });
+    const proxied = await RedisBus.connect({ url: through.url, namespace });
+    return { proxy: through.proxy, direct, proxied, close: () => closeInTurn(proxied, direct, through.proxy) };
   });
 
   /** Subscribes through the proxy to `topic`; resolves once the subscription is ready, with what it receives. */
   async function subscribed(topic: string): Promise<{ received: unknown[]; unsubscribe: () => void }> {
     const received: unknown[] = [];
-    const unsubscribe = proxied.subscribe(topic, (m) => received.push(m));
+    const unsubscribe = buses().proxied.subscribe(topic, (m) => received.push(m));
     await unsubscribe.ready;
     return { received, unsubscribe };
   }
@@ -46,7 +38,7 @@ describe('the Redis bus subscriber under network faults', { skip }, () => {
   async function deliveredWithin(topic: string, received: unknown[], ms: number): Promise<void> {
     let n = 0;
     await until(`a message on ${topic} to reach the subscriber`, async () => {
-      await direct.publish(topic, ++n);
+      await buses().direct.publish(topic, ++n);
       return received.length > 0;
     }, ms);
   }
@@ -54,33 +46,33 @@ describe('the Redis bus subscriber under network faults', { skip }, () => {
   test('a connection that goes silent is dropped by the heartbeat and re-opened with its subscriptions', async () => {
     const { received, unsubscribe } = await subscribed('silent');
     await deliveredWithin('silent', received, 2_000);
-    const accepted = proxy.accepted;
-    proxy.silenceOpen();
+    const accepted = buses().proxy.accepted;
+    buses().proxy.silenceOpen();
     received.length = 0;
     // One heartbeat interval to send the PING, one command deadline for it to go unanswered, then a reconnect.
     const bound = HEARTBEAT_MS + COMMAND_TIMEOUT_MS + 3_000;
     const silencedAt = Date.now();
-    await until('the subscriber to reconnect', () => proxy.accepted > accepted, bound);
+    await until('the subscriber to reconnect', () => buses().proxy.accepted > accepted, bound);
     await deliveredWithin('silent', received, 3_000);
     assert.ok(Date.now() - silencedAt <= bound + 3_000, `delivering again within ${bound + 3_000} ms (took ${Date.now() - silencedAt} ms)`);
-    assert.equal(proxied.stats().channels, 1);
+    assert.equal(buses().proxied.stats().channels, 1);
     unsubscribe();
   });
 
   test('after a pause (half-open both ways) and the heal, nothing is stuck: messages flow again', async () => {
     const { received, unsubscribe } = await subscribed('paused');
-    proxy.pause();
+    buses().proxy.pause();
     // Published while the subscriber's connection holds every byte: lost to it, by design.
-    await direct.publish('paused', 'held');
-    proxy.heal();
+    await buses().direct.publish('paused', 'held');
+    buses().proxy.heal();
     await deliveredWithin('paused', received, COMMAND_TIMEOUT_MS + HEARTBEAT_MS + 5_000);
-    await proxied.ping();
+    await buses().proxied.ping();
     unsubscribe();
   });
 
   test('after a reset, the subscriptions are restored on the new connection', async () => {
     const { received, unsubscribe } = await subscribed('reset');
-    proxy.reset();
+    buses().proxy.reset();
     await deliveredWithin('reset', received, 5_000);
     unsubscribe();
   });

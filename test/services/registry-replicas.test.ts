@@ -17,6 +17,7 @@ import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, createTestSchema, postgresSkipReason, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { spawnCli, stopChild, waitForOutput } from '../helpers/child-output.js';
+import { closeInTurn } from '../helpers/close-in-turn.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
@@ -33,10 +34,7 @@ async function startInProcess(schema: TestSchema, dataDir: string): Promise<Repl
   return {
     registry,
     url,
-    close: async () => {
-      await registry.close();
-      await bus.close();
-    },
+    close: () => closeInTurn(registry, bus),
   };
 }
 

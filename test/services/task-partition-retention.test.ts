@@ -6,16 +6,17 @@
  * day partitions are still pruned row by row.
  */
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { Kysely, Migrator, sql } from 'kysely';
 import { migrationProvider } from '../../src/storage/migrations/index.js';
 import { OwnSchemaPostgresDialect } from '../../src/storage/postgres/own-schema-dialect.js';
-import { uuidv7, type NewTask, type RuntimeStores } from '../../src/storage/index.js';
+import { uuidv7, type NewTask } from '../../src/storage/index.js';
 import { newTask } from '../helpers/new-task.js';
-import { openPostgresStores, type PostgresStores } from '../helpers/database-backends.js';
+import { openPostgresStores } from '../helpers/database-backends.js';
 import { createTestSchema, postgresSkipReason } from '../helpers/services.js';
+import { startedForSuite } from '../helpers/suite-fixture.js';
 
 const skip = await postgresSkipReason();
 const DAY = 86_400_000;
@@ -32,26 +33,18 @@ const task = (id: string, now: number, extra: Partial<NewTask> = {}): NewTask =>
   newTask(id, { agent: 'tester', tenant: 'acme', contextId: 'ctx', skill: 'echo', messageId: id, snapshot: '{}', events: [{ seq: 1, kind: 'task', payload: '{}' }], now, ...extra });
 
 describe('time-partitioned tasks: retention by whole days', { skip }, () => {
-  let opened: PostgresStores;
-  let stores: RuntimeStores;
-  let admin: pg.Client;
-
-  before(async () => {
-    opened = await openPostgresStores({ poolSize: 4 });
-    ({ stores, admin } = opened);
-  });
-  after(() => opened.close());
+  const opened = startedForSuite(() => openPostgresStores({ poolSize: 4 }));
 
   const partitions = async (parent: string) =>
-    (await admin.query<{ name: string }>('select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = $1::regclass order by 1', [parent])).rows.map((r) => r.name);
+    (await opened().admin.query<{ name: string }>('select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = $1::regclass order by 1', [parent])).rows.map((r) => r.name);
 
   test('a migrated database has today and the next days ready, ids of a day land in its partition', async () => {
     const today = new Date().toISOString().slice(0, 10).replaceAll('-', '');
     assert.ok((await partitions('tasks')).includes(`tasks_${today}`));
     assert.ok((await partitions('task_events')).includes(`task_events_${today}`));
     const id = uuidv7();
-    await stores.tasks.create(task(id, Date.now()));
-    const { rows } = await admin.query<{ part: string }>('select tableoid::regclass::text as part from tasks where id = $1', [id]);
+    await opened().stores.tasks.create(task(id, Date.now()));
+    const { rows } = await opened().admin.query<{ part: string }>('select tableoid::regclass::text as part from tasks where id = $1', [id]);
     assert.equal(rows[0]!.part, `tasks_${today}`);
   });
 
@@ -60,27 +53,27 @@ describe('time-partitioned tasks: retention by whole days', { skip }, () => {
     const midnight = now - (now % DAY);
     const dayStart = (daysAgo: number) => midnight - daysAgo * DAY + 3_600_000;
     const [done, live, pushing] = [dayStart(5), dayStart(4), dayStart(3)];
-    await admin.query("select agentmesh_ensure_task_partitions(($1::date), 3)", [new Date(midnight - 5 * DAY).toISOString().slice(0, 10)]);
+    await opened().admin.query("select agentmesh_ensure_task_partitions(($1::date), 3)", [new Date(midnight - 5 * DAY).toISOString().slice(0, 10)]);
     const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
 
     const doneIds = Array.from({ length: 20 }, (_, i) => idAt(done + i));
-    await Promise.all(doneIds.map((id) => stores.tasks.create(task(id, done))));
-    await stores.push.putConfig({ taskId: doneIds[0]!, id: 'c1', tenant: 'acme', config: '{}', protocol: '1.0', createdAt: done });
-    await stores.tasks.create(task(idAt(live), live, { state: 'TASK_STATE_WORKING', terminal: false, owner: 'r1' }));
+    await Promise.all(doneIds.map((id) => opened().stores.tasks.create(task(id, done))));
+    await opened().stores.push.putConfig({ taskId: doneIds[0]!, id: 'c1', tenant: 'acme', config: '{}', protocol: '1.0', createdAt: done });
+    await opened().stores.tasks.create(task(idAt(live), live, { state: 'TASK_STATE_WORKING', terminal: false, owner: 'r1' }));
     const pushed = idAt(pushing);
-    await stores.push.putConfig({ taskId: pushed, id: 'c1', tenant: 'acme', config: '{}', protocol: '1.0', createdAt: pushing });
-    await stores.tasks.create(task(pushed, pushing, { pushConfigured: true }));
+    await opened().stores.push.putConfig({ taskId: pushed, id: 'c1', tenant: 'acme', config: '{}', protocol: '1.0', createdAt: pushing });
+    await opened().stores.tasks.create(task(pushed, pushing, { pushConfigured: true }));
     // Outside every day partition: pruned row by row, as before partitioning.
-    await stores.tasks.create(task('not-a-uuid', done));
-    for (const ms of [done, live, pushing]) assert.equal((await admin.query('select 1 from tasks where tableoid = $1::regclass', [`tasks_${dayOf(ms)}`])).rowCount! > 0, true);
+    await opened().stores.tasks.create(task('not-a-uuid', done));
+    for (const ms of [done, live, pushing]) assert.equal((await opened().admin.query('select 1 from tasks where tableoid = $1::regclass', [`tasks_${dayOf(ms)}`])).rowCount! > 0, true);
 
     // Every row deleted from tasks or task_events, one by one, is counted here.
-    await admin.query('create table deleted_rows (tab text)');
-    await admin.query("create function count_delete() returns trigger language plpgsql as $$ begin insert into deleted_rows values (tg_table_name); return old; end $$");
-    await admin.query('create trigger count_delete after delete on tasks for each row execute function count_delete()');
-    await admin.query('create trigger count_delete after delete on task_events for each row execute function count_delete()');
+    await opened().admin.query('create table deleted_rows (tab text)');
+    await opened().admin.query("create function count_delete() returns trigger language plpgsql as $$ begin insert into deleted_rows values (tg_table_name); return old; end $$");
+    await opened().admin.query('create trigger count_delete after delete on tasks for each row execute function count_delete()');
+    await opened().admin.query('create trigger count_delete after delete on task_events for each row execute function count_delete()');
 
-    const pruned = await stores.tasks.prune(now - DAY, 1000);
+    const pruned = await opened().stores.tasks.prune(now - DAY, 1000);
 
     assert.equal(pruned, 21, "the finished day's 20 tasks and the one outside the partitions");
     const left = await partitions('tasks');
@@ -88,14 +81,14 @@ describe('time-partitioned tasks: retention by whole days', { skip }, () => {
     assert.ok(!(await partitions('task_events')).includes(`task_events_${dayOf(done)}`), 'its events with it');
     assert.ok(left.includes(`tasks_${dayOf(live)}`), 'a day with a live task stays');
     assert.ok(left.includes(`tasks_${dayOf(pushing)}`), 'a day with a pending push stays');
-    const { rows: deleted } = await admin.query<{ tab: string; n: number }>('select tab, count(*)::int as n from deleted_rows group by tab order by tab');
+    const { rows: deleted } = await opened().admin.query<{ tab: string; n: number }>('select tab, count(*)::int as n from deleted_rows group by tab order by tab');
     assert.deepEqual(deleted, [
       { tab: 'task_events_default', n: 1 },
       { tab: 'tasks_default', n: 1 },
     ], 'only the task outside the day partitions was deleted row by row');
-    assert.equal(await stores.tasks.get(doneIds[3]!), undefined);
-    assert.equal((await stores.push.listConfigs(doneIds[0]!)).length, 0, "the dropped day's push configs went too");
-    assert.ok(await stores.tasks.get(pushed));
+    assert.equal(await opened().stores.tasks.get(doneIds[3]!), undefined);
+    assert.equal((await opened().stores.push.listConfigs(doneIds[0]!)).length, 0, "the dropped day's push configs went too");
+    assert.ok(await opened().stores.tasks.get(pushed));
   });
 });
 

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRuntimeStores, type NewTask, type RuntimeStores } from '../../src/storage/index.js';
-import { databaseBackends, type OpenedDatabase } from '../helpers/database-backends.js';
+import type { NewTask } from '../../src/storage/index.js';
+import { databaseBackends, runtimeStoresPerTest } from '../helpers/database-backends.js';
 import { submittedTask } from '../helpers/new-task.js';
 
 const BACKENDS = await databaseBackends({ tmpPrefix: 'agentmesh-store-' });
@@ -13,85 +13,78 @@ const events = (from: number, to: number) => Array.from({ length: to - from + 1 
 
 for (const backend of BACKENDS) {
   describe(`task store conformance: ${backend.name}`, { skip: backend.skip }, () => {
-    let opened: OpenedDatabase;
-    let stores: RuntimeStores;
-    // A fresh database per test: prune/stats/orphans are global queries.
-    beforeEach(async () => {
-      opened = await backend.open();
-      stores = createRuntimeStores(opened.database);
-    });
-    afterEach(async () => opened.dispose());
+    const { stores } = runtimeStoresPerTest(backend);
 
     test('create, get and append bump version and lastSeq; a stale expectedVersion writes nothing', async () => {
-      await stores.tasks.create(newTask('t1'));
-      const created = await stores.tasks.get('t1');
+      await stores().tasks.create(newTask('t1'));
+      const created = await stores().tasks.get('t1');
       assert.equal(created?.version, 1);
       assert.equal(created?.lastSeq, 1);
       assert.equal(created?.idempotent, false);
-      assert.equal(await stores.tasks.get('nope'), undefined);
+      assert.equal(await stores().tasks.get('nope'), undefined);
 
-      await stores.tasks.append({ taskId: 't1', expectedVersion: 1, state: 'TASK_STATE_WORKING', snapshot: '{"v":2}', terminal: false, owner: 'r1', events: events(2, 3), now: 2_000 });
-      const after = await stores.tasks.get('t1');
+      await stores().tasks.append({ taskId: 't1', expectedVersion: 1, state: 'TASK_STATE_WORKING', snapshot: '{"v":2}', terminal: false, owner: 'r1', events: events(2, 3), now: 2_000 });
+      const after = await stores().tasks.get('t1');
       assert.deepEqual([after?.version, after?.lastSeq, after?.state, after?.owner, after?.snapshot, after?.updatedAt], [2, 3, 'TASK_STATE_WORKING', 'r1', '{"v":2}', 2_000]);
 
       await assert.rejects(
-        stores.tasks.append({ taskId: 't1', expectedVersion: 1, state: 'TASK_STATE_FAILED', snapshot: '{"stale":true}', terminal: true, events: events(4, 4), now: 3_000 }),
+        stores().tasks.append({ taskId: 't1', expectedVersion: 1, state: 'TASK_STATE_FAILED', snapshot: '{"stale":true}', terminal: true, events: events(4, 4), now: 3_000 }),
         (err: { code?: string }) => err.code === 'AM_ERR_TASK_VERSION_CONFLICT',
       );
-      const unchanged = await stores.tasks.get('t1');
+      const unchanged = await stores().tasks.get('t1');
       assert.deepEqual([unchanged?.version, unchanged?.lastSeq, unchanged?.state, unchanged?.snapshot], [2, 3, 'TASK_STATE_WORKING', '{"v":2}']);
-      assert.deepEqual((await stores.tasks.events('t1', 0, 100)).map((e) => e.seq), [1, 2, 3], 'the rejected events were not written');
+      assert.deepEqual((await stores().tasks.events('t1', 0, 100)).map((e) => e.seq), [1, 2, 3], 'the rejected events were not written');
 
       // owner undefined leaves it; null releases it.
-      await stores.tasks.append({ taskId: 't1', expectedVersion: 2, state: 'TASK_STATE_WORKING', snapshot: '{"v":3}', terminal: false, events: [], now: 3_000 });
-      assert.equal((await stores.tasks.get('t1'))?.owner, 'r1');
-      await stores.tasks.append({ taskId: 't1', expectedVersion: 3, state: 'TASK_STATE_COMPLETED', snapshot: '{"v":4}', terminal: true, owner: null, events: events(4, 4), now: 4_000 });
-      const done = await stores.tasks.get('t1');
+      await stores().tasks.append({ taskId: 't1', expectedVersion: 2, state: 'TASK_STATE_WORKING', snapshot: '{"v":3}', terminal: false, events: [], now: 3_000 });
+      assert.equal((await stores().tasks.get('t1'))?.owner, 'r1');
+      await stores().tasks.append({ taskId: 't1', expectedVersion: 3, state: 'TASK_STATE_COMPLETED', snapshot: '{"v":4}', terminal: true, owner: null, events: events(4, 4), now: 4_000 });
+      const done = await stores().tasks.get('t1');
       assert.deepEqual([done?.owner, done?.terminal, done?.version, done?.lastSeq], [null, true, 4, 4]);
     });
 
     test('two concurrent appends with the same expectedVersion: exactly one wins', async () => {
-      await stores.tasks.create(newTask('race'));
+      await stores().tasks.create(newTask('race'));
       const results = await Promise.allSettled(
-        ['a', 'b'].map((who) => stores.tasks.append({ taskId: 'race', expectedVersion: 1, state: 'TASK_STATE_WORKING', snapshot: JSON.stringify({ who }), terminal: false, events: [{ seq: 2, kind: 'status', payload: JSON.stringify({ who }) }], now: 2_000 })),
+        ['a', 'b'].map((who) => stores().tasks.append({ taskId: 'race', expectedVersion: 1, state: 'TASK_STATE_WORKING', snapshot: JSON.stringify({ who }), terminal: false, events: [{ seq: 2, kind: 'status', payload: JSON.stringify({ who }) }], now: 2_000 })),
       );
       const won = results.filter((r) => r.status === 'fulfilled');
       const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       assert.equal(won.length, 1);
       assert.equal(lost.length, 1);
       assert.equal((lost[0]!.reason as { code?: string }).code, 'AM_ERR_TASK_VERSION_CONFLICT');
-      const task = await stores.tasks.get('race');
-      const log = await stores.tasks.events('race', 0, 10);
+      const task = await stores().tasks.get('race');
+      const log = await stores().tasks.events('race', 0, 10);
       assert.equal(task?.version, 2);
       assert.equal(log.length, 2);
       assert.equal(log[1]!.payload, task?.snapshot, 'the event and the snapshot come from the same winner');
     });
 
     test('events come back in seq order and page with afterSeq/limit', async () => {
-      await stores.tasks.create(newTask('ev', { events: events(1, 3) }));
-      await stores.tasks.append({ taskId: 'ev', expectedVersion: 3, state: 'TASK_STATE_WORKING', snapshot: '{}', terminal: false, events: events(4, 7), now: 2_000 });
-      const all = await stores.tasks.events('ev', 0, 100);
+      await stores().tasks.create(newTask('ev', { events: events(1, 3) }));
+      await stores().tasks.append({ taskId: 'ev', expectedVersion: 3, state: 'TASK_STATE_WORKING', snapshot: '{}', terminal: false, events: events(4, 7), now: 2_000 });
+      const all = await stores().tasks.events('ev', 0, 100);
       assert.deepEqual(all.map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7]);
       assert.deepEqual(JSON.parse(all[4]!.payload), { n: 5 });
       assert.equal(all[0]!.taskId, 'ev');
-      assert.deepEqual((await stores.tasks.events('ev', 2, 3)).map((e) => e.seq), [3, 4, 5]);
-      assert.deepEqual((await stores.tasks.events('ev', 5, 3)).map((e) => e.seq), [6, 7]);
-      assert.deepEqual(await stores.tasks.events('ev', 7, 3), []);
+      assert.deepEqual((await stores().tasks.events('ev', 2, 3)).map((e) => e.seq), [3, 4, 5]);
+      assert.deepEqual((await stores().tasks.events('ev', 5, 3)).map((e) => e.seq), [6, 7]);
+      assert.deepEqual(await stores().tasks.events('ev', 7, 3), []);
     });
 
     test('list filters by agent/tenant/context/state/updatedAfter and pages newest first with totalSize', async () => {
-      for (let i = 0; i < 5; i++) await stores.tasks.create(newTask(`l${i}`, { contextId: 'ctx-a', now: 1_000 + i }));
+      for (let i = 0; i < 5; i++) await stores().tasks.create(newTask(`l${i}`, { contextId: 'ctx-a', now: 1_000 + i }));
       // Same updatedAt: the id breaks the tie so paging never skips or repeats.
-      await stores.tasks.create(newTask('l5', { contextId: 'ctx-a', now: 1_004 }));
-      await stores.tasks.create(newTask('other-ctx', { contextId: 'ctx-b', now: 1_010 }));
-      await stores.tasks.create(newTask('other-tenant', { tenant: 'acme', contextId: 'ctx-a', now: 1_010 }));
-      await stores.tasks.create(newTask('other-agent', { agent: 'other', contextId: 'ctx-a', now: 1_010 }));
-      await stores.tasks.create(newTask('working', { contextId: 'ctx-a', state: 'TASK_STATE_WORKING', now: 900 }));
+      await stores().tasks.create(newTask('l5', { contextId: 'ctx-a', now: 1_004 }));
+      await stores().tasks.create(newTask('other-ctx', { contextId: 'ctx-b', now: 1_010 }));
+      await stores().tasks.create(newTask('other-tenant', { tenant: 'acme', contextId: 'ctx-a', now: 1_010 }));
+      await stores().tasks.create(newTask('other-agent', { agent: 'other', contextId: 'ctx-a', now: 1_010 }));
+      await stores().tasks.create(newTask('working', { contextId: 'ctx-a', state: 'TASK_STATE_WORKING', now: 900 }));
 
       const seen: string[] = [];
       let cursor: string | undefined;
       for (;;) {
-        const page = await stores.tasks.list({ agent: 'tester', tenant: 'default', contextId: 'ctx-a', state: 'TASK_STATE_SUBMITTED', pageSize: 4, ...(cursor ? { cursor } : {}) });
+        const page = await stores().tasks.list({ agent: 'tester', tenant: 'default', contextId: 'ctx-a', state: 'TASK_STATE_SUBMITTED', pageSize: 4, ...(cursor ? { cursor } : {}) });
         assert.equal(page.totalSize, 6);
         seen.push(...page.tasks.map((t) => t.id));
         if (!page.nextCursor) break;
@@ -99,115 +92,115 @@ for (const backend of BACKENDS) {
       }
       assert.deepEqual(seen, ['l5', 'l4', 'l3', 'l2', 'l1', 'l0']);
 
-      const all = await stores.tasks.list({ agent: 'tester', tenant: 'default', pageSize: 100 });
+      const all = await stores().tasks.list({ agent: 'tester', tenant: 'default', pageSize: 100 });
       assert.equal(all.totalSize, 8);
       assert.equal(all.nextCursor, '');
-      const recent = await stores.tasks.list({ agent: 'tester', tenant: 'default', updatedAfter: 1_004, pageSize: 100 });
+      const recent = await stores().tasks.list({ agent: 'tester', tenant: 'default', updatedAfter: 1_004, pageSize: 100 });
       assert.deepEqual(recent.tasks.map((t) => t.id).sort(), ['l4', 'l5', 'other-ctx']);
-      const acme = await stores.tasks.list({ agent: 'tester', tenant: 'acme', pageSize: 100 });
+      const acme = await stores().tasks.list({ agent: 'tester', tenant: 'acme', pageSize: 100 });
       assert.deepEqual(acme.tasks.map((t) => t.id), ['other-tenant']);
-      await assert.rejects(stores.tasks.list({ agent: 'tester', tenant: 'default', pageSize: 2, cursor: 'garbage!' }), (err: { code?: string }) => err.code === 'AM_ERR_PROTOCOL_INVALID_PARAMS');
+      await assert.rejects(stores().tasks.list({ agent: 'tester', tenant: 'default', pageSize: 2, cursor: 'garbage!' }), (err: { code?: string }) => err.code === 'AM_ERR_PROTOCOL_INVALID_PARAMS');
     });
 
     test('findByMessage is scoped by agent and tenant', async () => {
-      await stores.tasks.create(newTask('fm', { messageId: 'msg-1' }));
-      assert.equal((await stores.tasks.findByMessage('tester', 'default', 'msg-1', 1_000))?.id, 'fm');
-      assert.equal(await stores.tasks.findByMessage('tester', 'acme', 'msg-1', 1_000), undefined);
-      assert.equal(await stores.tasks.findByMessage('other', 'default', 'msg-1', 1_000), undefined);
-      assert.equal(await stores.tasks.findByMessage('tester', 'default', 'msg-2', 1_000), undefined);
+      await stores().tasks.create(newTask('fm', { messageId: 'msg-1' }));
+      assert.equal((await stores().tasks.findByMessage('tester', 'default', 'msg-1', 1_000))?.id, 'fm');
+      assert.equal(await stores().tasks.findByMessage('tester', 'acme', 'msg-1', 1_000), undefined);
+      assert.equal(await stores().tasks.findByMessage('other', 'default', 'msg-1', 1_000), undefined);
+      assert.equal(await stores().tasks.findByMessage('tester', 'default', 'msg-2', 1_000), undefined);
     });
 
     test('findByMessage recognises retries for 24 hours, not after', async () => {
       const hour = 3_600_000;
-      await stores.tasks.create(newTask('old', { messageId: 'msg-old', now: 10 * hour }));
-      assert.equal((await stores.tasks.findByMessage('tester', 'default', 'msg-old', 10 * hour + 23 * hour))?.id, 'old');
-      assert.equal(await stores.tasks.findByMessage('tester', 'default', 'msg-old', 10 * hour + 26 * hour), undefined);
+      await stores().tasks.create(newTask('old', { messageId: 'msg-old', now: 10 * hour }));
+      assert.equal((await stores().tasks.findByMessage('tester', 'default', 'msg-old', 10 * hour + 23 * hour))?.id, 'old');
+      assert.equal(await stores().tasks.findByMessage('tester', 'default', 'msg-old', 10 * hour + 26 * hour), undefined);
     });
 
     test('orphans: live tasks whose owner is stale or has no heartbeat row', async () => {
-      await stores.tasks.heartbeat('stale', 1_000);
-      await stores.tasks.heartbeat('fresh', 1_000);
-      await stores.tasks.heartbeat('fresh', 5_000);
-      await stores.tasks.create(newTask('o-stale', { owner: 'stale' }));
-      await stores.tasks.create(newTask('o-fresh', { owner: 'fresh' }));
-      await stores.tasks.create(newTask('o-missing', { owner: 'gone' }));
-      await stores.tasks.create(newTask('o-unowned', { owner: null }));
-      await stores.tasks.create(newTask('o-done', { owner: 'gone', terminal: true, state: 'TASK_STATE_COMPLETED' }));
-      const orphans = await stores.tasks.orphans(3_000, 100);
+      await stores().tasks.heartbeat('stale', 1_000);
+      await stores().tasks.heartbeat('fresh', 1_000);
+      await stores().tasks.heartbeat('fresh', 5_000);
+      await stores().tasks.create(newTask('o-stale', { owner: 'stale' }));
+      await stores().tasks.create(newTask('o-fresh', { owner: 'fresh' }));
+      await stores().tasks.create(newTask('o-missing', { owner: 'gone' }));
+      await stores().tasks.create(newTask('o-unowned', { owner: null }));
+      await stores().tasks.create(newTask('o-done', { owner: 'gone', terminal: true, state: 'TASK_STATE_COMPLETED' }));
+      const orphans = await stores().tasks.orphans(3_000, 100);
       assert.deepEqual(orphans.map((t) => t.id).sort(), ['o-missing', 'o-stale']);
-      assert.equal((await stores.tasks.orphans(3_000, 1)).length, 1, 'limit applies');
-      const [first] = await stores.tasks.orphans(3_000, 1);
-      assert.deepEqual((await stores.tasks.orphans(3_000, 100, first!.id)).map((t) => t.id), ['o-stale'], 'pages by id past afterId');
-      await stores.tasks.removeReplica('fresh');
-      assert.deepEqual((await stores.tasks.orphans(3_000, 100)).map((t) => t.id).sort(), ['o-fresh', 'o-missing', 'o-stale']);
+      assert.equal((await stores().tasks.orphans(3_000, 1)).length, 1, 'limit applies');
+      const [first] = await stores().tasks.orphans(3_000, 1);
+      assert.deepEqual((await stores().tasks.orphans(3_000, 100, first!.id)).map((t) => t.id), ['o-stale'], 'pages by id past afterId');
+      await stores().tasks.removeReplica('fresh');
+      assert.deepEqual((await stores().tasks.orphans(3_000, 100)).map((t) => t.id).sort(), ['o-fresh', 'o-missing', 'o-stale']);
     });
 
     test('prune deletes old terminal tasks with their events but keeps those with pending outbox rows', async () => {
-      await stores.tasks.create(newTask('p-old'));
-      await stores.tasks.append({ taskId: 'p-old', expectedVersion: 1, state: 'TASK_STATE_COMPLETED', snapshot: '{}', terminal: true, events: events(2, 2), now: 2_000 });
-      await stores.tasks.create(newTask('p-pending'));
-      await stores.push.putConfig({ taskId: 'p-pending', id: 'c1', tenant: 'default', config: '{}', protocol: '1.0', createdAt: 1_000 });
-      await stores.tasks.append({ taskId: 'p-pending', expectedVersion: 1, state: 'TASK_STATE_COMPLETED', snapshot: '{}', terminal: true, events: events(2, 2), now: 2_000 });
-      await stores.tasks.create(newTask('p-live'));
-      await stores.tasks.create(newTask('p-new'));
-      await stores.tasks.append({ taskId: 'p-new', expectedVersion: 1, state: 'TASK_STATE_COMPLETED', snapshot: '{}', terminal: true, events: events(2, 2), now: 9_000 });
+      await stores().tasks.create(newTask('p-old'));
+      await stores().tasks.append({ taskId: 'p-old', expectedVersion: 1, state: 'TASK_STATE_COMPLETED', snapshot: '{}', terminal: true, events: events(2, 2), now: 2_000 });
+      await stores().tasks.create(newTask('p-pending'));
+      await stores().push.putConfig({ taskId: 'p-pending', id: 'c1', tenant: 'default', config: '{}', protocol: '1.0', createdAt: 1_000 });
+      await stores().tasks.append({ taskId: 'p-pending', expectedVersion: 1, state: 'TASK_STATE_COMPLETED', snapshot: '{}', terminal: true, events: events(2, 2), now: 2_000 });
+      await stores().tasks.create(newTask('p-live'));
+      await stores().tasks.create(newTask('p-new'));
+      await stores().tasks.append({ taskId: 'p-new', expectedVersion: 1, state: 'TASK_STATE_COMPLETED', snapshot: '{}', terminal: true, events: events(2, 2), now: 9_000 });
 
-      assert.equal(await stores.tasks.prune(5_000, 100), 1);
-      assert.equal(await stores.tasks.get('p-old'), undefined);
-      assert.deepEqual(await stores.tasks.events('p-old', 0, 10), []);
-      assert.ok(await stores.tasks.get('p-pending'), 'pending deliveries keep the task');
-      assert.ok(await stores.tasks.get('p-live'));
-      assert.ok(await stores.tasks.get('p-new'));
+      assert.equal(await stores().tasks.prune(5_000, 100), 1);
+      assert.equal(await stores().tasks.get('p-old'), undefined);
+      assert.deepEqual(await stores().tasks.events('p-old', 0, 10), []);
+      assert.ok(await stores().tasks.get('p-pending'), 'pending deliveries keep the task');
+      assert.ok(await stores().tasks.get('p-live'));
+      assert.ok(await stores().tasks.get('p-new'));
 
-      const [row] = await stores.push.claimDue({ now: 3_000, owner: 'r1', leaseUntil: 4_000, limit: 10 });
-      await stores.push.markDelivered(row!.id, 3_000);
-      assert.equal(await stores.tasks.prune(5_000, 100), 1, 'delivered: now prunable');
-      assert.equal(await stores.tasks.get('p-pending'), undefined);
-      assert.deepEqual(await stores.push.listConfigs('p-pending'), []);
+      const [row] = await stores().push.claimDue({ now: 3_000, owner: 'r1', leaseUntil: 4_000, limit: 10 });
+      await stores().push.markDelivered(row!.id, 3_000);
+      assert.equal(await stores().tasks.prune(5_000, 100), 1, 'delivered: now prunable');
+      assert.equal(await stores().tasks.get('p-pending'), undefined);
+      assert.deepEqual(await stores().push.listConfigs('p-pending'), []);
     });
 
     test('push configs: put (upsert), get, list, delete', async () => {
-      await stores.tasks.create(newTask('pc'));
-      await stores.push.putConfig({ taskId: 'pc', id: 'b', tenant: 'default', config: '{"url":"b"}', protocol: '1.0', createdAt: 2_000 });
-      await stores.push.putConfig({ taskId: 'pc', id: 'a', tenant: 'default', config: '{"url":"a"}', protocol: '0.3', createdAt: 1_000 });
-      await stores.push.putConfig({ taskId: 'pc', id: 'b', tenant: 'default', config: '{"url":"b2"}', protocol: '1.0', createdAt: 2_000 });
-      assert.deepEqual(await stores.push.getConfig('pc', 'b'), { taskId: 'pc', id: 'b', tenant: 'default', config: '{"url":"b2"}', protocol: '1.0', createdAt: 2_000 });
-      assert.equal(await stores.push.getConfig('pc', 'zz'), undefined);
-      assert.deepEqual((await stores.push.listConfigs('pc')).map((c) => [c.id, c.protocol]), [['a', '0.3'], ['b', '1.0']]);
-      assert.equal(await stores.push.deleteConfig('pc', 'a'), true);
-      assert.equal(await stores.push.deleteConfig('pc', 'a'), false);
-      assert.deepEqual((await stores.push.listConfigs('pc')).map((c) => c.id), ['b']);
+      await stores().tasks.create(newTask('pc'));
+      await stores().push.putConfig({ taskId: 'pc', id: 'b', tenant: 'default', config: '{"url":"b"}', protocol: '1.0', createdAt: 2_000 });
+      await stores().push.putConfig({ taskId: 'pc', id: 'a', tenant: 'default', config: '{"url":"a"}', protocol: '0.3', createdAt: 1_000 });
+      await stores().push.putConfig({ taskId: 'pc', id: 'b', tenant: 'default', config: '{"url":"b2"}', protocol: '1.0', createdAt: 2_000 });
+      assert.deepEqual(await stores().push.getConfig('pc', 'b'), { taskId: 'pc', id: 'b', tenant: 'default', config: '{"url":"b2"}', protocol: '1.0', createdAt: 2_000 });
+      assert.equal(await stores().push.getConfig('pc', 'zz'), undefined);
+      assert.deepEqual((await stores().push.listConfigs('pc')).map((c) => [c.id, c.protocol]), [['a', '0.3'], ['b', '1.0']]);
+      assert.equal(await stores().push.deleteConfig('pc', 'a'), true);
+      assert.equal(await stores().push.deleteConfig('pc', 'a'), false);
+      assert.deepEqual((await stores().push.listConfigs('pc')).map((c) => c.id), ['b']);
     });
 
     test('outbox: one row per (config, event); claimDue yields only the head per (task, config); retry/delivered/dead/stats', async () => {
-      await stores.tasks.create(newTask('ob'));
-      await stores.push.putConfig({ taskId: 'ob', id: 'c1', tenant: 'default', config: '{}', protocol: '1.0', createdAt: 1_000 });
-      await stores.push.putConfig({ taskId: 'ob', id: 'c2', tenant: 'default', config: '{}', protocol: '1.0', createdAt: 1_000 });
-      await stores.tasks.append({ taskId: 'ob', expectedVersion: 1, state: 'TASK_STATE_WORKING', snapshot: '{}', terminal: false, events: events(2, 4), now: 2_000 });
-      assert.deepEqual(await stores.push.stats(), { pending: 6, dead: 0 });
+      await stores().tasks.create(newTask('ob'));
+      await stores().push.putConfig({ taskId: 'ob', id: 'c1', tenant: 'default', config: '{}', protocol: '1.0', createdAt: 1_000 });
+      await stores().push.putConfig({ taskId: 'ob', id: 'c2', tenant: 'default', config: '{}', protocol: '1.0', createdAt: 1_000 });
+      await stores().tasks.append({ taskId: 'ob', expectedVersion: 1, state: 'TASK_STATE_WORKING', snapshot: '{}', terminal: false, events: events(2, 4), now: 2_000 });
+      assert.deepEqual(await stores().push.stats(), { pending: 6, dead: 0 });
 
-      const first = await stores.push.claimDue({ now: 2_000, owner: 'r1', leaseUntil: 3_000, limit: 100 });
+      const first = await stores().push.claimDue({ now: 2_000, owner: 'r1', leaseUntil: 3_000, limit: 100 });
       assert.deepEqual(first.map((r) => [r.configId, r.seq, r.attempts]).sort(), [['c1', 2, 0], ['c2', 2, 0]]);
       assert.ok(first.every((r) => r.taskId === 'ob'));
-      assert.deepEqual(await stores.push.claimDue({ now: 2_500, owner: 'r2', leaseUntil: 3_500, limit: 100 }), [], 'claimed heads are leased; the rows behind them wait');
+      assert.deepEqual(await stores().push.claimDue({ now: 2_500, owner: 'r2', leaseUntil: 3_500, limit: 100 }), [], 'claimed heads are leased; the rows behind them wait');
 
       const c1 = first.find((r) => r.configId === 'c1')!;
       const c2 = first.find((r) => r.configId === 'c2')!;
-      await stores.push.markDelivered(c1.id, 2_600);
-      await stores.push.markRetry(c2.id, { nextAttemptAt: 10_000, error: 'HTTP 503', now: 2_600 });
-      const second = await stores.push.claimDue({ now: 2_700, owner: 'r1', leaseUntil: 3_700, limit: 100 });
+      await stores().push.markDelivered(c1.id, 2_600);
+      await stores().push.markRetry(c2.id, { nextAttemptAt: 10_000, error: 'HTTP 503', now: 2_600 });
+      const second = await stores().push.claimDue({ now: 2_700, owner: 'r1', leaseUntil: 3_700, limit: 100 });
       assert.deepEqual(second.map((r) => [r.configId, r.seq]), [['c1', 3]], 'c2 waits for its head to be due; c1 moves on');
 
-      const retried = await stores.push.claimDue({ now: 10_000, owner: 'r1', leaseUntil: 11_000, limit: 100 });
+      const retried = await stores().push.claimDue({ now: 10_000, owner: 'r1', leaseUntil: 11_000, limit: 100 });
       // c1's seq 3 lease (3 700) expired unsettled, so it is claimable again.
       assert.deepEqual(retried.map((r) => [r.configId, r.seq, r.attempts]).sort(), [['c1', 3, 0], ['c2', 2, 1]]);
-      await stores.push.markDead(retried.find((r) => r.configId === 'c2')!.id, { error: 'gave up', now: 10_000 });
-      assert.deepEqual(await stores.push.stats(), { pending: 4, dead: 1 });
-      const after = await stores.push.claimDue({ now: 10_001, owner: 'r1', leaseUntil: 11_000, limit: 100 });
+      await stores().push.markDead(retried.find((r) => r.configId === 'c2')!.id, { error: 'gave up', now: 10_000 });
+      assert.deepEqual(await stores().push.stats(), { pending: 4, dead: 1 });
+      const after = await stores().push.claimDue({ now: 10_001, owner: 'r1', leaseUntil: 11_000, limit: 100 });
       assert.deepEqual(after.map((r) => [r.configId, r.seq]), [['c2', 3]], 'a dead head unblocks the next row; c1 seq 3 is still leased');
 
-      assert.equal(await stores.push.deleteConfig('ob', 'c2'), true);
-      assert.deepEqual(await stores.push.stats(), { pending: 2, dead: 1 }, 'deleting a config drops its undelivered rows');
+      assert.equal(await stores().push.deleteConfig('ob', 'c2'), true);
+      assert.deepEqual(await stores().push.stats(), { pending: 2, dead: 1 }, 'deleting a config drops its undelivered rows');
     });
   });
 }

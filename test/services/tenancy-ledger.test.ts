@@ -1,11 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { createCreditLedger, type CreditLedger, type LowBalanceEvent } from '../../src/tenancy/index.js';
 import { LeasedCreditHolds } from '../../src/gateway/credits/index.js';
-import { adminQuery, createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { adminQuery, createTestSchema, postgresSkipReason, type TestSchema, withPgClient } from '../helpers/services.js';
 import { concurrentReservations, lowBalances, mixedTasks } from '../integration/tenancy/ledger-scenarios.js';
 import { callCounts, installCallCounters } from '../../bench/scale/call-counters.js';
 import { LEDGER_POOL_SIZE, openLedgerReplicas, type LedgerReplicas } from '../helpers/ledger-replicas.js';
@@ -108,6 +107,14 @@ describe('credit ledger on PostgreSQL (two replicas)', { skip }, () => {
     assert.equal((await replicas[0]!.reconcile()).ok, true);
   });
 
+  /** Spends lease `leaseKey`'s batch on the first replica, counting the statements and transactions it sent PostgreSQL. */
+  async function countedSpend(leaseKey: string, spends: Parameters<CreditLedger['spendLease']>[1]) {
+    const before = callCounts();
+    const result = await replicas[0]!.spendLease(leaseKey, spends);
+    const after = callCounts();
+    return { result, statements: after.pgStatements - before.pgStatements, transactions: after.pgTransactions - before.pgTransactions };
+  }
+
   test("a lease batch of 300 calls is a few statements, not two per call; a key settled elsewhere, one refunded elsewhere and a duplicate are each charged once; charges stop at the lease's end", async () => {
     await installCallCounters();
     const tenant = 'batched';
@@ -121,14 +128,12 @@ describe('credit ledger on PostgreSQL (two replicas)', { skip }, () => {
     await replicas[0]!.reserve({ tenant, key: 'lease:test:1', milliCredits: 250_000, agent: 'gateway-lease', skill: '*' });
     const spend = (key: string, agent = 'a') => ({ key, tenant, agent, skill: 's', clientId: 'c1', held: 1_000, charged: 1_000, requested: 1_000, state: 'completed', createdAt: Date.now() });
     const spends = [spend('a:settled-elsewhere'), spend('a:refunded-elsewhere'), spend('a:call-0'), ...Array.from({ length: 297 }, (_, i) => spend(`a:call-${i}`, i % 2 ? 'a' : 'b'))];
-    const before = callCounts();
-    const result = await replicas[0]!.spendLease('lease:test:1', spends);
-    const after = callCounts();
+    const { result, statements, transactions } = await countedSpend('lease:test:1', spends);
     // The two-round-trip path's lock finds keys already in the ledger and rolls back (one statement, its own transaction);
     // then the general path: begin, the lease's lock with the key lookup, the insert, the refunded key's re-open, an entry
     // with its postings per agent (2), the lease and balance, commit (ADR 0052).
-    assert.equal(after.pgTransactions - before.pgTransactions, 2);
-    assert.ok(after.pgStatements - before.pgStatements <= 10, `${after.pgStatements - before.pgStatements} statements for ${spends.length} calls`);
+    assert.equal(transactions, 2);
+    assert.ok(statements <= 10, `${statements} statements for ${spends.length} calls`);
     assert.equal(result.charged[0], false, 'settled elsewhere: not again');
     assert.equal(result.charged[1], true, 'refunded elsewhere: charged by its retry');
     assert.equal(result.charged[3], false, 'twice in the batch: once');
@@ -148,10 +153,8 @@ describe('credit ledger on PostgreSQL (two replicas)', { skip }, () => {
     const spend = (key: string, agent: string, charged: number) => ({ key, tenant, agent, skill: 's', clientId: 'c1', held: 1_000, charged, requested: charged, state: 'completed', createdAt: Date.now() });
     // 300 calls over two agents, one of them charged nothing and one twice in the batch: 298 calls of 500 are charged.
     const spends = [spend('u:free', 'a', 0), ...Array.from({ length: 298 }, (_, i) => spend(`u:call-${i}`, i % 2 ? 'a' : b, 500)), spend('u:call-0', b, 500)];
-    const before = callCounts();
-    const result = await replicas[0]!.spendLease('lease:test:usual', spends);
-    const after = callCounts();
-    assert.deepEqual({ statements: after.pgStatements - before.pgStatements, transactions: after.pgTransactions - before.pgTransactions }, { statements: 2, transactions: 1 });
+    const { result, statements, transactions } = await countedSpend('lease:test:usual', spends);
+    assert.deepEqual({ statements, transactions }, { statements: 2, transactions: 1 });
     assert.deepEqual(result.charged, [...Array.from({ length: 299 }, () => true), false]);
     assert.equal(result.leaseHeld, 250_000 - 298 * 500);
     assert.deepEqual(await replicas[1]!.usage({ tenant, groupBy: ['agent'] }), [
@@ -289,13 +292,9 @@ describe('a lease batch on PostgreSQL moves the low-balance flag as any balance 
     await adminQuery(`delete from ${schema.name}.credit_balances where tenant = '${tenant}'`);
     const spend = { key: `${tenant}:call`, tenant, agent: 'a', skill: 's', clientId: 'c1', held: 1_000, charged: 500, requested: 500, state: 'completed', createdAt: Date.now() };
     await assert.rejects(watchful.spendLease(`${tenant}:lease`, [spend]), /no balance row/);
-    const reader = new pg.Client({ connectionString: schema.url });
-    await reader.connect();
-    try {
+    await withPgClient(schema.url, async (reader) => {
       const { rows } = await reader.query<{ key: string; held: string; status: string }>('select key, held::text, status from credit_reservations where tenant = $1 order by key', [tenant]);
       assert.deepEqual(rows, [{ key: `${tenant}:lease`, held: '5000', status: 'held' }], 'no settled row, the lease as it was');
-    } finally {
-      await reader.end();
-    }
+    });
   });
 });

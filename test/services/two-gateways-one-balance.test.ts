@@ -12,6 +12,7 @@ import { startGatewayReplicas } from '../helpers/gateway-replicas.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { postgresSkipReason, randomSuffix } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { closeInTurn } from '../helpers/close-in-turn.js';
 
 const skip = await postgresSkipReason();
 const SECRET = 'two-gateways-test-secret-0123456789abcdef';
@@ -48,10 +49,7 @@ describe('two gateway replicas on one PostgreSQL spending one balance', { skip }
     host = await startRuntime([meter], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
     for (const g of [a, b]) await until('the replica to route to the meter', async () => g.gateway.router.agent('meter')?.instances.some((i) => i.inRotation) ?? false);
   });
-  after(async () => {
-    await host?.close();
-    await replicas?.close();
-  });
+  after(() => closeInTurn(host, replicas));
 
   test(`${CALLS} priced calls over both replicas against ${BALANCE_CREDITS} credits: each completed task charged once, never below zero`, async () => {
     const tenant = `spend-${randomSuffix()}`;

@@ -5,7 +5,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HAPROXY_INSTALL } from '../haproxy-relay.js';
-import { findBinary, freePort, startNativeRelay, type NativeRelay } from '../native-relay.js';
+import { findBinary, startNativeRelay, type NativeRelay } from '../native-relay.js';
+import { freePort } from '../../../test/helpers/free-port.js';
 import { haproxySpoeConfig, type SpoeMode } from './haproxy-spoe-config.js';
 
 /** HAProxy relaying to `upstream` (and the calls that stay the gateway's to `gateway`), asking the agent on `agentPort`; `missing` when there is no haproxy on the machine. */

@@ -14,8 +14,9 @@ import {
   type Client,
   type TransportFactory,
 } from '@a2a-js/sdk/client';
-import { isAgentmeshError, networkReason, readRestError, type ProtocolVersion, Errors } from '../../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, networkReason, readRestError, type ProtocolVersion, Errors } from '../../protocol/index.js';
 import { createOutboundFetch } from './outbound-fetch.js';
+import { gatewayAgentOf } from './unknown-agent.js';
 
 /** Protocol bindings the CLI speaks. */
 export type Binding = (typeof BINDINGS)[number];
@@ -45,6 +46,11 @@ export interface ConnectAgentOptions {
   fetchImpl?: typeof fetch;
   /** Deadline for everything this connection does. */
   signal?: AbortSignal;
+  /**
+   * The `hint:` of a gateway's 404 for an agent it does not know (`gatewayUrl`
+   * is the URL before `/agents/<name>`): the names near `name`, see unknown-agent.ts.
+   */
+  unknownAgentHint?: (name: string, gatewayUrl: string) => Promise<string>;
 }
 
 /** A ready client plus what was negotiated, for messages and hints. */
@@ -89,7 +95,7 @@ export async function connectAgent(options: ConnectAgentOptions): Promise<AgentC
   // The resolver translates a v0.3-shaped card into the v1.0 shape and stamps
   // its interfaces with protocolVersion 0.3; we only borrow that translation.
   const resolver = new DefaultAgentCardResolver({ legacyCompat: { enabled: true } });
-  const card = resolver.normalizeAgentCard(await downloadCard(cardUrl, fetchImpl));
+  const card = resolver.normalizeAgentCard(await downloadCard(cardUrl, fetchImpl, options.unknownAgentHint));
   const chosen = chooseInterface(card, cardUrl, options);
   if (headers.authorization === undefined && options.tokenProvider) {
     // The card is public; what it says about authentication decides the token the calls carry.
@@ -138,7 +144,7 @@ export function agentCardUrl(url: string): URL {
   return new URL(WELL_KNOWN_CARD_PATH, base);
 }
 
-async function downloadCard(cardUrl: URL, fetchImpl: typeof fetch): Promise<unknown> {
+async function downloadCard(cardUrl: URL, fetchImpl: typeof fetch, unknownAgentHint: ConnectAgentOptions['unknownAgentHint']): Promise<unknown> {
   let response: Response;
   try {
     // Ask for the v1.0 card; a compat server then lists both versions' interfaces.
@@ -150,11 +156,15 @@ async function downloadCard(cardUrl: URL, fetchImpl: typeof fetch): Promise<unkn
   }
   if (!response.ok) {
     // A server that says why (a gateway: `No agent named "x" is reachable through this gateway`) is quoted, not guessed at.
-    const message = readRestError(await response.text().catch(() => ''))?.message?.replace(/\s+/g, ' ').trim();
+    const answer = readRestError(await response.text().catch(() => ''));
+    const message = answer?.message?.replace(/\s+/g, ' ').trim();
     // Bounded and on one line: it is quoted into the CLI's own error line.
     const said = message ? message.slice(0, 300) : undefined;
     if (response.status === 404) {
-      throw Errors.cliCardNotFound({ url: cardUrl.href, said: said ? `: ${said}` : '' });
+      // A gateway that knows no agent by that name: a typo, most likely, so the names near it are offered.
+      const agent = answer?.code === ErrorCodes.GATEWAY_AGENT_NOT_FOUND ? gatewayAgentOf(cardUrl.href) : undefined;
+      const hint = agent === undefined || unknownAgentHint === undefined ? undefined : await unknownAgentHint(agent.name, agent.gatewayUrl);
+      throw Errors.cliCardNotFound({ url: cardUrl.href, said: said ? `: ${said}` : '' }, hint === undefined ? {} : { details: { hint } });
     }
     throw Errors.cliCardFetchFailed({ url: cardUrl.href, status: response.status, said: said ? `: ${said}` : '' }, { retryable: response.status >= 500 });
   }

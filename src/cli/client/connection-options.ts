@@ -10,6 +10,10 @@ import type { AgentConnection, Binding, ConnectAgentOptions } from './client.js'
 import type { ExitCode } from '../io/exit-codes.js';
 import type { OutputOptions } from '../io/task-output.js';
 import { positiveInteger } from '../io/positive-integer.js';
+import { DEFAULT_REGISTRY_URL } from '../role-apis/default-registry-url.js';
+
+/** What an agent's name looks like, given where its URL goes: no scheme, no slash, no dot-separated host. */
+const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /** Parsed values of the shared options, as commander hands them over. */
 export interface ConnectionFlags {
@@ -59,27 +63,66 @@ export async function runAgentCommand(
   body: (connection: AgentConnection, output: OutputOptions) => Promise<ExitCode>,
 ): Promise<void> {
   // The SDK client and the error table load when a command runs, not when the program is built.
-  const [{ connectAgent }, { Errors }, { clientCredentialsProvider }] = await Promise.all([import('./client.js'), import('../../protocol/index.js'), import('../role-apis/client-credentials.js')]);
+  const [{ connectAgent }, { Errors, isAgentmeshError }, { clientCredentialsProvider }, { unknownAgentHint }, { DEFAULT_GATEWAY_URL }] = await Promise.all([
+    import('./client.js'),
+    import('../../protocol/index.js'),
+    import('../role-apis/client-credentials.js'),
+    import('./unknown-agent.js'),
+    import('../role-apis/gateway-client.js'),
+  ]);
   const signal = flags.timeout === undefined ? undefined : AbortSignal.timeout(flags.timeout);
   const options: ConnectAgentOptions = { url, headers: parseHeaders(flags.header ?? []) };
   const token = flags.token ?? ctx.io.env.AGENTMESH_TOKEN;
-  // No token given: the environment's client credentials, exchanged where the agent's card says (one way for every command).
-  const credentials = token === undefined || token === '' ? clientCredentialsProvider(ctx.io) : undefined;
-  if (token !== undefined && token !== '') options.token = token;
+  const given = token !== undefined && token !== '';
+  // The environment's client credentials: exchanged where the agent's card says when no token is given
+  // (one way for every command), and the fallback when AGENTMESH_TOKEN is refused.
+  const credentials = clientCredentialsProvider(ctx.io);
+  if (given) options.token = token;
   else if (credentials) options.tokenProvider = credentials.provide;
   if (flags.protocol) options.protocol = flags.protocol;
   if (flags.binding) options.binding = flags.binding;
   if (ctx.io.fetchImpl) options.fetchImpl = ctx.io.fetchImpl;
   if (signal) options.signal = signal;
+  const names = { token: given ? token : undefined, registryUrl: ctx.io.env.AGENTMESH_REGISTRY || DEFAULT_REGISTRY_URL, listCommand: 'agentmesh agents list', fetchImpl: ctx.io.fetchImpl };
+  options.unknownAgentHint = (name, gatewayUrl) => unknownAgentHint(name, { ...names, gatewayUrl });
+  if (AGENT_NAME.test(url)) {
+    // A name where a URL goes (`send lead-scorer …`): said with the URL it has through the gateway.
+    const gatewayUrl = (ctx.io.env.AGENTMESH_GATEWAY || DEFAULT_GATEWAY_URL).replace(/\/+$/, '');
+    const hint = await unknownAgentHint(url, { ...names, gatewayUrl });
+    throw Errors.cliAgentUrlInvalid({ url }, { details: { hint: `an agent is named by its URL: through the gateway, ${gatewayUrl}/agents/${encodeURIComponent(url)}; ${hint}` } });
+  }
+  const run = async (connect: ConnectAgentOptions) => ctx.setExitCode(await body(await connectAgent(connect), { json: flags.json === true, agentUrl: url }));
   try {
-    const connection = await connectAgent(options);
-    ctx.setExitCode(await body(connection, { json: flags.json === true, agentUrl: url }));
+    try {
+      await run(options);
+    } catch (err) {
+      // A token left in the environment (an hour old, from another gateway) wins over the credentials set beside
+      // it; refused, it is dropped for the credentials, once and said. A refused call ran nothing, so it can be
+      // sent again. A token given with --token was asked for by name: it is not second-guessed.
+      if (!given || flags.token !== undefined || credentials === undefined || signal?.aborted === true || (await refusedStatus(err)) !== 401) throw err;
+      ctx.io.stderr.write('note: the agent refused the token in AGENTMESH_TOKEN (HTTP 401); using the client credentials of AGENTMESH_CLIENT_ID instead (unset AGENTMESH_TOKEN to skip it)\n');
+      const { token: _refused, ...withoutToken } = options;
+      try {
+        await run({ ...withoutToken, tokenProvider: credentials.provide });
+      } catch (again) {
+        // The token request refused (a wrong secret) says so itself; the agent refusing both is said here.
+        if (isAgentmeshError(again) || (await refusedStatus(again)) !== 401) throw again;
+        credentials.forgetLast();
+        const { describeError } = await import('../io/error-report.js');
+        throw Errors.cliAgentRefusedTokenAndCredentials({ said: describeError(again).message }, { cause: again });
+      }
+    }
   } catch (err) {
     // A cached token the agent refused (expired early, keys rotated) is not offered again.
-    if (credentials && (await import('../io/error-report.js')).refusedCredentialStatus(err) === 401) credentials.forgetLast();
+    if (credentials && (await refusedStatus(err)) === 401) credentials.forgetLast();
     if (signal?.aborted) {
       throw Errors.cliAgentTimedOut({ timeoutMs: String(flags.timeout) }, { cause: err });
     }
     throw err;
   }
+}
+
+/** The 401 or 403 a call was refused with, wherever in the error it travelled. */
+async function refusedStatus(err: unknown): Promise<401 | 403 | undefined> {
+  return (await import('../io/error-report.js')).refusedCredentialStatus(err);
 }

@@ -5,7 +5,7 @@
  * `fetch`, `Headers`, `Request` or `Response` is touched, and in a process that
  * lives for one command that is the largest single cost: one card download
  * through the global fetch costs ≈ 260 ms of CPU on the reference machine,
- * through `node:http` ≈ 20 ms (docs/benchmarks.md, "CLI start"; ADR 0013). A
+ * through `node:http` ≈ 20 ms (docs/perf-journal/runtime-and-cli.md, "CLI start"; ADR 0013). A
  * server keeps undici warm for hours; a CLI pays its start-up on every call.
  *
  * This is the part of the Fetch standard the CLI and the official SDK's

@@ -5,7 +5,6 @@
  * convention is the one the official postgres and redis images follow.
  */
 import { readFileSync } from 'node:fs';
-import { errorMessage } from '../../protocol/index.js';
 
 /** The variables that may come from a file: each a secret or holding one (a URL with a password). */
 export const SECRET_VARIABLES = [
@@ -46,7 +45,9 @@ export function withSecretFiles(env: Record<string, string | undefined>, read: (
     try {
       value = read(path);
     } catch (err) {
-      throw new Error(`${name}_FILE names a file that cannot be read (${path}): ${errorMessage(err)}`, { cause: err });
+      // Not protocol's errorMessage: program.ts imports this file for every run, `--help` included, and the
+      // protocol door would initialise the error catalogue and the A2A SDK for it (CONTRIBUTING.md, "Load what you use").
+      throw new Error(`${name}_FILE names a file that cannot be read (${path}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     if (resolved === env) resolved = { ...env };
     resolved[name] = value.replace(/\r?\n$/, '');

@@ -13,6 +13,7 @@ import { aggregatedMetricsListener } from './aggregated-metrics.js';
 import { isWorkerReady, WORKER_PORT_ENV, WORKER_SLOT_ENV } from './messages.js';
 import { ensureSharedSecrets } from './shared-secrets.js';
 import { RestartPolicy } from './restart-policy.js';
+import { watchStopRequests } from '../serving/until-signal.js';
 
 /**
  * Runs the primary until the fleet is stopped. Resolves once every worker
@@ -27,8 +28,9 @@ export async function runGatewayPrimary(ctx: CliContext, input: GatewayConfigInp
     if (signals.fleet) signals.fleet.stop(signal);
     else signals.received ??= signal;
   };
-  process.once('SIGTERM', () => handle('SIGTERM'));
-  process.once('SIGINT', () => handle('SIGINT'));
+  // Kept for the whole drain: one Ctrl-C under npm arrives twice, and a second signal with no listener
+  // would end the primary before its workers drained.
+  const watch = watchStopRequests(ctx, handle);
 
   const config = parseGatewayConfig(input);
   const log = createLogger({ level: config.logLevel, format: config.logFormat, name: 'agentmesh' }).child({ component: 'gateway', worker: 'primary' });
@@ -55,6 +57,7 @@ export async function runGatewayPrimary(ctx: CliContext, input: GatewayConfigInp
   try {
     await fleet.stopped;
   } finally {
+    watch.finished();
     await metrics.close();
   }
 }

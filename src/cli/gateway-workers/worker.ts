@@ -10,6 +10,7 @@ import { createGateway, type GatewayConfigInput } from '../../gateway/index.js';
 import { createLogger, createMetrics } from '../../observability/index.js';
 import type { CliContext } from '../io/cli-io.js';
 import { listenOrClose } from '../serving/listen-or-close.js';
+import { watchStopSignals } from '../serving/stop-signals.js';
 import { WORKER_PORT_ENV, WORKER_SLOT_ENV, type WorkerReady } from './messages.js';
 
 /**
@@ -28,9 +29,10 @@ export async function runGatewayWorker(ctx: CliContext, config: GatewayConfigInp
     if (stop) stop(why);
     else stopping ??= why;
   };
-  // Watched before anything starts: the primary may stop the fleet while this worker starts.
-  process.once('SIGTERM', () => onStop('SIGTERM'));
-  process.once('SIGINT', () => onStop('SIGINT'));
+  // Watched before anything starts: the primary may stop the fleet while this worker starts. The
+  // terminal's Ctrl-C and the primary's SIGTERM come together, and a second Ctrl-C must not cut the
+  // drain short either: counted as the primary counts them, a third ends the worker (the primary says so).
+  watchStopSignals({ first: onStop, forced: (_signal, code) => process.exit(code) });
   // Node's cluster ends a worker at once (process.exit(0), before this file's listener runs) when its
   // channel to the primary closes unasked. A listening worker is marked as expecting it, and drains as
   // for SIGTERM instead; one still starting has nothing to drain (and could never listen: the primary

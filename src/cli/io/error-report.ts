@@ -75,6 +75,25 @@ const AUTH_HINTS: Readonly<Record<number, string>> = {
   403: 'the credential is valid but may not do this: ask the gateway admin for the scope or tenant it needs (agentmesh clients list shows a client\'s scopes)',
 };
 
+/**
+ * What to do about a 401, by what the environment gave the command: a token
+ * (`--token`, else AGENTMESH_TOKEN) is sent in preference to the client
+ * credentials, so telling someone whose credentials are set to set them
+ * sends them in a circle.
+ */
+function unauthenticatedHint(env: Readonly<Record<string, string | undefined>>): string {
+  const token = Boolean(env['AGENTMESH_TOKEN']);
+  const credentials = Boolean(env['AGENTMESH_CLIENT_ID'] && env['AGENTMESH_CLIENT_SECRET']);
+  if (token && credentials) {
+    return 'the token in AGENTMESH_TOKEN (or --token) was sent, not the client credentials of AGENTMESH_CLIENT_ID and AGENTMESH_CLIENT_SECRET, and it was refused (expired, or from another gateway): unset AGENTMESH_TOKEN (and drop --token) and the CLI gets a token with the credentials';
+  }
+  if (token) return 'the token in AGENTMESH_TOKEN (or --token) was refused (expired, or from another gateway): get a new one with agentmesh token, or unset AGENTMESH_TOKEN and set AGENTMESH_CLIENT_ID and AGENTMESH_CLIENT_SECRET and the CLI gets one';
+  if (credentials) {
+    return 'a token given with --token is sent instead of the client credentials of AGENTMESH_CLIENT_ID and AGENTMESH_CLIENT_SECRET (drop it to use them); without --token, the token got with them was refused: call the agent through the gateway that issued it';
+  }
+  return AUTH_HINTS[401]!;
+}
+
 /** What to do when an agent behind a gateway is called at its own address. */
 const BEHIND_GATEWAY_HINT = "this URL is the agent's own, which only the gateway calls: send to the gateway's /agents/{name} instead (under agentmesh up: http://localhost:4200/agents/{name}), with a token of the gateway";
 
@@ -103,16 +122,20 @@ function tlsHint(err: unknown): string | undefined {
  * `Task not found: t-1 (A2A -32001 TASK_NOT_FOUND)`, and picks the exit code
  * (2 for usage errors, 1 otherwise).
  */
-export function describeError(err: unknown): { message: string; hint?: string | undefined; exitCode: ExitCode } {
-  const described = describeOnce(err);
+export function describeError(err: unknown, env: Readonly<Record<string, string | undefined>> = {}): { message: string; hint?: string | undefined; exitCode: ExitCode } {
+  const described = describeOnce(err, env);
   if (described.hint !== undefined) return described;
   const hint = tlsHint(err);
   return hint === undefined ? described : { ...described, hint };
 }
 
-function describeOnce(err: unknown): { message: string; hint?: string | undefined; exitCode: ExitCode } {
+function describeOnce(err: unknown, env: Readonly<Record<string, string | undefined>>): { message: string; hint?: string | undefined; exitCode: ExitCode } {
   const ours = find(err, isAgentmeshError);
-  if (ours) return { message: ours.message, exitCode: ours.code === ErrorCodes.CLI_USAGE ? ExitCodes.USAGE : ExitCodes.FAILURE };
+  if (ours) {
+    // What to do next, when the CLI could tell at the throw (the names near one no one knows).
+    const hint = ours.details?.['hint'];
+    return { message: ours.message, ...(typeof hint === 'string' && { hint }), exitCode: ours.code === ErrorCodes.CLI_USAGE ? ExitCodes.USAGE : ExitCodes.FAILURE };
+  }
   const a2a = find(err, isSdkA2AError);
   if (a2a) {
     const ourCode = agentmeshCodeOf(a2a);
@@ -121,7 +144,7 @@ function describeOnce(err: unknown): { message: string; hint?: string | undefine
     // The server said who may call (401/403): say so, and what to do, not the JSON-RPC envelope code it travelled in.
     if (status !== undefined) {
       // An agent's own address, which only the gateway calls: no token of the caller's helps there.
-      const hint = ourCode === ErrorCodes.GATEWAY_ASSERTION_INVALID ? BEHIND_GATEWAY_HINT : AUTH_HINTS[status];
+      const hint = ourCode === ErrorCodes.GATEWAY_ASSERTION_INVALID ? BEHIND_GATEWAY_HINT : status === 401 ? unauthenticatedHint(env) : AUTH_HINTS[status];
       return { message: `${a2a.message} (HTTP ${status} ${status === 401 ? 'UNAUTHENTICATED' : 'PERMISSION_DENIED'})`, hint, exitCode: ExitCodes.FAILURE };
     }
     if (wire !== undefined) return { message: `${a2a.message} (A2A ${wire.jsonRpc} ${wire.reason ?? wire.status})`, exitCode: ExitCodes.FAILURE };
@@ -152,7 +175,7 @@ async function settingHint(err: unknown, env: Record<string, string | undefined>
 
 /** Prints `error: …` (plus the full error when `AGENTMESH_DEBUG=1`) and returns the exit code. */
 export async function reportError(io: CliIO, err: unknown): Promise<ExitCode> {
-  const described = describeError(err);
+  const described = describeError(err, io.env);
   const { message, exitCode } = described;
   const hint = described.hint ?? (await settingHint(err, io.env));
   io.stderr.write(`error: ${message}\n`);

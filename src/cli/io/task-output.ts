@@ -9,6 +9,7 @@ import { formatMessage, formatStreamEvent, formatTask } from './render-human.js'
 import { isInterrupted, isTerminal, errorMessage } from '../../protocol/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { humanStateName } from './task-state.js';
+import { approvalWaitLines, parkedApproval } from './approval-wait.js';
 
 /** How results are printed. */
 export interface OutputOptions {
@@ -29,7 +30,7 @@ export function printSendResult(ctx: CliContext, result: Task | Message, options
 export function printTask(ctx: CliContext, task: Task, options: OutputOptions & { history?: boolean }): ExitCode {
   ctx.io.stdout.write(options.json ? `${JSON.stringify(Task.toJSON(task))}\n` : formatTask(task, { history: options.history === true }));
   const state = task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED;
-  printFollowUpHint(ctx, task.id, state, options);
+  printFollowUpHint(ctx, task.id, state, options, task.metadata);
   return exitCodeForState(state);
 }
 
@@ -58,6 +59,7 @@ export async function followStream(
 ): Promise<ExitCode> {
   let taskId: string | undefined;
   let state: TaskState | undefined;
+  let metadata: Task['metadata'];
   let sawMessage = false;
   let first = true;
   let attempt = 0;
@@ -74,6 +76,7 @@ export async function followStream(
         if (payload?.$case === 'task') {
           taskId = payload.value.id;
           state = payload.value.status?.state;
+          metadata = payload.value.metadata;
           // Answering an interrupted task: the stream opens with the task as it
           // was, still input-required; that is the question we are answering.
           const stale = options.resuming === true && first && isInterrupted(state);
@@ -119,7 +122,7 @@ export async function followStream(
     }
   }
   if (state !== undefined && taskId !== undefined && (isTerminal(state) || isInterrupted(state))) {
-    printFollowUpHint(ctx, taskId, state, options);
+    printFollowUpHint(ctx, taskId, state, options, metadata);
     return exitCodeForState(state);
   }
   if (taskId === undefined && sawMessage) return ExitCodes.OK;
@@ -136,12 +139,14 @@ export async function followStream(
  * the answer is a new message carrying the same taskId). In `--json` mode the
  * hint goes to stderr so stdout stays parseable.
  */
-function printFollowUpHint(ctx: CliContext, taskId: string, state: TaskState, options: OutputOptions): void {
+function printFollowUpHint(ctx: CliContext, taskId: string, state: TaskState, options: OutputOptions, metadata: Task['metadata']): void {
   const sink = options.json ? ctx.io.stderr : ctx.io.stdout;
   if (state === TaskState.TASK_STATE_INPUT_REQUIRED) {
     sink.write(`the agent needs more input; answer with:\n  agentmesh send ${options.agentUrl} --task ${taskId} "answer"\n`);
   } else if (state === TaskState.TASK_STATE_AUTH_REQUIRED) {
-    sink.write(`the agent needs authorization; retry with credentials:\n  agentmesh send ${options.agentUrl} --task ${taskId} --token <token> "message"\n`);
+    // A call the gateway parked for an approval waits for an approver, not for the caller's credentials.
+    const approval = parkedApproval(taskId, metadata);
+    sink.write(approval !== undefined ? approvalWaitLines(taskId, approval, options.agentUrl) : `the agent needs authorization; retry with credentials:\n  agentmesh send ${options.agentUrl} --task ${taskId} --token <token> "message"\n`);
   }
 }
 

@@ -10,13 +10,14 @@ import { roleUrl, type RoleClientOptions } from './role-api.js';
 
 export type { RegistryClient, AgentHealthReport, AcpRegistrationRequest, RegistrationRequest, SearchResult, WireAgentRecord } from '../../contracts/registry-client/index.js';
 
-/** Where the CLI finds the registry when neither `--registry` nor `AGENTMESH_REGISTRY` says. */
-export const DEFAULT_REGISTRY_URL = 'http://localhost:4100';
+export { DEFAULT_REGISTRY_URL } from './default-registry-url.js';
 
 /** Options of {@link openRegistry}. */
 export interface CliRegistryOptions extends RoleClientOptions {
   /** Bearer token (writes need `registry:write`). */
   token?: string | undefined;
+  /** Told the name of an agent the registry does not have, before the error is thrown. */
+  onUnknownAgent?: ((name: string) => void) | undefined;
 }
 
 /**
@@ -31,7 +32,10 @@ export interface CliRegistryOptions extends RoleClientOptions {
 export function openRegistry(options: CliRegistryOptions): RegistryClient {
   const url = roleUrl('registry', options.url);
   const hint: RegistryFailureHint = ({ code, status, message, agent }) => {
-    if (code === ErrorCodes.REGISTRY_AGENT_NOT_FOUND && agent !== undefined) return `agent ${agent} is not registered at ${url}`;
+    if (code === ErrorCodes.REGISTRY_AGENT_NOT_FOUND && agent !== undefined) {
+      options.onUnknownAgent?.(agent);
+      return `agent ${agent} is not registered at ${url}`;
+    }
     if (status === 401) return `${message} (pass --token or set REGISTRY_TOKEN)`;
     if (status === 403) return `${message} (the token lacks the registry:write scope)`;
     // A person reads the registry's own words; the URL is in the command line.

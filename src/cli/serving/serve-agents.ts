@@ -5,6 +5,7 @@ import { watchSignals } from './until-signal.js';
 import { listenOrClose } from './listen-or-close.js';
 import { tryCommandLine } from './try-command.js';
 import { nextFreePort } from './next-free-port.js';
+import { heldLog } from './held-log.js';
 
 /** Flags every serving command shares. */
 export interface ServeFlags {
@@ -48,12 +49,26 @@ export async function startAgents(ctx: CliContext, agents: readonly AgentDefinit
       config.port = free;
     }
   }
-  const runtime = await createRuntime({ agents: [...agents], config });
-  const { url, agents: urls, grpc, probesUrl } = await listenOrClose(runtime, [
-    { port: runtime.config.port, component: 'the agents', option: '--port (env PORT)' },
-    { port: runtime.config.grpcPort, component: "the agents' gRPC server", option: 'GRPC_PORT' },
-    { port: runtime.config.probePort, component: "the agents' probe listener", option: 'PROBE_PORT' },
-  ]);
+  const { logLevel, logFormat } = parseRuntimeConfig(config);
+  // The runtime's start-up lines come after the banner below, which says what is served and where.
+  const log = heldLog({ level: logLevel, format: logFormat });
+  try {
+    const runtime = await createRuntime({ agents: [...agents], config, logger: log.logger });
+    const listening = await listenOrClose(runtime, [
+      { port: runtime.config.port, component: 'the agents', option: '--port (env PORT)' },
+      { port: runtime.config.grpcPort, component: "the agents' gRPC server", option: 'GRPC_PORT' },
+      { port: runtime.config.probePort, component: "the agents' probe listener", option: 'PROBE_PORT' },
+    ]);
+    printAgentsBanner(ctx, runtime, agents, listening);
+    return runtime;
+  } finally {
+    log.release();
+  }
+}
+
+/** What {@link startAgents} prints once the agents listen: where each answers, and a command to try. */
+function printAgentsBanner(ctx: CliContext, runtime: Runtime, agents: readonly AgentDefinition[], listening: Awaited<ReturnType<Runtime['listen']>>): void {
+  const { url, agents: urls, grpc, probesUrl } = listening;
   ctx.io.stdout.write(`agentmesh runtime listening on ${url}\n`);
   for (const [name, agentUrl] of Object.entries(urls)) {
     ctx.io.stdout.write(`  ${name.padEnd(16)} ${agentUrl}  (card: ${agentUrl}/.well-known/agent-card.json)${grpc?.[name] ? `  gRPC ${grpc[name]}` : ''}\n`);
@@ -69,7 +84,6 @@ export async function startAgents(ctx: CliContext, agents: readonly AgentDefinit
   } else {
     ctx.io.stdout.write(`Try: ${tryCommandLine(first, urls[first.name] ?? Object.values(urls)[0]!)}\n`);
   }
-  return runtime;
 }
 
 /** Serves agents until SIGTERM/SIGINT, then shuts down gracefully. */

@@ -7,6 +7,13 @@
  */
 export const APPROVAL_TASK_PREFIX = 'approval-';
 
+/**
+ * The metadata key of a gated task: `{ id, state, reason, rule,
+ * approverScope, expiresAt }`, and once decided `decidedBy`,
+ * `decisionReason` and `taskId` (docs/approvals.md, "What the caller sees").
+ */
+export const APPROVAL_METADATA_KEY = 'agentmesh.approval';
+
 /** The states of a parked call. */
 export type ApprovalStateName = 'pending' | 'forwarding' | 'approved' | 'denied' | 'expired' | 'canceled';
 

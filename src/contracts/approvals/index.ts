@@ -7,5 +7,5 @@
  * @example
  * import type { ApprovalListAnswer } from '../contracts/approvals/index.js';
  */
-export { APPROVAL_TASK_PREFIX, approvalIdParams, approvalListQuery, approvalDecisionBody } from './approvals-api.js';
+export { APPROVAL_METADATA_KEY, APPROVAL_TASK_PREFIX, approvalIdParams, approvalListQuery, approvalDecisionBody } from './approvals-api.js';
 export type { ApprovalStateName, ApprovalView, ApprovalListAnswer, ApprovalRuleView, ApprovalListParams, ApprovalDecisionRequest } from './approvals-api.js';

@@ -1,8 +1,8 @@
-import { APPROVAL_TASK_PREFIX } from '../../contracts/approvals/index.js';
+import { APPROVAL_METADATA_KEY, APPROVAL_TASK_PREFIX } from '../../contracts/approvals/index.js';
 import type { ApprovalRecord } from './approval-store.js';
 
-/** The metadata key of a gated task (ADR 0037). */
-export const APPROVAL_METADATA_KEY = 'agentmesh.approval';
+/** The metadata key of a gated task (ADR 0037); declared with the approvals API, which the CLI reads too. */
+export { APPROVAL_METADATA_KEY };
 
 /** The prefix of a gated task's id: GetTask on such an id is answered by the gateway, no other call looks at the store. */
 export const GATE_TASK_PREFIX = APPROVAL_TASK_PREFIX;

@@ -532,7 +532,7 @@ export class LeasedCreditHolds implements CreditHolds {
     return settlement;
   }
 
-  /** Plain assignments, not conditional spreads: each spread built a throwaway object, on every settled call (docs/benchmarks.md). */
+  /** Plain assignments, not conditional spreads: each spread built a throwaway object, on every settled call. */
   #view(hold: Hold, status: 'settled' | 'refunded', charged: number, requested: number | undefined, state: string | undefined, reason: string | undefined): Settlement {
     const input = hold.input;
     const held = input.milliCredits;

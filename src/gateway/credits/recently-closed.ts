@@ -7,7 +7,7 @@
  * Why not an LRU cache: every call of the gateway looks its keys up here
  * twice (both missing) and adds one, and the LRU's option objects and
  * recency lists cost several times the `Map` operations themselves on each
- * (docs/benchmarks.md). Why not one `Map` trimmed from its front: V8 leaves a
+ * (docs/perf-journal/gateway-and-fleet-2026-11-27.md, "The accounting's JavaScript, counted"). Why not one `Map` trimmed from its front: V8 leaves a
  * hole per deleted head, and finding the next head walks them all.
  */
 export class RecentlyClosed<V> {
@@ -44,7 +44,7 @@ export class RecentlyClosed<V> {
  * holds are moved to (a task's or a message's charge) apart from calls' own keys: every call looks its
  * own key up when it is held, missing, and its charge key when its hold moves, missing too; calls' own
  * keys are seldom closed (a hold is mostly moved first), so the first lookup reads small Maps rather
- * than ones of ten thousand keys and more, whose misses cost a cache miss each (docs/benchmarks.md).
+ * than ones of ten thousand keys and more, whose misses cost a cache miss each (docs/perf-journal/gateway-and-fleet-2026-11-28.md, "Per-call cuts on an Intel host").
  * Each kind keeps at least its `max` latest, so the latest `max` of all are kept whatever their kinds.
  */
 export class RecentlyClosedByKind<V> {

@@ -150,7 +150,7 @@ export class GatewayCall {
    * stay reachable for a scavenge or two after its close from an object
    * promoted with it and already dead (V8's old-to-new remembered set is a
    * scavenge's root, live or not): what it still points to would be copied
-   * and promoted with it (docs/benchmarks.md, "Garbage collection per
+   * and promoted with it (docs/perf-journal/gateway-and-fleet-2026-11-27.md, "Garbage collection per
    * gateway call"). A step that read a field after this would fail loudly
    * (a TypeError), not read a stale answer.
    */

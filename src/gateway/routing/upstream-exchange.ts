@@ -66,7 +66,7 @@ export class ExchangeAbort {
  *
  * Against `dispatcher.request()` this saves, per call, the body stream and
  * its listeners, the AbortSignal wiring, and the copy `arrayBuffer()` makes
- * (docs/benchmarks.md, "Where the gateway's CPU goes").
+ * (docs/perf-journal/gateway-and-fleet-2026-11-22-to-25.md, "Where the gateway's CPU goes").
  */
 export function exchange(dispatcher: Dispatcher, request: ExchangeRequest, abort: ExchangeAbort): Promise<UpstreamAnswer> {
   return new Promise((resolve, reject) => {

@@ -106,7 +106,7 @@ class DeadlineReached extends Error {
  * response for as long as anything holds the finished call. Something does:
  * finished calls are kept alive across two scavenges and promoted, about
  * 5 MB a scavenge under load, and this edge was a third of it
- * (docs/benchmarks.md, "Garbage collection per gateway call").
+ * (docs/perf-journal/gateway-and-fleet-2026-11-27.md, "Garbage collection per gateway call").
  */
 class ClientWatch {
   readonly abort = new ExchangeAbort();

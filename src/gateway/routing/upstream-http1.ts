@@ -14,7 +14,7 @@ import { SMALL_BODY_BYTES, type ExchangeAbort, type ExchangeRequest, type Upstre
  * header over 16 KiB) fails as it fails node:http.
  *
  * Why: undici's client costs a relayed call about 18 µs of CPU more than
- * this one does (docs/benchmarks.md, "Relaying with Node's HTTP parser
+ * this one does (docs/perf-journal/gateway-and-fleet-2026-11-27.md, "Relaying with Node's HTTP parser
  * directly"); the relay makes one upstream request per call.
  *
  * It keeps `exchange()`'s contract (upstream-exchange.ts) and undici's
@@ -96,7 +96,8 @@ function ignore(): void {}
 const invalidArgument = (message: string): Error => coded('UND_ERR_INVALID_ARG', 'InvalidArgumentError', message);
 
 /**
- * What passed the head's checks before, so the usual request is not judged anew (docs/benchmarks.md):
+ * What passed the head's checks before, so the usual request is not judged anew
+ * (docs/perf-journal/gateway-and-fleet-2026-11-27.md, "Per-call cuts after the front became the default"):
  * - the last long header value that passed the value check: the gateway's own `authorization` (its cached
  *   assertion, one string shared by every call that reuses it, assertion-cache.ts) is most of a request
  *   head's bytes, and checking it anew cost more than the rest of the head together. A value equal to it
@@ -177,7 +178,7 @@ function requestHead(llhttp: Llhttp, checked: Checked, request: ExchangeRequest,
  * Answer header names as the parser gave them, each with its lower case: an instance answers with the same
  * few names call after call, and a lookup here hands `headersOf` a name the object's key checks find at
  * once, where a fresh string lowered anew was looked up in V8's string table by each check (about a third
- * of `headersOf`, docs/benchmarks.md). Bounded: names are the instances'; past the bound, lowered each time.
+ * of `headersOf`, docs/perf-journal/gateway-and-fleet-2026-11-27.md, "Per-call cuts after the front became the default"). Bounded: names are the instances'; past the bound, lowered each time.
  */
 const lowerNames = new Map<string, string>();
 const MAX_LOWER_NAMES = 256;

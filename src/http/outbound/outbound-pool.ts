@@ -31,7 +31,7 @@
  * (Node's `fetch` options and handlers, other header and body shapes) never
  * reaches the functions of the hot path's pools, whose optimized code V8
  * would otherwise deoptimize and recompile for the new shapes (the
- * gateway's registry reads; docs/benchmarks.md, "The relay's fast paths").
+ * gateway's registry reads; docs/perf-journal/gateway-and-fleet-2026-11-27.md, "The relay's fast paths").
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';

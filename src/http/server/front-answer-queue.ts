@@ -111,7 +111,8 @@ export abstract class FrontAnswerQueue implements AnswerHost {
   /**
    * Head and body in one write of the socket. A body up to {@link COPY_BODY_BYTES} is copied behind its
    * head into one buffer: one `write` of one buffer costs a fraction of the corked pair node:http's `end`
-   * sends (its buffered write, `writev`'s chunk list and the native copy of each chunk; docs/benchmarks.md).
+   * sends (its buffered write, `writev`'s chunk list and the native copy of each chunk;
+   * docs/perf-journal/gateway-and-fleet-2026-11-28.md, "Per-call cuts on an Intel host").
    * A larger body follows its head in one `writev`, as before.
    */
   #write(answer: Answer): void {

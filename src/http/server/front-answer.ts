@@ -51,8 +51,9 @@ const SPECIAL = new Set(['transfer-encoding', 'expect', 'trailer', 'keep-alive',
 export const CONNECTION_CLOSE = /(?:^|\W)close(?:$|\W)/i;
 /**
  * Header names `validateHeaderName` passed: an answer's names are the same few strings call after call, and
- * a set lookup costs a fraction of the token check (docs/benchmarks.md). Bounded (names may be an agent's);
- * past the bound a name is checked each time, as before.
+ * a set lookup costs a fraction of the token check (docs/perf-journal/gateway-and-fleet-2026-11-27.md,
+ * "Per-call cuts after the front became the default"). Bounded (names may be an agent's); past the bound a
+ * name is checked each time, as before.
  */
 const validNames = new Set<string>();
 const MAX_VALID_NAMES = 256;

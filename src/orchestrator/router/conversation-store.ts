@@ -54,7 +54,7 @@ export interface MemoryConversationStoreOptions {
  * const store = new MemoryConversationStore({ maxEntries: 1000, ttlMs: 30 * 60_000 });
  */
 export class MemoryConversationStore implements ConversationStore {
-  // Least recently used first out; an LRU cache, not a Map trimmed from its front (docs/benchmarks.md).
+  // Least recently used first out; an LRU cache, not a Map trimmed from its front (which walks the holes V8 leaves at the head of its ordered hash table, ~5 µs an insert at 10,000 entries).
   readonly #entries: LRUCache<string, { conversation: Conversation; touched: number }>;
   readonly #ttlMs: number;
   readonly #now: () => number;

@@ -3,6 +3,7 @@ import jsepObject, { type ObjectExpression, type Property } from '@jsep-plugin/o
 import { FUNCTIONS } from './expression-functions.js';
 import { FORBIDDEN_KEYS } from './expression-values.js';
 import { errorMessage, oneOf } from '../../protocol/index.js';
+import { SourceSyntaxError } from './source-syntax-error.js';
 
 /*
  * Parses one expression with jsep (plus its object-literal plugin) and
@@ -42,14 +43,8 @@ export interface ParsedExpression {
 }
 
 /** A syntax or static error; `offset` is where in the expression text it was found (0 when unknown). */
-export class ExpressionSyntaxError extends Error {
-  readonly offset: number;
-
-  constructor(message: string, offset: number) {
-    super(message);
-    this.offset = offset;
-    this.name = 'ExpressionSyntaxError';
-  }
+export class ExpressionSyntaxError extends SourceSyntaxError {
+  override readonly name = 'ExpressionSyntaxError';
 }
 
 export function parseExpression(source: string): ParsedExpression {

@@ -6,20 +6,16 @@
  * literal (`{{ { a: { b: 1 }} }}`) does not end the expression early.
  */
 
+import { SourceSyntaxError } from './source-syntax-error.js';
+
 export type TemplatePart =
   | { kind: 'text'; text: string }
   /** `offset` is where the expression text (after `{{`) starts in the template string. */
   | { kind: 'expression'; source: string; offset: number };
 
 /** A problem found while scanning, at `offset` in the template string. */
-export class TemplateSyntaxError extends Error {
-  readonly offset: number;
-
-  constructor(message: string, offset: number) {
-    super(message);
-    this.offset = offset;
-    this.name = 'TemplateSyntaxError';
-  }
+export class TemplateSyntaxError extends SourceSyntaxError {
+  override readonly name = 'TemplateSyntaxError';
 }
 
 /** Whether the string holds a `{{` at all: strings without one are plain text, never parsed. */

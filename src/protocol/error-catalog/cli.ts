@@ -69,6 +69,7 @@ export const cliErrors = {
   cliRoleAnsweredStatus: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, '{url} answered {method} {path} with HTTP {status}; is it an agentmesh {role}?'),
   cliTokenRefused: declare(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'token request refused: {error}{description}{hint}'),
   cliTokenClientRefused: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'token request refused: {error}{description}{hint}'),
+  cliAgentRefusedTokenAndCredentials: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'the agent refused the token in AGENTMESH_TOKEN, and then the one got with the client credentials of AGENTMESH_CLIENT_ID: {said}; call it through the gateway that issued them, with a client its tenant may use'),
   cliCardHostUnreachable: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, 'cannot reach {origin}: {reason}', { retryable: true }),
   cliCardNotFound: declare(ErrorCodes.HTTP_NOT_FOUND, 'no agent card at {url} (HTTP 404{said}); pass the agent base URL or the full card URL'),
   cliCardFetchFailed: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, 'fetching the agent card from {url} failed: HTTP {status}{said}'),

@@ -35,6 +35,14 @@ interface Attempt {
 /** What one claimed row turned into. */
 type Settlement = 'delivered' | 'retry' | 'dead' | 'skipped';
 
+/** The log lines of a delivered row: its receiver answering again after an outage, and the delivery. */
+interface DeliveryLog {
+  originUp: string;
+  delivered: string;
+}
+const PUSH_DELIVERY_LOG: DeliveryLog = { originUp: 'push receiver answers again; its backlog is released', delivered: 'push notification delivered' };
+const KIND_DELIVERY_LOG: DeliveryLog = { originUp: 'webhook receiver answers again; its backlog is released', delivered: 'outbox row delivered' };
+
 /** How long a replica trusts what the canary said about its secret. */
 const CANARY_CHECK_TTL_MS = 5_000;
 
@@ -391,14 +399,7 @@ export class PushDeliveryWorker {
     const seconds = (performance.now() - started) / 1000;
 
     if (failure === undefined) {
-      await this.#store.markDelivered(row.id, this.#now());
-      if (row.probe && row.originKey !== null) {
-        // The origin answers again: every due row of it is claimable at once, on every replica.
-        await this.#store.markOriginUp(row.originKey);
-        this.#log.info({ target }, 'push receiver answers again; its backlog is released');
-      }
-      this.#m.duration.observe({ outcome: 'delivered' }, seconds);
-      this.#log.debug({ ...ids, target, attempt: row.attempts + 1 }, 'push notification delivered');
+      await this.#delivered(row, target, ids, seconds, PUSH_DELIVERY_LOG);
       return 'delivered';
     }
     const outcome = await this.#fail(row, failure, target, ids);
@@ -438,13 +439,7 @@ export class PushDeliveryWorker {
       this.#m.duration.observe({ outcome }, seconds);
       return outcome;
     }
-    await this.#store.markDelivered(row.id, this.#now());
-    if (row.probe && row.originKey !== null) {
-      await this.#store.markOriginUp(row.originKey);
-      this.#log.info({ target }, 'webhook receiver answers again; its backlog is released');
-    }
-    this.#m.duration.observe({ outcome: 'delivered' }, seconds);
-    this.#log.debug({ ...ids, target, attempt: row.attempts + 1 }, 'outbox row delivered');
+    await this.#delivered(row, target, ids, seconds, KIND_DELIVERY_LOG);
     try {
       await kind.delivered(input, answer!);
     } catch (err) {
@@ -452,6 +447,21 @@ export class PushDeliveryWorker {
       this.#log.warn({ err, ...ids }, 'recording a delivered outbox row failed');
     }
     return 'delivered';
+  }
+
+  /**
+   * Records `row` delivered after `seconds`: marked so, and, when it was its
+   * origin's probe, the origin released (every due row of it is claimable at
+   * once, on every replica). `log` words the lines for the row's kind.
+   */
+  async #delivered(row: OutboxRecord, target: string, ids: object, seconds: number, log: DeliveryLog): Promise<void> {
+    await this.#store.markDelivered(row.id, this.#now());
+    if (row.probe && row.originKey !== null) {
+      await this.#store.markOriginUp(row.originKey);
+      this.#log.info({ target }, log.originUp);
+    }
+    this.#m.duration.observe({ outcome: 'delivered' }, seconds);
+    this.#log.debug({ ...ids, target, attempt: row.attempts + 1 }, log.delivered);
   }
 
   #failKind(kind: OutboxKind, row: OutboxRecord, input: OutboxKindRow, failure: DeliveryFailure, target: string | undefined, ids: object): Promise<'retry' | 'dead'> {

@@ -21,6 +21,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { V1_METHODS, requestedVersion, assertJsonDepth, assertJsonRequest, PLAIN_JSON, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, logAnsweredError, AgentmeshError, ErrorCodes, WIRE, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import { streamTaskId, type CommittedEvent } from '../task-events.js';
+import { sendCommittedEvents, sendFirstCommittedEvent } from './committed-event-relay.js';
 import { listTasksJson } from './list-tasks-json.js';
 import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
@@ -159,19 +160,8 @@ async function streamV1(request: FastifyRequest, reply: FastifyReply, sse: SseOp
   // The first event names the task: what the log line of an error later in the stream says it was about.
   let firstPayload: string | undefined;
   try {
-    if (!opened.ok) throw opened.error;
-    const first = opened.result;
-    // A message answer (seq 0) has no event id: nothing backs a resumption.
-    if (!first.done) {
-      firstPayload = first.value.payload;
-      stream.send(prefix + first.value.payload + '}', first.value.seq > 0 ? first.value.seq : undefined);
-    }
-    if (!first.done) {
-      for await (const e of events) {
-        if (stream.closed) break;
-        stream.send(prefix + e.payload + '}', e.seq);
-      }
-    }
+    firstPayload = sendFirstCommittedEvent(stream, opened, prefix, '}');
+    if (firstPayload !== undefined) await sendCommittedEvents(stream, events, prefix, '}');
   } catch (err) {
     // The headers are sent: the route's handler never sees this error, so it is logged here.
     logAnsweredError(request.log, err, 'JSON-RPC stream failed', streamFields(firstPayload, taskId));

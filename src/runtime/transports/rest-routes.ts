@@ -21,6 +21,7 @@ import { parseRestBody } from './rest-body.js';
 import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import { streamTaskId, type CommittedEvent } from '../task-events.js';
+import { sendCommittedEvents, sendFirstCommittedEvent } from './committed-event-relay.js';
 import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
 
@@ -228,17 +229,8 @@ async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOpti
   // The first event names the task: what the log line of an error later in the stream says it was about.
   let firstPayload: string | undefined;
   try {
-    if (!opened.ok) throw opened.error;
-    const first = opened.result;
-    if (!first.done) {
-      firstPayload = first.value.payload;
-      // A message answer (seq 0) has no event id: nothing backs a resumption.
-      s.send(first.value.payload, first.value.seq > 0 ? first.value.seq : undefined);
-      for await (const e of events) {
-        if (s.closed) break;
-        s.send(e.payload, e.seq);
-      }
-    }
+    firstPayload = sendFirstCommittedEvent(s, opened, '', '');
+    if (firstPayload !== undefined) await sendCommittedEvents(s, events, '', '');
   } catch (err) {
     // The headers are sent: the route's handler never sees this error, so it is logged here.
     const id = streamTaskId(firstPayload, taskId);

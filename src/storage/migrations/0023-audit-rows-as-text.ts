@@ -31,7 +31,8 @@ const OLD_COLUMNS = [
  * 0005's columns, read out of `fields` by `->>`: every reader and the chain's
  * verifier read what they read before. A view and not generated columns:
  * SQLite computes every generated column of an inserted row, VIRTUAL ones
- * too, which cost back what the binding saved (docs/benchmarks.md).
+ * too, which cost back what the binding saved
+ * (docs/perf-journal/gateway-and-fleet-2026-11-27.md, "An audit row stored as its hashed text").
  *
  * The rows move in place with their hashes: `fields` is built by
  * `json_array` from the columns, whose text is what `JSON.stringify` wrote

@@ -19,7 +19,8 @@ const SETTLED_COLUMNS = 12;
  * A batch's rows when they share their tenant (a lease's calls all do) and,
  * as always, their `closed_at`: those two bound once per statement as named
  * parameters, which each row repeats, instead of once per row (each bound
- * value costs a few thousand instructions in better-sqlite3, docs/benchmarks.md).
+ * value costs a few thousand instructions in better-sqlite3, docs/perf-journal/gateway-and-fleet-2026-11-27.md,
+ * "The accounting's microseconds by step").
  */
 const SHARED_VALUES = "(?, ?, @tenant, ?, ?, ?, ?, 'settled', ?, ?, ?, ?, @now)";
 const SHARED_COLUMNS = 10;
@@ -27,7 +28,8 @@ const SHARED_COLUMNS = 10;
  * A batch's rows when they share every column but their id, key, charge and
  * creation time (a busy tenant's calls to one agent's skill by one client,
  * each admitted at one price and ending in one state): those bound once per
- * statement, four values per row instead of ten (docs/benchmarks.md).
+ * statement, four values per row instead of ten (docs/perf-journal/gateway-and-fleet-2026-11-27.md,
+ * "Per-call cuts after the front became the default").
  */
 const UNIFORM_VALUES = "(?, ?, @tenant, @agent, @skill, @client, @held, 'settled', ?, @requested, @state, ?, @now)";
 const UNIFORM_COLUMNS = 4;
@@ -249,7 +251,8 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
     const rows = values.length / SETTLED_COLUMNS;
     if (rows === 0) return;
     // The values as arguments, not as one array: better-sqlite3 reads an array's values one
-    // N-API element read at a time, which cost a fifth of a multi-row insert (docs/benchmarks.md).
+    // N-API element read at a time, which cost a fifth of a multi-row insert
+    // (docs/perf-journal/gateway-and-fleet-2026-11-27.md, "The accounting's microseconds by step").
     if (rows <= ROWS_PER_INSERT) runWith(this.#settledInsert(rows), values);
     else {
       for (let start = 0; start < rows; start += ROWS_PER_INSERT) {

@@ -5,34 +5,24 @@
  * chain verifies. Before the fix the lone-surrogate GetTask was named
  * "modified" by verify, and the toString call left no row at all.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { startGatewayMeshFor } from '../../helpers/gateway-mesh.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 describe('hostile calls through the gateway are each audited once', () => {
-  let mesh: GatewayMesh;
-  let gw: GatewayMesh['gw'];
-  let host: GatewayMesh['host'];
-  let token: string;
-
-  before(async () => {
-    mesh = await startGatewayMesh();
-    ({ gw, host } = mesh);
-    token = await fetchToken(gw.url, await createClient(gw.url, { name: 'hostile-caller', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
-  });
-  after(() => mesh?.close());
+  const mesh = startedForSuite(() => startGatewayMeshFor({ name: 'hostile-caller', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
 
   /** POSTs a JSON-RPC body written as text, so that `\ud800` reaches the gateway as JSON's own escape. */
   const post = (body: string) =>
-    fetch(`${gw.url}/agents/${Object.keys(host.agents)[0]!}`, {
+    fetch(`${mesh().gw.url}/agents/${Object.keys(mesh().host.agents)[0]!}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${mesh().token}` },
       body,
     });
 
   test('a GetTask for task "\\ud800" and methods toString, __proto__, constructor: one row each, and verify is clean', async () => {
-    const before = (await gw.gateway.audit.tail({ limit: 1 }))[0]?.seq ?? 0;
+    const before = (await mesh().gw.gateway.audit.tail({ limit: 1 }))[0]?.seq ?? 0;
     const bodies = [
       '{"jsonrpc":"2.0","id":1,"method":"GetTask","params":{"id":"\\ud800"}}',
       '{"jsonrpc":"2.0","id":2,"method":"toString","params":{}}',
@@ -46,12 +36,12 @@ describe('hostile calls through the gateway are each audited once', () => {
       assert.equal(answer.jsonrpc, '2.0', JSON.stringify(answer));
       assert.ok(answer.error !== undefined, JSON.stringify(answer));
     }
-    await gw.gateway.audit.flush();
-    const rows = await gw.gateway.audit.tail({ since: before });
+    await mesh().gw.gateway.audit.flush();
+    const rows = await mesh().gw.gateway.audit.tail({ since: before });
     assert.equal(rows.length, bodies.length, JSON.stringify(rows.map((r) => r.method)));
     const getTask = rows.find((r) => r.method === 'GetTask');
     assert.equal(getTask?.taskId, '\ufffd');
-    const verdict = await gw.gateway.audit.verify();
+    const verdict = await mesh().gw.gateway.audit.verify();
     assert.deepEqual({ ok: verdict.ok, problems: verdict.problems }, { ok: true, problems: [] });
   });
 });

@@ -14,23 +14,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { startHaproxySpoe, startPolicyAgentServer, type SpoeMode } from '../../../bench/gateway/spoe/index.js';
 import type { NativeRelay } from '../../../bench/gateway/native-relay.js';
 import { ADMIN_TOKEN, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { until } from '../../helpers/until.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
-const echo = defineAgent({
-  card: { name: 'echo', description: 'Answers with one artifact', version: '1.0.0' },
-  registry: { skills: { echo: { pricing: { creditsPerCall: 1 } } } },
-  skills: {
-    echo: {
-      description: 'Answers with one artifact',
-      handler: async (_input, ctx) => {
-        ctx.artifact({ name: 'answer', parts: [{ text: 'ok' }] });
-      },
-    },
+const echo = oneSkillAgent({ name: 'echo', description: 'Answers with one artifact', version: '1.0.0', creditsPerCall: 1 }, 'echo', {
+  description: 'Answers with one artifact',
+  handler: async (_input, ctx) => {
+    ctx.artifact({ name: 'answer', parts: [{ text: 'ok' }] });
   },
 });
 
@@ -174,17 +168,11 @@ for (const mode of ['per-call', 'cached'] as SpoeMode[]) {
 }
 
 /** An agent whose skill declares an input schema, and whose large amounts an approval rule parks. */
-const payments = defineAgent({
-  card: { name: 'payments', description: 'Pays an amount', version: '1.0.0' },
-  registry: { skills: { pay: { pricing: { creditsPerCall: 2 } } } },
-  skills: {
-    pay: {
-      description: 'Pays an amount',
-      input: { type: 'object', required: ['amount'], properties: { amount: { type: 'number' } } },
-      handler: async (input: { amount: number }, ctx) => {
-        ctx.artifact({ name: 'paid', parts: [{ text: `paid ${input.amount}` }] });
-      },
-    },
+const payments = oneSkillAgent({ name: 'payments', description: 'Pays an amount', version: '1.0.0', creditsPerCall: 2 }, 'pay', {
+  description: 'Pays an amount',
+  input: { type: 'object', required: ['amount'], properties: { amount: { type: 'number' } } },
+  handler: async (input: { amount: number }, ctx) => {
+    ctx.artifact({ name: 'paid', parts: [{ text: `paid ${input.amount}` }] });
   },
 });
 

@@ -5,6 +5,7 @@ import { createClient, fetchToken, startGateway, topUp } from '../../helpers/gat
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
 import { cli, cliJson } from './cli-harness.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 /*
  * `agentmesh agents register --acp <url>` registers the
@@ -28,11 +29,7 @@ describe('agentmesh agents register --acp, and send to a bridged agent', () => {
     await topUp(gw.url, 'acme', 10);
     env = { AGENTMESH_REGISTRY: registry.url, AGENTMESH_TOKEN: token, AGENTMESH_TOKEN_CACHE: '0' };
   });
-  after(async () => {
-    await gw?.close();
-    await registry?.close();
-    await acp?.close();
-  });
+  after(() => closeInTurn(gw, registry, acp));
 
   test('register --acp registers the agents the ACP server lists (or the one --name names), as bridged', async () => {
     const one = await cliJson(['agents', 'register', '--acp', acp.url, '--name', 'echo'], { env });

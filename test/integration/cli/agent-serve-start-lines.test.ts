@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { spawnCli, stopChild } from '../../helpers/child-output.js';
 
 const dirs: string[] = [];
+/** `agent serve` in a development default: its data dir's SQLite file, secrets it generates there. */
+const DEVELOPMENT_DEFAULT = { LOG_LEVEL: 'info', DATABASE_URL: undefined, REDIS_URL: undefined, AGENTMESH_SECRET: undefined, AGENTMESH_SIGNING_KEY: undefined };
 after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
@@ -21,14 +23,7 @@ after(() => {
 test('agent serve in a development default prints each start line once, its generated secrets at info', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-start-lines-'));
   dirs.push(dataDir);
-  const child = spawnCli(['agent', 'serve', 'agents/echo.ts', '--port', '0', '--data-dir', dataDir], {
-    LOG_LEVEL: 'info',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: undefined,
-    REDIS_URL: undefined,
-    AGENTMESH_SECRET: undefined,
-    AGENTMESH_SIGNING_KEY: undefined,
-  });
+  const child = spawnCli(['agent', 'serve', 'agents/echo.ts', '--port', '0', '--data-dir', dataDir], { ...DEVELOPMENT_DEFAULT, LOG_FORMAT: 'json' });
   let out = '';
   const started = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -72,4 +67,35 @@ test('agent serve in a development default prints each start line once, its gene
     [],
     'nothing at warn or above',
   );
+});
+
+/*
+ * The banner (what is served, where, and a command to try) is what a
+ * developer's terminal opens on: the runtime's start-up log lines (the
+ * secrets it generated, `runtime listening`) come after it. They came
+ * before it, three or four lines that pushed it out of sight.
+ */
+test('agent serve prints its banner first, the runtime\'s start-up log lines after it', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-start-order-'));
+  dirs.push(dataDir);
+  const child = spawnCli(['agent', 'serve', 'agents/echo.ts', '--port', '0', '--data-dir', dataDir], { ...DEVELOPMENT_DEFAULT, LOG_FORMAT: 'pretty', NO_COLOR: '1' });
+  let out = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (/^Try: /m.test(out) && / runtime listening /.test(out)) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`agent serve exited with ${code}: ${out}`)));
+    });
+  } finally {
+    await stopChild(child, 'SIGTERM');
+  }
+  const lines = out.split('\n');
+  assert.match(lines[0]!, /^agentmesh runtime listening on http:\/\//, out);
+  const tryLine = lines.findIndex((l) => l.startsWith('Try: '));
+  const logLines = lines.map((l, i) => ({ l, i })).filter(({ l }) => /^\d\d:\d\d:\d\d (INFO|WARN) /.test(l));
+  assert.ok(logLines.length >= 2, out);
+  assert.ok(logLines.every(({ i }) => i > tryLine), `a log line before the banner's end:\n${out}`);
+  assert.ok(logLines.some(({ l }) => / runtime listening /.test(l)) && logLines.some(({ l }) => /generated a secret that seals push configs/.test(l)), out);
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { call, sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { cli, cliJson } from './cli-harness.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
 
 /** Three agents registered by card, a fourth by URL in the tests. */
 const CARDS = [
@@ -52,11 +53,7 @@ describe('agentmesh agents against a real registry', () => {
       assert.equal(res.status, 201, JSON.stringify(res.body));
     }
   });
-  after(async () => {
-    await runtime.close();
-    await reg.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(runtime, reg, directoryRemoval(dir)));
 
   describe('list', () => {
     test('prints a table of the agents, sorted by name', async () => {
@@ -178,13 +175,27 @@ describe('agentmesh agents against a real registry', () => {
       assert.match(notJson.stderr, /^error: --card .*text\.json is not valid JSON/);
     });
 
-    test('reports an unknown agent in one line with exit code 1', async () => {
+    test('reports an unknown agent in one line with exit code 1, and where to see the agents there are', async () => {
       for (const argv of [['show', 'nobody'], ['health', 'nobody'], ['deregister', 'nobody'], ['config', 'get', 'nobody']]) {
         const run = await cli(['agents', ...argv], { env });
         assert.equal(run.code, 1, argv.join(' '));
-        assert.equal(run.stderr, `error: agent nobody is not registered at ${reg.url}\n`, argv.join(' '));
+        assert.equal(run.stderr, `error: agent nobody is not registered at ${reg.url}\nhint: agentmesh agents list shows the registered agents\n`, argv.join(' '));
         assert.equal(run.stdout, '');
       }
+    });
+
+    test('a mistyped agent name gets the registered names near it, and only near ones', async () => {
+      for (const argv of [['show', 'lead-scorr'], ['health', 'lead-scorre'], ['config', 'history', 'lead-scoer'], ['deregister', 'lead-socrer']]) {
+        const run = await cli(['agents', ...argv], { env });
+        assert.equal(run.code, 1, argv.join(' '));
+        assert.equal(run.stderr, `error: agent ${argv.at(-1)} is not registered at ${reg.url}\nhint: did you mean lead-scorer? agentmesh agents list shows the registered agents\n`, argv.join(' '));
+      }
+      // Named with the flag the command was given, so the line pasted asks the same registry.
+      const flagged = await cli(['agents', 'show', 'invoice-mather', '--registry', reg.url], { env: {} });
+      assert.equal(flagged.stderr, `error: agent invoice-mather is not registered at ${reg.url}\nhint: did you mean invoice-matcher? agentmesh agents list --registry ${reg.url} shows the registered agents\n`);
+      // Too far from every name to be a typo of one: no guess.
+      const far = await cli(['agents', 'show', 'scorer'], { env });
+      assert.match(far.stderr, /\nhint: agentmesh agents list shows the registered agents\n$/);
     });
   });
 

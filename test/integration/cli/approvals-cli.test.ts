@@ -8,26 +8,20 @@ import assert from 'node:assert/strict';
 import { SendMessageRequest, TaskState } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { connectAgent } from '../../../src/cli/index.js';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { ADMIN_TOKEN, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { asTask } from '../../helpers/sdk-client.js';
 import { cli } from './cli-harness.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const TENANT = 'approvals-cli';
 let sent = 0;
 
-const contracts = defineAgent({
-  card: { name: 'contracts', description: 'Sends contracts out' },
-  registry: { department: 'legal', skills: { send: { pricing: { creditsPerCall: 2 } } } },
-  skills: {
-    send: {
-      description: 'Sends a contract',
-      handler: async (text: string) => {
-        sent++;
-        return `sent ${text}`;
-      },
-    },
+const contracts = oneSkillAgent({ name: 'contracts', description: 'Sends contracts out', creditsPerCall: 2, department: 'legal' }, 'send', {
+  description: 'Sends a contract',
+  handler: async (text: string) => {
+    sent++;
+    return `sent ${text}`;
   },
 });
 
@@ -35,12 +29,13 @@ describe('agentmesh approvals', () => {
   let mesh: GatewayMesh;
   let client: Client;
   let approver: string;
+  let caller: string;
   const ids: string[] = [];
 
   before(async () => {
     mesh = await startGatewayMesh({ agents: [contracts], gateway: { creditsMode: 'exact', approvals: { rules: [{ id: 'contracts-out', agent: 'contracts', reason: 'Contracts sent out need legal' }] } } });
     const url = mesh.gw.url;
-    const caller = await fetchToken(url, await createClient(url, { name: 'sales', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
+    caller = await fetchToken(url, await createClient(url, { name: 'sales', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
     approver = await fetchToken(url, await createClient(url, { name: 'legal', tenant: TENANT, scopes: ['gateway:approve'] }));
     await topUp(url, TENANT, 50);
     client = (await connectAgent({ url: `${url}/agents/contracts`, protocol: '1.0', binding: 'jsonrpc', token: caller })).client;
@@ -102,5 +97,29 @@ describe('agentmesh approvals', () => {
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /gateway:admin/);
     assert.equal((await run('rules', 'delete', 'nda', '--admin-token', ADMIN_TOKEN)).code, 0);
+  });
+  /*
+   * A parked call is in AUTH_REQUIRED, but no credential of the caller's
+   * moves it: it used to be told to retry with a token. It waits for an
+   * approver; the caller reads where it got to.
+   */
+  test('send of a call parked for an approval says it waits for an approver, how to follow it and how it is decided', async () => {
+    const agentUrl = `${mesh.gw.url}/agents/contracts`;
+    for (const stream of [false, true]) {
+      const parked = await cli(['send', agentUrl, `Initech ${stream}`, '--token', caller, ...(stream ? ['--stream'] : [])]);
+      assert.equal(parked.code, 3, parked.stderr);
+      assert.doesNotMatch(parked.stdout, /retry with credentials|<token>/);
+      const id = new RegExp(`\\n  agentmesh tasks get ${agentUrl} (approval-\\S+)\\n`).exec(parked.stdout)?.[1];
+      assert.ok(id, parked.stdout);
+      assert.match(parked.stdout, /the call waits for a person's approval at the gateway \(Contracts sent out need legal\): nothing more is needed from you, and it is sent to the agent once approved; without a decision by \d{4}-\d\d-\d\dT[\d:.]+Z it ends rejected\. See where it got to with:\n/);
+      const gw = mesh.gw.url;
+      assert.ok(parked.stdout.endsWith(`an approver (scope gateway:approve) decides it in the web console (${gw}/console/), Approvals, or with:\n  agentmesh approvals approve ${id} --gateway ${gw}    (or: agentmesh approvals deny ${id} --gateway ${gw} --reason "…")\n`), parked.stdout);
+      // The printed commands do what they say: the approver's approves it, the caller's then reads the agent's answer.
+      const approved = await cli(['approvals', 'approve', id, '--gateway', gw, '--token', approver]);
+      assert.equal(approved.code, 0, approved.stderr);
+      const read = await cli(['tasks', 'get', agentUrl, id, '--token', caller]);
+      assert.equal(read.code, 0, read.stderr);
+      assert.match(read.stdout, new RegExp(`sent Initech ${stream}`));
+    }
   });
 });

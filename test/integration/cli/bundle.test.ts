@@ -1,8 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,6 +11,7 @@ import { bundleServes } from '../../../src/cli/load-cli.js';
 import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/index.js';
 import { cli } from './cli-harness.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
+import { tempDirForSuite } from '../../helpers/suite-fixture.js';
 
 /*
  * ADR 0016: the commands in BUNDLED_COMMANDS run from a CommonJS bundle
@@ -27,18 +27,19 @@ const echo = defineAgent({
 });
 
 describe('the CLI bundle runs its commands through the code cache', () => {
-  let work: string;
   let bundle: string;
   let runtime: Runtime;
   let url: string;
+  // The runtime stops before its data directory, in the suite's temporary one, is removed: after hooks run in order.
+  after(() => runtime?.close());
+  const work = tempDirForSuite('agentmesh-cli-bundle-');
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'agentmesh-cli-bundle-'));
-    await buildCliBundle({ entry: join(repo, 'src/cli/bundle-entry.ts'), outDir: join(work, 'out') });
-    bundle = join(work, 'out', 'bundle.cjs');
+    await buildCliBundle({ entry: join(repo, 'src/cli/bundle-entry.ts'), outDir: join(work(), 'out') });
+    bundle = join(work(), 'out', 'bundle.cjs');
     // What bin.ts does once load-cli.ts chose the bundle.
     writeFileSync(
-      join(work, 'run.mjs'),
+      join(work(), 'run.mjs'),
       `import { requireWithCodeCache } from ${JSON.stringify(join(repo, 'src/cli/launch/code-cache.ts'))};\n` +
         // CHDIR: here, once running: the process starts in the repository, as the other runs do.
         'if (process.env.CHDIR) process.chdir(process.env.CHDIR);\n' +
@@ -46,18 +47,14 @@ describe('the CLI bundle runs its commands through the code cache', () => {
         'await main(process.argv);\n' +
         'if (process.exitCode) process.exit();\n',
     );
-    runtime = await createRuntime({ agents: [echo], config: { port: 0, host: '127.0.0.1', dataDir: join(work, 'data'), logLevel: 'silent', grpcPort: 0 } });
+    runtime = await createRuntime({ agents: [echo], config: { port: 0, host: '127.0.0.1', dataDir: join(work(), 'data'), logLevel: 'silent', grpcPort: 0 } });
     url = (await runtime.listen()).url;
-  });
-  after(async () => {
-    await runtime?.close();
-    rmSync(work, { recursive: true, force: true });
   });
 
   /** Runs the bundle with `args`; the code cache lives in `cache`. */
   const bundled = async (args: string[], cache: string, name = 'send', chdir = '') => {
     try {
-      const { stdout, stderr } = await run(process.execPath, [...TS_CHILD_ARGV, join(work, 'run.mjs'), ...args], { env: { ...process.env, BUNDLE: bundle, CACHE: cache, NAME: name, CHDIR: chdir }, cwd: repo });
+      const { stdout, stderr } = await run(process.execPath, [...TS_CHILD_ARGV, join(work(), 'run.mjs'), ...args], { env: { ...process.env, BUNDLE: bundle, CACHE: cache, NAME: name, CHDIR: chdir }, cwd: repo });
       return { code: 0, stdout, stderr };
     } catch (err) {
       const failed = err as { code: number; stdout: string; stderr: string };
@@ -82,7 +79,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   };
 
   test('sends a message and prints the completed task, as the ES modules do', async () => {
-    const cache = join(work, 'cache-send');
+    const cache = join(work(), 'cache-send');
     const first = await bundled(['send', url, 'hello bundle', '--json'], cache);
     assert.equal(first.code, 0, first.stderr);
     const task = JSON.parse(first.stdout) as { status: { state: string }; artifacts: { parts: { text: string }[] }[] };
@@ -95,7 +92,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   test('writes the code cache after the first run, private to the user, and reuses it untouched', async () => {
-    const cache = join(work, 'cache-reuse');
+    const cache = join(work(), 'cache-reuse');
     assert.equal((await bundled(['send', url, 'one'], cache)).code, 0);
     const [file] = cacheFiles(cache);
     assert.ok(file, 'a cache file is written');
@@ -111,7 +108,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   test("writing a build's cache removes the cache files of other builds, and only those", async () => {
-    const cache = join(work, 'cache-prune');
+    const cache = join(work(), 'cache-prune');
     mkdirSync(cache, { mode: 0o700 });
     const oldBuild = `cli-${'0'.repeat(32)}-${process.version}-${process.arch}-send.v8cache`;
     const otherNode = `cli-${'1'.repeat(32)}-v18.0.0-${process.arch}-help.v8cache`;
@@ -124,7 +121,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   test('a cache V8 refuses is ignored and written anew', async () => {
-    const cache = join(work, 'cache-bad');
+    const cache = join(work(), 'cache-bad');
     assert.equal((await bundled(['send', url, 'one'], cache)).code, 0);
     const [file] = cacheFiles(cache);
     writeFileSync(join(cache, file!), 'not bytecode');
@@ -135,7 +132,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   test('an unwritable cache folder costs nothing but the cache', async () => {
-    const blocked = join(work, 'not-a-folder');
+    const blocked = join(work(), 'not-a-folder');
     writeFileSync(blocked, '');
     const result = await bundled(['send', url, 'hi'], join(blocked, 'cache'));
     assert.equal(result.code, 0, result.stderr);
@@ -143,7 +140,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   test('a planted cache in a trusted folder is code that runs (what the checks below guard)', async () => {
-    const cache = join(work, 'cache-planted-trusted');
+    const cache = join(work(), 'cache-planted-trusted');
     mkdirSync(cache, { mode: 0o700 });
     const planted = plantedCache();
     writeFileSync(join(cache, planted.name), planted.bytes, { mode: 0o600 });
@@ -153,7 +150,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
 
   test('a group- or other-writable cache folder is neither read nor written', async () => {
     for (const mode of [0o770, 0o707]) {
-      const cache = join(work, `cache-writable-${mode.toString(8)}`);
+      const cache = join(work(), `cache-writable-${mode.toString(8)}`);
       mkdirSync(cache);
       chmodSync(cache, mode);
       const planted = plantedCache();
@@ -168,11 +165,11 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   test('a cache folder that is a symlink is not used, even to a private folder', async () => {
-    const real = join(work, 'cache-symlink-target');
+    const real = join(work(), 'cache-symlink-target');
     mkdirSync(real, { mode: 0o700 });
     const planted = plantedCache();
     writeFileSync(join(real, planted.name), planted.bytes, { mode: 0o600 });
-    const cache = join(work, 'cache-symlink');
+    const cache = join(work(), 'cache-symlink');
     symlinkSync(real, cache);
     const result = await bundled(['send', url, 'hi'], cache);
     assert.equal(result.code, 0, result.stderr);
@@ -181,10 +178,10 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   test('a cache file that is a symlink is not followed: not read, and replaced by the write', async () => {
-    const cache = join(work, 'cache-file-symlink');
+    const cache = join(work(), 'cache-file-symlink');
     mkdirSync(cache, { mode: 0o700 });
     const planted = plantedCache();
-    const target = join(work, 'planted-elsewhere.v8cache');
+    const target = join(work(), 'planted-elsewhere.v8cache');
     writeFileSync(target, planted.bytes, { mode: 0o600 });
     symlinkSync(target, join(cache, planted.name));
     const result = await bundled(['send', url, 'hi'], cache);
@@ -195,7 +192,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   test('a group-writable cache file is not read', async () => {
-    const cache = join(work, 'cache-file-writable');
+    const cache = join(work(), 'cache-file-writable');
     mkdirSync(cache, { mode: 0o700 });
     const planted = plantedCache();
     writeFileSync(join(cache, planted.name), planted.bytes);
@@ -207,7 +204,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   test('a cache file another user owns is not read', { skip: process.geteuid?.() !== 0 && 'changing a file\'s owner needs root' }, async () => {
-    const cache = join(work, 'cache-file-foreign');
+    const cache = join(work(), 'cache-file-foreign');
     mkdirSync(cache, { mode: 0o700 });
     const planted = plantedCache();
     writeFileSync(join(cache, planted.name), planted.bytes, { mode: 0o600 });
@@ -218,7 +215,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   test('a cache folder another user owns is neither read nor written', { skip: process.geteuid?.() !== 0 && 'changing a folder\'s owner needs root' }, async () => {
-    const cache = join(work, 'cache-folder-foreign');
+    const cache = join(work(), 'cache-folder-foreign');
     mkdirSync(cache, { mode: 0o700 });
     const planted = plantedCache();
     writeFileSync(join(cache, planted.name), planted.bytes, { mode: 0o600 });
@@ -230,7 +227,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   test('a relative cache path is ignored', async () => {
-    const cwd = join(work, 'cwd-relative');
+    const cwd = join(work(), 'cwd-relative');
     mkdirSync(cwd);
     const result = await bundled(['send', url, 'hi'], 'relative-cache', 'send', cwd);
     assert.equal(result.code, 0, result.stderr);
@@ -238,21 +235,21 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   test('speaks gRPC through the second bundle file', async () => {
-    const result = await bundled(['send', url, 'over grpc', '--binding', 'grpc', '--json'], join(work, 'cache-grpc'));
+    const result = await bundled(['send', url, 'over grpc', '--binding', 'grpc', '--json'], join(work(), 'cache-grpc'));
     assert.equal(result.code, 0, result.stderr);
     assert.equal((JSON.parse(result.stdout) as { artifacts: { parts: { text: string }[] }[] }).artifacts[0]?.parts[0]?.text, 'over grpc');
   });
 
   test('gets a task with `tasks get`', async () => {
-    const sent = JSON.parse((await bundled(['send', url, 'keep', '--json'], join(work, 'cache-tasks'))).stdout) as { id: string };
-    const got = await bundled(['tasks', 'get', url, sent.id, '--json'], join(work, 'cache-tasks'), 'tasks');
+    const sent = JSON.parse((await bundled(['send', url, 'keep', '--json'], join(work(), 'cache-tasks'))).stdout) as { id: string };
+    const got = await bundled(['tasks', 'get', url, sent.id, '--json'], join(work(), 'cache-tasks'), 'tasks');
     assert.equal(got.code, 0, got.stderr);
     assert.equal((JSON.parse(got.stdout) as { id: string }).id, sent.id);
   });
 
   test('prints the same --help and send --help as the ES modules', async () => {
     for (const args of [['--help'], ['send', '--help'], ['help', 'tasks']]) {
-      const fromBundle = await bundled(args, join(work, 'cache-help'), 'help');
+      const fromBundle = await bundled(args, join(work(), 'cache-help'), 'help');
       const inProcess = await cli(args);
       assert.equal(fromBundle.code, inProcess.code, args.join(' '));
       assert.equal(fromBundle.stdout, inProcess.stdout, args.join(' '));
@@ -260,7 +257,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   test('reports a failed command with the usual error line and exit code', async () => {
-    const result = await bundled(['send', 'http://127.0.0.1:9/agents/none', 'hi'], join(work, 'cache-error'));
+    const result = await bundled(['send', 'http://127.0.0.1:9/agents/none', 'hi'], join(work(), 'cache-error'));
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^error: /m);
   });

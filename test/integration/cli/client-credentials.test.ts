@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '../../helpers/gateway-fixture.js';
+import { CONSOLE_SCOPE } from '../../../src/gateway/index.js';
+import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 import { cli } from './cli-harness.js';
 
@@ -69,10 +70,57 @@ describe('the CLI authenticates agent commands with the client credentials of th
     assert.notEqual((JSON.parse(readFileSync(file, 'utf8')) as { token: string }).token, 'about-to-expire');
   });
 
-  test("an agent the gateway does not know: the gateway's own reason is quoted", async () => {
-    const run = await cli(['send', `${mesh.gw.url}/agents/nobody`, 'hello'], { env: {} });
+  /*
+   * A token left in the environment (an hour old, from another gateway) wins
+   * over the client credentials set beside it. Refused, it used to end in a
+   * hint to set the credentials, which were set.
+   */
+  test('a refused AGENTMESH_TOKEN with client credentials set: the command says so once and goes on with the credentials', async () => {
+    const run = await cli(['send', agentUrl, 'hello', '--json'], { env: env({ AGENTMESH_TOKEN: 'stale-token', AGENTMESH_TOKEN_CACHE: '0' }) });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((JSON.parse(run.stdout) as { status: { state: string } }).status.state, 'TASK_STATE_COMPLETED');
+    assert.equal(run.stderr, 'note: the agent refused the token in AGENTMESH_TOKEN (HTTP 401); using the client credentials of AGENTMESH_CLIENT_ID instead (unset AGENTMESH_TOKEN to skip it)\n');
+  });
+
+  test('a refused --token is not second-guessed: the hint says it was sent instead of the credentials, and how to use them', async () => {
+    const run = await cli(['send', agentUrl, 'hello', '--token', 'stale-token'], { env: env({ AGENTMESH_TOKEN_CACHE: '0' }) });
+    assert.equal(run.code, 1);
+    assert.doesNotMatch(run.stderr, /^note:/m);
+    assert.match(run.stderr, /\(HTTP 401 UNAUTHENTICATED\)\nhint: a token given with --token is sent instead of the client credentials of AGENTMESH_CLIENT_ID and AGENTMESH_CLIENT_SECRET \(drop it to use them\)/);
+  });
+
+  test('a refused AGENTMESH_TOKEN without client credentials: the hint names it and says to get a new one or unset it', async () => {
+    const run = await cli(['send', agentUrl, 'hello'], { env: { AGENTMESH_TOKEN: 'stale-token' } });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /\nhint: the token in AGENTMESH_TOKEN \(or --token\) was refused \(expired, or from another gateway\): get a new one with agentmesh token, or unset AGENTMESH_TOKEN and set AGENTMESH_CLIENT_ID and AGENTMESH_CLIENT_SECRET/);
+  });
+
+  test("an agent the gateway does not know: the gateway's own reason is quoted, and where to see the agents there are", async () => {
+    const run = await cli(['send', `${mesh.gw.url}/agents/nobody`, 'hello'], { env: { AGENTMESH_REGISTRY: mesh.registry.url } });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /HTTP 404: No agent named "nobody"/);
+    assert.match(run.stderr, /\nhint: agentmesh agents list shows the registered agents\n$/);
+  });
+
+  test('a mistyped agent name at the gateway: the names near it its caller may see, with their URLs, or the registry\'s without a token', async () => {
+    // The gateway lists the agents its caller may see to a caller that may read the console (agentmesh up's demo client may).
+    const reader = await createClient(mesh.gw.url, { name: 'cli-console-reader', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', CONSOLE_SCOPE] });
+    const token = await fetchToken(mesh.gw.url, reader);
+    const hint = `hint: did you mean tester (${mesh.gw.url}/agents/tester)? agentmesh agents list shows the registered agents\n`;
+    for (const argv of [['send', `${mesh.gw.url}/agents/testr`, 'hello', '--token', token], ['tasks', 'list', `${mesh.gw.url}/agents/tseter`, '--token', token]]) {
+      const run = await cli(argv, { env: {} });
+      assert.equal(run.code, 1, argv.join(' '));
+      assert.ok(run.stderr.endsWith(hint), run.stderr);
+    }
+    // No token to ask the gateway with, or one the gateway does not show its agents to: the registry the CLI is pointed at lists them.
+    const anonymous = await cli(['send', `${mesh.gw.url}/agents/testr`, 'hello'], { env: { AGENTMESH_REGISTRY: mesh.registry.url } });
+    assert.ok(anonymous.stderr.endsWith(hint), anonymous.stderr);
+    const sender = await cli(['send', `${mesh.gw.url}/agents/testr`, 'hello', '--token', await fetchToken(mesh.gw.url, client)], { env: { AGENTMESH_REGISTRY: mesh.registry.url } });
+    assert.ok(sender.stderr.endsWith(hint), sender.stderr);
+    // A name where the URL goes: the URL it has through the gateway.
+    const bare = await cli(['send', 'testr', 'hello', '--token', token], { env: { AGENTMESH_GATEWAY: mesh.gw.url } });
+    assert.equal(bare.code, 2);
+    assert.equal(bare.stderr, `error: invalid agent URL "testr" (expected http(s)://host[:port][/path])\nhint: an agent is named by its URL: through the gateway, ${mesh.gw.url}/agents/testr; did you mean tester (${mesh.gw.url}/agents/tester)? agentmesh agents list shows the registered agents\n`);
   });
 
   test('a cache folder others can write is not used: a token planted there is ignored and none is written there', async () => {

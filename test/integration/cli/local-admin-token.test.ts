@@ -1,12 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localAdminToken } from '../../../src/cli/role-apis/local-admin-token.js';
 import { ADMIN_TOKEN, startGateway } from '../../helpers/gateway-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { cli } from './cli-harness.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
 
 /*
  * Beside a local `agentmesh up`, the admin commands find
@@ -23,11 +24,7 @@ describe('admin commands beside a local mesh use its admin token', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-local-admin-'));
     writeFileSync(join(dataDir, 'gateway-admin-token'), `${ADMIN_TOKEN}\n`, { mode: 0o600 });
   });
-  after(async () => {
-    await gw?.close();
-    await registry?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(gw, registry, directoryRemoval(dataDir)));
 
   test('credits and clients work with no token given, reading <data dir>/gateway-admin-token', async () => {
     const topUp = await cli(['credits', 'topup', 'acme', '5', '--reference', 'local-admin-1', '--gateway', gw.url, '--json'], { env: { AGENTMESH_DATA_DIR: dataDir } });

@@ -7,26 +7,20 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { freePort } from '../../helpers/free-port.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 import { Capture, cli } from './cli-harness.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 /** Each run waits, after its first progress event, until the test releases it. */
 const waiting: Array<() => void> = [];
-const stepper = defineAgent({
-  card: { name: 'stepper', description: 'Works in two steps' },
-  defaultSkill: 'steps',
-  skills: {
-    steps: {
-      description: 'Reports a step, waits to be released, then finishes',
-      handler: async (_: string, ctx) => {
-        ctx.progress('step 1 of 2');
-        await new Promise<void>((resolve) => waiting.push(resolve));
-        ctx.artifact({ name: 'result', parts: [{ text: 'both steps done' }] });
-      },
-    },
+const stepper = oneSkillAgent({ name: 'stepper', description: 'Works in two steps' }, 'steps', {
+  description: 'Reports a step, waits to be released, then finishes',
+  handler: async (_: string, ctx) => {
+    ctx.progress('step 1 of 2');
+    await new Promise<void>((resolve) => waiting.push(resolve));
+    ctx.artifact({ name: 'result', parts: [{ text: 'both steps done' }] });
   },
 });
 

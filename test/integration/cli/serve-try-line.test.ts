@@ -9,6 +9,7 @@ import { defineAgent } from 'agentmesh';
 import { resolveCliIO } from '../../../src/cli/io/cli-io.js';
 import { startAgents } from '../../../src/cli/serving/serve-agents.js';
 import { Capture } from './cli-harness.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 /*
  * The `Try:` line `agent serve` prints works exactly as
@@ -17,16 +18,11 @@ import { Capture } from './cli-harness.js';
 const run = promisify(execFile);
 const repo = new URL('../../../', import.meta.url).pathname;
 
-const counter = defineAgent({
-  card: { name: 'counter', description: 'Counts what it is given' },
-  skills: {
-    count: {
-      description: 'Counts the items',
-      examples: ['{"items":["a","b","c"]}'],
-      input: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { type: 'string' } } } },
-      handler: ({ items }) => ({ count: items.length }),
-    },
-  },
+const counter = oneSkillAgent({ name: 'counter', description: 'Counts what it is given' }, 'count', {
+  description: 'Counts the items',
+  examples: ['{"items":["a","b","c"]}'],
+  input: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { type: 'string' } } } },
+  handler: ({ items }) => ({ count: items.length }),
 });
 const greeter = defineAgent({
   card: { name: 'greeter', description: 'Greets' },

@@ -1,26 +1,25 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { runCli } from '../../../src/cli/index.js';
 import { cli } from './cli-harness.js';
 import { spawnCli, stopChild } from '../../helpers/child-output.js';
 import { until } from '../../helpers/until.js';
+import { tempDirForSuite } from '../../helpers/suite-fixture.js';
 
 describe('agentmesh up: registry and example agents in one process', () => {
   let child: ChildProcess;
   let registryUrl: string;
   let agentsUrl: string;
-  let dataDir: string;
   let stdout = '';
   let stderr = '';
+  // up stops before its data directory, the suite's temporary one, is removed: after hooks run in order.
+  after(() => stopChild(child));
+  const dataDir = tempDirForSuite('agentmesh-up-');
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-up-'));
-    child = spawnCli(['up', '--port', '0', '--registry-port', '0', '--gateway-port', '0', '--orchestrator-port', '0', '--data-dir', dataDir]);
+    child = spawnCli(['up', '--port', '0', '--registry-port', '0', '--gateway-port', '0', '--orchestrator-port', '0', '--data-dir', dataDir()]);
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     [registryUrl, agentsUrl] = await new Promise<[string, string]>((resolve, reject) => {
       child.stdout!.on('data', (chunk: Buffer) => {
@@ -33,14 +32,10 @@ describe('agentmesh up: registry and example agents in one process', () => {
     });
   });
 
-  after(async () => {
-    await stopChild(child);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   test('a first start says in one line, before the banner, where its development secrets live; the roles\' production advice stays out', () => {
     const before = stdout.slice(0, stdout.indexOf('agentmesh runtime listening on'));
-    const line = `agentmesh: development secrets and keys generated in ${dataDir} (private to you, kept across restarts; a fleet sets its own: docs/security.md#secrets-at-rest)\n`;
+    const line = `agentmesh: development secrets and keys generated in ${dataDir()} (private to you, kept across restarts; a fleet sets its own: docs/security.md#secrets-at-rest)\n`;
     assert.ok(before.endsWith(line), before);
     assert.equal(before.split(line).length, 2, 'said once');
     // The roles' own advice about generated secrets (replicas need the same one) is for a fleet: at info, under up's warn.

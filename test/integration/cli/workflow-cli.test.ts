@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { batchWorker, CallLog, ENRICH_THEN_SCORE_STEPS, LAUNCH_CAMPAIGN_STEP, specialists, startOrchestrator, workflow } from '../../helpers/orchestrator-fixture.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { Capture, cli } from './cli-harness.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
 
 /** `agentmesh <args>` as a real process: what a user's shell runs. */
 function spawnCli(args: string[]): { stderr: Capture; done: Promise<{ code: number | null; stdout: string; stderr: string }>; interrupt: () => void } {
@@ -94,17 +95,12 @@ steps:
 describe('agentmesh workflow, against an orchestrator and live agents', () => {
   const log = new CallLog();
   let gateOpen = false;
-  const gate = defineAgent({
-    card: { name: 'gate', description: 'Fails until the test opens it' },
-    skills: {
-      pass: {
-        description: 'Passes when open',
-        handler: async (input: { key: string }) => {
-          log.add('gate', input.key);
-          if (!gateOpen) throw new Error('the gate is closed');
-          return { passed: true };
-        },
-      },
+  const gate = oneSkillAgent({ name: 'gate', description: 'Fails until the test opens it' }, 'pass', {
+    description: 'Passes when open',
+    handler: async (input: { key: string }) => {
+      log.add('gate', input.key);
+      if (!gateOpen) throw new Error('the gate is closed');
+      return { passed: true };
     },
   });
   let agents: Awaited<ReturnType<typeof startRuntime>>;
@@ -123,11 +119,7 @@ describe('agentmesh workflow, against an orchestrator and live agents', () => {
     orch = await startOrchestrator(agents.agents, { workflows: [workflow(ASK)] });
     url = orch.url;
   });
-  after(async () => {
-    await orch?.close();
-    await agents?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(orch, agents, directoryRemoval(dir)));
 
   test('runs a workflow file as a process: one progress line per event, then the outputs as JSON', async () => {
     const run = spawnCli(['workflow', 'run', file('chain.yaml'), '--input', `leadIds=@${file('leads.json')}`, '--input', 'numbers=[1,2,3,4,5,6]', '--agent-url', url]);

@@ -17,29 +17,23 @@ import { SendMessageRequest, TaskState, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import type { Browser, Page } from 'playwright-core';
 import { connectAgent } from '../../../src/cli/index.js';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { asTask } from '../../helpers/sdk-client.js';
 import { ROOT } from '../e2e/mesh-process.js';
 import { launchChromium, seriousViolations } from './browser.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const TENANT = 'acme';
 const REASON = 'Payments above 1000 need a finance approval';
 const paid: number[] = [];
 
-const payments = defineAgent({
-  card: { name: 'payments', description: 'Pays suppliers' },
-  registry: { skills: { pay: { pricing: { creditsPerCall: 5 } } } },
-  skills: {
-    pay: {
-      description: 'Pays an amount',
-      input: { type: 'object', properties: { amount: { type: 'number' } }, required: ['amount'] },
-      handler: async (input: { amount: number }) => {
-        paid.push(input.amount);
-        return `paid ${input.amount}`;
-      },
-    },
+const payments = oneSkillAgent({ name: 'payments', description: 'Pays suppliers', creditsPerCall: 5 }, 'pay', {
+  description: 'Pays an amount',
+  input: { type: 'object', properties: { amount: { type: 'number' } }, required: ['amount'] },
+  handler: async (input: { amount: number }) => {
+    paid.push(input.amount);
+    return `paid ${input.amount}`;
   },
 });
 

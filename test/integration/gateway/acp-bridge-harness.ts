@@ -11,6 +11,7 @@ import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/
 import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 const manifest = (name: string, description: string) => ({ name, description, input_content_types: ['text/plain', 'application/json'], output_content_types: ['text/plain', 'application/json'] });
 
@@ -22,6 +23,8 @@ export interface BridgedAgents {
   gw: Awaited<ReturnType<typeof startGateway>>;
   /** The bearer of `tenant`'s client (100 credits). */
   token: string;
+  /** A client of a tenant of its own (`<tenant>-<name>`, 10 credits): its available balance moves only with its own calls. */
+  freshTenant(name: string): Promise<{ token: string; tenant: string }>;
   close(): Promise<void>;
 }
 
@@ -46,11 +49,13 @@ export async function startBridgedAgents(options: { creditsPerCall: number; tena
     acp,
     gw,
     token,
-    async close() {
-      await gw.close();
-      await registry.close();
-      await acp.close();
+    async freshTenant(name) {
+      const own = `${options.tenant}-${name}`;
+      const bearer = await fetchToken(gw.url, await createClient(gw.url, { name: own, tenant: own, scopes: BRIDGE_SCOPES }));
+      await topUp(gw.url, own, 10);
+      return { token: bearer, tenant: own };
     },
+    close: () => closeInTurn(gw, registry, acp),
   };
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SendMessageRequest, TaskState, type StreamResponse, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { connectAgent } from '../../../src/cli/index.js';
-import { available, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
+import { available, balanceTotal, createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 import { BRIDGE_SCOPES, cancelHeldRun, followReleasedRun, startBridgedAgents, type BridgedAgents } from './acp-bridge-harness.js';
 
@@ -64,12 +64,6 @@ describe('an SDK v0.3 client calls bridged ACP agents through the gateway', () =
     return connection.client;
   }
 
-  async function freshTenant(name: string): Promise<{ token: string; tenant: string }> {
-    const own = `${tenant}-${name}`;
-    const t = await fetchToken(gw.url, await createClient(gw.url, { name: own, tenant: own, scopes: SCOPES }));
-    await topUp(gw.url, own, 10);
-    return { token: t, tenant: own };
-  }
 
   test('a card read with A2A-Version: 0.3 is the v0.3 shape, pointing at the gateway\'s JSON-RPC binding', async () => {
     const res = await fetch(`${gw.url}/agents/echo/.well-known/agent-card.json`, { headers: { 'A2A-Version': '0.3' } });
@@ -130,7 +124,7 @@ describe('an SDK v0.3 client calls bridged ACP agents through the gateway', () =
   });
 
   test('tasks/cancel cancels the run, and the hold comes back', async () => {
-    const own = await freshTenant('cancel');
+    const own = await bridged.freshTenant('cancel');
     const before = await available(gw.url, own.tenant);
     const c = await client('holder', own.token);
     const started = (await c.sendMessage(send('take your time', { returnImmediately: true }))) as Task;
@@ -151,7 +145,7 @@ describe('an SDK v0.3 client calls bridged ACP agents through the gateway', () =
     const c = await client('echo');
     await assert.rejects(c.getTask({ tenant: '', id: crypto.randomUUID(), historyLength: undefined }), /not found/i);
     const mine = (await c.sendMessage(send('mine'))) as Task;
-    const intruder = await freshTenant('intruder');
+    const intruder = await bridged.freshTenant('intruder');
     await assert.rejects((await client('echo', intruder.token)).getTask({ tenant: '', id: mine.id, historyLength: undefined }), /not found/i);
     const pusher = await fetchToken(gw.url, await createClient(gw.url, { name: 'v03-push', tenant, scopes: [...SCOPES, 'a2a:push:write'] }));
     const rpc = async (method: string, params: unknown) => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { ClientFactory, JsonRpcTransportFactory, RestTransportFactory, type Client } from '@a2a-js/sdk/client';
 import { Role, TaskState, type Message, type StreamResponse, type Task } from '@a2a-js/sdk';
-import { available, balanceTotal, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { available, balanceTotal, createClient, fetchToken, startGateway } from '../../helpers/gateway-fixture.js';
 import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
 import { cancelHeldRun, followReleasedRun, startBridgedAgents, type BridgedAgents } from './acp-bridge-harness.js';
@@ -60,13 +60,6 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
       return c;
     }
 
-    /** A token of a tenant of its own, with credits: its available balance moves only with its own calls. */
-    async function freshTenant(name: string): Promise<{ token: string; tenant: string }> {
-      const own = `${tenant}-${name}`;
-      const t = await fetchToken(gw.url, await createClient(gw.url, { name: own, tenant: own, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
-      await topUp(gw.url, own, 10);
-      return { token: t, tenant: own };
-    }
 
     test('the served card offers the gateway\'s A2A bindings, not the ACP address', async () => {
       const res = await fetch(`${gw.url}/agents/echo/.well-known/agent-card.json`, { headers: { 'a2a-version': '1.0' } });
@@ -147,7 +140,7 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
     });
 
     test('CancelTask cancels the run, and the reserved credits come back', async () => {
-      const own = await freshTenant('cancel');
+      const own = await bridged.freshTenant('cancel');
       const before = await available(gw.url, own.tenant);
       const total = await balanceTotal(gw.url, own.tenant);
       const c = await client('holder', own.token);
@@ -157,7 +150,7 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
     });
 
     test('a streamed run cancelled meanwhile ends its stream canceled, and refunds its hold', async () => {
-      const own = await freshTenant('stream-cancel');
+      const own = await bridged.freshTenant('stream-cancel');
       const before = await available(gw.url, own.tenant);
       const c = await client('holder', own.token);
       const events: StreamResponse[] = [];

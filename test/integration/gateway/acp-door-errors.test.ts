@@ -18,6 +18,7 @@ import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.j
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 import { call } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 const priced = { skills: { echo: { pricing: { creditsPerCall: 2 } } } };
 const echo = defineAgent({
@@ -67,10 +68,7 @@ describe('the gateway\'s ACP door answers every error as the ACP document says',
     broke = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'broke', tenant: 'broke', scopes }));
     await topUp(mesh.gw.url, 'acme', 100);
   });
-  after(async () => {
-    await mesh?.close();
-    await acpServer?.close();
-  });
+  after(() => closeInTurn(mesh, acpServer));
 
   /** Sends a probe and checks its answer: the status, ACP's Error shape (against the document where it has the path), the code that goes with the status. */
   async function probe(p: Probe): Promise<any> {

@@ -29,7 +29,14 @@ async function writeSide(file: string, journal: AnswerJournal, windows: { credit
   const audit = createAuditLog({ database, logger, metrics: metrics(), journal: journal.name, flushIntervalMs: windows.auditMs });
   const credits = new LeasedCreditHolds({ ledger, logger, flushMs: windows.creditsMs, journal });
   journal.attach({ audit, credits });
-  return { database, ledger, audit, credits };
+  /** Stops the side as a gateway stops: what is held in memory written first, then the journal, then the database. */
+  const close = async () => {
+    await credits.close();
+    await audit.close();
+    await journal.close();
+    await database.close();
+  };
+  return { database, ledger, audit, credits, close };
 }
 
 /** One answered call as the forward step makes it: reserve, settle, journal the row, wait for the turn's write. */
@@ -76,10 +83,7 @@ describe('the answer journal', () => {
       await side.audit.flush();
       assert.equal(await side.audit.journalMark(), 40);
     } finally {
-      await side.credits.close();
-      await side.audit.close();
-      await journal.close();
-      await side.database.close();
+      await side.close();
     }
   });
 
@@ -111,10 +115,7 @@ describe('the answer journal', () => {
       await scheduled;
       assert.equal(lines(), 5);
     } finally {
-      await side.credits.close();
-      await side.audit.close();
-      await journal.close();
-      await side.database.close();
+      await side.close();
     }
   });
 
@@ -164,10 +165,7 @@ describe('the answer journal', () => {
         const verdict = await again.audit.verify();
         assert.equal(verdict.ok, true, JSON.stringify(verdict.problems));
       } finally {
-        await again.credits.close();
-        await again.audit.close();
-        await journal.close();
-        await again.database.close();
+        await again.close();
       }
     };
     // The killed gateway's five unwritten calls are charged and audited now.
@@ -207,10 +205,7 @@ describe('the answer journal', () => {
       const warned = lines.map((l) => JSON.parse(l) as { msg: string; lines?: number }).filter((l) => l.msg.startsWith('answer journal: skipped lines'));
       assert.deepEqual(warned.map((w) => w.lines), [3]);
     } finally {
-      await side.credits.close();
-      await side.audit.close();
-      await journal.close();
-      await side.database.close();
+      await side.close();
     }
   });
 

@@ -10,28 +10,22 @@ import assert from 'node:assert/strict';
 import { SendMessageRequest, TaskState, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { connectAgent } from '../../../src/cli/index.js';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { ADMIN_TOKEN, available, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { asTask } from '../../helpers/sdk-client.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const TENANT = 'approvals';
 const REASON = 'Payments above 1000 need a finance approval';
 let paid = 0;
 
 /** `pay` costs 5 credits a call and pays `amount`. */
-const payments = defineAgent({
-  card: { name: 'payments', description: 'Pays suppliers' },
-  registry: { department: 'finance', skills: { pay: { pricing: { creditsPerCall: 5 } } } },
-  skills: {
-    pay: {
-      description: 'Pays an amount',
-      input: { type: 'object', properties: { amount: { type: 'number' } }, required: ['amount'] },
-      handler: async (input: { amount: number }) => {
-        paid++;
-        return `paid ${input.amount}`;
-      },
-    },
+const payments = oneSkillAgent({ name: 'payments', description: 'Pays suppliers', creditsPerCall: 5, department: 'finance' }, 'pay', {
+  description: 'Pays an amount',
+  input: { type: 'object', properties: { amount: { type: 'number' } }, required: ['amount'] },
+  handler: async (input: { amount: number }) => {
+    paid++;
+    return `paid ${input.amount}`;
   },
 });
 

@@ -4,14 +4,15 @@
  * proxy reads a forwarded call's answer. Its `approval.forwarded` row is `error` with the error's code,
  * its hold is released and nothing is charged. Real registry, gateway and runtime; the SDK's client.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SendMessageRequest, TaskState, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { connectAgent } from '../../../src/cli/index.js';
 import { defineAgent } from '../../../src/runtime/index.js';
-import { ADMIN_TOKEN, available, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { ADMIN_TOKEN, available, balanceTotal, createClient, fetchToken } from '../../helpers/gateway-fixture.js';
+import { startGatewayMeshFor } from '../../helpers/gateway-mesh.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 import { holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 import { asTask } from '../../helpers/sdk-client.js';
 
@@ -37,45 +38,44 @@ function request(skillId: string, options: { returnImmediately?: boolean } = {})
 }
 
 describe('an approved call the agent answers with an error', () => {
-  let mesh: GatewayMesh;
   let client: Client;
   let approver: string;
+  const mesh = startedForSuite(() =>
+    startGatewayMeshFor(
+      { name: 'opener', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:card:read'], credits: 100 },
+      {
+        agents: [vault],
+        runtime: { queueLimit: 0 },
+        gateway: { creditsMode: 'exact', approvals: { rules: [{ id: 'vault-open', agent: 'vault', skill: 'open', reason: 'Opening needs a second key' }], sweepIntervalMs: 600_000 } },
+      },
+    ),
+  );
   before(async () => {
-    mesh = await startGatewayMesh({
-      agents: [vault],
-      runtime: { queueLimit: 0 },
-      gateway: { creditsMode: 'exact', approvals: { rules: [{ id: 'vault-open', agent: 'vault', skill: 'open', reason: 'Opening needs a second key' }], sweepIntervalMs: 600_000 } },
-    });
-    const url = mesh.gw.url;
-    const caller = await fetchToken(url, await createClient(url, { name: 'opener', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:card:read'] }));
+    const url = mesh().gw.url;
     approver = await fetchToken(url, await createClient(url, { name: 'second-key', tenant: TENANT, scopes: ['gateway:approve'] }));
-    await topUp(url, TENANT, 100);
-    client = (await connectAgent({ url: `${url}/agents/vault`, protocol: '1.0', binding: 'jsonrpc', token: caller })).client;
+    client = (await connectAgent({ url: `${url}/agents/vault`, protocol: '1.0', binding: 'jsonrpc', token: mesh().token })).client;
     // The one slot taken for the whole file.
     const held = asTask(await client.sendMessage(request('hold', { returnImmediately: true })));
     assert.equal(held.status?.state, TaskState.TASK_STATE_WORKING);
   });
-  after(async () => {
-    await mesh?.close();
-  });
 
   async function approve(id: string): Promise<{ taskId?: string; outcome?: { status?: number; error?: string } }> {
-    const res = await fetch(`${mesh.gw.url}/v1/approvals/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${approver}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${mesh().gw.url}/v1/approvals/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${approver}`, 'content-type': 'application/json' }, body: '{}' });
     assert.equal(res.status, 200);
-    return (await (await fetch(`${mesh.gw.url}/v1/approvals/${id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as never;
+    return (await (await fetch(`${mesh().gw.url}/v1/approvals/${id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as never;
   }
 
   async function forwardedRow(id: string): Promise<{ outcome: string; errorCode: string | null | undefined }> {
-    await mesh.gw.gateway.audit.flush();
-    const rows = (await mesh.gw.gateway.audit.tail({ limit: 500 })).filter((r) => r.eventType === 'approval.forwarded' && (r.detail as Record<string, unknown> | null)?.['approval'] === id);
+    await mesh().gw.gateway.audit.flush();
+    const rows = (await mesh().gw.gateway.audit.tail({ limit: 500 })).filter((r) => r.eventType === 'approval.forwarded' && (r.detail as Record<string, unknown> | null)?.['approval'] === id);
     assert.equal(rows.length, 1);
     return { outcome: rows[0]!.outcome, errorCode: rows[0]!.errorCode };
   }
 
   for (const streaming of [false, true]) {
     test(`${streaming ? 'SendStreamingMessage' : 'SendMessage'}: a JSON-RPC error (HTTP 200) is audited as an error with its code, and charged nothing`, async () => {
-      const total = await balanceTotal(mesh.gw.url, TENANT);
-      const free = await available(mesh.gw.url, TENANT);
+      const total = await balanceTotal(mesh().gw.url, TENANT);
+      const free = await available(mesh().gw.url, TENANT);
       let parked: Task;
       if (streaming) {
         const events: unknown[] = [];
@@ -87,13 +87,13 @@ describe('an approved call the agent answers with an error', () => {
         parked = asTask(await client.sendMessage(request('open')));
       }
       assert.equal(parked.status?.state, TaskState.TASK_STATE_AUTH_REQUIRED);
-      assert.equal(await available(mesh.gw.url, TENANT), free - 3000, 'the estimate is held');
+      assert.equal(await available(mesh().gw.url, TENANT), free - 3000, 'the estimate is held');
       const decided = await approve(parked.id);
       assert.equal(decided.taskId ?? undefined, undefined, 'the agent made no task');
       assert.match(String(decided.outcome?.error), /AM_ERR_TASK_QUEUE_FULL/);
       assert.deepEqual(await forwardedRow(parked.id), { outcome: 'error', errorCode: 'AM_ERR_TASK_QUEUE_FULL' });
-      assert.equal(await balanceTotal(mesh.gw.url, TENANT), total, 'nothing charged');
-      assert.equal(await available(mesh.gw.url, TENANT), free, 'the hold is released');
+      assert.equal(await balanceTotal(mesh().gw.url, TENANT), total, 'nothing charged');
+      assert.equal(await available(mesh().gw.url, TENANT), free, 'the hold is released');
     });
   }
 });

@@ -5,26 +5,15 @@
  *
  * The decision this pins is in docs/conformance.md.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { startAsDirectlyPair } from '../../helpers/gateway-mesh.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 describe('Content-Encoding through the gateway, as directly', () => {
-  let pair: Awaited<ReturnType<typeof startAsDirectlyPair>>;
-  let direct: string;
-  let through: string;
-  let token: string;
-  let assertion: string;
-
-  before(async () => {
-    // Direct calls carry what the gateway would send: its assertion of the same tenant and scopes.
-    pair = await startAsDirectlyPair('zipper', ['a2a:message:send', 'a2a:tasks:read']);
-    ({ direct, through, token, assertion } = pair);
-  });
-  after(async () => {
-    await pair?.mesh.close();
-  });
+  // Direct calls carry what the gateway would send: its assertion of the same tenant and scopes.
+  const pair = startedForSuite(() => startAsDirectlyPair('zipper', ['a2a:message:send', 'a2a:tasks:read']));
 
   const sendBody = () => JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'SendMessage', params: { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'zipped' }], metadata: { skillId: 'echo' } } } });
   /** The same request to the agent directly and through the gateway: status, JSON-RPC code or state, and Accept-Encoding of each. */
@@ -34,7 +23,7 @@ describe('Content-Encoding through the gateway, as directly', () => {
       const json = (await res.json()) as any;
       return { status: res.status, outcome: json.error?.code ?? json.result?.task?.status?.state ?? json.task?.status?.state ?? json.error?.status, acceptEncoding: res.headers.get('accept-encoding') };
     };
-    return { direct: await answer(direct, `Bearer ${assertion}`), through: await answer(through, `Bearer ${token}`) };
+    return { direct: await answer(pair().direct, `Bearer ${pair().assertion}`), through: await answer(pair().through, `Bearer ${pair().token}`) };
   };
 
   test('gzip and br bodies are decoded and forwarded: the task completes either way', async () => {

@@ -4,16 +4,13 @@
  * idempotency of reserve and settle, an exact 402 at the last credits, and
  * what a replica killed with settlements in memory leaves.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { LeasedCreditHolds, LEASE_AGENT } from '../../../src/gateway/credits/index.js';
-import { createLogger, createMetrics } from '../../../src/observability/index.js';
-import { createDatabase, type Database } from '../../../src/storage/index.js';
-import { createCreditLedger, type CreditLedger } from '../../../src/tenancy/index.js';
+import { createLogger } from '../../../src/observability/index.js';
+import type { CreditLedger } from '../../../src/tenancy/index.js';
+import { sqliteLedgerForSuite } from '../../helpers/sqlite-ledger.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -26,21 +23,10 @@ async function assertConserved(ledger: CreditLedger, tenant: string, toppedUp: n
 }
 
 describe('credit leases on SQLite', () => {
-  let dir: string;
-  let database: Database;
-  let ledger: CreditLedger;
   let tenants = 0;
   const newTenant = () => `lease-${++tenants}`;
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentmesh-leases-'));
-    database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
-    ledger = createCreditLedger({ database, logger, metrics: createMetrics({ defaultMetrics: false }) });
-  });
-  after(async () => {
-    await database.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { ledger, database } = sqliteLedgerForSuite('agentmesh-leases-');
 
   test('random reserve/settle/refund/flush sequences conserve credits; after close nothing is held and the ledger reconciles', async () => {
     const op = fc.oneof(
@@ -52,8 +38,8 @@ describe('credit leases on SQLite', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 60 }), fc.integer({ min: 0, max: 40_000 }), fc.integer({ min: 2, max: 20 }), async (ops, balance, leaseCalls) => {
         const tenant = newTenant();
-        if (balance > 0) await ledger.topUp(tenant, balance, `${tenant}-topup`);
-        const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls, flushMs: 5 });
+        if (balance > 0) await ledger().topUp(tenant, balance, `${tenant}-topup`);
+        const holds = new LeasedCreditHolds({ ledger: ledger(), logger, leaseCalls, flushMs: 5 });
         let charged = 0;
         for (const o of ops) {
           const key = 'call' in o ? `${tenant}:call-${o.call}` : '';
@@ -66,21 +52,21 @@ describe('credit leases on SQLite', () => {
             await holds.refund(key, 'failed').catch(() => undefined);
           } else {
             await holds.flush();
-            await assertConserved(ledger, tenant, balance);
+            await assertConserved(ledger(), tenant, balance);
           }
         }
         // Calls still open at the end end as failures, then the replica drains.
         for (let call = 0; call <= 15; call++) await holds.refund(`${tenant}:call-${call}`, 'failed').catch(() => undefined);
         await holds.close();
-        await assertConserved(ledger, tenant, balance);
-        const after = await ledger.balance(tenant);
+        await assertConserved(ledger(), tenant, balance);
+        const after = await ledger().balance(tenant);
         assert.equal(after.reservedMilliCredits, 0, 'no hold left after drain');
-        const [usage] = await ledger.usage({ tenant, groupBy: [] });
+        const [usage] = await ledger().usage({ tenant, groupBy: [] });
         assert.equal(usage?.milliCredits ?? 0, charged, 'charged total == sum of settled calls');
       }),
       { numRuns: 40 },
     );
-    assert.equal((await ledger.reconcile()).ok, true);
+    assert.equal((await ledger().reconcile()).ok, true);
   });
 
   test('closed keys remembered apart by kind answer every reserve, rekey, settle and refund as when remembered together', async () => {
@@ -98,9 +84,9 @@ describe('credit leases on SQLite', () => {
         const outcomes: string[][] = [];
         for (const movedKey of [undefined, (k: string) => k.includes('task/')]) {
           const tenant = newTenant();
-          await ledger.topUp(tenant, 1_000_000, `${tenant}-topup`);
+          await ledger().topUp(tenant, 1_000_000, `${tenant}-topup`);
           // Few remembered, so generations turn over within a sequence.
-          const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 5, flushMs: 5, rememberClosed, movedKey });
+          const holds = new LeasedCreditHolds({ ledger: ledger(), logger, leaseCalls: 5, flushMs: 5, rememberClosed, movedKey });
           const seen: string[] = [];
           const said = (p: Promise<unknown>) => p.then((v) => String(JSON.stringify(v, (name, value: unknown) => (name === 'closedAt' || name === 'tenant' ? undefined : value))), (err: { code?: string; message?: string }) => `${err.code}: ${err.message?.replace(tenant, '')}`);
           for (const o of ops) {
@@ -122,8 +108,8 @@ describe('credit leases on SQLite', () => {
 
   test('a retried reserve key holds once; settling twice charges once; usage stays per agent and skill', async () => {
     const tenant = newTenant();
-    await ledger.topUp(tenant, 100_000, `${tenant}-topup`);
-    const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 10 });
+    await ledger().topUp(tenant, 100_000, `${tenant}-topup`);
+    const holds = new LeasedCreditHolds({ ledger: ledger(), logger, leaseCalls: 10 });
     assert.deepEqual(await holds.reserve({ tenant, key: 'k1', milliCredits: 1_000, agent: 'meter', skill: 'tick' }), { replayed: false });
     assert.deepEqual(await holds.reserve({ tenant, key: 'k1', milliCredits: 1_000, agent: 'meter', skill: 'tick' }), { replayed: true });
     await holds.reserve({ tenant, key: 'k2', milliCredits: 2_000, agent: 'summarizer', skill: 'sum' });
@@ -136,20 +122,20 @@ describe('credit leases on SQLite', () => {
     // A reserve of a settled key replays; it does not hold again.
     assert.deepEqual(await holds.reserve({ tenant, key: 'k1', milliCredits: 1_000, agent: 'meter', skill: 'tick' }), { replayed: true });
     await holds.close();
-    assert.deepEqual(await ledger.usage({ tenant, groupBy: ['agent', 'skill'] }), [
+    assert.deepEqual(await ledger().usage({ tenant, groupBy: ['agent', 'skill'] }), [
       { agent: 'meter', skill: 'tick', milliCredits: 700, calls: 1 },
       { agent: 'summarizer', skill: 'sum', milliCredits: 2_000, calls: 1 },
     ]);
-    assert.equal((await ledger.balance(tenant)).availableMilliCredits, 100_000 - 2_700);
-    assert.deepEqual(await ledger.holds(tenant), []);
+    assert.equal((await ledger().balance(tenant)).availableMilliCredits, 100_000 - 2_700);
+    assert.deepEqual(await ledger().holds(tenant), []);
   });
 
   test('a batch of settlements journals one entry per agent; revenue per agent equals what its calls were charged', async () => {
     const tenant = newTenant();
-    await ledger.topUp(tenant, 1_000_000, `${tenant}-topup`);
-    const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 100, flushMs: 60_000 });
-    const entries = (): number => (database.sqlite!.prepare("select count(*) as n from credit_entries where tenant = ? and kind = 'settle'").get(tenant) as { n: number }).n;
-    const revenue = (agent: string): number => (database.sqlite!.prepare('select coalesce(sum(amount), 0) as total from credit_postings where account = ?').get(`revenue:${agent}`) as { total: number }).total;
+    await ledger().topUp(tenant, 1_000_000, `${tenant}-topup`);
+    const holds = new LeasedCreditHolds({ ledger: ledger(), logger, leaseCalls: 100, flushMs: 60_000 });
+    const entries = (): number => (database().sqlite!.prepare("select count(*) as n from credit_entries where tenant = ? and kind = 'settle'").get(tenant) as { n: number }).n;
+    const revenue = (agent: string): number => (database().sqlite!.prepare('select coalesce(sum(amount), 0) as total from credit_postings where account = ?').get(`revenue:${agent}`) as { total: number }).total;
     const before = { alpha: revenue('alpha'), beta: revenue('beta') };
     for (let i = 0; i < 30; i++) {
       const agent = i % 3 === 0 ? 'beta' : 'alpha';
@@ -159,33 +145,33 @@ describe('credit leases on SQLite', () => {
     await holds.flush();
     // 30 calls, two agents: two journal entries (and 30 settled rows, which usage reads).
     assert.equal(entries(), 2);
-    const usage = await ledger.usage({ tenant, groupBy: ['agent'] });
+    const usage = await ledger().usage({ tenant, groupBy: ['agent'] });
     const charged = (agent: string): number => usage.find((u) => (u as { agent?: string }).agent === agent)?.milliCredits ?? 0;
     assert.equal(revenue('alpha') - before.alpha, charged('alpha'));
     assert.equal(revenue('beta') - before.beta, charged('beta'));
     assert.equal(charged('alpha') + charged('beta'), Array.from({ length: 30 }, (_, i) => 100 + i).reduce((a, b) => a + b, 0));
     await holds.close();
-    assert.equal((await ledger.reconcile()).ok, true);
+    assert.equal((await ledger().reconcile()).ok, true);
   });
 
   test('a tenant that uses its leases up fast gets each next one twice as large, up to 64 times leaseCalls; one that uses them slowly, half as large', async () => {
     let clock = 1_000_000;
-    const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 4, leaseTargetMs: 1_000, flushMs: 60_000, maxBatch: 100_000, now: () => clock });
+    const holds = new LeasedCreditHolds({ ledger: ledger(), logger, leaseCalls: 4, leaseTargetMs: 1_000, flushMs: 60_000, maxBatch: 100_000, now: () => clock });
     const call = async (tenant: string, i: number): Promise<void> => {
       await holds.reserve({ tenant, key: `${tenant}:${i}`, milliCredits: 1_000, agent: 'meter', skill: 'tick' });
       await holds.settle(`${tenant}:${i}`, 1_000);
     };
     // Nothing is written before close (flushMs, maxBatch): each lease still holds its whole block.
-    const blocks = async (tenant: string): Promise<number[]> => (await ledger.holds(tenant)).filter((h) => h.agent === LEASE_AGENT).map((h) => h.milliCredits / 1_000).sort((a, b) => a - b);
+    const blocks = async (tenant: string): Promise<number[]> => (await ledger().holds(tenant)).filter((h) => h.agent === LEASE_AGENT).map((h) => h.milliCredits / 1_000).sort((a, b) => a - b);
 
     const fast = newTenant();
-    await ledger.topUp(fast, 100_000_000, `${fast}-topup`);
+    await ledger().topUp(fast, 100_000_000, `${fast}-topup`);
     // 4 + 8 + … + 256 + 256 calls, all in one instant: every lease was used up at once.
     for (let i = 0; i < 4 + 8 + 16 + 32 + 64 + 128 + 256 + 256; i++) await call(fast, i);
     assert.deepEqual(await blocks(fast), [4, 8, 16, 32, 64, 128, 256, 256]);
 
     const slow = newTenant();
-    await ledger.topUp(slow, 100_000_000, `${slow}-topup`);
+    await ledger().topUp(slow, 100_000_000, `${slow}-topup`);
     for (let i = 0; i < 4 + 8; i++) await call(slow, i);
     // The third lease (16 calls) lasts 2.5 s, over twice the target: the fourth is sized for 8.
     for (let i = 12; i < 12 + 16; i++) {
@@ -196,17 +182,17 @@ describe('credit leases on SQLite', () => {
     assert.deepEqual(await blocks(slow), [4, 8, 8, 16]);
 
     await holds.close();
-    assert.deepEqual(await ledger.usage({ tenant: fast, groupBy: [] }), [{ milliCredits: 764_000, calls: 764 }]);
-    assert.deepEqual(await ledger.usage({ tenant: slow, groupBy: [] }), [{ milliCredits: 29_000, calls: 29 }]);
-    assert.equal((await ledger.balance(fast)).reservedMilliCredits, 0);
-    assert.equal((await ledger.reconcile()).ok, true);
+    assert.deepEqual(await ledger().usage({ tenant: fast, groupBy: [] }), [{ milliCredits: 764_000, calls: 764 }]);
+    assert.deepEqual(await ledger().usage({ tenant: slow, groupBy: [] }), [{ milliCredits: 29_000, calls: 29 }]);
+    assert.equal((await ledger().balance(fast)).reservedMilliCredits, 0);
+    assert.equal((await ledger().reconcile()).ok, true);
   });
 
   test('a settlement on a lease is closed at the clock\'s time, written as toISOString writes it, across milliseconds, seconds and days', async () => {
     const tenant = newTenant();
-    await ledger.topUp(tenant, 1_000_000, `${tenant}-topup`);
+    await ledger().topUp(tenant, 1_000_000, `${tenant}-topup`);
     let clock = Date.UTC(2026, 10, 27, 23, 59, 59, 998);
-    const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 100, flushMs: 60_000, maxLeaseAgeMs: 10 * 86_400_000, idleMs: 10 * 86_400_000, now: () => clock });
+    const holds = new LeasedCreditHolds({ ledger: ledger(), logger, leaseCalls: 100, flushMs: 60_000, maxLeaseAgeMs: 10 * 86_400_000, idleMs: 10 * 86_400_000, now: () => clock });
     // Two calls in one millisecond, then one each across a second's, a day's and a year's end, and back in time.
     const steps = [0, 0, 1, 1, 9, 90, 900, 1, 86_400_000, 31 * 86_400_000, -1, -5_000];
     for (let i = 0; i < steps.length; i++) {
@@ -220,35 +206,35 @@ describe('credit leases on SQLite', () => {
 
   test('a call settled on one replica and retried on another is charged once', async () => {
     const tenant = newTenant();
-    await ledger.topUp(tenant, 100_000, `${tenant}-topup`);
-    const a = new LeasedCreditHolds({ ledger, logger, replica: 'a' });
-    const b = new LeasedCreditHolds({ ledger, logger, replica: 'b' });
+    await ledger().topUp(tenant, 100_000, `${tenant}-topup`);
+    const a = new LeasedCreditHolds({ ledger: ledger(), logger, replica: 'a' });
+    const b = new LeasedCreditHolds({ ledger: ledger(), logger, replica: 'b' });
     await a.reserve({ tenant, key: 'same', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
     await b.reserve({ tenant, key: 'same', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
     await a.settle('same', 1_000);
     await b.settle('same', 1_000);
     await a.close();
     await b.close();
-    assert.deepEqual(await ledger.usage({ tenant, groupBy: [] }), [{ milliCredits: 1_000, calls: 1 }]);
-    assert.equal((await ledger.balance(tenant)).availableMilliCredits, 99_000);
+    assert.deepEqual(await ledger().usage({ tenant, groupBy: [] }), [{ milliCredits: 1_000, calls: 1 }]);
+    assert.equal((await ledger().balance(tenant)).availableMilliCredits, 99_000);
   });
 
   test('a call refunded on one replica (it failed there) and completed by its retry on a leased replica is charged once', async () => {
     // Found by the two-replica services test: the retry's settlement was reported charged, but the
     // batch skipped the key because the refunded reservation row already held it.
     const tenant = newTenant();
-    await ledger.topUp(tenant, 100_000, `${tenant}-topup`);
+    await ledger().topUp(tenant, 100_000, `${tenant}-topup`);
     // The first attempt held outside any lease (as when a replica's lease cannot be funded) and failed.
-    await ledger.reserve({ tenant, key: 'flaky', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
-    await ledger.refund('flaky', 'the agent failed');
-    const b = new LeasedCreditHolds({ ledger, logger, replica: 'b' });
+    await ledger().reserve({ tenant, key: 'flaky', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+    await ledger().refund('flaky', 'the agent failed');
+    const b = new LeasedCreditHolds({ ledger: ledger(), logger, replica: 'b' });
     await b.reserve({ tenant, key: 'flaky', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
     const settled = await b.settle('flaky', 800);
     await b.close();
     assert.equal(settled.chargedMilliCredits, 800);
-    assert.deepEqual(await ledger.usage({ tenant, groupBy: [] }), [{ milliCredits: 800, calls: 1 }]);
-    assert.equal((await ledger.balance(tenant)).availableMilliCredits, 100_000 - 800);
-    assert.deepEqual((await ledger.reconcile()).discrepancies, []);
+    assert.deepEqual(await ledger().usage({ tenant, groupBy: [] }), [{ milliCredits: 800, calls: 1 }]);
+    assert.equal((await ledger().balance(tenant)).availableMilliCredits, 100_000 - 800);
+    assert.deepEqual((await ledger().reconcile()).discrepancies, []);
   });
 
   test('a call still held on one replica (no lease) whose retry completes on a leased replica first is charged once, from that hold, whatever the first try does after', async () => {
@@ -258,25 +244,25 @@ describe('credit leases on SQLite', () => {
     for (const then of ['refund', 'settle'] as const) {
       const tenant = newTenant();
       const key = `${tenant}:first-held`;
-      await ledger.topUp(tenant, 100_000, `${tenant}-topup`);
-      await ledger.reserve({ tenant, key, milliCredits: 1_000, agent: 'meter', skill: 'tick' });
-      const b = new LeasedCreditHolds({ ledger, logger, replica: `b-${then}` });
+      await ledger().topUp(tenant, 100_000, `${tenant}-topup`);
+      await ledger().reserve({ tenant, key, milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+      const b = new LeasedCreditHolds({ ledger: ledger(), logger, replica: `b-${then}` });
       await b.reserve({ tenant, key, milliCredits: 1_000, agent: 'meter', skill: 'tick' });
       assert.equal((await b.settle(key, 800)).chargedMilliCredits, 800);
       await b.close();
-      const late = then === 'refund' ? await ledger.refund(key, 'the agent failed') : await ledger.settle(key, 900);
+      const late = then === 'refund' ? await ledger().refund(key, 'the agent failed') : await ledger().settle(key, 900);
       assert.equal(late.replayed, true, `the first try's ${then} replays the retry's settlement`);
       assert.equal(late.chargedMilliCredits, 800);
-      assert.deepEqual(await ledger.usage({ tenant, groupBy: [] }), [{ milliCredits: 800, calls: 1 }]);
-      assert.deepEqual(await ledger.balance(tenant), { tenant, milliCredits: 100_000 - 800, reservedMilliCredits: 0, availableMilliCredits: 100_000 - 800 });
+      assert.deepEqual(await ledger().usage({ tenant, groupBy: [] }), [{ milliCredits: 800, calls: 1 }]);
+      assert.deepEqual(await ledger().balance(tenant), { tenant, milliCredits: 100_000 - 800, reservedMilliCredits: 0, availableMilliCredits: 100_000 - 800 });
     }
-    assert.deepEqual((await ledger.reconcile()).discrepancies, []);
+    assert.deepEqual((await ledger().reconcile()).discrepancies, []);
   });
 
   test('the last credits are spendable and the next call is refused with an exact 402', async () => {
     const tenant = newTenant();
-    await ledger.topUp(tenant, 10_000, `${tenant}-topup`);
-    const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 4 });
+    await ledger().topUp(tenant, 10_000, `${tenant}-topup`);
+    const holds = new LeasedCreditHolds({ ledger: ledger(), logger, leaseCalls: 4 });
     for (let i = 0; i < 10; i++) {
       await holds.reserve({ tenant, key: `c${i}`, milliCredits: 1_000, agent: 'meter', skill: 'tick' });
       await holds.settle(`c${i}`, 1_000);
@@ -288,29 +274,29 @@ describe('credit leases on SQLite', () => {
       return true;
     });
     await holds.close();
-    assert.deepEqual(await ledger.balance(tenant), { tenant, milliCredits: 0, reservedMilliCredits: 0, availableMilliCredits: 0 });
+    assert.deepEqual(await ledger().balance(tenant), { tenant, milliCredits: 0, reservedMilliCredits: 0, availableMilliCredits: 0 });
   });
 
   test('a task that outlives its call is pinned to a reservation of its own, settled through the ledger', async () => {
     const tenant = newTenant();
-    await ledger.topUp(tenant, 100_000, `${tenant}-topup`);
-    const holds = new LeasedCreditHolds({ ledger, logger });
+    await ledger().topUp(tenant, 100_000, `${tenant}-topup`);
+    const holds = new LeasedCreditHolds({ ledger: ledger(), logger });
     await holds.reserve({ tenant, key: 'long', milliCredits: 3_000, agent: 'meter', skill: 'tick' });
     await holds.pin('long');
-    const pinned = (await ledger.holds(tenant)).find((h) => h.key === 'long');
+    const pinned = (await ledger().holds(tenant)).find((h) => h.key === 'long');
     assert.equal(pinned?.milliCredits, 3_000);
     await holds.close();
     // The lease went back; the pinned hold stays until its task ends, on any replica.
-    assert.deepEqual((await ledger.holds(tenant)).map((h) => h.key), ['long']);
-    assert.equal((await ledger.settle('long', 2_500)).chargedMilliCredits, 2_500);
-    assert.equal((await ledger.balance(tenant)).availableMilliCredits, 97_500);
-    assert.equal((await ledger.reconcile()).ok, true);
+    assert.deepEqual((await ledger().holds(tenant)).map((h) => h.key), ['long']);
+    assert.equal((await ledger().settle('long', 2_500)).chargedMilliCredits, 2_500);
+    assert.equal((await ledger().balance(tenant)).availableMilliCredits, 97_500);
+    assert.equal((await ledger().reconcile()).ok, true);
   });
 
   test('killed with settlements in memory: the lease stays held (visible in holds) until the hold-expiry policy refunds it; unwritten calls are not charged', async () => {
     const tenant = newTenant();
-    await ledger.topUp(tenant, 100_000, `${tenant}-topup`);
-    const holds = new LeasedCreditHolds({ ledger, logger, replica: 'doomed', leaseCalls: 10, flushMs: 60_000 });
+    await ledger().topUp(tenant, 100_000, `${tenant}-topup`);
+    const holds = new LeasedCreditHolds({ ledger: ledger(), logger, replica: 'doomed', leaseCalls: 10, flushMs: 60_000 });
     await holds.reserve({ tenant, key: 'written', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
     await holds.settle('written', 1_000);
     await holds.flush();
@@ -319,32 +305,32 @@ describe('credit leases on SQLite', () => {
     await holds.reserve({ tenant, key: 'running', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
     holds.abandon();
 
-    const left = await ledger.holds(tenant);
+    const left = await ledger().holds(tenant);
     assert.equal(left.length, 1);
     assert.equal(left[0]!.agent, LEASE_AGENT);
     assert.match(left[0]!.key, /^lease:doomed:/);
     assert.equal(left[0]!.milliCredits, 9_000, 'the block of 10 calls less the one written');
-    assert.deepEqual(await ledger.balance(tenant), { tenant, milliCredits: 99_000, reservedMilliCredits: 9_000, availableMilliCredits: 90_000 });
+    assert.deepEqual(await ledger().balance(tenant), { tenant, milliCredits: 99_000, reservedMilliCredits: 9_000, availableMilliCredits: 90_000 });
 
-    const expired = await ledger.expireHolds({ now: Date.now() + 2 * 86_400_000, maxHoldMs: 86_400_000 });
+    const expired = await ledger().expireHolds({ now: Date.now() + 2 * 86_400_000, maxHoldMs: 86_400_000 });
     assert.deepEqual(expired.filter((s) => s.tenant === tenant).map((s) => s.releasedMilliCredits), [9_000]);
-    assert.deepEqual(await ledger.balance(tenant), { tenant, milliCredits: 99_000, reservedMilliCredits: 0, availableMilliCredits: 99_000 });
-    assert.deepEqual(await ledger.usage({ tenant, groupBy: [] }), [{ milliCredits: 1_000, calls: 1 }]);
-    assert.equal((await ledger.reconcile()).ok, true);
+    assert.deepEqual(await ledger().balance(tenant), { tenant, milliCredits: 99_000, reservedMilliCredits: 0, availableMilliCredits: 99_000 });
+    assert.deepEqual(await ledger().usage({ tenant, groupBy: [] }), [{ milliCredits: 1_000, calls: 1 }]);
+    assert.equal((await ledger().reconcile()).ok, true);
   });
 
   test('settlements written after their lease expired charge the available balance, never below zero', async () => {
     const tenant = newTenant();
-    await ledger.topUp(tenant, 10_000, `${tenant}-topup`);
-    const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 4, leaseShare: 1, flushMs: 60_000 });
+    await ledger().topUp(tenant, 10_000, `${tenant}-topup`);
+    const holds = new LeasedCreditHolds({ ledger: ledger(), logger, leaseCalls: 4, leaseShare: 1, flushMs: 60_000 });
     await holds.reserve({ tenant, key: 'x1', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
     await holds.settle('x1', 1_000);
-    const [lease] = await ledger.holds(tenant);
-    await ledger.release(tenant, lease!.key, 'operator released a lease');
+    const [lease] = await ledger().holds(tenant);
+    await ledger().release(tenant, lease!.key, 'operator released a lease');
     await holds.flush();
     await holds.close();
-    assert.deepEqual(await ledger.usage({ tenant, groupBy: [] }), [{ milliCredits: 1_000, calls: 1 }]);
-    assert.deepEqual(await ledger.balance(tenant), { tenant, milliCredits: 9_000, reservedMilliCredits: 0, availableMilliCredits: 9_000 });
-    assert.equal((await ledger.reconcile()).ok, true);
+    assert.deepEqual(await ledger().usage({ tenant, groupBy: [] }), [{ milliCredits: 1_000, calls: 1 }]);
+    assert.deepEqual(await ledger().balance(tenant), { tenant, milliCredits: 9_000, reservedMilliCredits: 0, availableMilliCredits: 9_000 });
+    assert.equal((await ledger().reconcile()).ok, true);
   });
 });

@@ -12,25 +12,19 @@ import assert from 'node:assert/strict';
 import { SendMessageRequest, TaskState, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { connectAgent } from '../../../src/cli/index.js';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { available, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 import { asTask } from '../../helpers/sdk-client.js';
 
 const TENANT = 'cancelers';
 let paid = 0;
 
-const payments = defineAgent({
-  card: { name: 'payments', description: 'Pays suppliers' },
-  registry: { skills: { pay: { pricing: { creditsPerCall: 4 } } } },
-  skills: {
-    pay: {
-      description: 'Pays an amount',
-      handler: async (text: string) => {
-        paid++;
-        return `paid ${text}`;
-      },
-    },
+const payments = oneSkillAgent({ name: 'payments', description: 'Pays suppliers', creditsPerCall: 4 }, 'pay', {
+  description: 'Pays an amount',
+  handler: async (text: string) => {
+    paid++;
+    return `paid ${text}`;
   },
 });
 

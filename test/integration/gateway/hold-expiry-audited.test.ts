@@ -11,6 +11,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { startGateway } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 describe('the gateway expires and audits holds older than the max hold', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
@@ -20,10 +21,7 @@ describe('the gateway expires and audits holds older than the max hold', () => {
     registry = await startRegistry();
     gw = await startGateway(registry.url, { creditsMaxHoldMs: 60_000, creditsHoldSweepMs: 1_000 });
   });
-  after(async () => {
-    await gw?.close();
-    await registry?.close();
-  });
+  after(() => closeInTurn(gw, registry));
 
   test('a hold backdated past the max hold is refunded and audited as credits.expired', async () => {
     const ledger = gw.gateway.ledger;

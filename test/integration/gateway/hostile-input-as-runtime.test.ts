@@ -5,8 +5,14 @@ import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 import { COLON_FIRST_TASK_PATHS, DEEP_CORPUS, HOSTILE_CORPUS, TRAILING_SLASH_PATHS, outcomeOf, type HostileRequest } from './hostile-corpus.js';
 
+/** What an agent, or the gateway in front of it, answered. */
+interface Answer {
+  status: number;
+  body: string;
+}
+
 /** Sends a raw request (paths are sent byte for byte, as `fetch` would normalize them). */
-function send(base: string, entry: HostileRequest, authorization: string): Promise<{ status: number; body: string }> {
+function send(base: string, entry: HostileRequest, authorization: string): Promise<Answer> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -49,47 +55,43 @@ describe('bad input through the gateway answers as the runtime does', () => {
     await mesh?.close();
   });
 
-  test('every corpus entry: same outcome class directly and through the gateway, never a 5xx', async () => {
-    const direct = host.agents['tester']!;
-    const through = `${gw.url}/agents/tester`;
+  /** Sends each entry to the agent directly and through the gateway, with the same rights, and gives what `judge` finds wrong in each pair of answers. */
+  async function differencesOver(entries: readonly HostileRequest[], judge: (entry: HostileRequest, direct: Answer, gateway: Answer) => string[]): Promise<string[]> {
     const differences: string[] = [];
-    for (const entry of [...HOSTILE_CORPUS, ...DEEP_CORPUS]) {
-      const a = await send(direct, entry, `Bearer ${assertion}`);
-      const b = await send(through, entry, `Bearer ${token}`);
+    for (const entry of entries) {
+      const a = await send(host.agents['tester']!, entry, `Bearer ${assertion}`);
+      const b = await send(`${gw.url}/agents/tester`, entry, `Bearer ${token}`);
+      differences.push(...judge(entry, a, b));
+    }
+    return differences;
+  }
+
+  test('every corpus entry: same outcome class directly and through the gateway, never a 5xx', async () => {
+    const differences = await differencesOver([...HOSTILE_CORPUS, ...DEEP_CORPUS], (entry, a, b) => {
       const binding = bindingOf(entry);
       const expected = outcomeOf(a.status, a.body, binding);
       const got = outcomeOf(b.status, b.body, binding);
-      if (b.status >= 500) differences.push(`${entry.name}: the gateway answered ${got} (${b.body.slice(0, 200)})`);
+      if (b.status >= 500) return [`${entry.name}: the gateway answered ${got} (${b.body.slice(0, 200)})`];
       // The runtime answering 5xx to client input is its own defect; the gateway must refuse such input as a client error.
-      else if (a.status >= 500 && b.status >= 400) continue;
-      else if (expected !== got) differences.push(`${entry.name}: direct ${expected}, gateway ${got} (${b.body.slice(0, 200)})`);
-    }
+      if (a.status >= 500 && b.status >= 400) return [];
+      return expected !== got ? [`${entry.name}: direct ${expected}, gateway ${got} (${b.body.slice(0, 200)})`] : [];
+    });
     assert.deepEqual(differences, []);
   });
 
   test('a task path with the colon first is answered through the gateway as the runtime answers it, status and body', async () => {
-    const direct = host.agents['tester']!;
-    const through = `${gw.url}/agents/tester`;
-    const differences: string[] = [];
-    for (const entry of COLON_FIRST_TASK_PATHS) {
-      const a = await send(direct, entry, `Bearer ${assertion}`);
-      const b = await send(through, entry, `Bearer ${token}`);
-      if (a.status !== b.status || sameness(a.body) !== sameness(b.body)) differences.push(`${entry.name}:\n  direct  ${a.status} ${a.body}\n  gateway ${b.status} ${b.body}`);
-    }
+    const differences = await differencesOver(COLON_FIRST_TASK_PATHS, (entry, a, b) =>
+      a.status !== b.status || sameness(a.body) !== sameness(b.body) ? [`${entry.name}:\n  direct  ${a.status} ${a.body}\n  gateway ${b.status} ${b.body}`] : [],
+    );
     assert.deepEqual(differences, []);
   });
 
   test('a path with a slash after it is answered through the gateway as the runtime answers it, status and body', async () => {
-    const direct = host.agents['tester']!;
-    const through = `${gw.url}/agents/tester`;
-    const differences: string[] = [];
-    for (const entry of TRAILING_SLASH_PATHS) {
-      const a = await send(direct, entry, `Bearer ${assertion}`);
-      const b = await send(through, entry, `Bearer ${token}`);
+    const differences = await differencesOver(TRAILING_SLASH_PATHS, (entry, a, b) => [
       // No such path is an operation: the runtime refuses every one, and the gateway's answer is held to that.
-      if (a.status < 400 || a.status >= 500) differences.push(`${entry.name}: the runtime answered ${a.status} ${a.body.slice(0, 200)}`);
-      if (a.status !== b.status || sameness(a.body) !== sameness(b.body)) differences.push(`${entry.name}:\n  direct  ${a.status} ${a.body.slice(0, 300)}\n  gateway ${b.status} ${b.body.slice(0, 300)}`);
-    }
+      ...(a.status < 400 || a.status >= 500 ? [`${entry.name}: the runtime answered ${a.status} ${a.body.slice(0, 200)}`] : []),
+      ...(a.status !== b.status || sameness(a.body) !== sameness(b.body) ? [`${entry.name}:\n  direct  ${a.status} ${a.body.slice(0, 300)}\n  gateway ${b.status} ${b.body.slice(0, 300)}`] : []),
+    ]);
     assert.deepEqual(differences, []);
   });
 

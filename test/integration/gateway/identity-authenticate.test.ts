@@ -8,6 +8,7 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import { SignJWT, base64url, decodeJwt, decodeProtectedHeader } from 'jose';
 import { ADMIN_TOKEN, basic, createClient, requestToken, reasonOf, startIdentity, tokenFor, whoami, type IdentityFixture } from './identity-fixture.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const b64 = (value: unknown) => base64url.encode(JSON.stringify(value));
@@ -28,10 +29,7 @@ describe('authenticate refuses bad credentials with the precise reason', () => {
     f = await startIdentity();
     other = await startIdentity({ config: { issuer: 'https://other-gateway.test' } });
   });
-  after(async () => {
-    await f.close();
-    await other.close();
-  });
+  after(() => closeInTurn(f, other));
 
   test('a request without credentials has no principal', async () => {
     assert.equal(await f.identity.authenticate({ headers: {} }), undefined);

@@ -1,7 +1,7 @@
 /** `agentmesh clients|keys|token` against a real gateway server (identity routes on port 0). */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -11,6 +11,7 @@ import { keysCommand } from '../../../src/cli/commands/keys/keys.js';
 import { tokenCommand } from '../../../src/cli/commands/token.js';
 import { runCommand } from '../cli/cli-harness.js';
 import { ADMIN_TOKEN, startIdentity, type IdentityFixture } from './identity-fixture.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
 
 interface Run {
   code: number;
@@ -36,10 +37,7 @@ describe('agentmesh clients, keys and token against a real gateway', () => {
     env = { AGENTMESH_GATEWAY: `http://127.0.0.1:${address.port}`, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN };
     dir = mkdtempSync(join(tmpdir(), 'agentmesh-identity-cli-'));
   });
-  after(async () => {
-    await f.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(f, directoryRemoval(dir)));
 
   test('clients create prints the id and the secret once; token fetches a token with them', async () => {
     const created = await agentmesh(['clients', 'create', '--name', 'router', '--tenant', 'acme', '--scope', 'a2a:message:send', '--scope', 'a2a:tasks:read,a2a:tasks:cancel', '--rpm', '600', '--burst', '50'], env);

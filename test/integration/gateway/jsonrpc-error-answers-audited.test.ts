@@ -6,7 +6,7 @@
  * as an error, and a priced send answered with an error is not charged: its
  * hold is released.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SendMessageRequest } from '@a2a-js/sdk';
@@ -14,10 +14,11 @@ import { connectAgent, type Binding } from '../../../src/cli/index.js';
 import type { AuditRow } from '../../../src/audit/index.js';
 import type { ProtocolVersion } from '../../../src/protocol/index.js';
 import { defineAgent } from '../../../src/runtime/index.js';
-import { balanceTotal, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
-import { callRows, startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { balanceTotal, callAgent } from '../../helpers/gateway-fixture.js';
+import { callRows, startGatewayMeshFor } from '../../helpers/gateway-mesh.js';
 import { testAgent } from '../../helpers/runtime-fixture.js';
 import { asTask, sendRequest } from '../../helpers/sdk-client.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 const TENANT = 'errant';
 const TASK_NOT_FOUND = 'AM_ERR_TASK_NOT_FOUND';
@@ -38,23 +39,13 @@ const COMBINATIONS: Array<{ protocol: ProtocolVersion; binding: Binding }> = [
 ];
 
 describe('an A2A error answered over JSON-RPC is audited as over HTTP+JSON', () => {
-  let mesh: GatewayMesh;
-  let token: string;
+  const mesh = startedForSuite(() => startGatewayMeshFor({ name: 'errant-app', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:card:read'], credits: 100 }, { agents: [testAgent, worker], gateway: { creditsMode: 'exact' } }));
 
-  before(async () => {
-    mesh = await startGatewayMesh({ agents: [testAgent, worker], gateway: { creditsMode: 'exact' } });
-    token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'errant-app', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:card:read'] }));
-    await topUp(mesh.gw.url, TENANT, 100);
-  });
-  after(async () => {
-    await mesh?.close();
-  });
-
-  const rows = (agent: string, method: string): Promise<AuditRow[]> => callRows(mesh, TENANT, agent, method);
+  const rows = (agent: string, method: string): Promise<AuditRow[]> => callRows(mesh(), TENANT, agent, method);
 
   for (const { protocol, binding } of COMBINATIONS) {
     test(`A2A ${protocol} over ${binding}: GetTask of an unknown task is an error row with the task-not-found code; a successful call stays ok`, async () => {
-      const { client } = await connectAgent({ url: `${mesh.gw.url}/agents/tester`, protocol, binding, token });
+      const { client } = await connectAgent({ url: `${mesh().gw.url}/agents/tester`, protocol, binding, token: mesh().token });
       const task = asTask(await client.sendMessage(sendRequest('hello')));
       const read = await client.getTask({ tenant: '', id: task.id, historyLength: undefined });
       assert.equal(read.id, task.id);
@@ -69,7 +60,7 @@ describe('an A2A error answered over JSON-RPC is audited as over HTTP+JSON', () 
 
   test('a JSON-RPC error to a streaming send (answered before any event) is an error row with its code', async () => {
     const message = { messageId: randomUUID(), taskId: randomUUID(), role: 'ROLE_USER', parts: [{ text: 'x' }] };
-    const res = await callAgent(mesh.gw.url, 'tester', token, 'SendStreamingMessage', { message }, { headers: { accept: 'text/event-stream' } });
+    const res = await callAgent(mesh().gw.url, 'tester', mesh().token, 'SendStreamingMessage', { message }, { headers: { accept: 'text/event-stream' } });
     const body = (await res.json()) as { error?: { code: number } };
     assert.equal(res.status, 200);
     assert.equal(body.error?.code, -32001);
@@ -78,16 +69,16 @@ describe('an A2A error answered over JSON-RPC is audited as over HTTP+JSON', () 
   });
 
   test('a JSON-RPC error to a priced SendMessage is not charged: its hold is released, its row an error with the code', async () => {
-    const { client } = await connectAgent({ url: `${mesh.gw.url}/agents/worker`, protocol: '1.0', binding: 'jsonrpc', token });
-    await mesh.gw.gateway.credits.flush();
-    const balance = await balanceTotal(mesh.gw.url, TENANT);
-    const [usage] = await mesh.gw.gateway.ledger.usage({ tenant: TENANT, groupBy: [] });
+    const { client } = await connectAgent({ url: `${mesh().gw.url}/agents/worker`, protocol: '1.0', binding: 'jsonrpc', token: mesh().token });
+    await mesh().gw.gateway.credits.flush();
+    const balance = await balanceTotal(mesh().gw.url, TENANT);
+    const [usage] = await mesh().gw.gateway.ledger.usage({ tenant: TENANT, groupBy: [] });
     const request = SendMessageRequest.fromJSON({ message: { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ text: 'work' }] }, configuration: { taskPushNotificationConfig: { url: 'https://hooks.example.com/a2a' } } });
     await assert.rejects(client.sendMessage(request), /push notifications/i);
-    await mesh.gw.gateway.credits.flush();
-    assert.equal(await balanceTotal(mesh.gw.url, TENANT), balance, 'nothing charged');
-    assert.deepEqual(await mesh.gw.gateway.ledger.holds(TENANT), [], 'no hold left');
-    const [after] = await mesh.gw.gateway.ledger.usage({ tenant: TENANT, groupBy: [] });
+    await mesh().gw.gateway.credits.flush();
+    assert.equal(await balanceTotal(mesh().gw.url, TENANT), balance, 'nothing charged');
+    assert.deepEqual(await mesh().gw.gateway.ledger.holds(TENANT), [], 'no hold left');
+    const [after] = await mesh().gw.gateway.ledger.usage({ tenant: TENANT, groupBy: [] });
     assert.equal(after?.milliCredits ?? 0, usage?.milliCredits ?? 0);
     const [row] = await rows('worker', 'SendMessage');
     assert.deepEqual(
@@ -96,16 +87,16 @@ describe('an A2A error answered over JSON-RPC is audited as over HTTP+JSON', () 
     );
     // And a priced send that succeeds is charged, its row ok.
     asTask(await client.sendMessage(sendRequest('work')));
-    await mesh.gw.gateway.credits.flush();
-    assert.equal(await balanceTotal(mesh.gw.url, TENANT), balance - 2000);
+    await mesh().gw.gateway.credits.flush();
+    assert.equal(await balanceTotal(mesh().gw.url, TENANT), balance - 2000);
     const [ok] = await rows('worker', 'SendMessage');
     assert.deepEqual({ outcome: ok?.outcome, errorCode: ok?.errorCode, milliCredits: ok?.milliCredits }, { outcome: 'ok', errorCode: undefined, milliCredits: 2000 });
   });
 
   test('the calls metric counts the JSON-RPC errors as errors, and the chain verifies', async () => {
-    const metrics = await (await fetch(mesh.gw.metricsUrl)).text();
+    const metrics = await (await fetch(mesh().gw.metricsUrl)).text();
     const line = metrics.split('\n').find((l) => l.startsWith('agentmesh_gateway_calls_total{') && l.includes('agent="tester"') && l.includes('outcome="error"'));
     assert.ok(line !== undefined && Number(line.split(" ").at(-1)) >= 4, line);
-    assert.equal((await mesh.gw.gateway.audit.verify()).ok, true);
+    assert.equal((await mesh().gw.gateway.audit.verify()).ok, true);
   });
 });

@@ -4,29 +4,22 @@
  * the socket's `drain` when its writes are refused; a front that did not pass that `drain` on held
  * such an answer for ever once callers read slower than it came (a map-reduce workflow's batches).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { startGatewayMeshFor } from '../../helpers/gateway-mesh.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
-let mesh: GatewayMesh;
-let token: string;
-
-before(async () => {
-  mesh = await startGatewayMesh({ gateway: { dataPlaneServer: 'llhttp' } });
-  token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'large-answers', tenant: 'acme', scopes: ['a2a:message:send'] }));
-});
-after(() => mesh?.close());
+const mesh = startedForSuite(() => startGatewayMeshFor({ name: 'large-answers', scopes: ['a2a:message:send'] }, { gateway: { dataPlaneServer: 'llhttp' } }));
 
 test('four callers each get their whole 200 KB answer, relayed at the same time', { timeout: 60_000 }, async () => {
   const texts = ['a', 'b', 'c', 'd'].map((letter) => letter.repeat(100_000));
   const answers = await Promise.all(
     texts.map(async (text, i) => {
-      const res = await fetch(`${mesh.gw.url}/agents/tester`, {
+      const res = await fetch(`${mesh().gw.url}/agents/tester`, {
         method: 'POST',
         // A caller still waiting after 20 s is the hang this pins, not a slow host.
         signal: AbortSignal.timeout(20_000),
-        headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
+        headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${mesh().token}` },
         body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'SendMessage', params: { message: { messageId: `large-${i}`, role: 'ROLE_USER', parts: [{ text }] } } }),
       });
       return { status: res.status, body: (await res.json()) as { result?: { task?: { status?: { state?: string }; artifacts?: Array<{ parts: Array<{ text?: string }> }> } } } };

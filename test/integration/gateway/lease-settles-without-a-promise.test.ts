@@ -6,18 +6,14 @@
  * and a task still running answer with promises. Whichever way, the ledger
  * ends the same. A real SQLite ledger, the gateway's holds and tracker.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { exactCreditHolds, LeasedCreditHolds, type CreditHolds } from '../../../src/gateway/credits/index.js';
 import { settleOrTrackNow, taskChargeKey, type SettleCall } from '../../../src/gateway/settle-or-track.js';
 import { SettlementTracker } from '../../../src/gateway/settlement-tracker.js';
 import { AnswerTap } from '../../../src/gateway/stream-task-tap.js';
-import { createLogger, createMetrics } from '../../../src/observability/index.js';
-import { createDatabase, type Database } from '../../../src/storage/index.js';
-import { createCreditLedger, type CreditLedger } from '../../../src/tenancy/index.js';
+import { createLogger } from '../../../src/observability/index.js';
+import { sqliteLedgerForSuite } from '../../helpers/sqlite-ledger.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -30,28 +26,17 @@ function answered(taskId: string, state: string, credits: number): AnswerTap {
 }
 
 describe('a call held on a lease settles without a promise', () => {
-  let dir: string;
-  let database: Database;
-  let ledger: CreditLedger;
   let tenants = 0;
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentmesh-lease-at-once-'));
-    database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
-    ledger = createCreditLedger({ database, logger, metrics: createMetrics({ defaultMetrics: false }) });
-  });
-  after(async () => {
-    await database.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { ledger, database } = sqliteLedgerForSuite('agentmesh-lease-at-once-');
 
   /** A tenant with 100 credits, holds of the given kind in front of the ledger, and a tracker over them. */
   async function setUp(kind: 'lease' | 'exact') {
     const tenant = `at-once-${++tenants}`;
-    await ledger.topUp(tenant, 100_000, `${tenant}-topup`);
-    const leased = kind === 'lease' ? new LeasedCreditHolds({ ledger, logger, flushMs: 5 }) : undefined;
-    const credits: CreditHolds = leased ?? exactCreditHolds(ledger);
-    const tracker = new SettlementTracker({ ledger: credits, read: async () => undefined, logger, db: database.db });
+    await ledger().topUp(tenant, 100_000, `${tenant}-topup`);
+    const leased = kind === 'lease' ? new LeasedCreditHolds({ ledger: ledger(), logger, flushMs: 5 }) : undefined;
+    const credits: CreditHolds = leased ?? exactCreditHolds(ledger());
+    const tracker = new SettlementTracker({ ledger: credits, read: async () => undefined, logger, db: database().db });
     const call = (n: number, tap: AnswerTap): SettleCall => ({ key: `scorer:${tenant}:m-${n}`, version: '1.0', tap, estimate: 2_000, agent: 'scorer', tenant, subject: 'user', failed: false });
     const input = (n: number) => ({ tenant, key: `scorer:${tenant}:m-${n}`, milliCredits: 2_000, agent: 'scorer', skill: 'score' });
     return { tenant, credits, leased, deps: { tracker, credits }, call, input, close: async () => leased?.close() };
@@ -74,9 +59,9 @@ describe('a call held on a lease settles without a promise', () => {
       assert.equal(await settleOrTrackNow(s.deps, s.call(1, answered('task-1', 'TASK_STATE_COMPLETED', 1.5))), 1_500);
 
       await s.credits.flush();
-      const [usage] = await ledger.usage({ tenant: s.tenant, groupBy: [] });
+      const [usage] = await ledger().usage({ tenant: s.tenant, groupBy: [] });
       assert.equal(usage?.milliCredits, 3_000);
-      const keys = (await ledger.holds(s.tenant)).map((h) => h.key);
+      const keys = (await ledger().holds(s.tenant)).map((h) => h.key);
       assert.ok(!keys.includes(taskChargeKey('scorer', s.tenant, 'task-2')), 'nothing is held under a settled task');
     } finally {
       await s.close();
@@ -103,7 +88,7 @@ describe('a call held on a lease settles without a promise', () => {
     const settled = settleOrTrackNow(s.deps, s.call(1, answered('task-exact', 'TASK_STATE_COMPLETED', 1.5)));
     assert.ok(settled instanceof Promise);
     assert.equal(await settled, 1_500);
-    const [usage] = await ledger.usage({ tenant: s.tenant, groupBy: [] });
+    const [usage] = await ledger().usage({ tenant: s.tenant, groupBy: [] });
     assert.equal(usage?.milliCredits, 1_500);
   });
 });

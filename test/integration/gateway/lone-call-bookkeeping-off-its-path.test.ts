@@ -33,21 +33,12 @@ import { REQUEST_WRITTEN_CHANNEL } from '../../../src/gateway/routing/upstream-h
 import { PlaneReply } from '../../../src/http/server/data-plane.js';
 import { callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
-import { pricedLeadScorer, scoredLeads, type LeadsInput } from '../../helpers/priced-scorer.js';
+import { holdingLeadScorer } from '../../helpers/priced-scorer.js';
 import { userMessage } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
-/** Calls that asked to be held wait here until the test lets them go. */
-let held: Array<() => void> = [];
-
-const scorer = pricedLeadScorer(
-  { name: 'path-scorer', description: 'Scores leads' },
-  async (input: LeadsInput & { hold?: boolean }, ctx) => {
-    if (input.hold) await new Promise<void>((resolve) => held.push(resolve));
-    return scoredLeads(input, ctx, 1);
-  },
-  { flags: ['hold'] },
-);
+/** Calls that asked to be held wait in `held` until the test lets them go. */
+const { scorer, held } = holdingLeadScorer('path-scorer');
 
 const leads = (extra: Record<string, unknown> = {}) => userMessage('', { parts: [{ data: { leadIds: ['l1', 'l2'], ...extra } }], metadata: { skillId: 'score' } });
 
@@ -267,7 +258,7 @@ describe("a lone call's bookkeeping, off its path", () => {
   });
 
   test('a call whose client left before the answer still has its input hashed and audited', async () => {
-    held = [];
+    held.length = 0;
     const message = leads({ hold: true });
     const client = new AbortController();
     const call = callAgent(mesh.gw.url, 'path-scorer', token, 'SendMessage', { message }, { signal: client.signal }).catch((err: unknown) => err);

@@ -10,21 +10,12 @@ import assert from 'node:assert/strict';
 import { AnswerJournal } from '../../../src/gateway/answer-journal.js';
 import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
-import { pricedLeadScorer, scoredLeads, type LeadsInput } from '../../helpers/priced-scorer.js';
+import { holdingLeadScorer } from '../../helpers/priced-scorer.js';
 import { userMessage } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
-/** Calls that asked to be held wait here until the test lets them all go. */
-let held: Array<() => void> = [];
-
-const scorer = pricedLeadScorer(
-  { name: 'lone-scorer', description: 'Scores leads' },
-  async (input: LeadsInput & { hold?: boolean }, ctx) => {
-    if (input.hold) await new Promise<void>((resolve) => held.push(resolve));
-    return scoredLeads(input, ctx, 1);
-  },
-  { flags: ['hold'] },
-);
+/** Calls that asked to be held wait in `held` until the test lets them go. */
+const { scorer, held } = holdingLeadScorer('lone-scorer');
 
 describe('the answer journal behind a lone call', () => {
   let mesh: GatewayMesh;
@@ -72,7 +63,7 @@ describe('the answer journal behind a lone call', () => {
   test('calls in flight together wait for the turn\'s shared write, all but a last one left alone', async () => {
     counts.now = 0;
     counts.turn = 0;
-    held = [];
+    held.length = 0;
     const answers = Array.from({ length: 4 }, () => send(true));
     await until('the four calls to reach the agent', () => held.length === 4);
     for (const release of held) release();

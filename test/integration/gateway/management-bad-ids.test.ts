@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_TOKEN, startGateway } from '../../helpers/gateway-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 interface Route {
   method: string;
@@ -61,10 +62,7 @@ describe('bad ids on the management API answer 400 naming the field', () => {
     registry = await startRegistry({});
     gw = await startGateway(registry.url);
   });
-  after(async () => {
-    await gw?.close();
-    await registry?.close();
-  });
+  after(() => closeInTurn(gw, registry));
 
   async function probe(base: string, route: Route, id: string): Promise<void> {
     const path = route.path.replace(`{${route.field}}`, encodeURIComponent(id));

@@ -5,9 +5,10 @@
  * deleted idempotently, a webhook host that does not resolve is accepted,
  * a task is subscribed to with GET as with POST, and the gateway's card carries Last-Modified and answers conditional GETs.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAsDirectlyPair } from '../../helpers/gateway-mesh.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 interface Answer {
   status: number;
@@ -18,20 +19,8 @@ interface Answer {
 }
 
 describe('media types, push config deletes and card validators through the gateway, as directly', () => {
-  let pair: Awaited<ReturnType<typeof startAsDirectlyPair>>;
-  let direct: string;
-  let through: string;
-  let token: string;
-  let assertion: string;
-
-  before(async () => {
-    // Direct calls carry what the gateway would send: its assertion of the same tenant and scopes.
-    pair = await startAsDirectlyPair('typist', ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write']);
-    ({ direct, through, token, assertion } = pair);
-  });
-  after(async () => {
-    await pair?.mesh.close();
-  });
+  // Direct calls carry what the gateway would send: its assertion of the same tenant and scopes.
+  const pair = startedForSuite(() => startAsDirectlyPair('typist', ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write']));
 
   const call = async (base: string, authorization: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> => {
     const res = await fetch(`${base}${path}`, { method, headers: { 'a2a-version': '1.0', authorization, ...headers }, ...(body !== undefined && { body }) });
@@ -46,12 +35,12 @@ describe('media types, push config deletes and card validators through the gatew
     };
   };
   const both = async (method: string, path: string, headers: Record<string, string>, body?: string) => ({
-    direct: await call(direct, `Bearer ${assertion}`, method, path, headers, body),
-    through: await call(through, `Bearer ${token}`, method, path, headers, body),
+    direct: await call(pair().direct, `Bearer ${pair().assertion}`, method, path, headers, body),
+    through: await call(pair().through, `Bearer ${pair().token}`, method, path, headers, body),
   });
   const message = (text: string) => ({ messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text }], metadata: { skillId: 'echo' } });
   const startWait = async (): Promise<string> => {
-    const res = await fetch(`${through}/message:send`, { method: 'POST', headers: { 'a2a-version': '1.0', 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ message: { ...message('hold'), metadata: { skillId: 'wait' } }, configuration: { returnImmediately: true } }) });
+    const res = await fetch(`${pair().through}/message:send`, { method: 'POST', headers: { 'a2a-version': '1.0', 'content-type': 'application/json', authorization: `Bearer ${pair().token}` }, body: JSON.stringify({ message: { ...message('hold'), metadata: { skillId: 'wait' } }, configuration: { returnImmediately: true } }) });
     return ((await res.json()) as { task: { id: string } }).task.id;
   };
 
@@ -85,8 +74,8 @@ describe('media types, push config deletes and card validators through the gatew
     }
     // The gateway's own refusal (no valid credential) as the agent's own: its status, in the client's type.
     for (const accept of ['application/json', 'application/a2a+json']) {
-      const d = await call(direct, 'Bearer not-a-token', 'GET', '/tasks', { accept });
-      const t = await call(through, 'Bearer not-a-token', 'GET', '/tasks', { accept });
+      const d = await call(pair().direct, 'Bearer not-a-token', 'GET', '/tasks', { accept });
+      const t = await call(pair().through, 'Bearer not-a-token', 'GET', '/tasks', { accept });
       assert.deepEqual([t.status, t.type], [d.status, d.type], accept);
       assert.deepEqual([t.status, t.type], [401, accept]);
     }
@@ -114,10 +103,10 @@ describe('media types, push config deletes and card validators through the gatew
     assert.deepEqual(unknown.through, unknown.direct);
     assert.deepEqual([unknown.through.status, unknown.through.reason], [404, 'TASK_NOT_FOUND']);
     const id = await startWait();
-    const stream = await fetch(`${through}/tasks/${id}:subscribe`, { headers: { 'a2a-version': '1.0', authorization: `Bearer ${token}` } });
+    const stream = await fetch(`${pair().through}/tasks/${id}:subscribe`, { headers: { 'a2a-version': '1.0', authorization: `Bearer ${pair().token}` } });
     assert.equal(stream.status, 200);
     assert.equal(stream.headers.get('content-type'), 'text/event-stream');
-    const canceled = await fetch(`${through}/tasks/${id}:cancel`, { method: 'POST', headers: { 'a2a-version': '1.0', authorization: `Bearer ${token}` } });
+    const canceled = await fetch(`${pair().through}/tasks/${id}:cancel`, { method: 'POST', headers: { 'a2a-version': '1.0', authorization: `Bearer ${pair().token}` } });
     assert.equal(canceled.status, 200);
     const text = await stream.text();
     assert.match(text, new RegExp(`"id":"${id}"`));
@@ -126,7 +115,7 @@ describe('media types, push config deletes and card validators through the gatew
 
   test("the gateway's card carries Last-Modified and answers If-Modified-Since and If-None-Match with 304", async () => {
     for (const version of [{ 'a2a-version': '1.0' }, { 'a2a-version': '0.3' }]) {
-      const cardUrl = `${through}/.well-known/agent-card.json`;
+      const cardUrl = `${pair().through}/.well-known/agent-card.json`;
       const first = await fetch(cardUrl, { headers: version });
       assert.equal(first.status, 200);
       await first.json();

@@ -4,16 +4,17 @@
  * Message; the call is priced, charged once at the usage the message
  * reports, audited once, and leaves no hold. A rejected task is refunded.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SendMessageRequest, type StreamResponse } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { connectAgent, type Binding } from '../../../src/cli/index.js';
 import type { ProtocolVersion } from '../../../src/protocol/index.js';
 import { defineAgent } from '../../../src/runtime/index.js';
-import { balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { balanceTotal } from '../../helpers/gateway-fixture.js';
+import { startGatewayMeshFor } from '../../helpers/gateway-mesh.js';
 import { asMessage, asTask, messageText, sendRequest } from '../../helpers/sdk-client.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 const REJECTED = 7;
 const TENANT = 'replies';
@@ -50,28 +51,21 @@ const COMBINATIONS: Array<{ protocol: ProtocolVersion; binding: Binding }> = [
 ];
 
 describe('message answers through the gateway: priced, charged once, audited once, nothing held', () => {
-  let mesh: GatewayMesh;
-  let token: string;
   let start: number;
   /** The message answers the SDK client got, each to be charged 1.5 credits once. */
   let answered = 0;
 
+  // Exact holds: every call's reservation is a ledger row, so "nothing held" is read there directly.
+  const mesh = startedForSuite(() => startGatewayMeshFor({ name: 'replies-app', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:card:read'], credits: 100 }, { agents: [greeter], gateway: { creditsMode: 'exact' } }));
   before(async () => {
-    // Exact holds: every call's reservation is a ledger row, so "nothing held" is read there directly.
-    mesh = await startGatewayMesh({ agents: [greeter], gateway: { creditsMode: 'exact' } });
-    token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'replies-app', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:card:read'] }));
-    await topUp(mesh.gw.url, TENANT, 100);
-    start = await balanceTotal(mesh.gw.url, TENANT);
-  });
-  after(async () => {
-    await mesh?.close();
+    start = await balanceTotal(mesh().gw.url, TENANT);
   });
 
   for (const { protocol, binding } of COMBINATIONS) {
     describe(`A2A ${protocol} over ${binding}`, () => {
       let client: Client;
       before(async () => {
-        const connection = await connectAgent({ url: `${mesh.gw.url}/agents/greeter`, protocol, binding, token });
+        const connection = await connectAgent({ url: `${mesh().gw.url}/agents/greeter`, protocol, binding, token: mesh().token });
         assert.equal(connection.protocol, protocol);
         assert.equal(connection.binding, binding);
         client = connection.client;
@@ -94,21 +88,21 @@ describe('message answers through the gateway: priced, charged once, audited onc
   }
 
   test('a retried send (same messageId) runs the skill again but is charged once', async () => {
-    const { client } = await connectAgent({ url: `${mesh.gw.url}/agents/greeter`, protocol: '1.0', binding: 'jsonrpc', token });
+    const { client } = await connectAgent({ url: `${mesh().gw.url}/agents/greeter`, protocol: '1.0', binding: 'jsonrpc', token: mesh().token });
     const request = SendMessageRequest.fromJSON({ message: { messageId: 'retried-greeting', role: 'ROLE_USER', parts: [{ text: 'Lin' }] } });
-    const before = await balanceTotal(mesh.gw.url, TENANT);
+    const before = await balanceTotal(mesh().gw.url, TENANT);
     assert.equal(messageText(asMessage(await client.sendMessage(request))), 'Hello, Lin');
     assert.equal(messageText(asMessage(await client.sendMessage(request))), 'Hello, Lin');
-    assert.equal(await balanceTotal(mesh.gw.url, TENANT), before - 1500);
+    assert.equal(await balanceTotal(mesh().gw.url, TENANT), before - 1500);
     start -= 1500;
   });
 
   test('every message answer was charged 1.5 credits once, audited once as a message answer, and left no hold', async () => {
     assert.equal(answered, COMBINATIONS.length * 2);
-    assert.equal(await balanceTotal(mesh.gw.url, TENANT), start - answered * 1500);
-    assert.deepEqual(await mesh.gw.gateway.ledger.holds(TENANT), []);
-    await mesh.gw.gateway.audit.flush();
-    const calls = (await mesh.gw.gateway.audit.tail({ limit: 500 })).filter((r) => r.eventType === 'a2a.call' && r.tenant === TENANT && r.targetAgent === 'greeter' && r.method !== 'GetAgentCard');
+    assert.equal(await balanceTotal(mesh().gw.url, TENANT), start - answered * 1500);
+    assert.deepEqual(await mesh().gw.gateway.ledger.holds(TENANT), []);
+    await mesh().gw.gateway.audit.flush();
+    const calls = (await mesh().gw.gateway.audit.tail({ limit: 500 })).filter((r) => r.eventType === 'a2a.call' && r.tenant === TENANT && r.targetAgent === 'greeter' && r.method !== 'GetAgentCard');
     const sends = calls.filter((r) => r.method === 'SendMessage' || r.method === 'SendStreamingMessage');
     assert.equal(sends.length, answered + 2, 'one entry per call (the retried send is a call of its own)');
     for (const row of sends) {
@@ -118,15 +112,15 @@ describe('message answers through the gateway: priced, charged once, audited onc
       assert.equal((row.detail as Record<string, unknown>)['answer'], 'message');
       assert.equal((row.detail as Record<string, unknown>)['settled'], true);
     }
-    assert.equal((await mesh.gw.gateway.audit.verify()).ok, true);
+    assert.equal((await mesh().gw.gateway.audit.verify()).ok, true);
   });
 
   test('a rejected task is refunded: the usage it reported is not charged', async () => {
-    const { client } = await connectAgent({ url: `${mesh.gw.url}/agents/greeter`, protocol: '1.0', binding: 'jsonrpc', token });
-    const before = await balanceTotal(mesh.gw.url, TENANT);
+    const { client } = await connectAgent({ url: `${mesh().gw.url}/agents/greeter`, protocol: '1.0', binding: 'jsonrpc', token: mesh().token });
+    const before = await balanceTotal(mesh().gw.url, TENANT);
     const task = asTask(await client.sendMessage(sendRequest('Bob', { skillId: 'decline' })));
     assert.equal(task.status?.state, REJECTED);
-    assert.equal(await balanceTotal(mesh.gw.url, TENANT), before);
-    assert.deepEqual(await mesh.gw.gateway.ledger.holds(TENANT), []);
+    assert.equal(await balanceTotal(mesh().gw.url, TENANT), before);
+    assert.deepEqual(await mesh().gw.gateway.ledger.holds(TENANT), []);
   });
 });

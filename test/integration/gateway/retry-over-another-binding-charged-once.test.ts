@@ -5,36 +5,27 @@
  * for a task answer and a message answer alike. A message whose ids use the
  * proto field names (`message_id`) is held and charged like any.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { LEASE_AGENT } from '../../../src/gateway/credits/index.js';
-import { balanceTotal, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { balanceTotal, callAgent } from '../../helpers/gateway-fixture.js';
+import { startGatewayMeshFor } from '../../helpers/gateway-mesh.js';
 import { chargedTo, GREETING, PRICE, pricedWorker } from '../../helpers/priced-worker.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 const TENANT = 'rebinder';
 
 const { worker, runs } = pricedWorker();
 
 describe('a retry over another binding through the gateway is charged once', () => {
-  let mesh: GatewayMesh;
-  let token: string;
+  const mesh = startedForSuite(() => startGatewayMeshFor({ name: 'rebinder-app', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read'], credits: 100 }, { agents: [worker], gateway: { creditsMode: 'exact' } }));
 
-  before(async () => {
-    mesh = await startGatewayMesh({ agents: [worker], gateway: { creditsMode: 'exact' } });
-    token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'rebinder-app', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
-    await topUp(mesh.gw.url, TENANT, 100);
-  });
-  after(async () => {
-    await mesh?.close();
-  });
-
-  const charged = () => chargedTo(mesh, TENANT);
+  const charged = () => chargedTo(mesh(), TENANT);
 
   /** SendMessage over JSON-RPC (A2A 1.0): the result (a task or a message). */
   async function overJsonRpc(message: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const res = await callAgent(mesh.gw.url, 'worker', token, 'SendMessage', { message });
+    const res = await callAgent(mesh().gw.url, 'worker', mesh().token, 'SendMessage', { message });
     const body = (await res.json()) as { result?: Record<string, unknown> };
     assert.equal(res.status, 200, JSON.stringify(body));
     assert.ok(body.result !== undefined, JSON.stringify(body));
@@ -43,9 +34,9 @@ describe('a retry over another binding through the gateway is charged once', () 
 
   /** SendMessage over HTTP+JSON (A2A 1.0). */
   async function overRest(message: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const res = await fetch(`${mesh.gw.url}/agents/worker/message:send`, {
+    const res = await fetch(`${mesh().gw.url}/agents/worker/message:send`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${mesh().token}` },
       body: JSON.stringify({ message }),
     });
     const body = (await res.json()) as Record<string, unknown>;
@@ -55,7 +46,7 @@ describe('a retry over another binding through the gateway is charged once', () 
 
   /** message/send over JSON-RPC (A2A 0.3): the result (a task or a message, with `kind`). */
   async function overV03(message: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const res = await callAgent(mesh.gw.url, 'worker', token, 'message/send', { message }, { headers: { 'a2a-version': '0.3' } });
+    const res = await callAgent(mesh().gw.url, 'worker', mesh().token, 'message/send', { message }, { headers: { 'a2a-version': '0.3' } });
     const body = (await res.json()) as { result?: Record<string, unknown> };
     assert.equal(res.status, 200, JSON.stringify(body));
     assert.ok(body.result !== undefined, JSON.stringify(body));
@@ -98,10 +89,10 @@ describe('a retry over another binding through the gateway is charged once', () 
   });
 
   test('every credit is accounted for', async () => {
-    await mesh.gw.gateway.credits.flush();
-    const ledger = mesh.gw.gateway.ledger;
+    await mesh().gw.gateway.credits.flush();
+    const ledger = mesh().gw.gateway.ledger;
     assert.deepEqual((await ledger.holds(TENANT)).filter((h) => h.agent !== LEASE_AGENT), []);
-    assert.equal(await balanceTotal(mesh.gw.url, TENANT), 100_000 - (await charged()).milliCredits);
+    assert.equal(await balanceTotal(mesh().gw.url, TENANT), 100_000 - (await charged()).milliCredits);
     assert.deepEqual((await ledger.reconcile()).discrepancies, []);
   });
 });

@@ -68,8 +68,15 @@ for (const variant of VARIANTS) {
     });
 
     /** What the tenant's settled calls were charged so far, and how many, once every settlement is written. */
-    /** What the tenant's settled calls were charged so far, and how many, once every settlement is written. */
     const charged = (tenant = TENANT) => chargedTo(mesh, tenant);
+
+    /** What the tenant's settled calls were charged while `calls` ran, and how many there were. */
+    async function chargedFor(calls: () => Promise<void>): Promise<{ milliCredits: number; calls: number }> {
+      const before = await charged();
+      await calls();
+      const now = await charged();
+      return { milliCredits: now.milliCredits - before.milliCredits, calls: now.calls - before.calls };
+    }
 
     async function send(m: Record<string, unknown>, options: { returnImmediately?: boolean; as?: string } = {}): Promise<TaskJson> {
       const params = { message: m, ...(options.returnImmediately === true && { configuration: { returnImmediately: true } }) };
@@ -84,77 +91,78 @@ for (const variant of VARIANTS) {
     const stream = (m: Record<string, unknown>) => streamThroughGateway(mesh.gw.url, 'worker', token, m);
 
     test('the same SendMessage sent twice is one task, charged once', async () => {
-      const before = await charged();
-      const m = message(randomUUID(), `alpha ${tag}`);
-      const first = await send(m);
-      const again = await send(m);
-      assert.equal(first.status.state, 'TASK_STATE_COMPLETED');
-      assert.equal(again.id, first.id, 'a retry is answered with the task the messageId started');
-      assert.equal(runs.get(`alpha ${tag}`), 1, 'a retry does not run the skill again');
-      const now = await charged();
-      assert.deepEqual({ milliCredits: now.milliCredits - before.milliCredits, calls: now.calls - before.calls }, { milliCredits: PRICE, calls: 1 });
+      const charge = await chargedFor(async () => {
+        const m = message(randomUUID(), `alpha ${tag}`);
+        const first = await send(m);
+        const again = await send(m);
+        assert.equal(first.status.state, 'TASK_STATE_COMPLETED');
+        assert.equal(again.id, first.id, 'a retry is answered with the task the messageId started');
+        assert.equal(runs.get(`alpha ${tag}`), 1, 'a retry does not run the skill again');
+      });
+      assert.deepEqual(charge, { milliCredits: PRICE, calls: 1 });
     });
 
-    test('the same messageId with other text is two tasks, charged twice', async () => {
-      const before = await charged();
-      const id = randomUUID();
-      const first = await send(message(id, `beta ${tag}`));
-      const second = await send(message(id, `gamma ${tag}`));
-      assert.notEqual(second.id, first.id, 'another message under a reused messageId starts its own task');
-      assert.equal(second.status.state, 'TASK_STATE_COMPLETED');
-      // Its retry is still a retry of the task it started: nothing more.
-      assert.equal((await send(message(id, `gamma ${tag}`))).id, second.id);
-      const now = await charged();
-      assert.deepEqual({ milliCredits: now.milliCredits - before.milliCredits, calls: now.calls - before.calls }, { milliCredits: 2 * PRICE, calls: 2 });
-    });
+    /** SendMessage and SendStreamingMessage, each giving the task it started and that task's last state. */
+    const ways = [
+      {
+        name: 'SendMessage',
+        call: async (m: Record<string, unknown>) => {
+          const task = await send(m);
+          return { taskId: task.id, state: task.status.state };
+        },
+      },
+      { name: 'streaming', call: stream },
+    ];
+    for (const way of ways) {
+      test(`${way.name}: the same messageId with other text is two tasks, charged twice; its retry once`, async () => {
+        const charge = await chargedFor(async () => {
+          const id = randomUUID();
+          const first = await way.call(message(id, `beta ${way.name} ${tag}`));
+          const second = await way.call(message(id, `gamma ${way.name} ${tag}`));
+          assert.equal(first.state, 'TASK_STATE_COMPLETED');
+          assert.equal(second.state, 'TASK_STATE_COMPLETED');
+          assert.ok(first.taskId !== undefined && second.taskId !== undefined);
+          assert.notEqual(second.taskId, first.taskId, 'another message under a reused messageId starts its own task');
+          // Its retry is still a retry of the task it started: nothing more.
+          assert.equal((await way.call(message(id, `gamma ${way.name} ${tag}`))).taskId, second.taskId, 'a retry gets the same task');
+        });
+        assert.deepEqual(charge, { milliCredits: 2 * PRICE, calls: 2 });
+      });
+    }
 
     test('the same message after its task was canceled starts a task that is charged', async () => {
-      const before = await charged();
-      const m = message(randomUUID(), `hold-canceled ${tag}`);
-      const first = await send(m, { returnImmediately: true });
-      const res = await callAgent(mesh.gw.url, 'worker', token, 'CancelTask', { id: first.id });
-      assert.equal(res.status, 200, await res.clone().text());
-      const canceled = (await res.json()) as { result?: TaskJson };
-      assert.equal(canceled.result?.status.state, 'TASK_STATE_CANCELED');
-      const second = await send(m);
-      assert.notEqual(second.id, first.id, 'a canceled task is not a retry’s answer');
-      assert.equal(second.status.state, 'TASK_STATE_COMPLETED');
-      // The canceled task's hold is refunded (its tracker sees it end); the second task is charged.
-      await until('no hold left but the leases', async () => (await mesh.gw.gateway.ledger.holds(TENANT)).every((h) => h.agent === LEASE_AGENT));
-      const now = await charged();
-      assert.deepEqual({ milliCredits: now.milliCredits - before.milliCredits, calls: now.calls - before.calls }, { milliCredits: PRICE, calls: 1 });
-    });
-
-    test('streaming: the same messageId with other text is two tasks, charged twice; its retry once', async () => {
-      const before = await charged();
-      const id = randomUUID();
-      const first = await stream(message(id, `delta ${tag}`));
-      const second = await stream(message(id, `epsilon ${tag}`));
-      assert.equal(first.state, 'TASK_STATE_COMPLETED');
-      assert.equal(second.state, 'TASK_STATE_COMPLETED');
-      assert.ok(first.taskId !== undefined && second.taskId !== undefined);
-      assert.notEqual(second.taskId, first.taskId);
-      assert.equal((await stream(message(id, `epsilon ${tag}`))).taskId, second.taskId, 'a streamed retry gets the same task');
-      const now = await charged();
-      assert.deepEqual({ milliCredits: now.milliCredits - before.milliCredits, calls: now.calls - before.calls }, { milliCredits: 2 * PRICE, calls: 2 });
+      const charge = await chargedFor(async () => {
+        const m = message(randomUUID(), `hold-canceled ${tag}`);
+        const first = await send(m, { returnImmediately: true });
+        const res = await callAgent(mesh.gw.url, 'worker', token, 'CancelTask', { id: first.id });
+        assert.equal(res.status, 200, await res.clone().text());
+        const canceled = (await res.json()) as { result?: TaskJson };
+        assert.equal(canceled.result?.status.state, 'TASK_STATE_CANCELED');
+        const second = await send(m);
+        assert.notEqual(second.id, first.id, 'a canceled task is not a retry’s answer');
+        assert.equal(second.status.state, 'TASK_STATE_COMPLETED');
+        // The canceled task's hold is refunded (its tracker sees it end); the second task is charged.
+        await until('no hold left but the leases', async () => (await mesh.gw.gateway.ledger.holds(TENANT)).every((h) => h.agent === LEASE_AGENT));
+      });
+      assert.deepEqual(charge, { milliCredits: PRICE, calls: 1 });
     });
 
     test('message answers: a retry runs again and is charged once; another message under the messageId is charged for itself', async () => {
-      const before = await charged();
-      const id = randomUUID();
-      const greet = (text: string) => ({ ...message(id, text), metadata: { skillId: 'greet' } });
-      const answer = async (text: string): Promise<unknown> => {
-        const res = await callAgent(mesh.gw.url, 'worker', token, 'SendMessage', { message: greet(text) });
-        const body = (await res.json()) as { result?: { message?: { parts?: Array<{ text?: string }> } } };
-        assert.equal(res.status, 200, JSON.stringify(body));
-        return body.result?.message?.parts?.[0]?.text;
-      };
-      assert.equal(await answer(`theta ${tag}`), `Hello, theta ${tag}`);
-      assert.equal(await answer(`theta ${tag}`), `Hello, theta ${tag}`);
-      assert.equal(runs.get(`theta ${tag}`), 2, 'a message answer has no task to answer a retry with: the skill runs again');
-      assert.equal(await answer(`iota ${tag}`), `Hello, iota ${tag}`);
-      const now = await charged();
-      assert.deepEqual({ milliCredits: now.milliCredits - before.milliCredits, calls: now.calls - before.calls }, { milliCredits: 2 * GREETING, calls: 2 });
+      const charge = await chargedFor(async () => {
+        const id = randomUUID();
+        const greet = (text: string) => ({ ...message(id, text), metadata: { skillId: 'greet' } });
+        const answer = async (text: string): Promise<unknown> => {
+          const res = await callAgent(mesh.gw.url, 'worker', token, 'SendMessage', { message: greet(text) });
+          const body = (await res.json()) as { result?: { message?: { parts?: Array<{ text?: string }> } } };
+          assert.equal(res.status, 200, JSON.stringify(body));
+          return body.result?.message?.parts?.[0]?.text;
+        };
+        assert.equal(await answer(`theta ${tag}`), `Hello, theta ${tag}`);
+        assert.equal(await answer(`theta ${tag}`), `Hello, theta ${tag}`);
+        assert.equal(runs.get(`theta ${tag}`), 2, 'a message answer has no task to answer a retry with: the skill runs again');
+        assert.equal(await answer(`iota ${tag}`), `Hello, iota ${tag}`);
+      });
+      assert.deepEqual(charge, { milliCredits: 2 * GREETING, calls: 2 });
     });
 
     test('a tenant whose credits are spent is refused a new task under a reused messageId (402), not given one', async () => {

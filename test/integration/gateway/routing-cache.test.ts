@@ -8,6 +8,7 @@ import { call, sampleCard, startRegistry } from '../../helpers/registry-fixture.
 import { startRuntime, testAgent, userMessage } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { freePort, rpcVia, startRelay, startRouterApp, startUpstream } from './routing-harness.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 async function metricValue(metrics: { render: () => Promise<{ body: string }> }, name: string): Promise<number> {
   const line = (await metrics.render()).body.split('\n').find((l) => l.startsWith(`${name} `));
@@ -29,13 +30,7 @@ describe('the routing cache follows the registry', () => {
     // The router reaches the registry through a relay the tests can cut.
     gw = await startRouterApp(relay.url, { random: () => 0 });
   });
-  after(async () => {
-    await gw.close();
-    await relay.close();
-    await upstream.close();
-    await host.close();
-    await reg.close();
-  });
+  after(() => closeInTurn(gw, relay, upstream, host, reg));
 
   test('start() loads every agent with its instances, and requests reach them', async () => {
     assert.equal(gw.router.ready(), true);

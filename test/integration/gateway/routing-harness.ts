@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildHttpServer } from '../../../src/http/index.js';
 import { createUpstreamRouter, type ForwardResult, type UpstreamRouter, type UpstreamRouterOptions } from '../../../src/gateway/routing/index.js';
 import { createLogger, createMetrics, type Metrics } from '../../../src/observability/index.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 export { freePort } from '../../helpers/free-port.js';
 
 /**
@@ -68,10 +69,7 @@ export async function startRouterApp(
     metrics,
     results,
     logs,
-    close: async () => {
-      await app.close();
-      await router.close();
-    },
+    close: () => closeInTurn(app, router),
   };
 }
 

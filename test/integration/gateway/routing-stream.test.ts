@@ -6,8 +6,9 @@ import { call, sampleCard, startRegistry } from '../../helpers/registry-fixture.
 import { startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
 import { sseFrames, type SseFrame } from '../../helpers/sse-frames.js';
 import { until } from '../../helpers/until.js';
-import { defineAgent, type AgentDefinition } from '../../../src/runtime/index.js';
+import type { AgentDefinition } from '../../../src/runtime/index.js';
 import { startRouterApp, startUpstream } from './routing-harness.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 /** Gates the `gated` skill between its first and second event; a test opens it. */
 let openGate: () => void = () => undefined;
@@ -16,20 +17,14 @@ function closeGate(): void {
   gate = new Promise<void>((resolve) => (openGate = resolve));
 }
 
-const streamer: AgentDefinition = defineAgent({
-  card: { name: 'streamer', description: 'Streams in steps a test controls' },
-  defaultSkill: 'gated',
-  skills: {
-    gated: {
-      description: 'Reports progress, waits for the gate, then answers',
-      handler: async (text: string, ctx) => {
-        ctx.progress('first step done');
-        await gate;
-        ctx.artifact({ name: 'result', parts: [{ text: `${text}: one ` }] });
-        ctx.progress('second step done');
-        return `${text}: done`;
-      },
-    },
+const streamer: AgentDefinition = oneSkillAgent({ name: 'streamer', description: 'Streams in steps a test controls' }, 'gated', {
+  description: 'Reports progress, waits for the gate, then answers',
+  handler: async (text: string, ctx) => {
+    ctx.progress('first step done');
+    await gate;
+    ctx.artifact({ name: 'result', parts: [{ text: `${text}: one ` }] });
+    ctx.progress('second step done');
+    return `${text}: done`;
   },
 });
 

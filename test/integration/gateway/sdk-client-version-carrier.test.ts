@@ -8,6 +8,7 @@ import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 import { testAgent } from '../../helpers/runtime-fixture.js';
 import { CANCELED, COMPLETED, asTask, completedText, sendRequest, startWaitTask, startWebhook, streamChunks } from '../../helpers/sdk-client.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 /*
  * The A2A spec lets a client carry its version as the `A2A-Version` header or
@@ -49,10 +50,7 @@ describe('the official SDK client through the gateway, with the A2A version as h
     const client = await createClient(mesh.gw.url, { name: 'sdk-versions', tenant: 'versions', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write', 'a2a:card:read'] });
     token = await fetchToken(mesh.gw.url, client);
   });
-  after(async () => {
-    await webhook?.close();
-    await mesh?.close();
-  });
+  after(() => closeInTurn(webhook, mesh));
 
   for (const binding of ['jsonrpc', 'rest'] as const satisfies readonly Binding[]) {
     for (const carrier of ['header', 'query'] as const satisfies readonly Carrier[]) {

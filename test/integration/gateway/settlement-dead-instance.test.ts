@@ -7,27 +7,21 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { createLogger } from '../../../src/observability/index.js';
 import { freePort } from '../../helpers/free-port.js';
 import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { call, sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
-const quick = defineAgent({
-  card: { name: 'quick', description: 'Answers after a moment' },
-  registry: { skills: { work: { pricing: { creditsPerCall: 5 } } } },
-  defaultSkill: 'work',
-  skills: {
-    work: {
-      description: 'Works briefly, reports 3 credits',
-      handler: async (_: string, ctx) => {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        ctx.usage({ credits: 3 });
-        return 'done';
-      },
-    },
+const quick = oneSkillAgent({ name: 'quick', description: 'Answers after a moment', creditsPerCall: 5 }, 'work', {
+  description: 'Works briefly, reports 3 credits',
+  handler: async (_: string, ctx) => {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    ctx.usage({ credits: 3 });
+    return 'done';
   },
 });
 
@@ -51,11 +45,7 @@ before(async () => {
   await until('the gateway to see both instances in rotation', async () => (gw.gateway.router.agent('quick')?.instances.filter((i) => i.inRotation).length ?? 0) === 2);
   assert.equal(gw.gateway.router.agent('quick')!.instances.find((i) => i.inRotation)!.url, deadUrl, 'the dead instance is listed first');
 });
-after(async () => {
-  await host?.close();
-  await gw?.close();
-  await registry?.close();
-});
+after(() => closeInTurn(host, gw, registry));
 
 test('reservations are settled through the live instance; the dead one is logged once', async () => {
   const token = await fetchToken(gw.url, await createClient(gw.url, { name: 'c', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));

@@ -3,26 +3,20 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 import { freePort } from '../../helpers/free-port.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 /** Asks a question first: its task stays open (input-required) after the first answer. */
-const asker = defineAgent({
-  card: { name: 'asker', description: 'Asks, then answers' },
-  registry: { skills: { ask: { pricing: { creditsPerCall: 5 } } } },
-  skills: {
-    ask: {
-      description: 'Asks a question first',
-      handler: async (_: string, ctx) => {
-        await ctx.requestInput('Which region?');
-        ctx.usage({ credits: 3 });
-        return 'done';
-      },
-    },
+const asker = oneSkillAgent({ name: 'asker', description: 'Asks, then answers', creditsPerCall: 5 }, 'ask', {
+  description: 'Asks a question first',
+  handler: async (_: string, ctx) => {
+    await ctx.requestInput('Which region?');
+    ctx.usage({ credits: 3 });
+    return 'done';
   },
 });
 

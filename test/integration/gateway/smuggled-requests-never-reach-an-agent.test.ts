@@ -5,39 +5,27 @@
  * rest) or refuse the connection; it must never parse those bytes as a request of their own. The
  * same holds for a chunked body whose last chunk never comes, followed by a second request.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { defineAgent, type AgentDefinition } from '../../../src/runtime/index.js';
-import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import type { AgentDefinition } from '../../../src/runtime/index.js';
+import { startGatewayMeshFor } from '../../helpers/gateway-mesh.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 /** Every messageId the agent was handed, in order. */
 const received: string[] = [];
-const recorder: AgentDefinition = defineAgent({
-  card: { name: 'recorder', description: 'Records the messages it is handed' },
-  defaultSkill: 'record',
-  skills: {
-    record: {
-      description: 'Records the message id',
-      handler: async (_text: string, ctx) => {
-        received.push(ctx.message.messageId);
-      },
-    },
+const recorder: AgentDefinition = oneSkillAgent({ name: 'recorder', description: 'Records the messages it is handed' }, 'record', {
+  description: 'Records the message id',
+  handler: async (_text: string, ctx) => {
+    received.push(ctx.message.messageId);
   },
 });
 
-let mesh: GatewayMesh;
-let token: string;
-let host: string;
-
-before(async () => {
-  mesh = await startGatewayMesh({ agents: [recorder] });
-  token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'smuggler', tenant: 'acme', scopes: ['a2a:message:send'] }));
-  host = new URL(mesh.gw.url).host;
-});
-after(() => mesh?.close());
+const mesh = startedForSuite(() => startGatewayMeshFor({ name: 'smuggler', scopes: ['a2a:message:send'] }, { agents: [recorder] }));
+/** The gateway's host and port, as a request's Host header names them. */
+const host = () => new URL(mesh().gw.url).host;
 
 function sendMessage(messageId: string): string {
   return JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { messageId, role: 'ROLE_USER', parts: [{ text: 'hi' }] } } });
@@ -45,12 +33,12 @@ function sendMessage(messageId: string): string {
 
 function plainRequest(messageId: string, connection = 'keep-alive'): string {
   const body = sendMessage(messageId);
-  return `POST /agents/recorder HTTP/1.1\r\nHost: ${host}\r\nConnection: ${connection}\r\nAuthorization: Bearer ${token}\r\nA2A-Version: 1.0\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return `POST /agents/recorder HTTP/1.1\r\nHost: ${host()}\r\nConnection: ${connection}\r\nAuthorization: Bearer ${mesh().token}\r\nA2A-Version: 1.0\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
 /** Sends each part in its own write, a turn apart, and reads until the server closes (or `waitMs`). */
 async function exchange(parts: string[], waitMs = 1_500): Promise<string> {
-  const socket = connect(Number(new URL(mesh.gw.url).port), '127.0.0.1');
+  const socket = connect(Number(new URL(mesh().gw.url).port), '127.0.0.1');
   await once(socket, 'connect');
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -67,18 +55,18 @@ async function exchange(parts: string[], waitMs = 1_500): Promise<string> {
 
 test('a complete request sent as a chunk of another, then a bad chunk size, does not reach the agent', { timeout: 30_000 }, async () => {
   const hidden = plainRequest('hidden-1');
-  const head = `POST /agents/recorder HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\nA2A-Version: 1.0\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
+  const head = `POST /agents/recorder HTTP/1.1\r\nHost: ${host()}\r\nAuthorization: Bearer ${mesh().token}\r\nA2A-Version: 1.0\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
   // The chunk's data is exactly a whole request; what follows it is no chunk size at all, so the
   // outer request is malformed and must be refused as one, its chunk never read as a request.
   const size = Buffer.byteLength(hidden).toString(16);
-  const answer = await exchange([`${head}${size}\r\n`, `${hidden}\r\nPOST /health HTTP/1.1\r\nHost: ${host}\r\n\r\n`]);
+  const answer = await exchange([`${head}${size}\r\n`, `${hidden}\r\nPOST /health HTTP/1.1\r\nHost: ${host()}\r\n\r\n`]);
   assert.ok(!received.includes('hidden-1'), `the hidden request reached the agent; the client read:\n${answer}`);
   assert.match(answer, /^HTTP\/1\.1 400 /);
   assert.doesNotMatch(answer, /hidden-1/);
 });
 
 test('a chunked body whose last chunk never comes, followed by a second request, runs neither', { timeout: 30_000 }, async () => {
-  const head = `POST /agents/recorder HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\nA2A-Version: 1.0\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
+  const head = `POST /agents/recorder HTTP/1.1\r\nHost: ${host()}\r\nAuthorization: Bearer ${mesh().token}\r\nA2A-Version: 1.0\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
   const body = sendMessage('unfinished-1');
   const chunk = `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n`;
   await exchange([head, chunk, plainRequest('after-unfinished-1')]);

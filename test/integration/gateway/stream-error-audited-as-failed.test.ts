@@ -5,7 +5,7 @@
  * the call's audit row `error` with the error's code, and settle a priced send alike; the official SDK's
  * client on each binding and version throws the error. Real registry, gateway and runtime.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,10 +13,10 @@ import { A2AError } from '@a2a-js/sdk/errors';
 import { connectAgent, type Binding } from '../../../src/cli/index.js';
 import type { ProtocolVersion } from '../../../src/protocol/index.js';
 import type { AuditRow } from '../../../src/audit/index.js';
-import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
-import { callRows, startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { callRows, startGatewayMeshFor } from '../../helpers/gateway-mesh.js';
 import { testAgent, waiterAgent } from '../../helpers/runtime-fixture.js';
 import { asTask, sendRequest } from '../../helpers/sdk-client.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 const TENANT = 'streamfail';
 const BINDINGS: Array<{ protocol: ProtocolVersion; binding: Binding }> = [
@@ -51,34 +51,25 @@ function drain(events: AsyncGenerator<unknown>): { began: Promise<void>; ended: 
 }
 
 describe('a stream that ends with an error, through the gateway', () => {
-  let mesh: GatewayMesh;
-  let token: string;
-  before(async () => {
-    mesh = await startGatewayMesh({ agents: [testAgent, waiter], gateway: { creditsMode: 'exact' } });
-    token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'streamfail-app', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:card:read'] }));
-    await topUp(mesh.gw.url, TENANT, 100);
-  });
-  after(async () => {
-    await mesh?.close();
-  });
+  const mesh = startedForSuite(() => startGatewayMeshFor({ name: 'streamfail-app', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:card:read'], credits: 100 }, { agents: [testAgent, waiter], gateway: { creditsMode: 'exact' } }));
 
-  const rows = (agent: string, method: string): Promise<AuditRow[]> => callRows(mesh, TENANT, agent, method);
+  const rows = (agent: string, method: string): Promise<AuditRow[]> => callRows(mesh(), TENANT, agent, method);
 
   test('is audited as an error with its code on every binding and version, a priced send settles alike, and the SDK client throws it', async () => {
     const streams: Array<{ name: string; kind: string; began: Promise<void>; ended: Promise<{ events: unknown[]; error: unknown }> }> = [];
     for (const { protocol, binding } of BINDINGS) {
       const name = `${protocol} ${binding}`;
-      const tester = (await connectAgent({ url: `${mesh.gw.url}/agents/tester`, protocol, binding, token })).client;
+      const tester = (await connectAgent({ url: `${mesh().gw.url}/agents/tester`, protocol, binding, token: mesh().token })).client;
       const task = asTask(await tester.sendMessage(sendRequest('hold', { skillId: 'wait', returnImmediately: true })));
       streams.push({ name, kind: 'SubscribeToTask', ...drain(tester.resubscribeTask({ tenant: '', id: task.id })) });
-      const priced = (await connectAgent({ url: `${mesh.gw.url}/agents/waiter`, protocol, binding, token })).client;
+      const priced = (await connectAgent({ url: `${mesh().gw.url}/agents/waiter`, protocol, binding, token: mesh().token })).client;
       streams.push({ name, kind: 'SendStreamingMessage', ...drain(priced.sendMessageStream(sendRequest('hold'))) });
     }
     await Promise.all(streams.map((s) => s.began));
     // Let every stream follow its task live.
     await new Promise((resolve) => setTimeout(resolve, 200));
     // The runtime's task log gone under it: its next poll of each live stream fails (within 2 s), after the stream's headers.
-    const sqlite = new Database(join(mesh.host.dataDir, 'mesh.db'));
+    const sqlite = new Database(join(mesh().host.dataDir, 'mesh.db'));
     try {
       sqlite.exec('ALTER TABLE task_events RENAME TO task_events_away');
       for (const s of streams) {
@@ -105,7 +96,7 @@ describe('a stream that ends with an error, through the gateway', () => {
     const seen = sent.map((r) => ({ outcome: r.outcome, errorCode: r.errorCode, milliCredits: r.milliCredits, detail: r.detail }));
     // Each stream named its task before it failed: its hold is tracked until the task ends, on either binding.
     assert.deepEqual(seen, BINDINGS.map(() => ({ outcome: 'error', errorCode: 'AM_ERR_INTERNAL', milliCredits: 2000, detail: { reservedMilliCredits: 2000, settled: false } })));
-    const metrics = await (await fetch(mesh.gw.metricsUrl)).text();
+    const metrics = await (await fetch(mesh().gw.metricsUrl)).text();
     const line = metrics.split('\n').find((l) => l.startsWith('agentmesh_gateway_calls_total{') && l.includes('agent="waiter"') && l.includes('outcome="error"'));
     assert.ok(line !== undefined && Number(line.split(' ').at(-1)) >= BINDINGS.length, line);
   });

@@ -6,20 +6,13 @@
  * streamed call left a close listener on the socket (Node warned past ten), and through it the
  * call's exchange, for as long as the connection lived.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'undici';
-import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { startGatewayMeshFor } from '../../helpers/gateway-mesh.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
-let mesh: GatewayMesh;
-let token: string;
-
-before(async () => {
-  mesh = await startGatewayMesh({ gateway: { dataPlaneServer: 'llhttp' } });
-  token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'streamed-kept-alive', tenant: 'acme', scopes: ['a2a:message:send'] }));
-});
-after(() => mesh?.close());
+const mesh = startedForSuite(() => startGatewayMeshFor({ name: 'streamed-kept-alive', scopes: ['a2a:message:send'] }, { gateway: { dataPlaneServer: 'llhttp' } }));
 
 test('fifteen streamed answers on one kept-alive connection leave no listener behind on its socket', { timeout: 60_000 }, async () => {
   // One connection for every call: the front's socket is the same throughout.
@@ -29,10 +22,10 @@ test('fifteen streamed answers on one kept-alive connection leave no listener be
   process.on('warning', onWarning);
   try {
     for (let i = 0; i < 15; i++) {
-      const res = await fetch(`${mesh.gw.url}/agents/tester`, {
+      const res = await fetch(`${mesh().gw.url}/agents/tester`, {
         method: 'POST',
         dispatcher,
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'a2a-version': '1.0', authorization: `Bearer ${mesh().token}` },
         body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'SendStreamingMessage', params: { message: { messageId: `streamed-${i}`, role: 'ROLE_USER', parts: [{ text: `call ${i}` }] } } }),
       } as RequestInit);
       assert.equal(res.status, 200);

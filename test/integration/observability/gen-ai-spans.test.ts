@@ -10,24 +10,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { defineAgent, type SkillContext } from '../../../src/runtime/index.js';
+import type { SkillContext } from '../../../src/runtime/index.js';
 import { callAgent, createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { KIND, startOtlpReceiver } from '../../helpers/otlp-receiver.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const OPT_IN = ['gen_ai_latest_experimental'];
 
 /** An agent that reports the tokens its (imagined) model used. */
-const writer = defineAgent({
-  card: { name: 'copywriter', description: 'Writes copy' },
-  skills: {
-    write: {
-      description: 'Writes a tagline',
-      handler: async (_input: unknown, ctx: SkillContext) => {
-        ctx.usage({ credits: 0, units: { input_tokens: 812, output_tokens: 64 } });
-        return 'Fast, calm, done.';
-      },
-    },
+const writer = oneSkillAgent({ name: 'copywriter', description: 'Writes copy' }, 'write', {
+  description: 'Writes a tagline',
+  handler: async (_input: unknown, ctx: SkillContext) => {
+    ctx.usage({ credits: 0, units: { input_tokens: 812, output_tokens: 64 } });
+    return 'Fast, calm, done.';
   },
 });
 

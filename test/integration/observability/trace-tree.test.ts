@@ -4,12 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
 import { KIND, startOtlpReceiver, type ExportedSpan } from '../../helpers/otlp-receiver.js';
 import { until } from '../../helpers/until.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 /** A push webhook on port 0: keeps each notification's body and traceparent. */
 async function startWebhook(): Promise<{ server: Server; url: string; hits: Array<{ traceparent: string | undefined; body: string }> }> {
@@ -27,15 +27,10 @@ async function startWebhook(): Promise<{ server: Server; url: string; hits: Arra
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, hits };
 }
 
-const scorer = defineAgent({
-  card: { name: 'trace-scorer', description: 'Scores leads' },
-  skills: {
-    score: {
-      description: 'Scores leads',
-      input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } } } },
-      handler: async ({ leadIds }: { leadIds: string[] }) => ({ scored: leadIds.length }),
-    },
-  },
+const scorer = oneSkillAgent({ name: 'trace-scorer', description: 'Scores leads' }, 'score', {
+  description: 'Scores leads',
+  input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } } } },
+  handler: async ({ leadIds }: { leadIds: string[] }) => ({ scored: leadIds.length }),
 });
 
 describe('one orchestrated call through the gateway is one trace', () => {

@@ -7,6 +7,7 @@ import { outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
 import { pricedLeadScorer, scoredLeads } from '../../helpers/priced-scorer.js';
 import { call as registryCall } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 /*
  * A workflow that calls a native agent and a bridged
@@ -35,11 +36,7 @@ describe('a workflow mixing a native and a bridged ACP agent, through the gatewa
     token = await fetchToken(gw.url, await createClient(gw.url, { name: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
     await topUp(gw.url, 'acme', 100);
   });
-  after(async () => {
-    await orch?.close();
-    await mesh?.close();
-    await acp?.close();
-  });
+  after(() => closeInTurn(orch, mesh, acp));
 
   it('completes, charging the caller for both steps, with an audit entry for each', async () => {
     const before = await available(gw.url, 'acme');

@@ -11,6 +11,8 @@ import { createDatabase, MemoryBus, type Database } from '../../../src/storage/i
 import { batchWorker, CallLog, mapReduceWorkflow, outputsOf, runBlocking, runMessage, startOrchestrator, startOrchestratorProcess, untilRunEnds } from '../../helpers/orchestrator-fixture.js';
 import { rpc } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
+import { stopChild } from '../../helpers/child-output.js';
 
 const ITEMS = Array.from({ length: 10_000 }, (_, i) => i);
 const TOTAL = ITEMS.reduce((a, b) => a + b, 0);
@@ -72,12 +74,7 @@ for (const [signal, how] of [
     before(async () => {
       fleet = await startFleet(log, 60);
     });
-    after(async () => {
-      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-      for (const close of closers) await close();
-      await fleet?.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
+    after(() => closeInTurn(...children.map((child) => () => stopChild(child)), ...closers, fleet, directoryRemoval(dataDir)));
 
     const startProcess = async () => {
       const started = await startOrchestratorProcess({ dataDir, agents: { 'batch-worker': fleet.urls }, replicaTtlMs: 1000 });

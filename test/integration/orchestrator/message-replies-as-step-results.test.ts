@@ -16,6 +16,7 @@ import { balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gat
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { CallLog, runMessage } from '../../helpers/orchestrator-fixture.js';
 import { asTask, textOf } from '../../helpers/sdk-client.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 const COMPLETED = 3;
 const FAILED = 4;
@@ -73,10 +74,7 @@ describe('the orchestrator takes message answers as step results', () => {
     await topUp(mesh.gw.url, TENANT, 50);
     ({ client } = await connectAgent({ url: `${mesh.gw.url}/agents/orchestrator`, protocol: '1.0', binding: 'jsonrpc', token }));
   });
-  after(async () => {
-    await orch?.close();
-    await mesh?.close();
-  });
+  after(() => closeInTurn(orch, mesh));
 
   /** The `outputs` artifact's data of a workflow task, as the SDK decodes it. */
   const outputsOf = (task: Task): unknown => {

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { CallLog, outputsOf, runMessage, specialists, startOrchestrator, startOrchestratorProcess } from '../../helpers/orchestrator-fixture.js';
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
+import { stopChild } from '../../helpers/child-output.js';
 
 const ASK_WORKFLOW = `
 name: ask-across-a-crash
@@ -23,19 +25,14 @@ outputs:
 let release!: () => void;
 const released = new Promise<void>((resolve) => (release = resolve));
 function slowAsker(log: CallLog) {
-  return defineAgent({
-    card: { name: 'slow-asker', description: 'Asks for a region, then takes its time' },
-    skills: {
-      region: {
-        description: 'Picks a region after asking',
-        handler: async (_input: unknown, ctx) => {
-          log.add('slow-asker', 'asked');
-          const answer = await ctx.requestInput('Which region?');
-          log.add('slow-asker', 'answered');
-          await released;
-          return { region: answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('') };
-        },
-      },
+  return oneSkillAgent({ name: 'slow-asker', description: 'Asks for a region, then takes its time' }, 'region', {
+    description: 'Picks a region after asking',
+    handler: async (_input: unknown, ctx) => {
+      log.add('slow-asker', 'asked');
+      const answer = await ctx.requestInput('Which region?');
+      log.add('slow-asker', 'answered');
+      await released;
+      return { region: answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('') };
     },
   });
 }
@@ -50,12 +47,7 @@ describe('a run waiting for input when the orchestrator is killed', () => {
   before(async () => {
     agents = await startRuntime([...specialists(log), slowAsker(log)]);
   });
-  after(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    for (const close of running) await close();
-    await agents?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(...children.map((child) => () => stopChild(child)), ...running, agents, directoryRemoval(dataDir)));
 
   const start = async () => {
     const started = await startOrchestratorProcess({ dataDir, agents: Object.fromEntries(Object.entries(agents.agents).map(([name, url]) => [name, [url]])), replicaTtlMs: 1000 });

@@ -9,46 +9,23 @@
  * specialist runs once and the caller's task completes; denied, it fails
  * with the approver's reason and the specialist never runs.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from '../../../src/runtime/index.js';
-import { ADMIN_TOKEN, callAgent, createClient, fetchToken } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { ADMIN_TOKEN, callAgent, fetchToken } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
+import { startHrApprovalMesh } from './hr-approval-mesh.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 const REASON = 'HR decisions need HR';
 const ran: string[] = [];
-const hr = defineAgent({
-  card: { name: 'hr', description: 'Takes HR decisions' },
-  skills: {
-    decide: {
-      description: 'Takes an HR decision',
-      handler: async (input: { decision: string }) => {
-        ran.push(input.decision);
-        return { done: input.decision };
-      },
-    },
-  },
-});
 
 describe('a routed call parked for approval, seen by the top caller', () => {
-  let mesh: GatewayMesh;
-  let orch: Awaited<ReturnType<typeof startMeshOrchestrator>>;
-  let user: { clientId: string; clientSecret: string };
-  before(async () => {
-    mesh = await startGatewayMesh({ agents: [hr], gateway: { approvals: { rules: [{ id: 'hr-decisions', agent: 'hr', reason: REASON }], sweepIntervalMs: 600_000 } } });
-    orch = await startMeshOrchestrator(mesh);
-    user = await createClient(mesh.gw.url, { name: 'manager-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] });
-  });
-  after(async () => {
-    await orch?.close();
-    await mesh?.close();
-  });
+  const setup = startedForSuite(() => startHrApprovalMesh({ reason: REASON, onDecision: (decision) => ran.push(decision), sweepIntervalMs: 600_000 }));
 
-  const rpc = async (method: string, params: unknown) => ((await (await callAgent(mesh.gw.url, 'orchestrator', await fetchToken(mesh.gw.url, user), method, params)).json()) as any);
-  const pending = async () => ((await (await fetch(`${mesh.gw.url}/v1/approvals?state=pending`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any).approvals as any[];
+  const rpc = async (method: string, params: unknown) => ((await (await callAgent(setup().mesh.gw.url, 'orchestrator', await fetchToken(setup().mesh.gw.url, setup().user), method, params)).json()) as any);
+  const pending = async () => ((await (await fetch(`${setup().mesh.gw.url}/v1/approvals?state=pending`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any).approvals as any[];
   const decide = (id: string, decision: 'approve' | 'deny', reason: string) =>
-    fetch(`${mesh.gw.url}/v1/approvals/${id}/${decision}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason }) });
+    fetch(`${setup().mesh.gw.url}/v1/approvals/${id}/${decision}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason }) });
 
   /** Sends a decision to the orchestrator for the router to hand to hr; returns the caller's task id once the call is parked and the task says so. */
   async function routeAndPark(decision: string): Promise<{ taskId: string; approval: any }> {
@@ -57,7 +34,7 @@ describe('a routed call parked for approval, seen by the top caller', () => {
     await until('the routed call to be parked', async () => (await pending()).length === 1);
     const [approval] = await pending();
     assert.equal(approval.tenant, 'acme', 'parked in the top caller\'s tenant');
-    assert.equal(approval.chain[0], user.clientId, 'the approver sees the top caller first');
+    assert.equal(approval.chain[0], setup().user.clientId, 'the approver sees the top caller first');
     await until('the caller\'s task to say hr waits for approval', async () => JSON.stringify((await rpc('GetTask', { id: taskId })).result.status).includes(`hr waits for approval: ${REASON}`));
     const waiting = (await rpc('GetTask', { id: taskId })).result;
     assert.equal(waiting.status.state, 'TASK_STATE_WORKING', 'waiting on an approver, not asking the caller');

@@ -8,7 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { exampleAgents } from '../../../agents/index.js';
 import { createOrchestrator, type Orchestrator } from '../../../src/compose/orchestrator-entry.js';
 import { rpc, userMessage } from '../../helpers/runtime-fixture.js';
 import { startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
 
 const EXPLAIN = 'agentmesh.route.explain';
 const workflowsDir = fileURLToPath(new URL('../../../workflows/', import.meta.url));
@@ -33,11 +34,7 @@ describe('router decisions through a real orchestrator', () => {
     orchestrator = await createOrchestrator({ config: { registryUrl: mesh.registry.url, workflowsDir, runtime: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', shutdownDeadlineMs: 1000 } } });
     ({ url } = await orchestrator.listen());
   });
-  after(async () => {
-    await orchestrator.close();
-    await mesh.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(orchestrator, mesh, directoryRemoval(dataDir)));
 
   const send = async (text: string, extra: Record<string, unknown> = {}) => (await rpc(url, 'SendMessage', { message: userMessage(text, extra) })).body.result.task;
 

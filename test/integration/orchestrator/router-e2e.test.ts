@@ -9,23 +9,20 @@ import { call } from '../../helpers/registry-fixture.js';
 import { readSse, rpc, startRuntime, storyInChunks, userMessage, untilAborted } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { notebookAgent, startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 const { agent: notebook, notes } = notebookAgent();
 
 /** A long import that runs until canceled: records which tasks started and which saw the cancel. */
 const waiter = { started: [] as string[], canceled: [] as string[] };
-const importer = defineAgent({
-  card: { name: 'importer', description: 'Imports a large archive, slowly' },
-  skills: {
-    import: {
-      description: 'Imports an archive until told to stop',
-      handler: async (_: string, ctx) => {
-        waiter.started.push(ctx.taskId);
-        ctx.progress('importing');
-        await untilAborted(ctx.signal);
-        waiter.canceled.push(ctx.taskId);
-      },
-    },
+const importer = oneSkillAgent({ name: 'importer', description: 'Imports a large archive, slowly' }, 'import', {
+  description: 'Imports an archive until told to stop',
+  handler: async (_: string, ctx) => {
+    waiter.started.push(ctx.taskId);
+    ctx.progress('importing');
+    await untilAborted(ctx.signal);
+    waiter.canceled.push(ctx.taskId);
   },
 });
 
@@ -57,10 +54,7 @@ describe('the route skill hosted by a runtime, routing to live specialists', () 
     url = router.agents['orchestrator']!;
     await until('the orchestrator registered', async () => (await call(mesh.registry.url, 'GET', '/v1/agents/orchestrator')).status === 200);
   });
-  after(async () => {
-    await router.close();
-    await mesh.close();
-  });
+  after(() => closeInTurn(router, mesh));
 
   test('routes a request by its text and streams the specialist\'s progress and artifacts back', async () => {
     const response = await fetch(url, {

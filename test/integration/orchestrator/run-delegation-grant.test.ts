@@ -20,7 +20,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { decodeJwt } from 'jose';
 import { createOrchestrator, type Orchestrator } from '../../../src/compose/orchestrator-entry.js';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { callerRecorder } from '../../helpers/caller-recorder.js';
 import { deriveSealingKey, openSealedValue } from '../../../src/storage/index.js';
 import { callAgent, createClient, delegationGrantOutcomes, fetchToken } from '../../helpers/gateway-fixture.js';
@@ -29,6 +28,7 @@ import { waitForOutput } from '../../helpers/child-output.js';
 import { outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
 import { until } from '../../helpers/until.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const STORAGE_SECRET = 'storage-secret-of-the-delegation-grant-test-0123';
 /** The gateway's shortest access token lifetime: the caller's token ends within the test. */
@@ -55,18 +55,13 @@ const latch = (key: string) => {
 /** Every gate step of `keys` has been entered (bounded: a run that failed before one is never entered). */
 const entered = (...keys: string[]) => until(`the gate steps ${keys.join(', ')} to be entered`, () => keys.every((k) => latch(k).entered.done));
 
-const gate = defineAgent({
-  card: { name: 'gate', description: 'Holds a run until the test lets it go on' },
-  skills: {
-    hold: {
-      description: 'Waits for the test',
-      handler: async (input: { key: string }) => {
-        const l = latch(input.key);
-        l.entered.resolve();
-        await l.open.promise;
-        return { held: input.key };
-      },
-    },
+const gate = oneSkillAgent({ name: 'gate', description: 'Holds a run until the test lets it go on' }, 'hold', {
+  description: 'Waits for the test',
+  handler: async (input: { key: string }) => {
+    const l = latch(input.key);
+    l.entered.resolve();
+    await l.open.promise;
+    return { held: input.key };
   },
 });
 

@@ -15,6 +15,7 @@ import { callAgent, createClient, delegationGrantOutcomes, fetchToken } from '..
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { startHttpForwarder, type HttpForwarder } from '../../helpers/http-forwarder.js';
 import { outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 /** Answers who called it, and through whom. */
 const recorder = callerRecorder();
@@ -32,11 +33,7 @@ describe("a run whose grant redemption's answer was lost", () => {
     orch = await startMeshOrchestrator(mesh, { gatewayUrl: forwarder.url });
     user = await createClient(mesh.gw.url, { name: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] });
   });
-  after(async () => {
-    await orch?.close();
-    await forwarder?.close();
-    await mesh?.close();
-  });
+  after(() => closeInTurn(orch, forwarder, mesh));
 
   test('retries the redemption with the same refresh token and completes for its caller', async () => {
     const before = await delegationGrantOutcomes(mesh.gw.metricsUrl);

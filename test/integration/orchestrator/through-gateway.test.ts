@@ -7,6 +7,7 @@ import { CallLog, outputsOf, runMessage } from '../../helpers/orchestrator-fixtu
 import { pricedLeadScorer, scoredLeads, type LeadsInput } from '../../helpers/priced-scorer.js';
 import { untilAborted } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 const log = new CallLog();
 /** Seed 004's pricing: 1 credit per lead over leadIds. */
@@ -54,10 +55,7 @@ describe('the orchestrator behind the gateway, calling agents on behalf of the c
     acmeToken = await fetchToken(gw.url, await createClient(gw.url, { name: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
     await topUp(gw.url, 'acme', 100);
   });
-  after(async () => {
-    await orch?.close();
-    await mesh?.close();
-  });
+  after(() => closeInTurn(orch, mesh));
 
   const call = async (method: string, params: unknown, token = acmeToken) => {
     const res = await callAgent(gw.url, 'orchestrator', token, method, params);

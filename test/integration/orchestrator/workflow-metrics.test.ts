@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { batchWorker, CallLog, mapReduceWorkflow, runBlocking, runMessage, specialists, startOrchestrator, workflow } from '../../helpers/orchestrator-fixture.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 /** The value of one series in a Prometheus text exposition (undefined when absent). */
 function sample(body: string, series: string): number | undefined {
@@ -19,10 +20,7 @@ describe('workflow metrics on the orchestrator /metrics', () => {
     agents = await startRuntime([...specialists(log), batchWorker(log)]);
     orch = await startOrchestrator(agents.agents, { workflows: [registered] });
   });
-  after(async () => {
-    await orch?.close();
-    await agents?.close();
-  });
+  after(() => closeInTurn(orch, agents));
 
   it('counts runs by workflow and state, steps by kind and outcome, and map items', async () => {
     const before = await (await fetch(`${new URL(orch.url).origin}/metrics`)).text();

@@ -5,59 +5,36 @@
  * the step awaiting approval (not a question for the user), and once an
  * approver approves, the step's call runs and the run completes.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from '../../../src/runtime/index.js';
-import { ADMIN_TOKEN, createClient, fetchToken } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { ADMIN_TOKEN, fetchToken } from '../../helpers/gateway-fixture.js';
 import { runMessage } from '../../helpers/orchestrator-fixture.js';
 import { until } from '../../helpers/until.js';
+import { startHrApprovalMesh } from './hr-approval-mesh.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 let ran = 0;
-const hr = defineAgent({
-  card: { name: 'hr', description: 'Takes HR decisions' },
-  skills: {
-    decide: {
-      description: 'Takes an HR decision',
-      handler: async (input: { decision: string }) => {
-        ran++;
-        return { done: input.decision };
-      },
-    },
-  },
-});
 
 describe('a workflow step waiting for approval', () => {
-  let mesh: GatewayMesh;
-  let orch: Awaited<ReturnType<typeof startMeshOrchestrator>>;
-  let user: { clientId: string; clientSecret: string };
-  before(async () => {
-    mesh = await startGatewayMesh({ agents: [hr], gateway: { approvals: { rules: [{ id: 'hr-decisions', agent: 'hr', reason: 'HR decisions need HR' }] } } });
-    orch = await startMeshOrchestrator(mesh);
-    user = await createClient(mesh.gw.url, { name: 'manager-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] });
-  });
-  after(async () => {
-    await orch?.close();
-    await mesh?.close();
-  });
+  const setup = startedForSuite(() => startHrApprovalMesh({ reason: 'HR decisions need HR', onDecision: () => ran++ }));
 
   test('is asked in the top caller\'s name, shows as awaiting approval, and completes once approved', async () => {
-    const token = await fetchToken(mesh.gw.url, user);
+    const token = await fetchToken(setup().mesh.gw.url, setup().user);
     const rpc = async (method: string, params: unknown) => {
-      const res = await fetch(`${mesh.gw.url}/agents/orchestrator`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+      const res = await fetch(`${setup().mesh.gw.url}/agents/orchestrator`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
       return (await res.json()) as any;
     };
     const started = await rpc('SendMessage', { message: runMessage('name: promote\nsteps:\n  - { id: decide, call: { agent: hr, skill: decide }, input: { decision: promote } }\n'), configuration: { returnImmediately: true } });
     const runId = started.result.task.id as string;
 
-    const pending = async () => ((await (await fetch(`${mesh.gw.url}/v1/approvals?state=pending`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any).approvals as any[];
+    const pending = async () => ((await (await fetch(`${setup().mesh.gw.url}/v1/approvals?state=pending`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any).approvals as any[];
     await until('the step\'s call to be parked', async () => (await pending()).length === 1);
     const [approval] = await pending();
-    const clients = (await (await fetch(`${mesh.gw.url}/v1/clients?tenant=platform`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any;
+    const clients = (await (await fetch(`${setup().mesh.gw.url}/v1/clients?tenant=platform`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any;
     const orchestratorClient = clients.clients.find((c: any) => c.name === 'orchestrator').client_id;
     assert.equal(approval.tenant, 'acme', 'parked in the top caller\'s tenant');
-    assert.equal(approval.caller, user.clientId);
-    assert.deepEqual(approval.chain, [user.clientId, orchestratorClient], 'the approver sees who asked, and through whom');
+    assert.equal(approval.caller, setup().user.clientId);
+    assert.deepEqual(approval.chain, [setup().user.clientId, orchestratorClient], 'the approver sees who asked, and through whom');
     assert.equal(ran, 0);
 
     // The run waits: the step is awaiting approval, and the run's task is still working (no question for the user).
@@ -65,7 +42,7 @@ describe('a workflow step waiting for approval', () => {
     const waiting = (await rpc('GetTask', { id: runId })).result;
     assert.equal(waiting.status.state, 'TASK_STATE_WORKING');
 
-    const approved = await fetch(`${mesh.gw.url}/v1/approvals/${approval.id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
+    const approved = await fetch(`${setup().mesh.gw.url}/v1/approvals/${approval.id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
     assert.equal(approved.status, 200);
     await until('the run to complete', async () => (await rpc('GetTask', { id: runId })).result.status.state === 'TASK_STATE_COMPLETED');
     const done = (await rpc('GetTask', { id: runId })).result;
@@ -74,18 +51,18 @@ describe('a workflow step waiting for approval', () => {
   });
 
   test('fails its step, not retried, when the approval is denied', async () => {
-    const token = await fetchToken(mesh.gw.url, user);
+    const token = await fetchToken(setup().mesh.gw.url, setup().user);
     const rpc = async (method: string, params: unknown) => {
-      const res = await fetch(`${mesh.gw.url}/agents/orchestrator`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+      const res = await fetch(`${setup().mesh.gw.url}/agents/orchestrator`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
       return (await res.json()) as any;
     };
     const before = ran;
     const started = await rpc('SendMessage', { message: runMessage('name: dismiss\nsteps:\n  - { id: decide, call: { agent: hr, skill: decide }, input: { decision: dismiss } }\n'), configuration: { returnImmediately: true } });
     const runId = started.result.task.id as string;
-    const pending = async () => ((await (await fetch(`${mesh.gw.url}/v1/approvals?state=pending`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any).approvals as any[];
+    const pending = async () => ((await (await fetch(`${setup().mesh.gw.url}/v1/approvals?state=pending`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any).approvals as any[];
     await until('the step\'s call to be parked', async () => (await pending()).length === 1);
     const [approval] = await pending();
-    const denied = await fetch(`${mesh.gw.url}/v1/approvals/${approval.id}/deny`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'not this quarter' }) });
+    const denied = await fetch(`${setup().mesh.gw.url}/v1/approvals/${approval.id}/deny`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'not this quarter' }) });
     assert.equal(denied.status, 200);
     await until('the run to fail', async () => (await rpc('GetTask', { id: runId })).result.status.state === 'TASK_STATE_FAILED');
     const failed = (await rpc('GetTask', { id: runId, historyLength: 50 })).result;

@@ -4,7 +4,7 @@
  * charged for a run that would fail at that step. A workflow whose agents
  * are all registered runs as before.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { requiredAgentsOf } from '../../../src/orchestrator/index.js';
@@ -12,6 +12,8 @@ import { startOrchestrator, workflow } from '../../helpers/orchestrator-fixture.
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 let calls = 0;
 const first = defineAgent({
@@ -48,20 +50,13 @@ steps:
 `);
 
 describe('a workflow naming an agent the registry does not list', () => {
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let host: Awaited<ReturnType<typeof startRuntime>>;
-  let orch: Awaited<ReturnType<typeof startOrchestrator>>;
-
-  before(async () => {
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    host = await startRuntime([first], { registryUrl: registry.url });
+  /** A registry listing first-step (its runtime registered), and an orchestrator serving both workflows. */
+  const setup = startedForSuite(async () => {
+    const registry = await startRegistry({ probeIntervalMs: 200 });
+    const host = await startRuntime([first], { registryUrl: registry.url });
     await until('first-step to register', async () => (await fetch(`${registry.url}/v1/agents/first-step`)).status === 200);
-    orch = await startOrchestrator({ 'first-step': host.agents['first-step']! }, { workflows: [TWO_STEPS, ONE_STEP], config: { registryUrl: registry.url, anonymousTenant: 'default' } });
-  });
-  after(async () => {
-    await orch?.close();
-    await host?.close();
-    await registry?.close();
+    const orch = await startOrchestrator({ 'first-step': host.agents['first-step']! }, { workflows: [TWO_STEPS, ONE_STEP], config: { registryUrl: registry.url, anonymousTenant: 'default' } });
+    return { registry, host, orch, close: () => closeInTurn(orch, host, registry) };
   });
 
   test('the agents a workflow needs: those named outright, not a fallback\'s alternatives', () => {
@@ -69,7 +64,7 @@ describe('a workflow naming an agent the registry does not list', () => {
   });
 
   test('is refused before its first step, naming the agent; one whose agents are registered runs', async () => {
-    const send = (skillId: string) => rpc(orch.url, 'SendMessage', { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'go' }], metadata: { skillId } } });
+    const send = (skillId: string) => rpc(setup().orch.url, 'SendMessage', { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'go' }], metadata: { skillId } } });
     const refused = (await send('two-steps')).body;
     const task = refused.result?.task;
     assert.equal(task?.status?.state, 'TASK_STATE_FAILED', JSON.stringify(refused));

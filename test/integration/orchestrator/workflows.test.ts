@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
 import { CallLog, ENRICH_THEN_SCORE_STEPS, LAUNCH_CAMPAIGN_STEP, outputsOf, runBlocking, runEvents, runMessage, specialists, startOrchestrator, streamRun } from '../../helpers/orchestrator-fixture.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 describe('workflows against live runtime agents', () => {
   const log = new CallLog();
@@ -13,10 +14,7 @@ describe('workflows against live runtime agents', () => {
     agents = await startRuntime(specialists(log));
     orch = await startOrchestrator(agents.agents);
   });
-  after(async () => {
-    await orch?.close();
-    await agents?.close();
-  });
+  after(() => closeInTurn(orch, agents));
 
   /** Runs the workflow `yaml` blocking, asserts the run completed, and returns its outputs. */
   const completedOutputs = async (yaml: string, inputs?: Record<string, unknown>) => {

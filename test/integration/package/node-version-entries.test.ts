@@ -1,11 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unsupportedNodeMessage } from '../../../src/node-version/index.js';
-import { installPacked, packAgentmesh, repo } from '../../helpers/packed-install.js';
-import { AGENTMESH_ARGS, exportedSpecifiers, importProgram, runNode } from '../../helpers/node-version-entries.js';
+import { repo } from '../../helpers/packed-install.js';
+import { AGENTMESH_ARGS, exportedSpecifiers, importProgram, runNode, installedProject } from '../../helpers/node-version-entries.js';
 
 /*
  * Every entry point, on a Node.js agentmesh does not run on, says so in one
@@ -39,10 +39,7 @@ describe('the entry points on a Node.js older than 24', () => {
     work = mkdtempSync(join(tmpdir(), 'agentmesh-node-version-'));
     preload = join(work, 'pretend-older-node.mjs');
     writeFileSync(preload, PRELOAD);
-    project = join(work, 'project');
-    mkdirSync(project);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'older-node', private: true, type: 'module' }));
-    await installPacked(project, await packAgentmesh(work), { bins: true });
+    project = await installedProject(work);
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 

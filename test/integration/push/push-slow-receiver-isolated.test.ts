@@ -4,7 +4,7 @@
  * notification at once, not after the slow ones time out. Real worker loop
  * (`start()`), real webhook servers on 127.0.0.1, SQLite.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,17 +49,26 @@ async function taskWithConfig(h: Harness, sealed: SealedPushStore, id: string, u
   await h.append(id, [events.status(id, 'TASK_STATE_WORKING')]);
 }
 
-test('while one receiver hangs, another receiver gets its first notification at once', { timeout: 60_000 }, async (t) => {
+/**
+ * A harness, a receiver that hangs, and a delivery worker (through the sealing store, with `options`)
+ * started on `rows` tasks notifying that receiver: resolves once the receiver holds `hanging` of their
+ * requests. The worker stops after the test.
+ */
+async function stuckOnSlowReceiver(t: TestContext, options: { pollIntervalMs: number; timeoutMs: number; originConcurrency?: number }, load: { rows: number; hanging: number }) {
   const h = await startHarness(t);
   const slow = await startHangingReceiver(t);
   const sealed = new SealedPushStore(h.stores.push, KEY);
-  // A timeout long enough that waiting it out is a failure, short enough that the old loop fails fast.
-  const worker = new PushDeliveryWorker({ ...h.workerOptions, pushStore: sealed, pollIntervalMs: 50, timeoutMs: 5_000 });
+  const worker = new PushDeliveryWorker({ ...h.workerOptions, pushStore: sealed, ...options });
   t.after(() => worker.stop());
-
-  for (let i = 0; i < 4; i++) await taskWithConfig(h, sealed, `slow-${i}`, `${slow.origin}/hooks/${i}`);
+  for (let i = 0; i < load.rows; i++) await taskWithConfig(h, sealed, `slow-${i}`, `${slow.origin}/hooks/${i}`);
   worker.start();
-  await slow.received(4);
+  await slow.received(load.hanging);
+  return { h, slow, sealed };
+}
+
+test('while one receiver hangs, another receiver gets its first notification at once', { timeout: 60_000 }, async (t) => {
+  // A timeout long enough that waiting it out is a failure, short enough that the old loop fails fast.
+  const { h, slow, sealed } = await stuckOnSlowReceiver(t, { pollIntervalMs: 50, timeoutMs: 5_000 }, { rows: 4, hanging: 4 });
 
   const live = h.nextRequest();
   await taskWithConfig(h, sealed, 'live', `${h.origin}/hooks/live`);
@@ -71,14 +80,7 @@ test('while one receiver hangs, another receiver gets its first notification at 
 });
 
 test('a slow receiver gets no more of its rows while its own are in flight, and the rest after they settle', { timeout: 60_000 }, async (t) => {
-  const h = await startHarness(t);
-  const slow = await startHangingReceiver(t);
-  const sealed = new SealedPushStore(h.stores.push, KEY);
-  const worker = new PushDeliveryWorker({ ...h.workerOptions, pushStore: sealed, pollIntervalMs: 20, originConcurrency: 2, timeoutMs: 5_000 });
-  t.after(() => worker.stop());
-  for (let i = 0; i < 5; i++) await taskWithConfig(h, sealed, `slow-${i}`, `${slow.origin}/hooks/${i}`);
-  worker.start();
-  await slow.received(2);
+  const { h, slow, sealed } = await stuckOnSlowReceiver(t, { pollIntervalMs: 20, originConcurrency: 2, timeoutMs: 5_000 }, { rows: 5, hanging: 2 });
   // Many polls pass while the two hang: none claims a third row of that origin.
   const live = h.nextRequest();
   await taskWithConfig(h, sealed, 'live', `${h.origin}/hooks/live`);

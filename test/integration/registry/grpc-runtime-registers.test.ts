@@ -7,6 +7,7 @@ import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { completedText } from '../../helpers/sdk-client.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 /*
  * A runtime serving gRPC used to advertise its GRPC interface as `host:port`,
@@ -22,10 +23,7 @@ describe('a runtime serving gRPC registers, and the SDK gRPC client calls it at 
     reg = await startRegistry({ probeIntervalMs: 60_000 });
     host = await startRuntime(undefined, { registryUrl: reg.url, grpcPort: 0 });
   });
-  after(async () => {
-    await host.close();
-    await reg.close();
-  });
+  after(() => closeInTurn(host, reg));
 
   test('the registry lists the agent with its GRPC interface, the target the runtime listens on', async () => {
     await until('the agent is registered with an instance', async () => (await call(reg.url, 'GET', '/v1/agents/tester/instances')).body?.instances?.length > 0);

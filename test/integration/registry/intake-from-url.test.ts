@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createSsrfGuard } from '../../../src/http/index.js';
 import { createCardIntake } from '../../../src/registry/intake/index.js';
 import { startRuntime, testAgent } from '../../helpers/runtime-fixture.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 /** The runtime publishes its URLs as `localhost`, and listens on 127.0.0.1: both are allow-listed, nothing else. */
 const localGuard = () => createSsrfGuard({ allowHosts: ['127.0.0.1', 'localhost'] });
@@ -27,10 +28,7 @@ describe('card intake from a running runtime', () => {
     signedHost = await startRuntime([testAgent]);
     unsignedHost = await startRuntime([testAgent], { signCards: false });
   });
-  after(async () => {
-    await signedHost.close();
-    await unsignedHost.close();
-  });
+  after(() => closeInTurn(signedHost, unsignedHost));
 
   test('admits the card of a signing runtime by its base URL, verified against the JWKS at its jku', async () => {
     const guard = localGuard();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startRuntime, testAgent } from '../../helpers/runtime-fixture.js';
 import { call, fieldViolations, sampleCard, startRegistry, watch } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 describe('registry management API (embedded SQLite)', () => {
   let reg: Awaited<ReturnType<typeof startRegistry>>;
@@ -11,10 +12,7 @@ describe('registry management API (embedded SQLite)', () => {
     reg = await startRegistry({ probeIntervalMs: 200, probeTimeoutMs: 1000 });
     agentHost = await startRuntime([testAgent]);
   });
-  after(async () => {
-    await agentHost.close();
-    await reg.close();
-  });
+  after(() => closeInTurn(agentHost, reg));
 
   test('registers a running runtime agent by card URL: signed, translated to a record, probed healthy', async () => {
     const res = await call(reg.url, 'POST', '/v1/agents', { cardUrl: `${agentHost.url}/.well-known/agent-card.json`, metadata: { department: 'qa', sla: { tier: 'gold', maxLatencyMs: 500 } } });

@@ -11,6 +11,7 @@ import { defineAgent, type AgentConfigChange, type AgentDefinition } from '../..
 import { call, sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
 import { rpc, startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 /**
  * Short leases: a heartbeat every 1.5 s. Not shorter: on a loaded CI machine (two cores, load 20
@@ -68,10 +69,7 @@ describe('runtime self-registration', () => {
     // listen() does not wait for the registry (below): the tests start once both agents hold a lease.
     await until('scorer and helper to hold a lease', async () => (await leasedInstances(reg.url, 'scorer')).length === 1 && (await leasedInstances(reg.url, 'helper')).length === 1);
   });
-  after(async () => {
-    await host.close();
-    await reg.close();
-  });
+  after(() => closeInTurn(host, reg));
 
   test('registers every hosted agent with the card it serves, its metadata and a leased instance', async () => {
     const record = await call(reg.url, 'GET', '/v1/agents/scorer');

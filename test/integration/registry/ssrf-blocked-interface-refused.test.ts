@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { call, errorReason, fieldViolations, sampleCard, startRegistry, watch } from '../../helpers/registry-fixture.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 /*
  * A card fetched from an allowed host but naming a
@@ -49,10 +50,7 @@ describe('a card with an SSRF-blocked interface URL is refused before anything c
       }),
     });
   });
-  after(async () => {
-    await host.close();
-    await reg.close();
-  });
+  after(() => closeInTurn(host, reg));
 
   test('a card by URL naming a private interface is refused with AM_ERR_SSRF_BLOCKED and leaves no record, instance or change', async () => {
     const live = watch(`${reg.url}/watch`, 1);

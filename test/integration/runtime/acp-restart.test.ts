@@ -6,13 +6,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/index.js';
 import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js';
 import { until } from '../../helpers/until.js';
 import { holdUntilCanceled, resumableAfterStop } from '../../helpers/runtime-fixture.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
 
 /** The steady skill: its first attempt is still running when the runtime stops. */
 const steadySkill = resumableAfterStop('Idempotent: safe to run again after a crash');
@@ -43,10 +44,7 @@ describe('ACP runs across a restart of the runtime', () => {
   before(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-acp-restart-'));
   });
-  after(async () => {
-    await runtime?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(runtime, directoryRemoval(dataDir)));
 
   test('an async run in progress survives the restart (re-run, completed); a non-idempotent one fails with the reason', async () => {
     let acp = await start();

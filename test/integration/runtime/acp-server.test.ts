@@ -11,18 +11,13 @@ import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js
 import { startRuntime, askNameThenGreet, leadDatabaseOffline, storyInChunks, waiterAgent } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { ASSERTION_ISSUER, startAssertionIssuer } from '../../helpers/assertion-issuer.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
-const echo = defineAgent({
-  card: { name: 'echo', description: 'Echoes text', defaultInputModes: ['text/plain'], defaultOutputModes: ['text/plain'] },
-  defaultSkill: 'echo',
-  skills: {
-    echo: {
-      description: 'Echoes text',
-      handler: async (text: string, ctx) => {
-        ctx.progress('echoing');
-        return `echo: ${text}`;
-      },
-    },
+const echo = oneSkillAgent({ name: 'echo', description: 'Echoes text', defaultInputModes: ['text/plain'], defaultOutputModes: ['text/plain'] }, 'echo', {
+  description: 'Echoes text',
+  handler: async (text: string, ctx) => {
+    ctx.progress('echoing');
+    return `echo: ${text}`;
   },
 });
 const greeter = defineAgent({
@@ -37,16 +32,10 @@ const story = defineAgent({
     tell: storyInChunks('Streams an artifact in three chunks'),
   },
 });
-const adder = defineAgent({
-  card: { name: 'adder', description: 'Adds numbers' },
-  defaultSkill: 'sum',
-  skills: {
-    sum: {
-      description: 'Adds numbers',
-      input: { type: 'object', required: ['numbers'], properties: { numbers: { type: 'array', items: { type: 'number' } } } },
-      handler: async (input: { numbers: number[] }) => ({ sum: input.numbers.reduce((a, b) => a + b, 0) }),
-    },
-  },
+const adder = oneSkillAgent({ name: 'adder', description: 'Adds numbers' }, 'sum', {
+  description: 'Adds numbers',
+  input: { type: 'object', required: ['numbers'], properties: { numbers: { type: 'array', items: { type: 'number' } } } },
+  handler: async (input: { numbers: number[] }) => ({ sum: input.numbers.reduce((a, b) => a + b, 0) }),
 });
 const asker = defineAgent({
   card: { name: 'asker', description: 'Asks a name, then greets' },

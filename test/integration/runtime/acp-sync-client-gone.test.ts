@@ -4,46 +4,29 @@
  * the result), on the runtime's ACP endpoint and through the gateway's ACP
  * door alike. An `async` run is the client's to cancel and goes on.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { AcpTestClient, userText } from '../../helpers/acp-client.js';
-import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
+import { startGatewayMeshFor } from '../../helpers/gateway-mesh.js';
 import { until } from '../../helpers/until.js';
 import { untilAborted } from '../../helpers/runtime-fixture.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 /** Runs started, by task id, each resolved when the run's signal aborts (it was cancelled). */
 const started: string[] = [];
 const aborted = new Set<string>();
-const holder = defineAgent({
-  card: { name: 'holder', description: 'Works until cancelled' },
-  registry: { skills: { hold: { pricing: { creditsPerCall: 1 } } } },
-  defaultSkill: 'hold',
-  skills: {
-    hold: {
-      description: 'Works until cancelled',
-      handler: async (_: string, ctx) => {
-        started.push(ctx.taskId);
-        await untilAborted(ctx.signal);
-        aborted.add(ctx.taskId);
-      },
-    },
+const holder = oneSkillAgent({ name: 'holder', description: 'Works until cancelled', creditsPerCall: 1 }, 'hold', {
+  description: 'Works until cancelled',
+  handler: async (_: string, ctx) => {
+    started.push(ctx.taskId);
+    await untilAborted(ctx.signal);
+    aborted.add(ctx.taskId);
   },
 });
 
 describe('an ACP sync run whose client goes away is cancelled', () => {
-  let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;
-  let token: string;
-
-  before(async () => {
-    mesh = await startGatewayMesh({ agents: [holder], runtime: { requireGatewayAssertion: false } });
-    token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'acp', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
-    await topUp(mesh.gw.url, 'acme', 100);
-  });
-  after(async () => {
-    await mesh?.close();
-  });
+  const mesh = startedForSuite(() => startGatewayMeshFor({ name: 'acp', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'], credits: 100 }, { agents: [holder], runtime: { requireGatewayAssertion: false } }));
 
   /** Starts a run in `mode`, waits until the agent works on it, then drops the client; returns the run's id. */
   async function startThenLeave(base: string, headers: Record<string, string>, mode: 'sync' | 'async'): Promise<string> {
@@ -62,8 +45,8 @@ describe('an ACP sync run whose client goes away is cancelled', () => {
 
   for (const where of ['the runtime', 'the gateway'] as const) {
     test(`through ${where}: the run is cancelled and the agent's signal aborts`, async () => {
-      const base = where === 'the runtime' ? `${mesh.host.url}/acp` : `${mesh.gw.url}/agents/holder/acp`;
-      const headers: Record<string, string> = where === 'the runtime' ? {} : { authorization: `Bearer ${token}` };
+      const base = where === 'the runtime' ? `${mesh().host.url}/acp` : `${mesh().gw.url}/agents/holder/acp`;
+      const headers: Record<string, string> = where === 'the runtime' ? {} : { authorization: `Bearer ${mesh().token}` };
       const runId = await startThenLeave(base, headers, 'sync');
       await until('the run to be cancelled', async () => aborted.has(runId));
       const client = new AcpTestClient(base, headers);
@@ -73,7 +56,7 @@ describe('an ACP sync run whose client goes away is cancelled', () => {
   }
 
   test('an async run goes on after its client leaves', async () => {
-    const base = `${mesh.host.url}/acp`;
+    const base = `${mesh().host.url}/acp`;
     const runId = await startThenLeave(base, {}, 'async');
     const client = new AcpTestClient(base);
     // Still working after a sync run would have been cancelled: cancel it ourselves and see that only that ends it.

@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { rpc, startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 function sample(body: string, series: string): number | undefined {
   const line = body.split('\n').find((l) => l.startsWith(`${series} `));
@@ -11,17 +11,11 @@ function sample(body: string, series: string): number | undefined {
 
 describe('per-agent running and queued tasks on /metrics', () => {
   const releases: Array<() => void> = [];
-  const slow = defineAgent({
-    card: { name: 'slow', description: 'Holds each task until the test lets it go' },
-    maxConcurrentTasks: 1,
-    skills: {
-      hold: {
-        description: 'Waits',
-        handler: async () => {
-          await new Promise<void>((resolve) => releases.push(resolve));
-          return 'done';
-        },
-      },
+  const slow = oneSkillAgent({ name: 'slow', description: 'Holds each task until the test lets it go', maxConcurrentTasks: 1 }, 'hold', {
+    description: 'Waits',
+    handler: async () => {
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return 'done';
     },
   });
   let env: Awaited<ReturnType<typeof startRuntime>>;

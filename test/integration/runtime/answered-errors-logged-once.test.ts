@@ -11,6 +11,7 @@ import { createLogger } from '../../../src/observability/index.js';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { memoryDestination } from '../../helpers/memory-log.js';
 import { holdUntilCanceled, rpc, startRuntime, startRuntimeOnDatabase, userMessage } from '../../helpers/runtime-fixture.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 import { until } from '../../helpers/until.js';
 
 type LogRecord = Record<string, unknown>;
@@ -70,20 +71,12 @@ describe('an error the caller is told with a 5xx status (an agent at capacity)',
 });
 
 describe('an internal error', () => {
-  let env: Awaited<ReturnType<typeof startRuntimeOnDatabase>>;
-  let url: string;
-  before(async () => {
-    env = await startRuntimeOnDatabase({ grpcPort: 0 });
-    ({ url } = env);
-  });
-  after(async () => {
-    await env.close();
-  });
+  const env = startedForSuite(() => startRuntimeOnDatabase({ grpcPort: 0 }));
 
-  const errorLines = (): LogRecord[] => env.log.records().filter((r) => typeof r['level'] === 'number' && r['level'] >= ERROR && /failed/.test(String(r['msg'])));
+  const errorLines = (): LogRecord[] => env().log.records().filter((r) => typeof r['level'] === 'number' && r['level'] >= ERROR && /failed/.test(String(r['msg'])));
   /** A task waiting until canceled. */
   const waiting = async (): Promise<string> => {
-    const { body } = await rpc(url, 'SendMessage', { message: userMessage('hold', { metadata: { skillId: 'wait' } }), configuration: { returnImmediately: true } });
+    const { body } = await rpc(env().url, 'SendMessage', { message: userMessage('hold', { metadata: { skillId: 'wait' } }), configuration: { returnImmediately: true } });
     const id = body.result?.task?.id as string;
     assert.equal(typeof id, 'string', JSON.stringify(body));
     return id;
@@ -92,9 +85,9 @@ describe('an internal error', () => {
   test('over v0.3 gRPC is logged once', async () => {
     const id = await waiting();
     // A snapshot that no longer parses: reading the task fails inside the runtime.
-    env.database.sqlite!.prepare('UPDATE tasks SET snapshot = ? WHERE id = ?').run('not json', id);
+    env().database.sqlite!.prepare('UPDATE tasks SET snapshot = ? WHERE id = ?').run('not json', id);
     const before = errorLines().length;
-    const { client } = await connectAgent({ url, protocol: '0.3', binding: 'grpc' });
+    const { client } = await connectAgent({ url: env().url, protocol: '0.3', binding: 'grpc' });
     await assert.rejects(client.getTask(GetTaskRequest.fromJSON({ id })));
     await until('the failure to be logged', () => errorLines().length > before);
     // Room for a second line, were one written.
@@ -105,14 +98,14 @@ describe('an internal error', () => {
   test('once a stream has begun is logged once, with its task, on every binding', async () => {
     const ids = { jsonrpc: await waiting(), rest: await waiting(), legacy: await waiting(), grpc: await waiting() };
     const opened: Array<Promise<unknown>> = [];
-    const jsonRpc = await fetch(url, { method: 'POST', headers: { 'A2A-Version': '1.0', 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SubscribeToTask', params: { id: ids.jsonrpc } }) });
-    const rest = await fetch(`${url}/tasks/${ids.rest}:subscribe`, { method: 'POST', headers: { 'A2A-Version': '1.0' } });
-    const legacy = await fetch(url, { method: 'POST', headers: { 'A2A-Version': '0.3', 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tasks/resubscribe', params: { id: ids.legacy } }) });
+    const jsonRpc = await fetch(env().url, { method: 'POST', headers: { 'A2A-Version': '1.0', 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SubscribeToTask', params: { id: ids.jsonrpc } }) });
+    const rest = await fetch(`${env().url}/tasks/${ids.rest}:subscribe`, { method: 'POST', headers: { 'A2A-Version': '1.0' } });
+    const legacy = await fetch(env().url, { method: 'POST', headers: { 'A2A-Version': '0.3', 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tasks/resubscribe', params: { id: ids.legacy } }) });
     for (const response of [jsonRpc, rest, legacy]) {
       assert.equal(response.headers.get('content-type'), 'text/event-stream');
       opened.push(response.text());
     }
-    const { client } = await connectAgent({ url, protocol: '1.0', binding: 'grpc' });
+    const { client } = await connectAgent({ url: env().url, protocol: '1.0', binding: 'grpc' });
     const grpcEvents: unknown[] = [];
     let began!: () => void;
     const grpcFirst = { promise: new Promise<void>((resolve) => (began = resolve)), resolve: () => began() };
@@ -134,13 +127,13 @@ describe('an internal error', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const before = errorLines().length;
     // The log's table gone: the next poll of every live stream fails inside the runtime (within 2 s).
-    env.database.sqlite!.exec('ALTER TABLE task_events RENAME TO task_events_away');
+    env().database.sqlite!.exec('ALTER TABLE task_events RENAME TO task_events_away');
     try {
       const texts = (await Promise.all(opened)) as string[];
       for (const text of texts) assert.match(text, /Internal error \(request id/);
       assert.ok((await grpcDone) !== undefined, 'the gRPC stream ended with an error');
     } finally {
-      env.database.sqlite!.exec('ALTER TABLE task_events_away RENAME TO task_events');
+      env().database.sqlite!.exec('ALTER TABLE task_events_away RENAME TO task_events');
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
     const lines = errorLines().slice(before);

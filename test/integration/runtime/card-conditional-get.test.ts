@@ -3,20 +3,15 @@
  * conditional GET with 304 (A2A §8.6; RFC 9110 §13.1), in both card shapes
  * (docs/conformance.md, "The card answers conditional GETs").
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 describe('agent card: Last-Modified and conditional GETs', () => {
-  let env: Awaited<ReturnType<typeof startRuntime>>;
-  before(async () => {
-    env = await startRuntime();
-  });
-  after(async () => {
-    await env.close();
-  });
+  const env = startedForSuite(() => startRuntime());
 
-  const card = (headers: Record<string, string>) => fetch(`${env.url}/.well-known/agent-card.json`, { headers });
+  const card = (headers: Record<string, string>) => fetch(`${env().url}/.well-known/agent-card.json`, { headers });
 
   for (const [shape, version] of [['1.0', { 'a2a-version': '1.0' }], ['0.3', { 'a2a-version': '0.3' }], ['1.0 (no A2A-Version)', {}]] as const) {
     test(`${shape}: Last-Modified is an HTTP date; If-Modified-Since at or after it is 304 without a body`, async () => {

@@ -6,6 +6,7 @@ import { rpc, startRuntime, testAgent, userMessage } from '../../helpers/runtime
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { createClient, fetchToken, startGateway } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 /*
  * Agents with a gateway configured (as `agentmesh up`
@@ -32,11 +33,7 @@ describe('an agent behind a gateway requires its assertion by default', () => {
     await until('the gateway to route to the tester', async () => gw.gateway.router.agent('tester')?.instances.some((i) => i.inRotation) ?? false);
     token = await fetchToken(gw.url, await createClient(gw.url, { name: 'caller', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
   });
-  after(async () => {
-    await host?.close();
-    await gw?.close();
-    await registry?.close();
-  });
+  after(() => closeInTurn(host, gw, registry));
 
   test('a direct JSON-RPC call is refused with -32600 AM_ERR_GATEWAY_ASSERTION_INVALID (a JSON-RPC error, HTTP 200)', async () => {
     const res = await rpc(direct, 'SendMessage', { message: userMessage('hello') });

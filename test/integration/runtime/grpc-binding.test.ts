@@ -19,6 +19,7 @@ import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/i
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { CANCELED, asTask, sendRequest, startWaitTask } from '../../helpers/sdk-client.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
 
 const V1 = '/lf.a2a.v1.A2AService';
 
@@ -233,10 +234,7 @@ describe('gRPC: authentication, tenants, extended card, several agents', () => {
     assert.ok(listening.grpc, 'listen() reports the gRPC targets');
     grpcTargets = listening.grpc;
   });
-  after(async () => {
-    await runtime.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(runtime, directoryRemoval(dataDir)));
 
   test('every agent has its own gRPC target, listed in its own card', async () => {
     assert.deepEqual(Object.keys(grpcTargets).sort(), ['second', 'tester']);

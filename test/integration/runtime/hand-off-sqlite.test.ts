@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
@@ -23,6 +23,7 @@ import { createRuntime, defineAgent, openTaskControl, type Runtime, type TaskCon
 import { CANCELED, COMPLETED, asTask, sendRequest, textOf } from '../../helpers/sdk-client.js';
 import { until, WAIT_DEADLINE_MS } from '../../helpers/until.js';
 import { holdUntilCanceled } from '../../helpers/runtime-fixture.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
 
 const WORKING = 2;
 const INPUT_REQUIRED = 6;
@@ -109,11 +110,7 @@ describe('handed-off tasks on SQLite', () => {
     await start();
     control = await openTaskControl({ config: { dataDir, logLevel: 'silent' } });
   });
-  after(async () => {
-    await control.close();
-    await runtime.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(control, runtime, directoryRemoval(dataDir)));
 
   test('a handed-off task stays WORKING and frees its slot: with maxConcurrentTasks 1 another task runs meanwhile', async () => {
     const id = await handedOff('render');

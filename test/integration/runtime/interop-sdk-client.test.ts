@@ -8,6 +8,7 @@ import { connectAgent, type Binding } from '../../../src/cli/index.js';
 import type { ProtocolVersion } from '../../../src/protocol/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { CANCELED, COMPLETED, asMessage, asTask, completedText, messageText, sendRequest, startWaitTask, startWebhook, streamChunks } from '../../helpers/sdk-client.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 // mount: the agent at the root (single-agent process) or under /agents/{name}, whose prefix the v0.3 REST router must not see.
 const COMBINATIONS: Array<{ protocol: ProtocolVersion; binding: Binding; mount: string }> = [
@@ -30,10 +31,7 @@ describe('official @a2a-js/sdk client against the runtime', () => {
     webhook = await startWebhook();
     webhookUrl = webhook.url;
   });
-  after(async () => {
-    await webhook.close();
-    await env.close();
-  });
+  after(() => closeInTurn(webhook, env));
 
   for (const { protocol, binding, mount } of COMBINATIONS) {
     describe(`A2A ${protocol} over ${binding}${mount ? ` at ${mount}` : ''}`, () => {

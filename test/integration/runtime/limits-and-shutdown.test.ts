@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, defineAgent } from '../../../src/runtime/index.js';
+import { createRuntime } from '../../../src/runtime/index.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { rpc, startRuntime, testAgent, userMessage } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 /** A promise with its resolver, to let a test decide when a skill finishes. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -25,21 +26,14 @@ describe('concurrency limit and readiness', () => {
   test('one task runs, one waits in the queue, the next is refused; releasing the first runs the second', async (t) => {
     const firstStarted = deferred();
     const releaseFirst = deferred();
-    const gated = defineAgent({
-      card: { name: 'gated', description: 'Runs one task at a time' },
-      defaultSkill: 'hold',
-      maxConcurrentTasks: 1,
-      skills: {
-        hold: {
-          description: 'Holds the first task until the test releases it',
-          handler: async (text: string) => {
-            if (text === 'first') {
-              firstStarted.resolve();
-              await releaseFirst.promise;
-            }
-            return `done ${text}`;
-          },
-        },
+    const gated = oneSkillAgent({ name: 'gated', description: 'Runs one task at a time', maxConcurrentTasks: 1 }, 'hold', {
+      description: 'Holds the first task until the test releases it',
+      handler: async (text: string) => {
+        if (text === 'first') {
+          firstStarted.resolve();
+          await releaseFirst.promise;
+        }
+        return `done ${text}`;
       },
     });
     const env = await startRuntime([gated], { queueLimit: 1 });

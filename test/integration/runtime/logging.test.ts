@@ -4,22 +4,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../../src/observability/index.js';
-import { createRuntime, defineAgent } from '../../../src/runtime/index.js';
+import { createRuntime } from '../../../src/runtime/index.js';
 import { rpc, userMessage } from '../../helpers/runtime-fixture.js';
 import { memoryDestination } from '../../helpers/memory-log.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 test("a skill's log lines carry the request id and trace id of the request that started the task", async () => {
   const { stream: destination, records } = memoryDestination();
-  const agent = defineAgent({
-    card: { name: 'logger', description: 'Logs' },
-    skills: {
-      speak: {
-        description: 'Logs a line, then fails',
-        handler: async (_: string, ctx) => {
-          ctx.log.info({ traceparentSeen: ctx.traceparent }, 'hello from the skill');
-          throw new Error('on purpose');
-        },
-      },
+  const agent = oneSkillAgent({ name: 'logger', description: 'Logs' }, 'speak', {
+    description: 'Logs a line, then fails',
+    handler: async (_: string, ctx) => {
+      ctx.log.info({ traceparentSeen: ctx.traceparent }, 'hello from the skill');
+      throw new Error('on purpose');
     },
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-log-'));

@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { readSse, rpc, startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
-const reporter = defineAgent({
-  card: { name: 'reporter', description: 'Reports progress, some of it kept in history' },
-  skills: {
-    report: {
-      description: 'Reports three kept and 200 transient progress updates',
-      handler: async (_: string, ctx) => {
-        ctx.progress('starting', { phase: 'start' });
-        for (let i = 0; i < 200; i++) ctx.progress(`tick ${i}`, { tick: i }, { history: false });
-        ctx.progress('halfway');
-        ctx.progress('last tick', { tick: 200 }, { history: false });
-        return 'done';
-      },
-    },
+const reporter = oneSkillAgent({ name: 'reporter', description: 'Reports progress, some of it kept in history' }, 'report', {
+  description: 'Reports three kept and 200 transient progress updates',
+  handler: async (_: string, ctx) => {
+    ctx.progress('starting', { phase: 'start' });
+    for (let i = 0; i < 200; i++) ctx.progress(`tick ${i}`, { tick: i }, { history: false });
+    ctx.progress('halfway');
+    ctx.progress('last tick', { tick: 200 }, { history: false });
+    return 'done';
   },
 });
 

@@ -5,10 +5,11 @@
  * JSON-RPC, 415 in HTTP+JSON), and HTTP+JSON answers, results and errors,
  * in the media type the client used.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 const A2A = 'application/a2a+json';
 const JSON_TYPE = 'application/json';
@@ -34,16 +35,10 @@ interface StatusBody {
 }
 
 describe('request and answer media types', () => {
-  let env: Awaited<ReturnType<typeof startRuntime>>;
-  before(async () => {
-    env = await startRuntime();
-  });
-  after(async () => {
-    await env.close();
-  });
+  const env = startedForSuite(() => startRuntime());
 
   const rpcBody = () => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: userMessage('typed') } });
-  const post = (path: string, headers: Record<string, string>, body: string) => fetch(`${env.url}${path}`, { method: 'POST', headers: { 'a2a-version': '1.0', ...headers }, body });
+  const post = (path: string, headers: Record<string, string>, body: string) => fetch(`${env().url}${path}`, { method: 'POST', headers: { 'a2a-version': '1.0', ...headers }, body });
 
   test('JSON-RPC: a body sent as text/plain or as a form gets -32005 (content type not supported), not -32700', async () => {
     // What a client that stringifies its payload sends: not even JSON. The content type alone decides.
@@ -63,7 +58,7 @@ describe('request and answer media types', () => {
       const json = (await res.json()) as { result?: { task?: { status: { state: string } } } };
       assert.equal(json.result?.task?.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(headers));
     }
-    const untyped = JSON.parse(await postUntyped(env.url, rpcBody())) as { result?: { task?: { status: { state: string } } } };
+    const untyped = JSON.parse(await postUntyped(env().url, rpcBody())) as { result?: { task?: { status: { state: string } } } };
     assert.equal(untyped.result?.task?.status.state, 'TASK_STATE_COMPLETED', 'no Content-Type');
   });
 
@@ -103,7 +98,7 @@ describe('request and answer media types', () => {
       assert.equal(typeOf(res), expected, JSON.stringify(headers));
       assert.equal(((await res.json()) as { task: { status: { state: string } } }).task.status.state, 'TASK_STATE_COMPLETED');
     }
-    const get = (accept?: string) => fetch(`${env.url}/tasks`, { headers: { 'a2a-version': '1.0', ...(accept !== undefined && { accept }) } });
+    const get = (accept?: string) => fetch(`${env().url}/tasks`, { headers: { 'a2a-version': '1.0', ...(accept !== undefined && { accept }) } });
     assert.equal(typeOf(await get()), JSON_TYPE, 'a GET that names neither gets application/json');
     assert.equal(typeOf(await get('*/*')), JSON_TYPE, 'so does one that accepts anything');
     assert.equal(typeOf(await get(A2A)), A2A);
@@ -111,7 +106,7 @@ describe('request and answer media types', () => {
   });
 
   test('HTTP+JSON errors follow the client media type too; streams stay text/event-stream', async () => {
-    const missing = await fetch(`${env.url}/tasks/no-such-task`, { headers: { 'a2a-version': '1.0', accept: JSON_TYPE } });
+    const missing = await fetch(`${env().url}/tasks/no-such-task`, { headers: { 'a2a-version': '1.0', accept: JSON_TYPE } });
     assert.equal(missing.status, 404);
     assert.equal(typeOf(missing), JSON_TYPE);
     assert.equal(((await missing.json()) as StatusBody).error.code, 404);

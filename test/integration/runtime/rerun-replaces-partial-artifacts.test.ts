@@ -12,24 +12,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, defineAgent } from '../../../src/runtime/index.js';
+import { createRuntime } from '../../../src/runtime/index.js';
 import { rpc, userMessage, untilAborted } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 let firstRun = true;
-const redoer = defineAgent({
-  card: { name: 'redoer', description: 'Streams a two-chunk artifact; the first run is stopped midway' },
-  defaultSkill: 'write',
-  skills: {
-    write: {
-      description: 'Idempotent: writes the same artifact on every run',
-      idempotent: true,
-      handler: async (_: string, ctx) => {
-        const id = ctx.artifact({ name: 'out', parts: [{ text: 'part-1 ' }] });
-        if (firstRun) await untilAborted(ctx.signal);
-        ctx.artifact({ artifactId: id, append: true, lastChunk: true, parts: [{ text: 'part-2' }] });
-      },
-    },
+const redoer = oneSkillAgent({ name: 'redoer', description: 'Streams a two-chunk artifact; the first run is stopped midway' }, 'write', {
+  description: 'Idempotent: writes the same artifact on every run',
+  idempotent: true,
+  handler: async (_: string, ctx) => {
+    const id = ctx.artifact({ name: 'out', parts: [{ text: 'part-1 ' }] });
+    if (firstRun) await untilAborted(ctx.signal);
+    ctx.artifact({ artifactId: id, append: true, lastChunk: true, parts: [{ text: 'part-2' }] });
   },
 });
 

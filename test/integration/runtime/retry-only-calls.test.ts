@@ -13,24 +13,18 @@ import * as grpc from '@grpc/grpc-js';
 import { createLocalJWKSet, jwtVerify, errors as joseErrors } from 'jose';
 import { SendMessageRequest } from '@a2a-js/sdk';
 import { connectAgent } from '../../../src/cli/index.js';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { ASSERTION_ISSUER, startAssertionIssuer } from '../../helpers/assertion-issuer.js';
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const TENANT = 'retrier';
 const runs = new Map<string, number>();
 
-const worker = defineAgent({
-  card: { name: 'worker', description: 'Counts its runs per text' },
-  defaultSkill: 'work',
-  skills: {
-    work: {
-      description: 'Echoes its text',
-      handler: async (text: string) => {
-        runs.set(text, (runs.get(text) ?? 0) + 1);
-        return `done ${text}`;
-      },
-    },
+const worker = oneSkillAgent({ name: 'worker', description: 'Counts its runs per text' }, 'work', {
+  description: 'Echoes its text',
+  handler: async (text: string) => {
+    runs.set(text, (runs.get(text) ?? 0) + 1);
+    return `done ${text}`;
   },
 });
 

@@ -12,8 +12,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, defineAgent, generateWebhookSecret, verifyStandardWebhook, type Runtime, type RuntimeConfigInput } from '../../../src/runtime/index.js';
+import { createRuntime, generateWebhookSecret, verifyStandardWebhook, type Runtime, type RuntimeConfigInput } from '../../../src/runtime/index.js';
 import { closedPort } from '../../helpers/free-port.js';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 
@@ -49,15 +50,9 @@ async function startEngine(t: { after(fn: () => Promise<void> | void): void }) {
 }
 
 /** An agent whose `launch` skill hands its input to the `followups` hook; `awaitCallback` from the message metadata. */
-const launcher = defineAgent({
-  card: { name: 'launcher', description: 'Launches the follow-up workflow' },
-  defaultSkill: 'launch',
-  skills: {
-    launch: {
-      description: 'Launches the follow-ups workflow with the input',
-      handler: (input: unknown, ctx) => ctx.launchWorkflow(typeof input === 'string' && input.startsWith('hook:') ? input.slice(5) : 'followups', { campaign: input }),
-    },
-  },
+const launcher = oneSkillAgent({ name: 'launcher', description: 'Launches the follow-up workflow' }, 'launch', {
+  description: 'Launches the follow-ups workflow with the input',
+  handler: (input: unknown, ctx) => ctx.launchWorkflow(typeof input === 'string' && input.startsWith('hook:') ? input.slice(5) : 'followups', { campaign: input }),
 });
 
 async function startRuntime(t: { after(fn: () => Promise<void> | void): void }, config: RuntimeConfigInput, clock: { now: number }, dataDir?: string): Promise<{ runtime: Runtime; dataDir: string }> {

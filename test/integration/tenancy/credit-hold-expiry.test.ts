@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../../src/observability/index.js';
@@ -9,6 +9,7 @@ import { SettlementTracker, type OpenReservation } from '../../../src/gateway/se
 import type { CreditLedger } from '../../../src/tenancy/index.js';
 import type { CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
 import { bearerAuthenticator, credits, startCreditRoutes } from './credits-harness.js';
+import { closeInTurn, directoryRemoval } from '../../helpers/close-in-turn.js';
 
 const PRINCIPALS: Record<string, CreditsCaller> = {
   'acme-token': { subject: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send'] },
@@ -43,10 +44,7 @@ describe('credit holds that never end', () => {
     ({ database, ledger } = served);
     env = { AGENTMESH_GATEWAY: served.url };
   });
-  after(async () => {
-    await served?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => closeInTurn(served, directoryRemoval(dir)));
 
   test('expireHolds refunds a hold older than the max hold, and only then; the ledger still reconciles', async () => {
     await ledger.topUp('acme', 10_000, 'acme-expiry');

@@ -15,6 +15,7 @@ import { resolveCliIO, type CliContext, type CliIO } from '../../../src/cli/inde
 import { AgentmeshError, ErrorCodes } from '../../../src/protocol/index.js';
 import { registerCreditRoutes, type CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
 import { Capture } from '../cli/cli-harness.js';
+import { closeInTurn } from '../../helpers/close-in-turn.js';
 
 /** The routes' `authenticate`: no header is anonymous, a token of `principals` is its caller, any other is refused. */
 export function bearerAuthenticator(principals: Readonly<Record<string, CreditsCaller>>): (request: FastifyRequest) => Promise<CreditsCaller | undefined> {
@@ -55,10 +56,7 @@ export async function startCreditRoutes(
     database,
     ledger,
     url,
-    close: async () => {
-      await app.close();
-      await database.close();
-    },
+    close: () => closeInTurn(app, database),
   };
 }
 

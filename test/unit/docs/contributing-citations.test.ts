@@ -6,40 +6,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { anchorOf } from '../../helpers/markdown-headings.js';
+import { joinedLines as joined, repositoryTextFiles } from '../../helpers/repository-text.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const self = fileURLToPath(import.meta.url);
 
-/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as dashes. */
-export function anchorOf(heading: string): string {
-  return heading
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N} -]/gu, '')
-    .replace(/ /g, '-');
-}
-
 const headings = [...readFileSync(join(root, 'CONTRIBUTING.md'), 'utf8').matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1]!);
 
-function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' ? [] : files(path);
-    return /\.(ts|mts|mjs|js|md|css|html|yaml|yml)$/.test(entry.name) ? [path] : [];
-  });
-}
-
-const scanned = [
-  ...['src', 'test', 'scripts', 'bench', 'agents', 'console', 'docs', 'templates', 'workflows', 'deploy'].flatMap((dir) => (statSync(join(root, dir), { throwIfNoEntry: false })?.isDirectory() ? files(join(root, dir)) : [])),
-  ...['README.md', 'eslint.config.js', '.dependency-cruiser.mjs'].map((file) => join(root, file)),
-].filter((file) => file !== self);
-
-/** A file's text with comment line breaks joined, so a citation wrapped over two lines reads as one. */
-function joined(text: string): string {
-  return text.replace(/\n\s*(?:\*|\/\/)?\s*/g, ' ');
-}
+const scanned = repositoryTextFiles(root).filter((file) => file !== self && file !== join(root, 'CONTRIBUTING.md'));
 
 test('CONTRIBUTING.md has the house rules a citation may name', () => {
   for (const name of ['One door per folder', 'Who may import whom', 'Hot paths', 'Hostile input', 'Load what you use', 'One wire table for errors']) assert.ok(headings.includes(name), name);

@@ -1,4 +1,4 @@
-import { describe, test, mock } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { AssertionCache } from '../../../src/gateway/assertion-cache.js';
 import type { AssertionClaims, Identity, Principal } from '../../../src/gateway/identity/index.js';
@@ -15,6 +15,16 @@ function signer(): { identity: Identity; signed: AssertionClaims[]; failing: { o
     },
   } as unknown as Identity;
   return { identity, signed, failing };
+}
+
+/** Runs `check` with the clock 31 s on: past half the 60 s lifetime the caches below sign assertions for. */
+async function pastHalfLifetime(t: TestContext, check: () => Promise<void>): Promise<void> {
+  t.mock.timers.enable({ apis: ['Date'], now: Date.now() + 31_000 });
+  try {
+    await check();
+  } finally {
+    t.mock.timers.reset();
+  }
 }
 
 const caller = (tenant = 't1'): Principal => Object.freeze({ kind: 'client', subject: 'c1', clientId: 'c1', tenant, scopes: Object.freeze(['a2a:message:send']) as string[], tokenId: 'j1' });
@@ -41,13 +51,10 @@ describe('assertion cache: the usual call answered at once, by the principal it 
     assert.equal(await first, 'Bearer agentmesh:agent:a#1');
     assert.equal(cache.bearerNow(principal, 'a'), 'Bearer agentmesh:agent:a#1', 'a string, no promise');
     assert.equal(cache.bearerNow(caller(), 'a'), `Bearer ${String(cache.getNow(principal, 'a'))}`, 'the assertion getNow gives');
-    t.mock.timers.enable({ apis: ['Date'], now: Date.now() + 31_000 });
-    try {
+    await pastHalfLifetime(t, async () => {
       assert.equal(await cache.bearerNow(principal, 'a'), 'Bearer agentmesh:agent:a#2');
       assert.equal(cache.getNow(principal, 'a'), 'agentmesh:agent:a#2');
-    } finally {
-      mock.timers.reset();
-    }
+    });
     assert.equal(signed.length, 2);
   });
 
@@ -56,13 +63,10 @@ describe('assertion cache: the usual call answered at once, by the principal it 
     const cache = new AssertionCache(identity, 60);
     const principal = caller();
     await cache.getNow(principal, 'a');
-    t.mock.timers.enable({ apis: ['Date'], now: Date.now() + 31_000 });
-    try {
+    await pastHalfLifetime(t, async () => {
       assert.equal(await cache.getNow(principal, 'a'), 'agentmesh:agent:a#2');
       assert.equal(cache.getNow(principal, 'a'), 'agentmesh:agent:a#2');
-    } finally {
-      mock.timers.reset();
-    }
+    });
     assert.equal(signed.length, 2);
   });
 

@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { LEFT_RUN_GRACE_MS, LeftRun } from '../../../src/gateway/proxy/acp-left-run.js';
 
@@ -8,6 +8,15 @@ function watch() {
   const cancelled: string[] = [];
   const left = new LeftRun({ abort, cancel: (runId) => cancelled.push(runId) });
   return { left, abort, cancelled };
+}
+
+/** A {@link watch}ed LeftRun of a blocking send whose client left before the run's id came, on mocked timers. */
+function leftBeforeTheRunId(t: TestContext) {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const watched = watch();
+  watched.left.starting();
+  watched.left.clientLeft();
+  return watched;
 }
 
 describe('LeftRun: the run of a blocking send whose client leaves', () => {
@@ -21,10 +30,7 @@ describe('LeftRun: the run of a blocking send whose client leaves', () => {
   });
 
   test('a client that leaves before the run\'s id comes: the request stays open until it comes, then the run is cancelled', (t) => {
-    t.mock.timers.enable({ apis: ['setTimeout'] });
-    const { left, abort, cancelled } = watch();
-    left.starting();
-    left.clientLeft();
+    const { left, abort, cancelled } = leftBeforeTheRunId(t);
     assert.equal(abort.signal.aborted, false, 'still waiting for the id');
     t.mock.timers.tick(LEFT_RUN_GRACE_MS - 1);
     left.started('run-2');
@@ -33,10 +39,7 @@ describe('LeftRun: the run of a blocking send whose client leaves', () => {
   });
 
   test('an id that never comes: the request is let go of after the grace, nothing to cancel', (t) => {
-    t.mock.timers.enable({ apis: ['setTimeout'] });
-    const { left, abort, cancelled } = watch();
-    left.starting();
-    left.clientLeft();
+    const { abort, cancelled } = leftBeforeTheRunId(t);
     t.mock.timers.tick(LEFT_RUN_GRACE_MS);
     assert.equal(abort.signal.aborted, true);
     assert.deepEqual(cancelled, []);

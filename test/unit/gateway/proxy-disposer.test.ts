@@ -2,13 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Disposer } from '../../../src/gateway/proxy/disposer.js';
 
-test('releases run newest first, each once, and one that throws does not stop the others', async () => {
+/** A Disposer holding two releases: the older records `slot` in `order`, the newer throws `failure`. */
+function slotThenFailure(failure: string): { disposer: Disposer; order: string[] } {
   const disposer = new Disposer();
   const order: string[] = [];
   disposer.defer(() => order.push('slot'));
   disposer.defer(() => {
-    throw new Error('refund failed');
+    throw new Error(failure);
   });
+  return { disposer, order };
+}
+
+test('releases run newest first, each once, and one that throws does not stop the others', async () => {
+  const { disposer, order } = slotThenFailure('refund failed');
   disposer.defer(async () => {
     order.push('stream');
     throw new Error('close failed');
@@ -21,12 +27,7 @@ test('releases run newest first, each once, and one that throws does not stop th
 });
 
 test('synchronous releases are answered synchronously, errors included; an asynchronous one is awaited before the older ones run', async () => {
-  const disposer = new Disposer();
-  const order: string[] = [];
-  disposer.defer(() => order.push('slot'));
-  disposer.defer(() => {
-    throw new Error('sync failure');
-  });
+  const { disposer, order } = slotThenFailure('sync failure');
   const errors = disposer.dispose();
   assert.ok(Array.isArray(errors), 'no promise when every release is synchronous');
   assert.deepEqual(errors.map((e) => (e as Error).message), ['sync failure']);

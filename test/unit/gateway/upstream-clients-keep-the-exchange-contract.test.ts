@@ -112,6 +112,16 @@ async function rawAnswering(answer: string | ((socket: Socket, first: Buffer) =>
   };
 }
 
+/** Runs `check` against a {@link rawAnswering} server answering `answer` (its URL given), and closes the server after, whatever `check` did. */
+async function withRawAnswering(answer: Parameters<typeof rawAnswering>[0], check: (url: string) => Promise<void>): Promise<void> {
+  const server = await rawAnswering(answer);
+  try {
+    await check(server.url);
+  } finally {
+    await server.close();
+  }
+}
+
 const post = (origin: string, path: string, extra: Partial<ExchangeRequest> = {}): ExchangeRequest => ({ origin, path, method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"q":1}'), ...extra });
 
 async function text(answer: UpstreamAnswer): Promise<string> {
@@ -213,31 +223,25 @@ for (const make of [undiciClient, llhttpClient]) {
     });
 
     test('an instance that closes the connection with its answer gets the next call on a new one', async () => {
-      const server = await rawAnswering((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
-      try {
-        assert.equal((await client.exchange(post(server.url, '/'))).bytes?.toString(), 'ok');
-        assert.equal((await client.exchange(post(server.url, '/'))).bytes?.toString(), 'ok');
-      } finally {
-        await server.close();
-      }
+      await withRawAnswering((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), async (url) => {
+        assert.equal((await client.exchange(post(url, '/'))).bytes?.toString(), 'ok');
+        assert.equal((await client.exchange(post(url, '/'))).bytes?.toString(), 'ok');
+      });
     });
 
     test('an interim answer says nothing of a body, whatever its head claims: the final answer follows its head', async () => {
       // RFC 9110: a 1xx ends with its head. Read as a body, its Content-Length would swallow the final answer's start.
-      const server = await rawAnswering('HTTP/1.1 104 Upload Resumption Supported\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-      try {
-        const answer = await client.exchange(post(server.url, '/'));
+      await withRawAnswering('HTTP/1.1 104 Upload Resumption Supported\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', async (url) => {
+        const answer = await client.exchange(post(url, '/'));
         assert.equal(answer.statusCode, 200);
         assert.equal(answer.bytes?.toString(), 'ok');
-      } finally {
-        await server.close();
-      }
+      });
     });
 
     test('a body an instance sends after its HEAD answer never reaches the next call', async () => {
       // A misbehaving instance: a HEAD answer's body, written late. On a connection kept for the next call it
       // would be read as the start of that call's answer.
-      const server = await rawAnswering((socket, first) => {
+      await withRawAnswering((socket, first) => {
         let owesBody = false;
         const answer = (data: Buffer): void => {
           if (data.toString('latin1').startsWith('HEAD ')) {
@@ -250,34 +254,28 @@ for (const make of [undiciClient, llhttpClient]) {
         };
         answer(first);
         socket.on('data', answer);
-      });
-      try {
-        assert.equal((await client.exchange(post(server.url, '/', { method: 'HEAD', body: null }))).statusCode, 200);
+      }, async (url) => {
+        assert.equal((await client.exchange(post(url, '/', { method: 'HEAD', body: null }))).statusCode, 200);
         // A turn later: both clients free a connection for the next call a turn after its answer.
         await new Promise((resolve) => setImmediate(resolve));
-        assert.equal((await client.exchange(post(server.url, '/'))).bytes?.toString(), 'hi');
-      } finally {
-        await server.close();
-      }
+        assert.equal((await client.exchange(post(url, '/'))).bytes?.toString(), 'hi');
+      });
     });
 
     test('an answer followed by bytes no request asked for comes whole, and the next call goes on a new connection', async () => {
       // The stray bytes begin another answer: a connection reused with them would hand that answer to the next call.
       let connections = 0;
-      const server = await rawAnswering((socket) => {
+      await withRawAnswering((socket) => {
         connections++;
         socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 2');
         socket.on('data', () => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
-      });
-      try {
-        assert.equal((await client.exchange(post(server.url, '/'))).bytes?.toString(), 'ok');
+      }, async (url) => {
+        assert.equal((await client.exchange(post(url, '/'))).bytes?.toString(), 'ok');
         // A turn later: both clients free a connection for the next call a turn after its answer.
         await new Promise((resolve) => setImmediate(resolve));
-        assert.equal((await client.exchange(post(server.url, '/'))).bytes?.toString(), 'ok');
+        assert.equal((await client.exchange(post(url, '/'))).bytes?.toString(), 'ok');
         assert.equal(connections, 2);
-      } finally {
-        await server.close();
-      }
+      });
     });
 
     test('a streamed answer whose reader lags past the body timeout is not cut: the socket waits for the reader', async () => {
@@ -373,44 +371,35 @@ for (const make of [undiciClient, llhttpClient]) {
         'HTTP/1.1 101 Switching Protocols\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
       ];
       for (const answer of hostile) {
-        const server = await rawAnswering(answer);
-        try {
+        await withRawAnswering(answer, async (url) => {
           await assert.rejects(
-            (async () => text(await client.exchange(post(server.url, '/'))))(),
+            (async () => text(await client.exchange(post(url, '/'))))(),
             (err) => {
               assert.equal(classifyFailure(err).kind, 'network_error', answer.slice(0, 60));
               assert.equal(faultKindOf(err), 'inducible');
               return true;
             },
           );
-        } finally {
-          await server.close();
-        }
+        });
       }
     });
 
     test('an instance closing the connection before its answer is over: a network error', async () => {
-      const server = await rawAnswering((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345'));
-      try {
+      await withRawAnswering((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345'), async (url) => {
         await assert.rejects(
-          (async () => text(await client.exchange(post(server.url, '/'))))(),
+          (async () => text(await client.exchange(post(url, '/'))))(),
           (err) => {
             assert.equal(classifyFailure(err).kind, 'network_error');
             return true;
           },
         );
-      } finally {
-        await server.close();
-      }
+      });
     });
 
     test('an answer framed by the connection closing comes whole', async () => {
-      const server = await rawAnswering((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"till":"close"}'));
-      try {
-        assert.equal(await text(await client.exchange(post(server.url, '/'))), '{"till":"close"}');
-      } finally {
-        await server.close();
-      }
+      await withRawAnswering((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"till":"close"}'), async (url) => {
+        assert.equal(await text(await client.exchange(post(url, '/'))), '{"till":"close"}');
+      });
     });
   });
 }

@@ -5,6 +5,11 @@ import { gate, testServer } from './test-server.js';
 
 const ERROR_INFO = 'type.googleapis.com/google.rpc.ErrorInfo';
 
+/** The google.rpc.Status body the root scope answers an error with: its HTTP code, status name, message and details. */
+function statusBody(code: number, status: string, message: string, details: unknown[]): { error: Record<string, unknown> } {
+  return { error: { code, status, message, details } };
+}
+
 describe('error rendering of the root scope', () => {
   test('answers 413 with a JSON body when the body is over the limit', async (t) => {
     const { app } = testServer({ bodyLimitBytes: 64 });
@@ -59,14 +64,7 @@ describe('error rendering of the root scope', () => {
     t.after(() => app.close());
     const res = await app.inject({ method: 'GET', url: '/nowhere?token=SECRET' });
     assert.equal(res.statusCode, 404);
-    assert.deepEqual(res.json(), {
-      error: {
-        code: 404,
-        status: 'NOT_FOUND',
-        message: 'Route GET /nowhere not found',
-        details: [{ '@type': ERROR_INFO, reason: 'AM_ERR_HTTP_NOT_FOUND', domain: 'agentmesh.dev', metadata: { requestId: res.headers['x-request-id'] } }],
-      },
-    });
+    assert.deepEqual(res.json(), statusBody(404, 'NOT_FOUND', 'Route GET /nowhere not found', [{ '@type': ERROR_INFO, reason: 'AM_ERR_HTTP_NOT_FOUND', domain: 'agentmesh.dev', metadata: { requestId: res.headers['x-request-id'] } }]));
   });
 
   test('renders a thrown AgentmeshError with its status, details and A2A reason', async (t) => {
@@ -78,17 +76,13 @@ describe('error rendering of the root scope', () => {
     });
     const res = await app.inject({ method: 'GET', url: '/tasks/t-1', headers: { 'x-request-id': 'req-404' } });
     assert.equal(res.statusCode, 404);
-    assert.deepEqual(res.json(), {
-      error: {
-        code: 404,
-        status: 'NOT_FOUND',
-        message: 'Task t-1 was not found',
-        details: [
-          { '@type': ERROR_INFO, reason: 'AM_ERR_TASK_NOT_FOUND', domain: 'agentmesh.dev', metadata: { taskId: 't-1', requestId: 'req-404' } },
-          { '@type': ERROR_INFO, reason: 'TASK_NOT_FOUND', domain: 'a2a-protocol.org', metadata: { taskId: 't-1' } },
-        ],
-      },
-    });
+    assert.deepEqual(
+      res.json(),
+      statusBody(404, 'NOT_FOUND', 'Task t-1 was not found', [
+        { '@type': ERROR_INFO, reason: 'AM_ERR_TASK_NOT_FOUND', domain: 'agentmesh.dev', metadata: { taskId: 't-1', requestId: 'req-404' } },
+        { '@type': ERROR_INFO, reason: 'TASK_NOT_FOUND', domain: 'a2a-protocol.org', metadata: { taskId: 't-1' } },
+      ]),
+    );
   });
 
   test('hides an unknown error behind a generic 500 and logs the detail', async (t) => {
@@ -99,14 +93,7 @@ describe('error rendering of the root scope', () => {
     });
     const res = await app.inject({ method: 'GET', url: '/boom', headers: { 'x-request-id': 'req-500' } });
     assert.equal(res.statusCode, 500);
-    assert.deepEqual(res.json(), {
-      error: {
-        code: 500,
-        status: 'INTERNAL',
-        message: 'Internal error (request id req-500)',
-        details: [{ '@type': ERROR_INFO, reason: 'AM_ERR_INTERNAL', domain: 'agentmesh.dev', metadata: { requestId: 'req-500' } }],
-      },
-    });
+    assert.deepEqual(res.json(), statusBody(500, 'INTERNAL', 'Internal error (request id req-500)', [{ '@type': ERROR_INFO, reason: 'AM_ERR_INTERNAL', domain: 'agentmesh.dev', metadata: { requestId: 'req-500' } }]));
     assert.ok(!res.body.includes('hunter2'));
     const line = logs().find((l) => l.msg === 'request failed');
     assert.equal(line?.reqId, 'req-500');

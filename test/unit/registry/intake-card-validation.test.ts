@@ -55,6 +55,13 @@ function descriptionOf(violations: Array<{ field: string; description: string }>
   return violations.find((v) => v.field === field)?.description;
 }
 
+/** Asserts that the refusal of `card` describes each field of `expected` as it says; its violations, for more checks. */
+async function assertDescribed(card: unknown, expected: Record<string, string>): Promise<Array<{ field: string; description: string }>> {
+  const { violations } = await violationsOf(card);
+  assert.deepEqual(Object.fromEntries(Object.keys(expected).map((field) => [field, descriptionOf(violations, field)])), expected);
+  return violations;
+}
+
 describe('card validation (A2A v1.0 card schema)', () => {
   test('admits a valid v1.0 card as the SDK AgentCard, unsigned', async () => {
     const admitted = await intake.fromJson(validCard(), 'https://agents.example.com/lookalike/.well-known/agent-card.json');
@@ -93,10 +100,7 @@ describe('card validation (A2A v1.0 card schema)', () => {
     delete card.skills[1].id;
     delete card.skills[0].description;
     delete card.supportedInterfaces[1].protocolBinding;
-    const { violations } = await violationsOf(card);
-    assert.equal(descriptionOf(violations, 'skills[1].id'), 'is required');
-    assert.equal(descriptionOf(violations, 'skills[0].description'), 'is required');
-    assert.equal(descriptionOf(violations, 'supportedInterfaces[1].protocolBinding'), 'is required');
+    const violations = await assertDescribed(card, { 'skills[1].id': 'is required', 'skills[0].description': 'is required', 'supportedInterfaces[1].protocolBinding': 'is required' });
     assert.equal(violations.length, 3);
   });
 
@@ -106,11 +110,7 @@ describe('card validation (A2A v1.0 card schema)', () => {
     card.capabilities.streaming = 'yes';
     card.skills = { id: 'x' };
     card.defaultInputModes = 'text/plain';
-    const { violations } = await violationsOf(card);
-    assert.equal(descriptionOf(violations, 'name'), 'must be a string');
-    assert.equal(descriptionOf(violations, 'capabilities.streaming'), 'must be true or false');
-    assert.equal(descriptionOf(violations, 'skills'), 'must be an array');
-    assert.equal(descriptionOf(violations, 'defaultInputModes'), 'must be an array');
+    await assertDescribed(card, { name: 'must be a string', 'capabilities.streaming': 'must be true or false', skills: 'must be an array', defaultInputModes: 'must be an array' });
   });
 
   test('requires absolute http(s) URLs', async () => {
@@ -120,10 +120,8 @@ describe('card validation (A2A v1.0 card schema)', () => {
     card.provider.url = 'dealscale.example.com';
     card.documentationUrl = 'javascript:alert(1)';
     card.securitySchemes.oauth.oauth2SecurityScheme.flows.clientCredentials.tokenUrl = 'token';
-    const { violations } = await violationsOf(card);
-    for (const field of ['supportedInterfaces[0].url', 'supportedInterfaces[1].url', 'provider.url', 'documentationUrl', 'securitySchemes.oauth.oauth2SecurityScheme.flows.clientCredentials.tokenUrl']) {
-      assert.equal(descriptionOf(violations, field), 'must be an absolute http(s) URL', field);
-    }
+    const fields = ['supportedInterfaces[0].url', 'supportedInterfaces[1].url', 'provider.url', 'documentationUrl', 'securitySchemes.oauth.oauth2SecurityScheme.flows.clientCredentials.tokenUrl'];
+    const violations = await assertDescribed(card, Object.fromEntries(fields.map((field) => [field, 'must be an absolute http(s) URL'])));
     assert.equal(violations.length, 5);
   });
 
@@ -133,11 +131,7 @@ describe('card validation (A2A v1.0 card schema)', () => {
     card.skills = [];
     card.supportedInterfaces = [];
     card.defaultOutputModes = [];
-    const { violations } = await violationsOf(card);
-    assert.equal(descriptionOf(violations, 'name'), 'must not be empty');
-    assert.equal(descriptionOf(violations, 'skills'), 'must list at least one skill');
-    assert.equal(descriptionOf(violations, 'supportedInterfaces'), 'must list at least one interface');
-    assert.equal(descriptionOf(violations, 'defaultOutputModes'), 'must list at least one media type');
+    await assertDescribed(card, { name: 'must not be empty', skills: 'must list at least one skill', supportedInterfaces: 'must list at least one interface', defaultOutputModes: 'must list at least one media type' });
   });
 
   test('refuses duplicate skill ids', async () => {
@@ -174,10 +168,11 @@ describe('card validation (A2A v1.0 card schema)', () => {
     const card = validCard();
     card.supportedInterfaces[0].protocolVersion = 'latest';
     card.signatures = [{ protected: '' }];
-    const { violations } = await violationsOf(card);
-    assert.equal(descriptionOf(violations, 'supportedInterfaces[0].protocolVersion'), 'must be a protocol version such as 1.0 or 0.3');
-    assert.equal(descriptionOf(violations, 'signatures[0].protected'), 'must not be empty');
-    assert.equal(descriptionOf(violations, 'signatures[0].signature'), 'is required');
+    await assertDescribed(card, {
+      'supportedInterfaces[0].protocolVersion': 'must be a protocol version such as 1.0 or 0.3',
+      'signatures[0].protected': 'must not be empty',
+      'signatures[0].signature': 'is required',
+    });
   });
 
   test('refuses what is not a JSON object', async () => {

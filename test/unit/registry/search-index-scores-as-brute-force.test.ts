@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { AgentCard } from '@a2a-js/sdk';
 import type { AgentRecord } from '../../../src/contracts/registry/index.js';
 import { indexAgent } from '../../../src/registry/search/indexed-agent.js';
 import { planQuery } from '../../../src/registry/search/query-plan.js';
@@ -11,6 +10,7 @@ import type { SearchDocument } from '../../../src/registry/search/search-documen
 import { compileSynonyms, DEFAULT_SYNONYMS } from '../../../src/registry/search/synonym-table.js';
 import { boundedLevenshtein, TermIndex } from '../../../src/registry/search/term-index.js';
 import { TextRanker } from '../../../src/registry/search/text-ranker.js';
+import { searchRecord } from './search-record.js';
 
 // The registry's inverted index (ADR 0051) against a scorer that reads every
 // live document at query time: BM25+ per field as MiniSearch computed it
@@ -131,18 +131,12 @@ const WORDS = ['invoices', 'contracts', 'leads', 'scoring', 'payments', 'payroll
 
 function record(name: string, words: readonly string[]): AgentRecord {
   const text = (k: number) => words.filter((_, i) => i % 3 === k).join(' ');
-  const card = {
-    name: `${name} ${words[0] ?? ''}`,
+  return searchRecord({
+    name,
+    displayName: `${name} ${words[0] ?? ''}`,
     description: text(1),
-    version: '1.0.0',
-    supportedInterfaces: [{ url: `https://agents.example.com/${name}`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
-    capabilities: {},
-    defaultInputModes: ['text/plain'],
-    defaultOutputModes: ['text/plain'],
     skills: [{ id: `${name}-skill`, name: text(0), description: text(2), tags: words.slice(0, 2), examples: [words.join(' ')] }],
-  } as unknown as AgentCard;
-  const at = '2026-01-01T00:00:00.000Z';
-  return { name, identifier: `urn:air:acme.com:agent:${name}`, card, sourceProtocol: '1.0', signed: false, metadata: {}, status: 'active', health: 'healthy', revision: 1, createdAt: at, updatedAt: at };
+  });
 }
 
 /** The head of a ranking computed from the live records alone: every document scored, every match sorted. */

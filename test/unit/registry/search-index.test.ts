@@ -1,64 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AgentCard } from '@a2a-js/sdk';
 import { ErrorCodes } from '../../../src/protocol/errors.js';
-import type { AgentMetadata, AgentRecord, AgentStatus, AgentHealth } from '../../../src/contracts/registry/index.js';
+import type { AgentRecord } from '../../../src/contracts/registry/index.js';
 import { SearchIndex } from '../../../src/registry/search/search-index.js';
 import type { SearchIndexOptions } from '../../../src/registry/search/index.js';
-
-interface AgentSpec {
-  name: string;
-  displayName?: string;
-  description?: string;
-  publisher?: string;
-  version?: string;
-  skills?: Array<{ id: string; name?: string; description?: string; tags?: string[]; examples?: string[] }>;
-  metadata?: AgentMetadata;
-  status?: AgentStatus;
-  health?: AgentHealth;
-  updatedAt?: string;
-}
-
-function record(spec: AgentSpec): AgentRecord {
-  const skills = (spec.skills ?? [{ id: `${spec.name}-skill` }]).map((s) => ({
-    id: s.id,
-    name: s.name ?? s.id,
-    description: s.description ?? '',
-    tags: s.tags ?? [],
-    examples: s.examples ?? [],
-    inputModes: [],
-    outputModes: [],
-    securityRequirements: [],
-  }));
-  const card = {
-    name: spec.displayName ?? spec.name,
-    description: spec.description ?? '',
-    version: spec.version ?? '1.0.0',
-    supportedInterfaces: [{ url: `https://agents.example.com/${spec.name}`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' }],
-    provider: undefined,
-    capabilities: { extensions: [] },
-    securitySchemes: {},
-    securityRequirements: [],
-    defaultInputModes: ['text/plain'],
-    defaultOutputModes: ['text/plain'],
-    skills,
-    signatures: [],
-  } satisfies AgentCard;
-  const at = spec.updatedAt ?? '2026-01-01T00:00:00.000Z';
-  return {
-    name: spec.name,
-    identifier: `urn:air:${spec.publisher ?? 'acme.com'}:agent:${spec.name}`,
-    card,
-    sourceProtocol: '1.0',
-    signed: false,
-    metadata: spec.metadata ?? {},
-    status: spec.status ?? 'active',
-    health: spec.health ?? 'healthy',
-    revision: 1,
-    createdAt: at,
-    updatedAt: at,
-  };
-}
+import { searchRecord, type AgentSpec } from './search-record.js';
 
 /** Six agents with distinct metadata, for filters and facets. */
 const AGENTS: AgentSpec[] = [
@@ -114,7 +60,7 @@ const AGENTS: AgentSpec[] = [
 
 function build(specs: AgentSpec[] = AGENTS, options: Partial<SearchIndexOptions> = {}): SearchIndex {
   const index = new SearchIndex({ baseUrl: 'https://registry.example.com', ...options });
-  for (const spec of specs) index.upsert(record(spec));
+  for (const spec of specs) index.upsert(searchRecord(spec));
   return index;
 }
 
@@ -267,8 +213,8 @@ describe('pagination', () => {
   test('keeps list pages stable when an agent is registered between pages', () => {
     const local = build(many);
     const first = local.list({ pageSize: 10 });
-    local.upsert(record({ name: 'agent-00a', description: 'sorts before the last entry seen' }));
-    local.upsert(record({ name: 'agent-09a', description: 'sorts after it' }));
+    local.upsert(searchRecord({ name: 'agent-00a', description: 'sorts before the last entry seen' }));
+    local.upsert(searchRecord({ name: 'agent-09a', description: 'sorts after it' }));
     const second = local.list({ pageSize: 10, pageToken: first.pageToken! });
     assert.deepEqual(names(second.entries), ['agent-09a', ...many.slice(10, 19).map((a) => a.name)]);
   });
@@ -383,7 +329,7 @@ describe('explore', () => {
 describe('upsert and remove', () => {
   test('upsert replaces the entry of the same name', () => {
     const index = build();
-    index.upsert(record({ name: 'contract-reviewer', displayName: 'Tax Helper', description: 'Computes VAT on invoices.', skills: [{ id: 'vat', name: 'Compute VAT' }], metadata: { department: 'finance' } }));
+    index.upsert(searchRecord({ name: 'contract-reviewer', displayName: 'Tax Helper', description: 'Computes VAT on invoices.', skills: [{ id: 'vat', name: 'Compute VAT' }], metadata: { department: 'finance' } }));
     assert.equal(index.size, 6);
     assert.deepEqual(names(index.search({ text: 'risky clauses' }).results), []);
     assert.deepEqual(names(index.search({ text: 'vat' }).results), ['contract-reviewer']);
@@ -395,7 +341,7 @@ describe('upsert and remove', () => {
     const index = build();
     assert.deepEqual(names(index.search({ text: 'tickets', filter: { health: 'down' } }).results), ['ticket-router']);
     const spec = AGENTS.find((a) => a.name === 'ticket-router')!;
-    index.upsert(record({ ...spec, health: 'healthy', metadata: { ...spec.metadata, tenants: ['acme'] } }));
+    index.upsert(searchRecord({ ...spec, health: 'healthy', metadata: { ...spec.metadata, tenants: ['acme'] } }));
     assert.deepEqual(names(index.search({ text: 'tickets', filter: { health: 'down' } }).results), []);
     assert.deepEqual(names(index.search({ text: 'tickets', filter: { health: 'healthy' } }).results), ['ticket-router']);
     assert.deepEqual(names(index.search({ text: 'tickets', tenant: 'globex' }).results), []);
@@ -417,7 +363,7 @@ describe('upsert and remove', () => {
     const index = build([...AGENTS, ...filler]);
     assert.deepEqual(names(index.search({ text: 'quantum teleportation' }).results), []);
     assert.deepEqual(names(index.search({ text: 'lookalike leads' }).results).slice(0, 1), ['lead-scorer']);
-    index.upsert(record({ name: 'filler-7', description: 'Quantum teleportation of lookalike leads.' }));
+    index.upsert(searchRecord({ name: 'filler-7', description: 'Quantum teleportation of lookalike leads.' }));
     assert.deepEqual(names(index.search({ text: 'quantum teleportation' }).results), ['filler-7']);
     assert.ok(names(index.search({ text: 'lookalike leads' }).results).includes('filler-7'));
     index.remove('lead-scorer');

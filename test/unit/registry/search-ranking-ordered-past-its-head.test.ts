@@ -1,12 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { AgentCard } from '@a2a-js/sdk';
 import type { AgentRecord } from '../../../src/contracts/registry/index.js';
 import { SearchIndex } from '../../../src/registry/search/search-index.js';
 import { indexAgent } from '../../../src/registry/search/indexed-agent.js';
 import { compileSynonyms, DEFAULT_SYNONYMS } from '../../../src/registry/search/synonym-table.js';
 import { selectSmallest, TextRanker } from '../../../src/registry/search/text-ranker.js';
+import { searchRecord } from './search-record.js';
 
 // A search orders only the head of its matches (a few hundred) and the rest
 // when something reads past it: these pin that nothing reads a wrong order.
@@ -21,33 +21,12 @@ function agents(count: number, department: (i: number) => string): AgentRecord[]
     const i = k >> 1;
     const name = `agent-${k % 2 === 0 ? 'i' : 'c'}-${String(i).padStart(4, '0')}`;
     const topic = k % 2 === 0 ? 'invoices' : 'contracts';
-    const card = {
+    return searchRecord({
       name,
       description: `${`${topic} `.repeat(1 + (i % 7))}and ${['ledgers', 'receipts', 'payments'][i % 3]} for the ${department(i)} team`,
-      version: '1.0.0',
-      supportedInterfaces: [{ url: `https://agents.example.com/${name}`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' }],
-      provider: undefined,
-      capabilities: { extensions: [] },
-      securitySchemes: {},
-      securityRequirements: [],
-      defaultInputModes: ['text/plain'],
-      defaultOutputModes: ['text/plain'],
-      skills: [{ id: `${name}-skill`, name: `Process ${topic}`, description: '', tags: [], examples: [], inputModes: [], outputModes: [], securityRequirements: [] }],
-      signatures: [],
-    } satisfies AgentCard;
-    return {
-      name,
-      identifier: `urn:air:acme.com:agent:${name}`,
-      card,
-      sourceProtocol: '1.0',
-      signed: false,
+      skills: [{ id: `${name}-skill`, name: `Process ${topic}` }],
       metadata: { department: k % 2 === 0 ? department(i) : 'finance' },
-      status: 'active',
-      health: 'healthy',
-      revision: 1,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      updatedAt: '2026-01-01T00:00:00.000Z',
-    } satisfies AgentRecord;
+    });
   });
 }
 

@@ -1,19 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from 'agentmesh';
 import { A2ACallError, testAgent } from 'agentmesh/testing';
+import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 // A value outside a skill's enum is refused naming the values the skill takes.
 test('an input outside an enum is refused with the allowed values listed', async () => {
-  const agent = defineAgent({
-    card: { name: 'channels', description: 'Picks a channel' },
-    skills: {
-      pick: {
-        description: 'Takes a channel',
-        input: { type: 'object', required: ['channel'], properties: { channel: { enum: ['email', 'sms', 'push'] } } },
-        handler: ({ channel }) => channel,
-      },
-    },
+  const agent = oneSkillAgent({ name: 'channels', description: 'Picks a channel' }, 'pick', {
+    description: 'Takes a channel',
+    input: { type: 'object', required: ['channel'], properties: { channel: { enum: ['email', 'sms', 'push'] } } },
+    handler: ({ channel }) => channel,
   });
   await using tested = await testAgent(agent);
   const refused = await tested.send({ data: { channel: 'fax' } }).then(

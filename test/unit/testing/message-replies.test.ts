@@ -219,23 +219,25 @@ describe('a runtime that stops while a skill that may reply has not decided', ()
   const call = { tenant: '', caller: { authenticated: false, id: '', scopes: [] } };
   const message = (skill: string) => Message.fromJSON({ messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'x' }], metadata: { skillId: skill } });
 
-  test('a skill that is safe to run again is let go: the caller is told to retry (503), nothing was written', async () => {
+  /** `held` on a test agent, stopped while the handler of `skill` has not decided: the agent, and what the send became. */
+  async function stoppedWhileDeciding(skill: string) {
     const agent = await testAgent(held);
     const engine = agent.runtime.engine;
-    const sent = engine.send('held', message('rerunnable'), call, { messageReply: true });
+    const sent = engine.send('held', message(skill), call, { messageReply: true });
     await until('the handler runs', () => engine.activeRuns === 1);
     await engine.shutdown();
+    return { agent, sent };
+  }
+
+  test('a skill that is safe to run again is let go: the caller is told to retry (503), nothing was written', async () => {
+    const { agent, sent } = await stoppedWhileDeciding('rerunnable');
     await assert.rejects(sent, (err: { code?: string }) => err.code === 'AM_ERR_HTTP_UNAVAILABLE');
     assert.equal(await taskCount(agent), 0);
     await agent.close();
   });
 
   test('another is written FAILED with the reason, and the caller gets that task', async () => {
-    const agent = await testAgent(held);
-    const engine = agent.runtime.engine;
-    const sent = engine.send('held', message('once'), call, { messageReply: true });
-    await until('the handler runs', () => engine.activeRuns === 1);
-    await engine.shutdown();
+    const { agent, sent } = await stoppedWhileDeciding('once');
     const outcome = await sent;
     assert.ok(!('reply' in outcome));
     const task = await agent.get(outcome.taskId);

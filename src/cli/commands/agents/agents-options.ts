@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { Errors, isRecord } from '../../../protocol/index.js';
+import { ErrorCodes, Errors, isAgentmeshError, isRecord, relayed } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
 import { addRoleTimeoutOption, runRoleCommand, type RoleCommandFlags } from '../../client/role-command.js';
@@ -28,9 +28,20 @@ export function addRegistryOptions(command: Command): Command {
 }
 
 /** Builds the registry client from the shared flags and runs `body` under the `--timeout` deadline ({@link runRoleCommand}). */
-export function runRegistryCommand(ctx: CliContext, flags: RegistryFlags, body: (registry: RegistryClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
+export async function runRegistryCommand(ctx: CliContext, flags: RegistryFlags, body: (registry: RegistryClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
   const url = flags.registry ?? (ctx.io.env.AGENTMESH_REGISTRY || DEFAULT_REGISTRY_URL);
-  return runRoleCommand(ctx, 'registry', flags, (signal) => openRegistry({ url, token: flags.token ?? ctx.io.env.REGISTRY_TOKEN, fetchImpl: ctx.io.fetchImpl, signal }), body);
+  let unknown: string | undefined;
+  const onUnknownAgent = (name: string) => (unknown = name);
+  try {
+    await runRoleCommand(ctx, 'registry', flags, (signal) => openRegistry({ url, token: flags.token ?? ctx.io.env.REGISTRY_TOKEN, fetchImpl: ctx.io.fetchImpl, signal, onUnknownAgent }), body);
+  } catch (err) {
+    if (unknown === undefined || !isAgentmeshError(err) || err.code !== ErrorCodes.REGISTRY_AGENT_NOT_FOUND) throw err;
+    // A name the registry does not have is a typo, most likely: the names near it, and where to see them all.
+    const { unknownAgentHint } = await import('../../client/unknown-agent.js');
+    const listCommand = `agentmesh agents list${flags.registry === undefined ? '' : ` --registry ${flags.registry}`}`;
+    const hint = await unknownAgentHint(unknown, { registryUrl: url, listCommand, fetchImpl: ctx.io.fetchImpl });
+    throw relayed(err.code, err.message, { cause: err, details: { hint } });
+  }
 }
 
 /** Reads and parses a JSON file named on the command line; a bad one is a usage error (exit 2). */

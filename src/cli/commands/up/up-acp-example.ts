@@ -32,9 +32,31 @@ export async function startAcpExample(options: { agent: AgentDefinition; registr
     const { url } = await runtime.listen();
     const acpUrl = `${url.replace(/\/$/, '')}/acp`;
     const { records } = await options.registry.service.registerAcp({ url: acpUrl }, 'upsert');
-    return { url: acpUrl, agents: records.map((r) => r.name), close: () => runtime.close() };
+    const agents = records.map((r) => r.name);
+    return {
+      url: acpUrl,
+      agents,
+      close: async () => {
+        // Its instance is static (the registry probes it, no lease lapses): left behind, the registry would list
+        // it, down, until the next start. Removed first, as the native agents leave before they drain.
+        try {
+          await leaveRegistry(options.registry, agents, acpUrl);
+        } finally {
+          await runtime.close();
+        }
+      },
+    };
   } catch (err) {
     await runtime.close();
     throw err;
+  }
+}
+
+/** Removes the instances at `url` of `agents` (the ACP server's, one per agent it bridges). */
+async function leaveRegistry(registry: Registry, agents: readonly string[], url: string): Promise<void> {
+  const base = url.replace(/\/$/, '');
+  const instances = await registry.service.instancesOf(agents);
+  for (const [agent, list] of instances) {
+    for (const instance of list) if (instance.url === base) await registry.service.removeInstance(agent, instance.id);
   }
 }

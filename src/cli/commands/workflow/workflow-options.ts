@@ -62,7 +62,8 @@ export async function runWorkflowCommand(
   body: (connection: AgentConnection, output: OutputOptions, where: OrchestratorLocation) => Promise<ExitCode>,
 ): Promise<void> {
   const where = locateOrchestrator(ctx.io.env, flags);
-  const token = flags.token ?? (ctx.io.env['AGENTMESH_TOKEN'] || (await clientCredentialsToken(ctx, where)));
+  // AGENTMESH_TOKEN is left for runAgentCommand to read: refused, it falls back to the client credentials.
+  const token = flags.token ?? (ctx.io.env['AGENTMESH_TOKEN'] ? undefined : await clientCredentialsToken(ctx, where));
   await runAgentCommand(ctx, where.url, { ...flags, ...(token !== undefined && { token }) }, (connection, output) => body(connection, output, where));
 }
 

@@ -1,7 +1,9 @@
-import { defineAgent, type AgentDefinition } from '../../../../src/contracts/agent/define-agent.js';
+import type { AgentDefinition } from '../../../../src/contracts/agent/define-agent.js';
 import { call, startRegistry } from '../../../helpers/registry-fixture.js';
 import { startRuntime } from '../../../helpers/runtime-fixture.js';
 import { until } from '../../../helpers/until.js';
+import { oneSkillAgent } from '../../../helpers/one-skill-agent.js';
+import { closeInTurn } from '../../../helpers/close-in-turn.js';
 
 /** A registry, and a runtime hosting `agents` that registered their cards there (as `agentmesh up` does). */
 export interface RegisteredAgents {
@@ -26,10 +28,7 @@ export async function startRegisteredAgents(agents: readonly AgentDefinition[]):
   return {
     registry,
     host,
-    close: async () => {
-      await host.close();
-      await registry.close();
-    },
+    close: () => closeInTurn(host, registry),
   };
 }
 
@@ -45,17 +44,12 @@ export async function untilHealth(registryUrl: string, agent: string, health: st
  */
 export function notebookAgent(): { agent: AgentDefinition; notes: Map<string, string[]> } {
   const notes = new Map<string, string[]>();
-  const agent = defineAgent({
-    card: { name: 'notebook', description: 'Keeps the notes of a conversation' },
-    skills: {
-      note: {
-        description: 'Adds a note to the conversation and reads them all back',
-        handler: (text: string, ctx) => {
-          const list = [...(notes.get(ctx.contextId) ?? []), text];
-          notes.set(ctx.contextId, list);
-          return `${list.length} notes: ${list.join(' | ')}`;
-        },
-      },
+  const agent = oneSkillAgent({ name: 'notebook', description: 'Keeps the notes of a conversation' }, 'note', {
+    description: 'Adds a note to the conversation and reads them all back',
+    handler: (text: string, ctx) => {
+      const list = [...(notes.get(ctx.contextId) ?? []), text];
+      notes.set(ctx.contextId, list);
+      return `${list.length} notes: ${list.join(' | ')}`;
     },
   });
   return { agent, notes };

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeExecutionData, INodePropertyOptions, INodeType, INodeTypeDescription, ResourceMapperFields, ResourceMapperValue } from 'n8n-workflow';
 import { Gateway, type GatewayCredentials, type PartJson, type TaskJson } from '../../shared/gateway.js';
 import { dataOf, fieldsOf } from '../../shared/skill-fields.js';
+import { agentParameter } from '../../shared/agent-parameter.js';
 import { taskItem, TERMINAL_STATES } from '../../shared/task-output.js';
 
 /**
@@ -25,15 +26,7 @@ export class A2aAgent implements INodeType {
     outputs: ['main'],
     credentials: [{ name: 'agentmeshApi', required: true }],
     properties: [
-      {
-        displayName: 'Agent Name or ID',
-        name: 'agent',
-        type: 'options',
-        typeOptions: { loadOptionsMethod: 'getAgents' },
-        default: '',
-        required: true,
-        description: 'The agent to call: the ones the credential may see, from the registry through the gateway. Choose from the list, or specify a name using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-      },
+      agentParameter('The agent to call: the ones the credential may see, from the registry through the gateway.'),
       {
         displayName: 'Skill Name or ID',
         name: 'skill',

@@ -1,5 +1,6 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeExecutionData, INodePropertyOptions, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
 import { Gateway, type GatewayCredentials, type TaskJson } from '../../shared/gateway.js';
+import { agentParameter } from '../../shared/agent-parameter.js';
 import { taskItem } from '../../shared/task-output.js';
 
 /** Tasks read per ListTasks page, and pages read per poll at most (the rest waits for the next poll). */
@@ -29,15 +30,7 @@ export class AgentmeshTaskTrigger implements INodeType {
     outputs: ['main'],
     credentials: [{ name: 'agentmeshApi', required: true }],
     properties: [
-      {
-        displayName: 'Agent Name or ID',
-        name: 'agent',
-        type: 'options',
-        typeOptions: { loadOptionsMethod: 'getAgents' },
-        default: '',
-        required: true,
-        description: 'The agent whose tasks to watch. Choose from the list, or specify a name using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-      },
+      agentParameter('The agent whose tasks to watch.'),
       {
         displayName: 'States',
         name: 'states',

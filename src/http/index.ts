@@ -6,12 +6,13 @@
  */
 export { buildHttpServer } from './server/build-http-server.js';
 export { listenUnannounced } from './server/listen-unannounced.js';
-export { llhttpSlotsOf, type LlhttpSlots } from './llhttp-binding.js';
+export { loadLlhttp, checkLlhttp } from './node-http-internals.js';
+export type { Llhttp, LlhttpParser, ParseError } from './node-http-internals.js';
 export type { HttpServerOptions, UnroutedFallback } from './server/http-server-options.js';
 export { MAX_PATH_PARAM_LENGTH } from './server/http-server-options.js';
 export { renderHttpError } from './errors/render-http-error.js';
 export type { DataPlaneRoute, DataPlaneServer } from './server/data-plane.js';
-export type { ExchangeRequest, ExchangeReply } from './server/exchange.js';
+export type { ExchangeRequest, ExchangeReply, ExchangeIncoming } from './server/exchange.js';
 export { bearerChallenge, installBearerChallenge } from './errors/bearer-challenge.js';
 export type { BearerChallengeOptions } from './errors/bearer-challenge.js';
 export type { HttpErrorBody, RenderedHttpError, ErrorInfoDetail, BadRequestDetail } from './errors/render-http-error.js';

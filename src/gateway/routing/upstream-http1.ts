@@ -1,9 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { channel } from 'node:diagnostics_channel';
-import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { llhttpSlotsOf, type LlhttpSlots } from '../../http/index.js';
+import { checkLlhttp as checkNodeLlhttp, loadLlhttp as loadNodeLlhttp, type Llhttp, type LlhttpParser } from '../../http/index.js';
 import { SMALL_BODY_BYTES, type ExchangeAbort, type ExchangeRequest, type UpstreamAnswer } from './upstream-exchange.js';
 
 /**
@@ -39,90 +38,17 @@ import { SMALL_BODY_BYTES, type ExchangeAbort, type ExchangeRequest, type Upstre
  * request bodies as streams (the gateway has read the body), Expect, upgrades.
  */
 
-/** The part of Node's llhttp binding used here. */
-interface LlhttpParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-  execute(data: Buffer): number | Error;
-  finish(): undefined | Error;
-  close(): void;
-  [slot: number]: unknown;
-}
-
-interface Llhttp extends LlhttpSlots {
-  Parser: new () => LlhttpParser;
-  RESPONSE: number;
-  isToken: (name: string) => boolean;
-  hasInvalidChar: (value: string) => boolean;
-}
-
-/** What a check of the binding expects it to report for {@link SELF_TEST}. */
-const SELF_TEST = 'HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n';
-const SELF_TEST_SEEN = 'begin,103,Link|</a>,true,end,begin,200,Content-Length|2,true,ok,end,begin,201,Transfer-Encoding|chunked,true,hi,end';
-
-/**
- * Values the two header checks must judge as node:http does: they alone keep
- * a client's header from splitting the request written for it.
- */
-const TOKENS: ReadonlyArray<[string, boolean]> = [['x-ok', true], ['a b', false], ['a:', false], ['a\r\n', false], ['', false]];
-const VALUES: ReadonlyArray<[string, boolean]> = [['ok \t\u00e9', false], ['a\r\nb: 1', true], ['a\nb', true], ['a\rb', true], ['a\u0000', true], ['\u0100', true]];
-
 /**
  * Node's llhttp binding, or why it cannot be used: `node:_http_common` is
- * not a documented module, so its shape is checked and a canned exchange
- * parsed (an interim answer, a sized and a chunked one, and a smuggling
- * attempt that must fail) before any call relies on it.
+ * not a documented module, so the one module of `http/` that reaches it
+ * checks its shape, its header checks and canned answers (an interim one, a
+ * sized and a chunked one, and a smuggling attempt that must fail) before
+ * any call relies on it; the router falls back to undici on a reason.
  */
-export function loadLlhttp(): Llhttp | string {
-  let common: Record<string, unknown>;
-  try {
-    common = createRequire(import.meta.url)('node:_http_common') as Record<string, unknown>;
-  } catch (err) {
-    return `node:_http_common cannot be loaded (${err instanceof Error ? err.message : String(err)})`;
-  }
-  return checkLlhttp(common);
-}
+export const loadLlhttp: () => Llhttp | string = loadNodeLlhttp;
 
-/** {@link loadLlhttp}'s check of the module's exports `common`. */
-export function checkLlhttp(common: Record<string, unknown>): Llhttp | string {
-  const P = common['HTTPParser'] as (Llhttp['Parser'] & Record<string, unknown>) | undefined;
-  const isToken = common['_checkIsHttpToken'];
-  const hasInvalidChar = common['_checkInvalidHeaderChar'];
-  if (typeof P !== 'function' || typeof isToken !== 'function' || typeof hasInvalidChar !== 'function') return 'node:_http_common has no HTTPParser or header checks';
-  const slots = llhttpSlotsOf(P, 'RESPONSE');
-  if (typeof slots === 'string') return slots;
-  const llhttp: Llhttp = {
-    Parser: P,
-    ...slots,
-    isToken: isToken as Llhttp['isToken'],
-    hasInvalidChar: hasInvalidChar as Llhttp['hasInvalidChar'],
-  };
-  try {
-    for (const [name, valid] of TOKENS) if (llhttp.isToken(name) !== valid) return `_checkIsHttpToken judges ${JSON.stringify(name)} otherwise than node:http did`;
-    for (const [value, invalid] of VALUES) if (llhttp.hasInvalidChar(value) !== invalid) return `_checkInvalidHeaderChar judges ${JSON.stringify(value)} otherwise than node:http did`;
-
-    const seen: unknown[] = [];
-    const parser = new llhttp.Parser();
-    parser.initialize(llhttp.RESPONSE, {}, 0, llhttp.kLenientNone);
-    parser[llhttp.kOnMessageBegin] = () => seen.push('begin');
-    parser[llhttp.kOnHeadersComplete] = (_major: number, _minor: number, raw: unknown, _method: unknown, _url: unknown, status: unknown, _message: unknown, _upgrade: unknown, keepAlive: unknown) => {
-      seen.push(status, Array.isArray(raw) ? raw.join('|') : typeof raw, keepAlive);
-      return 0;
-    };
-    parser[llhttp.kOnBody] = (chunk: unknown) => seen.push(Buffer.isBuffer(chunk) ? chunk.toString('latin1') : typeof chunk);
-    parser[llhttp.kOnMessageComplete] = () => seen.push('end');
-    const parsed = parser.execute(Buffer.from(SELF_TEST, 'latin1'));
-    parser.close();
-    if (parsed !== SELF_TEST.length || seen.join(',') !== SELF_TEST_SEEN) return 'HTTPParser reports a canned exchange otherwise than expected';
-    const strict = new llhttp.Parser();
-    strict.initialize(llhttp.RESPONSE, {}, 0, llhttp.kLenientNone);
-    const smuggled = strict.execute(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n', 'latin1'));
-    strict.close();
-    if (!(smuggled instanceof Error)) return 'HTTPParser accepted two Content-Lengths';
-  } catch (err) {
-    return `HTTPParser failed a canned exchange (${err instanceof Error ? err.message : String(err)})`;
-  }
-  return llhttp;
-}
+/** {@link loadLlhttp}'s check of the module's exports `common` (a test gives an altered one). */
+export const checkLlhttp: (common: Record<string, unknown>) => Llhttp | string = checkNodeLlhttp;
 
 /** Options of {@link Http1Upstream}. Durations in ms; each is undici's default when unset. */
 export interface Http1UpstreamOptions {

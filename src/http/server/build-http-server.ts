@@ -6,7 +6,7 @@ import { createTracing, serializeRequest } from '../../observability/index.js';
 import { clientErrorHandler, frameworkErrorHandler } from '../errors/client-errors.js';
 import { installErrorHandling, sendHttpError } from '../errors/error-handling.js';
 import { installHttpMetrics, UNMATCHED_ROUTE, type HttpRecorder } from './http-metrics.js';
-import { dataPlaneServerFactory } from './data-plane.js';
+import { dataPlaneServerFactory, loadFrontInternals } from './data-plane.js';
 import { HTTP_SERVER_DEFAULTS, validateHttpServerOptions } from './http-server-options.js';
 import type { HttpServerOptions } from './http-server-options.js';
 import { ProbeAnswers, registerProbeRoutes } from '../probes/probes.js';
@@ -87,7 +87,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
             asyncContext: options.asyncContext ?? true,
             record: (request, reply, route) => unrouted.record?.(request, reply, route),
           },
-          { tls: secure, http: serverOptions, front: { server: options.dataPlaneServer ?? 'node', requestTimeoutMs } },
+          { tls: secure, http: serverOptions, front: { server: options.dataPlaneServer ?? 'node', requestTimeoutMs, load: loadFrontInternals } },
         );
   // Given as the logger type `FastifyInstance` carries: Fastify types the app by its logger, and an
   // app typed by pino's `Logger` is not the `FastifyInstance` every route and plugin takes.

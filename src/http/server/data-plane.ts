@@ -5,13 +5,15 @@ import { context } from '@opentelemetry/api';
 import { requestContext, type Logger, type Tracing } from '../../observability/index.js';
 import { requestSpanOf } from './request-context-hooks.js';
 import { Errors, type AgentmeshError } from '../../protocol/index.js';
-import type { ExchangeReply, ExchangeRequest } from './exchange.js';
+import type { ExchangeIncoming, ExchangeReply, ExchangeRequest } from './exchange.js';
 import { renderHttpError } from '../errors/render-http-error.js';
 import { requestIdOf } from './request-id.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import type { ServerState } from '../lifecycle/server-state.js';
-import { installLlhttpFront, type FrontAnswer, type FrontPlane } from './llhttp-front.js';
-import { loadRequestLlhttp, type RequestLlhttp } from './llhttp-request-parser.js';
+import { installLlhttpFront } from './llhttp-front.js';
+import type { FrontAnswer } from './front-answer.js';
+import type { FrontPlane } from './front-plane.js';
+import { loadLlhttp, loadServerInternals, type Llhttp, type ServerInternals } from '../node-http-internals.js';
 
 /**
  * A path prefix served on node:http directly, beside Fastify (ADR 0015).
@@ -31,7 +33,7 @@ export interface DataPlaneRoute {
   /** Paths starting with this (`/agents/`) are served here. */
   readonly prefix: string;
   /** Requests this returns false for go through Fastify. */
-  accepts?: ((req: IncomingMessage) => boolean) | undefined;
+  accepts?: ((req: ExchangeIncoming) => boolean) | undefined;
   /** Set by the role once its handler is built; until then, everything goes through Fastify. */
   handle?: ((request: ExchangeRequest, reply: ExchangeReply) => Promise<void>) | undefined;
   /** The `route` label of the HTTP metrics of a request served here. */
@@ -79,7 +81,7 @@ export class PlaneRequest implements ExchangeRequest {
   readonly ip: string;
   readonly protocol: 'http' | 'https';
   readonly host: string;
-  readonly raw: IncomingMessage;
+  readonly raw: ExchangeIncoming;
   body: Buffer | undefined;
   readonly query: Record<string, string>;
   /** The body as it arrives. */
@@ -95,7 +97,7 @@ export class PlaneRequest implements ExchangeRequest {
     return this.raw.socket;
   }
 
-  constructor(raw: IncomingMessage, id: string, trustProxy: boolean) {
+  constructor(raw: ExchangeIncoming, id: string, trustProxy: boolean) {
     this.raw = raw;
     this.id = id;
     this.method = raw.method ?? 'GET';
@@ -276,7 +278,7 @@ function firstValue(header: string | string[] | undefined): string | undefined {
 }
 
 /** The client's address: the first `X-Forwarded-For` hop when the proxy in front is trusted (as Fastify's `trustProxy: true`). */
-function clientIp(raw: IncomingMessage, trustProxy: boolean): string {
+function clientIp(raw: ExchangeIncoming, trustProxy: boolean): string {
   return (trustProxy ? firstValue(raw.headers['x-forwarded-for']) : undefined) ?? raw.socket.remoteAddress ?? '';
 }
 
@@ -293,6 +295,9 @@ export interface DataPlane extends FrontPlane {
   /** node:http's request listener: requests under the prefix are served here, the rest by `fastify`. */
   listener(fastify: RequestListener): RequestListener;
 }
+
+/** Connections whose next answer closes them (a body refused as too large): requests read on them after it are not served. */
+const closing = new WeakSet<object>();
 
 /** Builds the plane's request handling (see {@link DataPlane}). */
 export function dataPlane(deps: DataPlaneDeps): DataPlane {
@@ -376,8 +381,10 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
 
   function tooLarge(request: PlaneRequest): void {
     const reply = request.reply!;
-    // The client may still be sending: the connection closes after this answer.
+    // The client may still be sending: the connection closes after this answer, and what node:http reads on it
+    // after this request is never served (RFC 9112 §9.6): its answer would never be written.
     reply.header('connection', 'close');
+    closing.add(request.raw.socket);
     answerError(request, reply, { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413, message: 'Request body is too large' });
   }
 
@@ -394,14 +401,14 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
     if (requestLog.isLevelEnabled('info')) requestLog.info({ reqId: request.id, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
   }
 
-  function serves(req: IncomingMessage): boolean {
+  function serves(req: ExchangeIncoming): boolean {
     const url = req.url;
     const method = req.method ?? '';
     return !(route.handle === undefined || url === undefined || !url.startsWith(route.prefix) || (!BODY_METHODS.has(method) && !BODYLESS_METHODS.has(method)) || (route.accepts !== undefined && !route.accepts(req)));
   }
 
   /** The request's plane objects, its close watched and its first log line written. */
-  function open(req: IncomingMessage, res: ServerResponse | FrontAnswer): PlaneRequest {
+  function open(req: ExchangeIncoming, res: ServerResponse | FrontAnswer): PlaneRequest {
     const request = new PlaneRequest(req, requestIdOf(req), trustProxy);
     // The request's span starts as it arrives (the metrics recorder ends it).
     if (tracing.enabled) requestSpanOf(request, tracing);
@@ -410,9 +417,7 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
     request.reply = reply;
     if (res instanceof ServerResponse) {
       // Each side carries its plane object (an optional member of the Node objects, by symbol).
-      const requestCarrier: Carrier = req;
       const replyCarrier: ReplyCarrier = res;
-      requestCarrier[kPlane] = request;
       replyCarrier[kPlane] = reply;
       res.once('close', onClose);
     } else {
@@ -430,7 +435,7 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
     return true;
   }
 
-  function serveRead(req: IncomingMessage, answer: FrontAnswer, body: Buffer | undefined, over: boolean): void {
+  function serveRead(req: ExchangeIncoming, answer: FrontAnswer, body: Buffer | undefined, over: boolean): void {
     const request = open(req, answer);
     const reply = request.reply!;
     if (refusedWhileDraining(request, reply)) return;
@@ -441,18 +446,27 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
     if (body !== undefined && BODY_METHODS.has(request.method) && hasBody(req.headers)) {
       request.body = body;
       request.received = body.length;
+      // As behind node:http's server (`readBody`): a request with a body runs a turn after it was read, so a
+      // parse error or a later request of the same read is met first, as node:http's parser meets it.
+      process.nextTick(run, request, reply);
+      return;
     }
     run(request, reply);
   }
 
   function listener(fastify: RequestListener): RequestListener {
     return function listener(req: IncomingMessage, res: ServerResponse): void {
+      // A request read behind one whose answer closes the connection: not run, as the llhttp front never reads it.
+      if (closing.has(req.socket)) return;
       if (!serves(req)) {
         fastify(req, res);
         return;
       }
       const method = req.method!;
       const request = open(req, res);
+      // The request carries its plane object (an optional member of node:http's request, by symbol): its body is read from it.
+      const carrier: Carrier = req;
+      carrier[kPlane] = request;
       const reply = request.reply!;
       if (refusedWhileDraining(request, reply)) return;
       if (!BODY_METHODS.has(method) || !hasBody(req.headers)) {
@@ -499,8 +513,8 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
     req.on('error', onAborted);
   }
 
-  function cut(req: IncomingMessage, res: ServerResponse): void {
-    open(req, res).reading = true;
+  function cut(req: ExchangeIncoming, answer: FrontAnswer): void {
+    open(req, answer).reading = true;
   }
 
   return { listener, serves, serveRead, cut };
@@ -530,6 +544,8 @@ export type DataPlaneServer = 'llhttp' | 'node';
 export interface DataPlaneFront {
   server: DataPlaneServer;
   requestTimeoutMs: number;
+  /** Loads node:http's internals the front drives: {@link loadFrontInternals} (a test gives a failing one). */
+  load: () => FrontInternals | string;
 }
 
 /** Fastify's `serverFactory`: the server Fastify would build, with the data plane's listener in front of Fastify's. */
@@ -544,12 +560,12 @@ export function dataPlaneServerFactory(deps: DataPlaneDeps, server: { tls: Https
     created.setTimeout(options['connectionTimeout'] as number);
     // Plain http only: TLS connections stay node:https's whole.
     if (server.tls === undefined && server.front?.server === 'llhttp') {
-      const llhttp = frontParser(created);
-      if (typeof llhttp === 'string') {
-        deps.log.warn({ reason: llhttp }, 'the data plane is served through node:http: its llhttp front cannot be used on this Node');
+      const internals = frontInternals(created, server.front.load);
+      if (typeof internals === 'string') {
+        deps.log.warn({ reason: internals }, 'the data plane is served through node:http: its llhttp front cannot be used on this Node');
       } else {
         installLlhttpFront(created, {
-          llhttp,
+          ...internals,
           plane,
           headersTimeoutMs: server.http.headersTimeout,
           requestTimeoutMs: server.front.requestTimeoutMs,
@@ -562,13 +578,25 @@ export function dataPlaneServerFactory(deps: DataPlaneDeps, server: { tls: Https
   };
 }
 
-/** The binding, or why the front is not used: a Node whose binding differs, or a server node:http parses leniently. */
-function frontParser(server: Server): RequestLlhttp | string {
-  if ((server as { insecureHTTPParser?: boolean }).insecureHTTPParser === true || process.execArgv.includes('--insecure-http-parser') || (process.env['NODE_OPTIONS'] ?? '').includes('--insecure-http-parser')) {
+/** What the front drives of node:http's internals (node-http-internals.ts), each checked when first loaded. */
+export interface FrontInternals {
+  llhttp: Llhttp;
+  internals: ServerInternals;
+}
+
+/** The front's internals, or why the front is not used: a Node whose internals differ, or a server node:http parses leniently. */
+function frontInternals(server: Server, load: () => FrontInternals | string): FrontInternals | string {
+  if (Reflect.get(server, 'insecureHTTPParser') === true || process.execArgv.includes('--insecure-http-parser') || (process.env['NODE_OPTIONS'] ?? '').includes('--insecure-http-parser')) {
     return 'node:http parses leniently here (insecureHTTPParser)';
   }
   if (server.listenerCount('connection') !== 1) return 'the server has connection listeners of its own';
-  return (loaded ??= loadRequestLlhttp());
+  return load();
 }
 
-let loaded: RequestLlhttp | string | undefined;
+/** node:http's internals as this Node has them (node-http-internals.ts checks them once a process). */
+export function loadFrontInternals(): FrontInternals | string {
+  const llhttp = loadLlhttp();
+  if (typeof llhttp === 'string') return llhttp;
+  const internals = loadServerInternals();
+  return typeof internals === 'string' ? internals : { llhttp, internals };
+}

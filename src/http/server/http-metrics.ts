@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { ExchangeIncoming } from './exchange.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
 import type { Counter, Histogram } from 'prom-client';
 import { boundCounter, boundHistogram, type Metrics, type Tracing } from '../../observability/index.js';
@@ -30,7 +30,7 @@ type ResponseHook = ((request: FastifyRequest, reply: FastifyReply, done: HookHa
 /** What recording reads of a request and its reply: Fastify's, or the data plane's (data-plane.ts). */
 export interface RecordedRequest {
   readonly method: string;
-  readonly raw: IncomingMessage;
+  readonly raw: ExchangeIncoming;
 }
 export interface RecordedReply {
   readonly statusCode: number;

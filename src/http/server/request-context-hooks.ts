@@ -13,7 +13,8 @@ type ChildLoggerFactory = NonNullable<FastifyServerOptions['childLoggerFactory']
 const kSpan = Symbol('agentmesh.requestSpan');
 const kScope = Symbol('agentmesh.asyncScope');
 
-type RawRequest = IncomingMessage & { [kSpan]?: RequestSpan };
+/** What a span is started from: node:http's request, or the llhttp front's plain one (exchange.ts). */
+type RawRequest = Pick<IncomingMessage, 'method' | 'url' | 'headers'> & { [kSpan]?: RequestSpan };
 /** A request with its async scope: decorated null, set by the onRequest hook (typed optional: Fastify's types do not know the decoration). */
 type ScopedRequest = FastifyRequest & { [kScope]?: AsyncResource | null };
 
@@ -35,7 +36,7 @@ function spanOf(raw: RawRequest, tracing: Tracing): RequestSpan {
 }
 
 /** The trace of a request, started by the child-logger factory or the first hook. */
-export function requestSpanOf(request: { readonly raw: IncomingMessage }, tracing: Tracing): RequestSpan {
+export function requestSpanOf(request: { readonly raw: RawRequest }, tracing: Tracing): RequestSpan {
   return spanOf(request.raw, tracing);
 }
 

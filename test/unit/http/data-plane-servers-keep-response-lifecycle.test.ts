@@ -2,224 +2,17 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { ServerResponse, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { Readable, duplexPair, finished } from 'node:stream';
-import type { DataPlaneRoute, DataPlaneServer, ExchangeReply, ExchangeRequest } from '../../../src/http/index.js';
-import { Agent } from 'undici';
+import type { DataPlaneRoute, DataPlaneServer } from '../../../src/http/index.js';
 import { gate, testServer } from './test-server.js';
+import { H, exchange, mask, peers, statuses, type Seen } from './data-plane-servers.js';
 
 /**
- * The llhttp front (ADR 0065) against node:http's server: every case is sent as raw bytes to both,
- * and what comes back — status lines, the headers that matter, bodies, the connection closing —
- * must be the same. The front must also really be in use (a plane request never builds node:http's
- * IncomingMessage there).
+ * What node:http's server does over a response's life — streams under back-pressure, a client that leaves
+ * or half-closes, socket timeouts, keep-alive deadlines, a server closing — done alike by the llhttp front
+ * (ADR 0065, 0069): each case run on both servers, what a client or handler sees compared.
  */
-
-/** The class of each plane request's `raw`, by server. */
-const raws: string[] = [];
-
-/** Answers by path, each a form of answer the front writes itself or hands to node:http's ServerResponse. */
-const FORMS: Record<string, (reply: ExchangeReply) => unknown> = {
-  '/plane/json': (reply) => reply.send({ a: 1, s: 'é' }),
-  '/plane/buffer': (reply) => reply.header('content-type', 'application/json').send(Buffer.from('{"b":2}')),
-  '/plane/204': (reply) => reply.code(204).header('content-type', 'text/plain').send('dropped'),
-  '/plane/304': (reply) => reply.code(304).header('etag', '"e"').send(),
-  '/plane/299': (reply) => reply.code(299).send('an unnamed status'),
-  '/plane/500': (reply) => reply.code(500).send(Buffer.alloc(0)),
-  '/plane/length': (reply) => reply.header('content-length', 10).send(),
-  '/plane/list': (reply) => reply.header('x-multi', ['a', 'b']).header('set-cookie', ['c=1', 'd=2']).send('listed'),
-  '/plane/empty-list': (reply) => reply.header('x-none', []).send('none'),
-  '/plane/cookie': (reply) => reply.header('cookie', ['a=1', 'b=2']).send('cookie'),
-  '/plane/close': (reply) => reply.header('connection', 'close').send('closing'),
-  '/plane/keep': (reply) => reply.header('connection', 'keep-alive').send('kept'),
-  '/plane/keep-alive-header': (reply) => reply.header('keep-alive', 'timeout=9').send('own keep-alive'),
-  '/plane/date': (reply) => reply.header('date', 'Thu, 01 Jan 2026 00:00:00 GMT').send('own date'),
-  '/plane/304-stream': (reply) => reply.code(304).header('content-type', 'text/event-stream').send(Readable.from(['data: dropped\n\n'])),
-  '/plane/chunked': (reply) => reply.header('transfer-encoding', 'chunked').header('content-type', 'text/plain').send(Readable.from(['a', 'b'])),
-  '/plane/latin1': (reply) => reply.header('x-latin', 'caf\u00e9').send('é'),
-  '/plane/bad-value': (reply) => reply.header('x-bad', 'a\nb').send('never'),
-  '/plane/bad-name': (reply) => reply.header('x bad', 'v').send('never'),
-  '/plane/raw-header': (reply) => {
-    reply.raw.setHeader('x-raw', '1');
-    return reply.send('raw');
-  },
-  '/plane/slow': async (reply) => {
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    reply.send('slow');
-  },
-};
-
-const echo = async (request: ExchangeRequest, reply: ExchangeReply): Promise<void> => {
-  raws.push(request.raw.constructor.name);
-  if (request.url.startsWith('/plane/sse')) {
-    reply.header('content-type', 'text/event-stream');
-    reply.send(Readable.from(['data: 1\n\n', 'data: 2\n\n']));
-    return;
-  }
-  const form = FORMS[request.url];
-  if (form !== undefined) {
-    await form(reply);
-    return;
-  }
-  reply.send(`${request.method} ${request.url} ${Buffer.isBuffer(request.body) ? request.body.toString('latin1') : '-'}`);
-};
-
-async function server(t: TestContext, kind: DataPlaneServer, extra: { headersTimeoutMs?: number; requestTimeoutMs?: number } = {}) {
-  const route: DataPlaneRoute = { prefix: '/plane/', routeLabel: () => '/plane/*', accepts: (req) => req.headers.origin === undefined };
-  const s = testServer({ dataPlane: route, dataPlaneServer: kind, bodyLimitBytes: 64, ...extra });
-  s.app.all('/plane/*', async () => 'fastify');
-  s.app.get('/control', async () => 'control');
-  route.handle = echo;
-  await s.app.listen({ port: 0, host: '127.0.0.1' });
-  t.after(() => s.app.close());
-  return (s.app.server.address() as AddressInfo).port;
-}
-
-/** Writes `bytes` (parts sent apart), reads until the server closes or `waitMs` passes; the answer with volatile headers masked. */
-async function exchange(port: number, parts: string[], waitMs = 300): Promise<string> {
-  const socket = connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const closed = once(socket, 'close').then(() => 'closed');
-  socket.on('error', () => undefined);
-  for (const part of parts) {
-    socket.write(part);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  const end = await Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve('open'), waitMs))]);
-  socket.destroy();
-  return mask(Buffer.concat(chunks).toString('latin1')) + `\n[${end}]`;
-}
-
-function mask(text: string): string {
-  return text
-    .replace(/^date: .*$/gim, 'date: *')
-    .replace(/^x-request-id: [0-9a-f-]{36}$/gim, 'x-request-id: *')
-    .replace(/"requestId":"[0-9a-f-]{36}"/g, '"requestId":"*"');
-}
-
-const H = 'Host: h\r\n';
-const CASES: Record<string, string[]> = {
-  'a plane POST, kept alive, then another': [`POST /plane/a HTTP/1.1\r\n${H}Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nok`, `GET /plane/b HTTP/1.1\r\n${H}\r\n`],
-  'pipelined plane requests answered in order': [`POST /plane/1 HTTP/1.1\r\n${H}Content-Type: text/plain\r\nContent-Length: 1\r\n\r\naGET /plane/2 HTTP/1.1\r\n${H}\r\nGET /plane/3 HTTP/1.1\r\n${H}\r\n`],
-  'a chunked body': [`POST /plane/c HTTP/1.1\r\n${H}Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n3\r\n th\r\n0\r\n\r\n`],
-  'connection: close': [`GET /plane/a HTTP/1.1\r\n${H}Connection: close\r\n\r\n`],
-  'HTTP/1.0': [`GET /plane/a HTTP/1.0\r\n${H}\r\n`],
-  'Expect: 100-continue': [`POST /plane/e HTTP/1.1\r\n${H}Content-Type: text/plain\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n`, 'ok'],
-  'a body over the limit, declared': [`POST /plane/big HTTP/1.1\r\n${H}Content-Type: text/plain\r\nContent-Length: 65\r\n\r\n`],
-  'a body over the limit, chunked': [`POST /plane/big HTTP/1.1\r\n${H}Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n${'x'.repeat(64)}\r\n1\r\ny\r\n0\r\n\r\n`],
-  'a bad chunk size pipelined behind a plane request': [`GET /plane/a HTTP/1.1\r\n${H}\r\nPOST /plane/s HTTP/1.1\r\n${H}Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`],
-  'a control-plane request after plane requests': [`GET /plane/a HTTP/1.1\r\n${H}\r\n`, `GET /control HTTP/1.1\r\n${H}\r\n`, `GET /plane/b HTTP/1.1\r\n${H}\r\n`],
-  'a plane request after a control-plane one': [`GET /control HTTP/1.1\r\n${H}\r\n`, `GET /plane/b HTTP/1.1\r\n${H}\r\n`],
-  'a CORS request goes to Fastify': [`GET /plane/a HTTP/1.1\r\n${H}Origin: https://x.example\r\n\r\n`],
-  'no Host': ['GET /plane/a HTTP/1.1\r\n\r\n'],
-  'an absolute-form URL': [`GET http://h/plane/a HTTP/1.1\r\n${H}\r\n`],
-  'smuggling: Content-Length and chunked': [`POST /plane/s HTTP/1.1\r\n${H}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /plane/x HTTP/1.1\r\n${H}\r\n`],
-  'smuggling: two Content-Lengths': [`POST /plane/s HTTP/1.1\r\n${H}Content-Length: 1\r\nContent-Length: 2\r\n\r\nok`],
-  'smuggling: chunked, identity': [`POST /plane/s HTTP/1.1\r\n${H}Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n`],
-  'a bad chunk size': [`POST /plane/s HTTP/1.1\r\n${H}Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`],
-  'a bad chunk size behind a plane request': [`GET /plane/a HTTP/1.1\r\n${H}\r\n`, `POST /plane/s HTTP/1.1\r\n${H}Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`],
-  'a header without a colon': [`GET /plane/a HTTP/1.1\r\n${H}NoColon\r\n\r\n`],
-  'a NUL in a value': [`GET /plane/a HTTP/1.1\r\n${H}X-A: a\u0000b\r\n\r\n`],
-  'a bare LF in a value': [`GET /plane/a HTTP/1.1\r\n${H}X-A: a\nb\r\n\r\n`],
-  'headers over 16 KiB': [`GET /plane/a HTTP/1.1\r\n${H}X-Big: ${'a'.repeat(17_000)}\r\n\r\n`],
-  'the HTTP/2 preface': ['PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'],
-  'an upgrade': [`GET /plane/a HTTP/1.1\r\n${H}Connection: upgrade\r\nUpgrade: websocket\r\n\r\n`],
-  'a GET with a body': [`GET /plane/a HTTP/1.1\r\n${H}Content-Length: 2\r\n\r\nokGET /plane/b HTTP/1.1\r\n${H}\r\n`],
-  'a HEAD': [`HEAD /plane/a HTTP/1.1\r\n${H}\r\n`],
-  'an event stream': [`GET /plane/sse HTTP/1.1\r\n${H}\r\n`],
-  'a HEAD of an event stream, then a GET of it': [`HEAD /plane/sse HTTP/1.1\r\n${H}\r\n`, `GET /plane/sse HTTP/1.1\r\n${H}\r\n`],
-  'two streams and a HEAD of one, pipelined': [`GET /plane/sse HTTP/1.1\r\n${H}\r\nHEAD /plane/sse HTTP/1.1\r\n${H}\r\nGET /plane/chunked HTTP/1.1\r\n${H}\r\nGET /plane/a HTTP/1.1\r\n${H}\r\n`],
-  // Answers written whole by the front (ADR 0067), or handed to node:http's ServerResponse, each kept alive then followed.
-  ...Object.fromEntries(Object.keys(FORMS).flatMap((path) => [
-    [`answer ${path}`, [`GET ${path} HTTP/1.1\r\n${H}\r\n`, `GET /plane/after HTTP/1.1\r\n${H}\r\n`]],
-    [`HEAD ${path}`, [`HEAD ${path} HTTP/1.1\r\n${H}\r\n`, `GET /plane/after HTTP/1.1\r\n${H}\r\n`]],
-  ])),
-  'a slow answer, then quick ones pipelined behind it, in order': [`GET /plane/slow HTTP/1.1\r\n${H}\r\nGET /plane/json HTTP/1.1\r\n${H}\r\nGET /plane/a HTTP/1.1\r\n${H}\r\n`],
-  'a stream, then answers written whole pipelined behind it': [`GET /plane/sse HTTP/1.1\r\n${H}\r\nGET /plane/buffer HTTP/1.1\r\n${H}\r\nGET /plane/chunked HTTP/1.1\r\n${H}\r\nGET /plane/a HTTP/1.1\r\n${H}\r\n`],
-  'a closing answer with requests pipelined behind it': [`GET /plane/close HTTP/1.1\r\n${H}\r\nGET /plane/a HTTP/1.1\r\n${H}\r\n`],
-  'an answer that cannot be written, pipelined before another': [`GET /plane/bad-value HTTP/1.1\r\n${H}\r\nGET /plane/a HTTP/1.1\r\n${H}\r\n`],
-  'a HEAD of a relayed length, then a GET': [`HEAD /plane/length HTTP/1.1\r\n${H}\r\n`, `GET /plane/length HTTP/1.1\r\n${H}\r\n`],
-};
-
-/**
- * The cases whose connection the front hands to node:http for a request that is not the plane's, with
- * that request's answer (0 the first). The one departure from node:http's answers (ADR 0065): that
- * answer closes the connection, so the client's next connection is parsed by the front again.
- */
-const HANDED_OVER: Record<string, number> = {
-  'Expect: 100-continue': 1,
-  'a control-plane request after plane requests': 1,
-  'a plane request after a control-plane one': 0,
-  'a CORS request goes to Fastify': 0,
-  'an absolute-form URL': 0,
-  'an upgrade': 0,
-  'a GET with a body': 0,
-};
-
-/** node:http's answers up to answer `last`, which closes the connection: what the front answers when it hands `last`'s request over. */
-function closedAfter(nodeAnswers: string, last: number): string {
-  const [text, end] = /^([\s\S]*?)(\n\[(?:open|closed)\])?$/.exec(nodeAnswers)!.slice(1);
-  const answers = text!.split(/(?=HTTP\/1\.1 \d{3} )/);
-  assert.ok(answers.length > last, `answer ${last} in ${nodeAnswers}`);
-  const closing = answers[last]!.replace('Connection: keep-alive\r\nKeep-Alive: timeout=72\r\n', 'Connection: close\r\n');
-  assert.notEqual(closing, answers[last], `node:http kept the connection alive after answer ${last}`);
-  return [...answers.slice(0, last), closing].join('') + (end === undefined ? '' : '\n[closed]');
-}
-
-test('the llhttp front answers every case as node:http\'s server does, but closes a connection it handed over after that answer', async (t) => {
-  const node = await server(t, 'node');
-  const llhttp = await server(t, 'llhttp');
-  for (const [name, parts] of Object.entries(CASES)) {
-    const [a, b] = await Promise.all([exchange(node, parts), exchange(llhttp, parts)]);
-    const last = HANDED_OVER[name];
-    assert.equal(b, last === undefined ? a : closedAfter(a, last), name);
-  }
-  // The front is in use: its plane requests are not node:http's IncomingMessage, and an answer given
-  // whole is written by the front, without node:http's ServerResponse (which a stream still gets).
-  raws.length = 0;
-  const writeHead = ServerResponse.prototype.writeHead;
-  let heads = 0;
-  ServerResponse.prototype.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
-    heads++;
-    return writeHead.apply(this, args);
-  } as ServerResponse['writeHead'];
-  try {
-    const counted = async (port: number, path: string): Promise<number> => {
-      heads = 0;
-      await exchange(port, [`GET ${path} HTTP/1.1\r\n${H}\r\n`]);
-      return heads;
-    };
-    assert.deepEqual(
-      [await counted(llhttp, '/plane/a'), await counted(llhttp, '/plane/json'), await counted(llhttp, '/plane/sse'), await counted(node, '/plane/a')],
-      [0, 0, 1, 1],
-    );
-  } finally {
-    ServerResponse.prototype.writeHead = writeHead;
-  }
-  assert.deepEqual(raws, ['Object', 'Object', 'Object', 'IncomingMessage']);
-});
-
-test('a client trickling its headers, or sending nothing, gets node:http\'s 408 from either server', async (t) => {
-  for (const kind of ['node', 'llhttp'] as const) {
-    const port = await server(t, kind, { headersTimeoutMs: 200, requestTimeoutMs: 400 });
-    const answer = await exchange(port, ['GET /plane/a HTTP/1.1\r\n', 'Host: h\r\n'], 2_000);
-    assert.match(answer, /^HTTP\/1\.1 408 /, kind);
-    assert.match(answer, /\[closed\]$/, kind);
-    const silent = await exchange(port, [], 2_000);
-    assert.match(silent, /^HTTP\/1\.1 408 [\s\S]*\[closed\]$/, `${kind}: a connection that sends nothing`);
-  }
-});
-
-test('a request that is not the plane\'s, pipelined behind a plane request in one read, closes the connection after the answers before it', async (t) => {
-  // The one departure from node:http (ADR 0065): the parser reports no offset where that request began, so its
-  // bytes cannot be handed over; the client retries what was not answered (RFC 9112 §9.3.2).
-  const port = await server(t, 'llhttp');
-  const answer = await exchange(port, [`GET /plane/a HTTP/1.1\r\n${H}\r\nGET /control HTTP/1.1\r\n${H}\r\n`], 2_000);
-  assert.equal(answer.match(/^HTTP\/1\.1 /gm)?.length, 1);
-  assert.match(answer, /GET \/plane\/a -\n\[closed\]$/);
-});
 
 test('closing the server closes idle kept-alive connections and lets an answer in flight finish, on either server', async () => {
   for (const kind of ['node', 'llhttp'] as const) {
@@ -338,54 +131,6 @@ test('a streamed answer to a client that does not read is held by back-pressure,
   }
 });
 
-test('a connection handed over in memory (a duplex stream, no timers) is served by either server, kept alive until the front hands it over', async (t) => {
-  // As in-process-servers.ts hands a caller's connection to a server of the same process (`agentmesh up`).
-  const answers: string[] = [];
-  for (const kind of ['node', 'llhttp'] as const) {
-    const route: DataPlaneRoute = { prefix: '/plane/', routeLabel: () => '/plane/*', handle: echo };
-    const s = testServer({ dataPlane: route, dataPlaneServer: kind });
-    s.app.get('/control', async () => 'control');
-    await s.app.listen({ port: 0, host: '127.0.0.1' });
-    t.after(() => s.app.close());
-    const [client, served] = duplexPair();
-    Object.assign(served, { remoteAddress: '127.0.0.1', remoteFamily: 'IPv4', remotePort: 0 });
-    s.app.server.emit('connection', served);
-    const chunks: Buffer[] = [];
-    client.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const received = async (count: number): Promise<void> => {
-      for (let i = 0; i < 200 && (Buffer.concat(chunks).toString('latin1').match(/HTTP\/1\.1 /g)?.length ?? 0) < count; i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    };
-    client.write(`GET /plane/a HTTP/1.1\r\n${H}\r\n`);
-    await received(1);
-    client.write(`GET /plane/json HTTP/1.1\r\n${H}\r\n`);
-    await received(2);
-    client.write(`GET /control HTTP/1.1\r\n${H}\r\n`);
-    await received(3);
-    client.destroy();
-    answers.push(mask(Buffer.concat(chunks).toString('latin1')));
-  }
-  assert.equal(answers[0]!.match(/HTTP\/1\.1 200 /g)?.length, 3, answers[0]);
-  // The front hands the connection to node:http for the control-plane request, whose answer closes it.
-  assert.equal(answers[1], closedAfter(answers[0]!, 2));
-});
-
-test("a keep-alive client's calls after a control-plane request are the front's again, on its next connection", async (t) => {
-  // A client that fetches a token first, then calls on the same pooled connection (undici's, one at most).
-  const port = await server(t, 'llhttp');
-  const dispatcher = new Agent({ connections: 1 });
-  t.after(() => dispatcher.close());
-  const get = async (path: string) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { dispatcher } as RequestInit);
-    return { body: await res.text(), connection: res.headers.get('connection') };
-  };
-  raws.length = 0;
-  assert.deepEqual(await get('/plane/a'), { body: 'GET /plane/a -', connection: 'keep-alive' });
-  assert.deepEqual(await get('/control'), { body: 'control', connection: 'close' });
-  assert.deepEqual(await get('/plane/b'), { body: 'GET /plane/b -', connection: 'keep-alive' });
-  assert.deepEqual(await get('/plane/c'), { body: 'GET /plane/c -', connection: 'keep-alive' });
-  assert.deepEqual(raws, ['Object', 'Object', 'Object'], 'every plane call parsed by the front, none by node:http');
-});
-
 /** A server of `kind` whose plane requests all go to `handle`, listening on port 0. */
 async function planeServer(t: TestContext, kind: DataPlaneServer, handle: NonNullable<DataPlaneRoute['handle']>) {
   const route: DataPlaneRoute = { prefix: '/plane/', routeLabel: () => '/plane/*', handle };
@@ -468,16 +213,13 @@ test('a socket timeout during a stream goes to the response\'s timeout listener,
 
 test('a server that limits requests per connection answers as node:http does, on either server', { timeout: 10_000 }, async (t) => {
   // The front counts no requests: a server given maxRequestsPerSocket (Fastify's option) leaves its connections to node:http.
-  const answers: string[] = [];
-  for (const kind of ['node', 'llhttp'] as const) {
-    const { server, port } = await planeServer(t, kind, async (request, reply) => {
-      reply.send(request.url);
-    });
-    server.maxRequestsPerSocket = 2;
-    answers.push(await exchange(port, [`GET /plane/1 HTTP/1.1\r\n${H}\r\n`, `GET /plane/2 HTTP/1.1\r\n${H}\r\n`, `GET /plane/3 HTTP/1.1\r\n${H}\r\n`]));
+  const answers: Seen[] = [];
+  for (const peer of await peers(t)) {
+    peer.server.maxRequestsPerSocket = 2;
+    answers.push(await exchange(peer, { parts: [`GET /plane/1 HTTP/1.1\r\n${H}\r\n`, `GET /plane/2 HTTP/1.1\r\n${H}\r\n`, `GET /plane/3 HTTP/1.1\r\n${H}\r\n`], transport: 'tcp' }));
   }
-  assert.match(answers[0]!, /HTTP\/1\.1 503 /);
-  assert.equal(answers[1], answers[0]);
+  assert.deepEqual(statuses(answers[0]!), ['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 503']);
+  assert.deepEqual(answers[1], answers[0]);
 });
 
 test('a streamed body sent after the client left is destroyed, on either server', { timeout: 10_000 }, async (t) => {

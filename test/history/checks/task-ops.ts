@@ -100,3 +100,23 @@ export function versionedStates(op: TaskOperation): VersionedState | undefined {
   if (answer.version !== undefined) return { op, version: answer.version, state: answer.state };
   return answer.state === 'absent' ? { op, version: 0, state: 'absent' } : undefined;
 }
+
+/**
+ * The states the events a read saw put at their seqs: an event's own state, and for the final log
+ * read (every event from seq 1) the state each event leaves the task in. The log's last one is also
+ * an answer like any other, acknowledged when the read completed.
+ */
+export function eventStates(op: TaskOperation): { list: VersionedState[]; answered: VersionedState | undefined } {
+  const events = op.answer?.events ?? [];
+  const list: VersionedState[] = [];
+  if (op.operation.f !== F.log) {
+    for (const e of events) if (e.state !== undefined) list.push({ op, version: e.seq, state: e.state });
+    return { list, answered: undefined };
+  }
+  let state: TaskStateName | undefined;
+  for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
+    state = e.state ?? state;
+    if (state !== undefined) list.push({ op, version: e.seq, state });
+  }
+  return { list, answered: op.operation.type === 'ok' ? list[list.length - 1] : undefined };
+}

@@ -3,7 +3,7 @@ import { checkByKey } from '../linearizability/check-by-key.js';
 import { isTerminalState, taskStateModel } from '../linearizability/task-state-model.js';
 import type { SearchBudget } from '../linearizability/wgl-search.js';
 import { result, type Anomaly, type PropertyResult } from './property-result.js';
-import { taskModelOps, versionedStates, type TaskOperations, type VersionedState } from './task-ops.js';
+import { eventStates, taskModelOps, versionedStates, type TaskOperations, type VersionedState } from './task-ops.js';
 
 /**
  * Property 1 (test/history/README.md, "Task state"): each task's state is linearizable under the A2A
@@ -21,8 +21,10 @@ export function checkTaskState(tasks: TaskOperations, budget?: SearchBudget): Pr
   for (const [taskId, ops] of tasks.byTask) {
     operations += ops.length;
     const states = ops.map(versionedStates).filter((s): s is VersionedState => s !== undefined);
+    const fromEvents = ops.map(eventStates);
+    states.push(...fromEvents.flatMap((e) => (e.answered === undefined ? [] : [e.answered])));
     versioned += states.length;
-    anomalies.push(...versionAnomalies(taskId, states));
+    anomalies.push(...versionAnomalies(taskId, states, fromEvents.flatMap((e) => e.list)));
     for (const op of ops) {
       const { answer, operation } = op;
       if (operation.f === F.cancel && operation.type === 'ok' && answer?.state !== undefined && !isTerminalState(answer.state)) {
@@ -45,12 +47,13 @@ export function checkTaskState(tasks: TaskOperations, budget?: SearchBudget): Pr
   return result('task-state', 'Task state is linearizable under the A2A state machine', `${tasks.byTask.size} tasks, ${operations} operations (${versioned} with a version); Wing–Gong ${search.verdict}`, anomalies, notes, unknown);
 }
 
-function versionAnomalies(taskId: string, states: VersionedState[]): Anomaly[] {
+/** `states`: answers, each acknowledged when its operation completed; `listed`: states events put at their seqs. */
+function versionAnomalies(taskId: string, states: VersionedState[], listed: VersionedState[]): Anomaly[] {
   const anomalies: Anomaly[] = [];
   const at = (s: VersionedState): number => s.op.operation.completion?.index ?? s.op.operation.invoke.index;
   // One state per version.
   const byVersion = new Map<number, VersionedState>();
-  for (const s of states) {
+  for (const s of [...listed, ...states]) {
     const seen = byVersion.get(s.version);
     if (seen === undefined) byVersion.set(s.version, s);
     else if (seen.state !== s.state) anomalies.push({ kind: 'two-states-one-version', key: taskId, ops: [at(seen), at(s)], explanation: `version ${s.version} was ${short(seen.state)} and ${short(s.state)}: two histories of one task` });
@@ -80,7 +83,7 @@ function versionAnomalies(taskId: string, states: VersionedState[]): Anomaly[] {
     }
     const floor = floors.get(e.s);
     if (floor !== undefined && e.s.version < floor.version) {
-      const lost = floor.op.operation.f === F.get || floor.op.operation.f === F.subscribe ? 'a stale read' : 'an acknowledged write lost';
+      const lost = floor.op.operation.f === F.send || floor.op.operation.f === F.cancel ? 'an acknowledged write lost' : 'a stale read';
       anomalies.push({ kind: 'stale', key: taskId, ops: [at(floor), at(e.s)], explanation: `${e.s.op.operation.f} saw version ${e.s.version} (${short(e.s.state)}) after ${floor.op.operation.f} was acknowledged at version ${floor.version} (${short(floor.state)}) before it was invoked: ${lost}` });
     }
     if (newest === undefined || e.s.version > newest.version) newest = e.s;

@@ -169,6 +169,13 @@ class Reader {
         case 'r':
           out += '\r';
           break;
+        // Clojure's reader takes these too.
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
         case 'u': {
           const hex = text.slice(this.#pos, this.#pos + 4);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.#fail('a \\u escape needs four hex digits');

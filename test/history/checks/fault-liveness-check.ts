@@ -8,17 +8,18 @@ const OBSERVATIONS = new Set<string>([F.push, F.stepEffect]);
 /**
  * Against trivial passes (Restate's Jepsen suite warns of them): a run in which most operations
  * failed can satisfy every safety property. When fewer than half of the client operations invoked
- * during fault periods (from a nemesis `start` to its `stop`) completed `ok`, the run counts as failed.
+ * during fault periods (from a nemesis `start` to its `stop`, or Jepsen's `start-partition` to
+ * `stop-partition`; periods may overlap) completed `ok`, the run counts as failed.
  */
 export function checkFaultLiveness(operations: readonly Operation[], nemesis: readonly HistoryOp[]): PropertyResult {
   const periods: { from: number; to: number }[] = [];
   let open = 0;
   let from = 0;
   for (const op of nemesis) {
-    if (op.f === F.start) {
+    if (op.f === F.start || op.f.startsWith(`${F.start}-`)) {
       if (open === 0) from = op.index;
       open += 1;
-    } else if (op.f === F.stop && open > 0) {
+    } else if ((op.f === F.stop || op.f.startsWith(`${F.stop}-`)) && open > 0) {
       open -= 1;
       if (open === 0) periods.push({ from, to: op.index });
     }

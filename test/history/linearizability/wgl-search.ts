@@ -35,7 +35,7 @@ export interface Model<S, P> {
 export interface SearchBudget {
   /** Entries visited before giving up (default 5,000,000). */
   maxSteps?: number;
-  /** Configurations memoized before giving up (default 2,000,000). */
+  /** Configurations memoized before giving up (default 1,000,000: each holds a copy of the set of linearized operations). */
   maxMemo?: number;
 }
 
@@ -55,7 +55,7 @@ interface Entry {
 }
 
 const DEFAULT_MAX_STEPS = 5_000_000;
-const DEFAULT_MAX_MEMO = 2_000_000;
+const DEFAULT_MAX_MEMO = 1_000_000;
 
 export function checkLinearizable<S, P>(model: Model<S, P>, ops: readonly LinearOp<P>[], budget: SearchBudget = {}): SearchResult {
   const maxSteps = budget.maxSteps ?? DEFAULT_MAX_STEPS;

@@ -1,4 +1,5 @@
-import { F, type HistoryOp, type TaskEvent } from '../history-format.js';
+import { z } from 'zod';
+import { creditsSchema, eventSchema, F, runSchema, type HistoryOp, type TaskEvent } from '../history-format.js';
 import { pairHistory, type Operation } from '../history-ops.js';
 import { isTerminalState } from '../linearizability/task-state-model.js';
 
@@ -13,10 +14,8 @@ export interface Injected {
 export type Injector = (ops: readonly HistoryOp[], pick: (n: number) => number) => Injected | undefined;
 
 const record = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value } : {});
-const events = (value: unknown): TaskEvent[] => {
-  const list = record(value)['events'];
-  return Array.isArray(list) ? (list as TaskEvent[]) : [];
-};
+const events = (value: unknown): TaskEvent[] => z.array(eventSchema).catch([]).parse(record(value)['events']);
+const runSteps = (value: unknown): { step: string; effectId: string }[] => runSchema.shape.steps.catch([]).parse(record(value)['steps']);
 
 function okOps(ops: readonly HistoryOp[], f: string, test: (operation: Operation) => boolean = () => true): Operation[] {
   return pairHistory(ops).operations.filter((operation) => operation.type === 'ok' && operation.f === f && test(operation));
@@ -50,7 +49,7 @@ function finalLogs(ops: readonly HistoryOp[]): Operation[] {
 export const INJECTORS: Record<string, Injector> = {
   /** A read after everything sees the task as it was before an acknowledged write (with versions). */
   'lost acknowledged write': (ops, pick) => {
-    const write = choose(okOps(ops, F.send, (o) => (record(o.value)['version'] as number) >= 2 && record(o.value)['rejected'] === undefined), pick);
+    const write = choose(okOps(ops, F.send, (o) => Number(record(o.value)['version'] ?? 0) >= 2 && record(o.value)['rejected'] === undefined), pick);
     if (write === undefined) return undefined;
     const taskId = write.key ?? String(record(write.value)['taskId']);
     return { ops: append(ops, F.get, taskId, null, 'ok', { taskId, state: 'TASK_STATE_SUBMITTED', version: 1 }), property: 'task-state', kinds: ['stale', 'not-linearizable'] };
@@ -139,9 +138,9 @@ export const INJECTORS: Record<string, Injector> = {
   },
   /** A completed run reports a result that is not its step's effect. */
   'run saw another result': (ops, pick) => {
-    const run = choose(okOps(ops, F.run, (o) => Array.isArray(record(o.value)['steps']) && (record(o.value)['steps'] as unknown[]).length > 0), pick);
+    const run = choose(okOps(ops, F.run, (o) => runSteps(o.value).length > 0), pick);
     if (run === undefined) return undefined;
-    const steps = (record(run.value)['steps'] as { step: string; effectId: string }[]).map((s, i) => (i === 0 ? { ...s, effectId: 'effect-elsewhere' } : s));
+    const steps = runSteps(run.value).map((s, i) => (i === 0 ? { ...s, effectId: 'effect-elsewhere' } : s));
     return { ops: replaceValue(ops, run.completion!.index, { ...record(run.value), steps }), property: 'workflow', kinds: ['step-result-mismatch'] };
   },
   /** A call charged twice, the balance following the ledger. */
@@ -168,10 +167,12 @@ export const INJECTORS: Record<string, Injector> = {
 
 function ledgerEdit(ops: readonly HistoryOp[], pick: (n: number) => number, kind: 'charge' | 'refund', anomaly: string): Injected | undefined {
   const okCalls = new Set(okOps(ops, F.call).map((o) => String(record(o.invoke.value)['callId'])));
-  const credits = choose(okOps(ops, F.credits, (o) => (record(o.value)['entries'] as { kind: string; callId?: string }[]).some((e) => e.kind === 'charge' && e.callId !== undefined && okCalls.has(e.callId))), pick);
+  const ledger = (value: unknown): z.infer<typeof creditsSchema> => creditsSchema.parse(value);
+  const chargedOk = (e: z.infer<typeof creditsSchema>['entries'][number]): boolean => e.kind === 'charge' && e.callId !== undefined && okCalls.has(e.callId);
+  const credits = choose(okOps(ops, F.credits, (o) => ledger(o.value).entries.some(chargedOk)), pick);
   if (credits === undefined) return undefined;
-  const entries = record(credits.value)['entries'] as { kind: string; amount: number; callId?: string }[];
-  const charged = choose(entries.filter((e) => e.kind === 'charge' && e.callId !== undefined && okCalls.has(e.callId)), pick)!;
-  const balance = Number(record(credits.value)['balance']) + (kind === 'charge' ? -charged.amount : charged.amount);
+  const { entries, balance: before } = ledger(credits.value);
+  const charged = choose(entries.filter(chargedOk), pick)!;
+  const balance = before + (kind === 'charge' ? -charged.amount : charged.amount);
   return { ops: replaceValue(ops, credits.completion!.index, { balance, entries: [...entries, { kind, amount: charged.amount, callId: charged.callId }] }), property: 'credits', kinds: [anomaly] };
 }

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../../agents/data/mulberry32.js';
 import { F, type HistoryOp, type TaskEvent } from '../history-format.js';
 import { HistoryRecorder, type Invoked } from '../history-recorder.js';
 import { isTerminalState } from '../linearizability/task-state-model.js';
@@ -54,6 +55,7 @@ class Simulation {
 
   constructor(options: SimulationOptions) {
     this.#o = options;
+    // Seeded, so a run is a function of its options and fast-check can replay and shrink it.
     this.#rng = mulberry32(options.seed);
     this.#recorder = new HistoryRecorder({ keep: true, now: () => BigInt(this.#tick) * 1000n });
   }
@@ -371,16 +373,4 @@ class Simulation {
 
 function taskAnswer(task: SimTask): { taskId: string; state: SimTask['state']; version: number } {
   return { taskId: task.id, state: task.state, version: task.events.length };
-}
-
-/** A small seeded generator: the run is a function of its seed, so fast-check can replay it. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

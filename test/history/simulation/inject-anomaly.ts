@@ -52,7 +52,7 @@ export const INJECTORS: Record<string, Injector> = {
     const write = choose(okOps(ops, F.send, (o) => Number(record(o.value)['version'] ?? 0) >= 2 && record(o.value)['rejected'] === undefined), pick);
     if (write === undefined) return undefined;
     const taskId = write.key ?? String(record(write.value)['taskId']);
-    return { ops: append(ops, F.get, taskId, null, 'ok', { taskId, state: 'TASK_STATE_SUBMITTED', version: 1 }), property: 'task-state', kinds: ['stale', 'not-linearizable'] };
+    return { ops: append(ops, F.get, taskId, null, 'ok', { taskId, state: 'TASK_STATE_SUBMITTED', version: 1 }), property: 'task-state', kinds: ['stale'] };
   },
   /** The same, without versions: only the Wing–Gong search can see it. */
   'lost acknowledged write, no versions': (ops, pick) => {
@@ -68,11 +68,30 @@ export const INJECTORS: Record<string, Injector> = {
     const last = events(log.value).length;
     return { ops: append(ops, F.get, log.key!, null, 'ok', { taskId: log.key, state: 'TASK_STATE_WORKING', version: last + 1 }), property: 'task-state', kinds: ['state-after-terminal'] };
   },
+  /** Two answers give one version two states. */
+  'two states at one version': (ops, pick) => {
+    const log = choose(finalLogs(ops).filter((o) => events(o.value).some((e) => e.state !== undefined && e.state !== 'TASK_STATE_INPUT_REQUIRED')), pick);
+    if (log === undefined) return undefined;
+    const event = choose(events(log.value).filter((e) => e.state !== undefined && e.state !== 'TASK_STATE_INPUT_REQUIRED'), pick)!;
+    return { ops: append(ops, F.get, log.key!, null, 'ok', { taskId: log.key, state: 'TASK_STATE_INPUT_REQUIRED', version: event.seq }), property: 'task-state', kinds: ['two-states-one-version'] };
+  },
+  /** A task back to submitted at a later version than any. */
+  'back to submitted': (ops, pick) => {
+    const log = choose(finalLogs(ops).filter((o) => events(o.value).length >= 2), pick);
+    if (log === undefined) return undefined;
+    return { ops: append(ops, F.get, log.key!, null, 'ok', { taskId: log.key, state: 'TASK_STATE_SUBMITTED', version: events(log.value).length + 1 }), property: 'task-state', kinds: ['forbidden-transition', 'state-after-terminal'] };
+  },
   /** An acknowledged cancel, then a read of a task still working (no versions: the search sees it). */
   'working after an acknowledged cancel': (ops, pick) => {
     const cancel = choose(okOps(ops, F.cancel, (o) => record(o.value)['state'] === 'TASK_STATE_CANCELED'), pick);
     if (cancel === undefined) return undefined;
     return { ops: append(ops, F.get, cancel.key!, null, 'ok', { taskId: cancel.key, state: 'TASK_STATE_WORKING' }), property: 'task-state', kinds: ['not-linearizable'] };
+  },
+  /** An acknowledged cancel that answers a task still working. */
+  'cancel answered with a working task': (ops, pick) => {
+    const cancel = choose(okOps(ops, F.cancel, (o) => record(o.value)['state'] === 'TASK_STATE_CANCELED'), pick);
+    if (cancel === undefined) return undefined;
+    return { ops: replaceValue(ops, cancel.completion!.index, { ...record(cancel.value), state: 'TASK_STATE_WORKING' }), property: 'task-state', kinds: ['cancel-not-terminal'] };
   },
   /** A stream skips an event in its middle. */
   'gap in a stream': (ops, pick) => {
@@ -130,6 +149,27 @@ export const INJECTORS: Record<string, Injector> = {
     const gone = okOps(ops, F.push, (o) => record(o.value)['taskId'] === taskId && record(o.value)['seq'] === seq).flatMap((o) => [o.invoke.index, o.completion!.index]);
     return { ops: remove(ops, new Set(gone)), property: 'push', kinds: ['push-lost'] };
   },
+  /** Two pushes of one task whose first deliveries swapped places. */
+  'pushes out of order': (ops, pick) => {
+    const byTask = new Map<string, Operation[]>();
+    const seen = new Set<string>();
+    for (const push of okOps(ops, F.push)) {
+      const { taskId, seq } = record(push.value);
+      if (seen.has(`${String(taskId)}/${String(seq)}`)) continue;
+      seen.add(`${String(taskId)}/${String(seq)}`);
+      byTask.set(String(taskId), [...(byTask.get(String(taskId)) ?? []), push]);
+    }
+    const firsts = choose([...byTask.values()].filter((list) => list.length >= 2), pick);
+    if (firsts === undefined) return undefined;
+    const [a, b] = [firsts[0]!, firsts[1]!];
+    // Every delivery of the two events trades places, so the first of the later seq now comes first.
+    const swap = (value: unknown): unknown => {
+      const seq = record(value)['seq'];
+      return seq === record(a.value)['seq'] ? b.value : seq === record(b.value)['seq'] ? a.value : value;
+    };
+    const pushes = new Set(okOps(ops, F.push, (o) => record(o.value)['taskId'] === record(a.value)['taskId']).map((o) => o.completion!.index));
+    return { ops: ops.map((op) => (pushes.has(op.index) ? { ...op, value: swap(op.value) } : op)), property: 'push', kinds: ['push-out-of-order'] };
+  },
   /** A step's effect written a second time. */
   'step effect twice': (ops, pick) => {
     const effect = choose(okOps(ops, F.stepEffect), pick);
@@ -142,6 +182,23 @@ export const INJECTORS: Record<string, Injector> = {
     if (run === undefined) return undefined;
     const steps = runSteps(run.value).map((s, i) => (i === 0 ? { ...s, effectId: 'effect-elsewhere' } : s));
     return { ops: replaceValue(ops, run.completion!.index, { ...record(run.value), steps }), property: 'workflow', kinds: ['step-result-mismatch'] };
+  },
+  /** A completed run reports a step of which the ledger has no effect. */
+  'run step without effect': (ops, pick) => {
+    const run = choose(okOps(ops, F.run, (o) => runSteps(o.value).length > 0), pick);
+    if (run === undefined) return undefined;
+    const steps = [...runSteps(run.value), { step: 'step-never-run', effectId: 'effect-never-written' }];
+    return { ops: replaceValue(ops, run.completion!.index, { ...record(run.value), steps }), property: 'workflow', kinds: ['step-effect-missing'] };
+  },
+  /** A call that answered fail (no effect), charged all the same. */
+  'charge of a failed call': (ops, pick) => {
+    const failed = choose(pairHistory(ops).operations.filter((o) => o.f === F.call && o.type === 'fail'), pick);
+    const credits = failed === undefined ? undefined : okOps(ops, F.credits, (o) => o.key === failed.key)[0];
+    if (failed === undefined || credits === undefined) return undefined;
+    const callId = String(record(failed.invoke.value)['callId']);
+    const { balance, entries } = creditsSchema.parse(credits.value);
+    if (entries.some((e) => e.callId === callId)) return undefined;
+    return { ops: replaceValue(ops, credits.completion!.index, { balance: balance - 1, entries: [...entries, { kind: 'charge', amount: 1, callId }] }), property: 'credits', kinds: ['charged-for-failure'] };
   },
   /** A call charged twice, the balance following the ledger. */
   'double charge': (ops, pick) => ledgerEdit(ops, pick, 'charge', 'double-charge'),

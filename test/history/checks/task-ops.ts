@@ -31,7 +31,8 @@ export function taskOperations(operations: readonly Operation[]): TaskOperations
   for (const operation of operations) {
     if (!TASK_FS.has(operation.f)) continue;
     let answer: TaskAnswer | undefined;
-    if (operation.completion !== undefined && operation.type !== 'fail') {
+    // Every completion's value is read: a stream cut by a fault still reports the events it got.
+    if (operation.completion !== undefined) {
       const parsed = taskAnswerSchema.safeParse(operation.value ?? {});
       if (parsed.success) answer = parsed.data;
       else if (operation.type === 'ok') {

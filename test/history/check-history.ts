@@ -56,7 +56,8 @@ export function checkHistoryText(text: string, options: CheckOptions = {}): Hist
 function countOps(paired: PairedHistory): OpCounts {
   const lines = { invoke: 0, ok: 0, fail: 0, info: 0 };
   for (const op of paired.ops) lines[op.type] += 1;
-  const byF: OpCounts['byF'] = {};
+  // No prototype: `f` comes from the file, and `__proto__` is a name too (CONTRIBUTING.md, "Hostile input").
+  const byF: OpCounts['byF'] = Object.create(null);
   for (const operation of paired.operations) {
     const counts = Object.hasOwn(byF, operation.f) ? byF[operation.f]! : (byF[operation.f] = { ok: 0, fail: 0, info: 0 });
     counts[operation.type] += 1;

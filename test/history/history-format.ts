@@ -36,6 +36,8 @@ export const F = {
   cancel: 'cancel',
   /** SubscribeToTask, with or without Last-Event-ID. */
   subscribe: 'subscribe',
+  /** The same, named for a stream resumed with Last-Event-ID (`value.after`): checked alike. */
+  resubscribe: 'resubscribe',
   /** The whole event log of a task, read in the final read phase (internal entries included). */
   log: 'log',
   /** The webhook receiver got a push. */

@@ -4,7 +4,8 @@ import type { TaskModelOp } from '../linearizability/task-state-model.js';
 import type { LinearOp } from '../linearizability/wgl-search.js';
 import type { Anomaly } from './property-result.js';
 
-const TASK_FS = new Set<string>([F.send, F.get, F.cancel, F.subscribe, F.log]);
+const TASK_FS = new Set<string>([F.send, F.get, F.cancel, F.subscribe, F.resubscribe, F.log]);
+const isSubscription = (f: string): boolean => f === F.subscribe || f === F.resubscribe;
 
 /** A task operation with its answer read. */
 export interface TaskOperation {
@@ -78,6 +79,7 @@ function modelOp({ operation, create, answer }: TaskOperation): TaskModelOp | un
     case F.get:
       return known && answer?.state !== undefined ? { f: 'read', state: answer.state } : undefined;
     case F.subscribe:
+    case F.resubscribe:
       return answer?.snapshot === undefined ? undefined : { f: 'read', state: answer.snapshot.state };
     default:
       return undefined;
@@ -95,7 +97,7 @@ export interface VersionedState {
 export function versionedStates(op: TaskOperation): VersionedState | undefined {
   const { operation, answer } = op;
   if (answer === undefined) return undefined;
-  if (operation.f === F.subscribe) return answer.snapshot === undefined ? undefined : { op, version: answer.snapshot.version, state: answer.snapshot.state };
+  if (isSubscription(operation.f)) return answer.snapshot === undefined ? undefined : { op, version: answer.snapshot.version, state: answer.snapshot.state };
   if (operation.type !== 'ok' || answer.state === undefined || answer.rejected !== undefined) return undefined;
   if (operation.f !== F.send && operation.f !== F.get && operation.f !== F.cancel) return undefined;
   if (answer.version !== undefined) return { op, version: answer.version, state: answer.state };

@@ -95,7 +95,7 @@ export const INJECTORS: Record<string, Injector> = {
   },
   /** A stream skips an event in its middle. */
   'gap in a stream': (ops, pick) => {
-    const read = choose(okOps(ops, F.subscribe, (o) => events(o.value).length >= 3), pick);
+    const read = choose([...okOps(ops, F.subscribe), ...okOps(ops, F.resubscribe)].filter((o) => events(o.value).length >= 3), pick);
     if (read === undefined) return undefined;
     const list = events(read.value);
     const drop = 1 + pick(list.length - 2);
@@ -103,7 +103,7 @@ export const INJECTORS: Record<string, Injector> = {
   },
   /** A stream repeats an event with other bytes. */
   'duplicate event with different bytes': (ops, pick) => {
-    const read = choose(okOps(ops, F.subscribe, (o) => events(o.value).length >= 1), pick);
+    const read = choose([...okOps(ops, F.subscribe), ...okOps(ops, F.resubscribe)].filter((o) => events(o.value).length >= 1), pick);
     if (read === undefined) return undefined;
     const list = events(read.value);
     const at = pick(list.length);

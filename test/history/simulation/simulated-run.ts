@@ -193,7 +193,7 @@ class Simulation {
     const outcome = this.#outcome();
     const resume = this.#int(3) === 0 && task.events.length > 0;
     const after = resume ? this.#int(task.events.length + 1) : undefined;
-    const invoked = this.#recorder.invoke(process, F.subscribe, task.id, after === undefined ? {} : { after });
+    const invoked = this.#recorder.invoke(process, after === undefined ? F.subscribe : F.resubscribe, task.id, after === undefined ? {} : { after });
     const events: TaskEvent[] = [];
     let snapshot: { version: number; state: string } | undefined;
     let refused = false;

@@ -2,7 +2,8 @@
 /**
  * Runs one tier of the test suite (README, "Tests"):
  *
- *   default   test/unit and test/integration: Node alone, no system tool, no service (`npm test`)
+ *   default   test/unit, test/integration and test/history: Node alone, no system tool, no service (`npm test`;
+ *             `npm run test:history` is its test/history part, the history checker's proofs)
  *   tools     the files of test/unit and test/integration marked `// test-tier: tools (needs …)`:
  *             they drive a system tool (promtool, Chromium, kubectl, a real n8n) (`npm run test:tools`)
  *   services  test/services: PostgreSQL, Redis, NATS (`npm run test:services`)
@@ -98,7 +99,7 @@ function onPathDirs(tool) {
 }
 
 function select(tier) {
-  const base = [...testFiles(join(root, 'test', 'unit')), ...testFiles(join(root, 'test', 'integration'))];
+  const base = [...testFiles(join(root, 'test', 'unit')), ...testFiles(join(root, 'test', 'integration')), ...testFiles(join(root, 'test', 'history'))];
   switch (tier) {
     case 'default':
     case 'tools': {

@@ -1,0 +1,97 @@
+import type { TaskEvent, TaskStateName } from '../history-format.js';
+import { isTerminalState } from '../linearizability/task-state-model.js';
+
+/** A subscriber of a simulated task: it receives each committed event as it is appended. */
+export interface SimSubscriber {
+  onEvent(event: TaskEvent): void;
+}
+
+export interface SimTask {
+  id: string;
+  state: TaskStateName;
+  events: TaskEvent[];
+  pushFrom: number | undefined;
+  subscribers: Set<SimSubscriber>;
+}
+
+/**
+ * A correct agentmesh in miniature, for the checker's property tests (test/history/README.md,
+ * "Proven before trusted"): every operation takes effect atomically when the simulation applies it,
+ * tasks keep one log with seqs from 1, streams get exactly the events after their position, pushes are
+ * queued in log order, steps write one effect each and calls are charged once.
+ */
+export class SimulatedSystem {
+  readonly tasks = new Map<string, SimTask>();
+  /** Pushes waiting for the receiver, in log order per task. */
+  readonly pushQueue: { taskId: string; event: TaskEvent }[] = [];
+  readonly effects = new Map<string, { step: string; effectId: string }[]>();
+  readonly ledgers = new Map<string, { kind: 'grant' | 'charge' | 'refund'; amount: number; callId?: string }[]>();
+  #taskCount = 0;
+  #effectCount = 0;
+
+  createTask(): SimTask {
+    this.#taskCount += 1;
+    const task: SimTask = { id: `task-${this.#taskCount}`, state: 'TASK_STATE_SUBMITTED', events: [], pushFrom: undefined, subscribers: new Set() };
+    this.tasks.set(task.id, task);
+    this.append(task, 'task', 'TASK_STATE_SUBMITTED');
+    return task;
+  }
+
+  /** Commits one event: the log, the subscribers and the push queue see it at once. */
+  append(task: SimTask, kind: string, state: TaskStateName | undefined): TaskEvent {
+    const seq = task.events.length + 1;
+    const event: TaskEvent = { seq, kind, hash: `${task.id}/${seq}/${kind}/${state ?? ''}`, ...(state === undefined ? {} : { state }) };
+    task.events.push(event);
+    if (state !== undefined) task.state = state;
+    for (const subscriber of task.subscribers) subscriber.onEvent(event);
+    if (task.pushFrom !== undefined && kind !== 'history' && seq > task.pushFrom) this.pushQueue.push({ taskId: task.id, event });
+    return event;
+  }
+
+  /** A message to a task: refused when it has ended, else it joins the history and the task works again. */
+  message(task: SimTask): boolean {
+    if (isTerminalState(task.state)) return false;
+    this.append(task, 'history', undefined);
+    this.append(task, 'status', 'TASK_STATE_WORKING');
+    return true;
+  }
+
+  cancel(task: SimTask): boolean {
+    if (isTerminalState(task.state)) return false;
+    this.append(task, 'status', 'TASK_STATE_CANCELED');
+    return true;
+  }
+
+  /** What the agent does to a task on its own, if anything: one legal move (test/history/linearizability/task-state-model.ts). */
+  agentStep(task: SimTask, pick: (n: number) => number): void {
+    const moves: Partial<Record<TaskStateName, TaskStateName[]>> = {
+      TASK_STATE_SUBMITTED: ['TASK_STATE_WORKING'],
+      TASK_STATE_WORKING: ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_INPUT_REQUIRED', 'TASK_STATE_WORKING'],
+      TASK_STATE_AUTH_REQUIRED: ['TASK_STATE_WORKING'],
+    };
+    const options = moves[task.state];
+    if (options === undefined) return;
+    const next = options[pick(options.length)]!;
+    // Working again while working is an artifact: a new event, no new state.
+    this.append(task, next === task.state ? 'artifact' : 'status', next === task.state ? undefined : next);
+  }
+
+  writeEffect(runId: string, step: string): string {
+    this.#effectCount += 1;
+    const effectId = `effect-${this.#effectCount}`;
+    const list = this.effects.get(runId) ?? [];
+    list.push({ step, effectId });
+    this.effects.set(runId, list);
+    return effectId;
+  }
+
+  ledger(tenant: string): { kind: 'grant' | 'charge' | 'refund'; amount: number; callId?: string }[] {
+    let entries = this.ledgers.get(tenant);
+    if (entries === undefined) this.ledgers.set(tenant, (entries = [{ kind: 'grant', amount: 1000 }]));
+    return entries;
+  }
+
+  balance(tenant: string): number {
+    return this.ledger(tenant).reduce((sum, e) => sum + (e.kind === 'charge' ? -e.amount : e.amount), 0);
+  }
+}

@@ -36,7 +36,12 @@ describe('registry governance on PostgreSQL, across two replicas', { skip: await
   });
 
   test('a change held on one replica is approved on the other; both serve it, and the watch stream says so', async () => {
+    // Replica b learns of changes by polling the shared table: the first registration reaches its
+    // watchers a poll later, so the stream that checks the review is opened only after it has.
+    const registration = watch(`${b.url}/watch?agent=pg-held`, 1);
+    await registration.opened;
     assert.equal((await call(a.url, 'PUT', '/v1/agents/pg-held', { card: sampleCard('pg-held') })).status, 201);
+    assert.deepEqual((await registration.frames).map((f) => f.event), ['registered']);
     const stream = watch(`${b.url}/watch?agent=pg-held`, 3);
     await stream.opened;
     const held = await call(a.url, 'PUT', '/v1/agents/pg-held', { card: sampleCard('pg-held', { version: '2.0.0' }) });

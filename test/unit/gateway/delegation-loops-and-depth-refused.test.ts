@@ -57,8 +57,8 @@ describe('the delegation guard', () => {
   test('the refusal is a permission denial with its reason in the error details, and the default depth is 4 of at most 8', () => {
     const loop = Errors.delegationLoop({ agent: 'alpha', chain: 'alpha → beta → alpha' });
     assert.equal(loop.code, ErrorCodes.GATEWAY_DELEGATION_REFUSED);
-    assert.deepEqual(loop.details, { agent: 'alpha', chain: 'alpha → beta → alpha', reason: 'loop' });
-    assert.equal(Errors.delegationTooDeep({ agent: 'x', depth: 5, max: 4 }).details?.['reason'], 'depth');
+    assert.deepEqual(loop.details, { agent: 'alpha', chain: 'alpha → beta → alpha', refused: 'loop' });
+    assert.equal(Errors.delegationTooDeep({ agent: 'x', depth: 5, max: 4 }).details?.['refused'], 'depth');
     assert.deepEqual([WIRE[loop.code].http, WIRE[loop.code].status], [403, 'PERMISSION_DENIED']);
     assert.equal(parseGatewayConfig({}).delegationMaxDepth, 4);
     assert.throws(() => parseGatewayConfig({ delegationMaxDepth: MAX_DELEGATION_DEPTH + 1 }), /delegationMaxDepth/);

@@ -40,7 +40,7 @@ function callFor(ctx: SkillContext, client: Client, agent: string, skill: string
   return caller.send({
     agent,
     skill,
-    input: { from: ctx.agentName },
+    input: { from: ctx.taskId },
     messageId: `${ctx.taskId}-${agent}`,
     onBehalfOf: { tenant: ctx.tenant, subject: ctx.caller.id, ...(ctx.caller.subjectToken !== undefined && { subjectToken: ctx.caller.subjectToken }) },
     signal: ctx.signal,

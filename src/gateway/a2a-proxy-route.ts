@@ -8,6 +8,7 @@ import { httpLayerError, readA2aRequest } from './policy/a2a-operation.js';
 import { GatewayCall, type ProxyDeps } from './proxy/gateway-call.js';
 import { authenticateStep } from './proxy/authenticate-step.js';
 import { authorizeStep } from './proxy/authorize-step.js';
+import { delegationGuardStep } from './proxy/delegation-guard.js';
 import { concurrencyStep, quotaStep } from './proxy/admit-steps.js';
 import { reserveStep } from './proxy/reserve-step.js';
 import { forwardStep } from './proxy/forward-step.js';
@@ -37,7 +38,8 @@ export const AUDIT_BACKLOG_LIMIT = 90_000;
  * small steps (ADR 0009), each in its own file and testable alone:
  *
  *   read (classify, parse once, refuse what is no request) → authenticate
- *   (and delegate) → authorize (tenant, scopes, price) → quota → validate
+ *   (and delegate) → authorize (tenant, scopes, price) → delegation guard
+ *   (no loop, not too deep) → quota → validate
  *   (the spec's and the skill's schemas) → PII policy → approval gate (park
  *   the call, docs/approvals.md) → concurrency (fair
  *   share) → reserve credits → forward → settle → record
@@ -177,6 +179,7 @@ async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   // A request no agent could serve (an unknown method, an impossible task id): refused without contacting one.
   if (reading.refusal !== undefined) throw reading.refusal;
   authorizeStep(c, o);
+  delegationGuardStep(c, o);
   const admitted = quotaStep(c, o);
   if (admitted !== undefined) await admitted;
   const validated = validateStep(c, o);

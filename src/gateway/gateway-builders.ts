@@ -383,6 +383,7 @@ export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metr
     gate: new ConcurrencyGate({ perTenantLimit: config.tenantConcurrencyPerAgent }),
     validator: createRequestValidator(),
     pii: config.pii ? { policies: new PiiPolicies(config.pii), limits: { maxDepth: config.pii.maxDepth, maxChars: config.pii.maxChars } } : undefined,
+    delegationMaxDepth: config.delegationMaxDepth,
     defaultRequestsPerMinute: config.defaultRequestsPerMinute,
     defaultBurst: config.defaultBurst,
     tenantRequestsPerMinute: config.tenantRequestsPerMinute,

@@ -51,6 +51,8 @@ export interface ProxyDeps {
   approvals?: ApprovalGate;
   /** Largest request body, bytes; also the largest ACP answer the bridge reads (docs/acp.md). */
   bodyLimitBytes: number;
+  /** Most actors a delegated call's chain may hold (`delegationMaxDepth`, delegation-guard.ts). */
+  delegationMaxDepth: number;
   defaultRequestsPerMinute: number;
   defaultBurst: number;
   tenantRequestsPerMinute: number;

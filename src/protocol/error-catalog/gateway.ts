@@ -44,6 +44,8 @@ export const gatewayErrors = {
   pushSignatureRejected: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'Push notification signature rejected: {problem}'),
   agentNeedsCredential: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'This agent needs a bearer token (OAuth 2.0 client credentials from /oauth/token) or an X-API-Key'),
   delegationNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'Calling on behalf of a tenant ({header}) needs the scope {scope}', { details: ['scope'] }),
+  delegationLoop: declare(ErrorCodes.GATEWAY_DELEGATION_REFUSED, 'Calling {agent} would loop: it already acts in this call\'s delegation chain ({chain})', { details: ['agent', 'chain'], constants: { refused: 'loop' } }),
+  delegationTooDeep: declare(ErrorCodes.GATEWAY_DELEGATION_REFUSED, 'The call to {agent} carries a delegation chain of {depth} actors; this gateway allows at most {max} (delegationMaxDepth)', { details: ['agent', 'depth', 'max'], constants: { refused: 'depth' } }),
   delegationOtherTenantNeedsAdmin: declare(ErrorCodes.AUTH_FORBIDDEN, 'Naming another tenant ({header}) needs the scope {scope}; to act for a caller, exchange its token at /oauth/token (RFC 8693)', { details: ['scope'] }),
 
   // approvals (docs/approvals.md)

@@ -12,3 +12,12 @@ export { policyInputSchema, policyKey, policyRef, POLICY_EFFECTS } from './polic
 export type { PolicyBody, PolicyEffect, PolicyInput, PolicyRecord } from './policy-record.js';
 export { validatePolicy } from './policy-validate.js';
 export { ENTITY_MODEL, COUNTER_METRICS, COUNTER_SCOPES, COUNTER_WINDOWS } from './entity-model.js';
+export { entitiesOf } from './policy-entities.js';
+export type { CallFacts } from './policy-entities.js';
+export { SessionCounters } from './session-counters.js';
+export type { CountedCall, CounterValues, CounterCell } from './session-counters.js';
+export { PolicyStore } from './policy-store.js';
+export { PolicyEngine, POLICIES_TOPIC } from './policy-engine.js';
+export type { PolicyEngineOptions } from './policy-engine.js';
+export { policyRoutes, POLICIES_SCOPE } from './policy-routes.js';
+export type { PolicyRoutesOptions } from './policy-routes.js';

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { installBearerChallenge } from '../../http/index.js';
 import { Errors, isRecord } from '../../protocol/index.js';
 import type { AuditLog, AuditRow } from '../../audit/index.js';
+import type { PolicyExplainAnswer, PolicyListAnswer, PolicyTestAnswer, PolicyVersionsAnswer, PolicyView } from '../../contracts/policies/index.js';
 import { GATEWAY_ADMIN_SCOPE, type Identity, type Principal } from '../identity/index.js';
 import type { PolicyEngine } from './policy-engine.js';
 import { entitiesOf, type CallFacts } from './policy-entities.js';
@@ -40,13 +41,13 @@ export async function policyRoutes(app: FastifyInstance, o: PolicyRoutesOptions)
   const tags = ['policies'];
   installBearerChallenge(app, { realm: 'agentmesh' });
 
-  app.get<{ Querystring: { tenant?: string } }>('/v1/policies', { schema: { tags, summary: 'The policies in force', querystring: tenantQuery } }, async (request): Promise<{ policies: PolicyRecord[] }> => {
+  app.get<{ Querystring: { tenant?: string } }>('/v1/policies', { schema: { tags, summary: 'The policies in force', querystring: tenantQuery } }, async (request): Promise<PolicyListAnswer> => {
     const who = await caller(request, o.identity);
     const tenant = who.admin ? request.query.tenant : who.principal.tenant;
     return { policies: o.engine.list(tenant, who.admin) };
   });
 
-  app.get<Id>('/v1/policies/:id', { schema: { tags, summary: 'A policy: its newest version, or ?version=', params: idParams, querystring: tenantQuery } }, async (request): Promise<PolicyRecord> => {
+  app.get<Id>('/v1/policies/:id', { schema: { tags, summary: 'A policy: its newest version, or ?version=', params: idParams, querystring: tenantQuery } }, async (request): Promise<PolicyView> => {
     const tenant = await tenantOf(request, o.identity, request.query.tenant);
     const version = request.query.version === undefined ? undefined : Number(request.query.version);
     const found = await o.engine.version(tenant, request.params.id, version);
@@ -54,7 +55,7 @@ export async function policyRoutes(app: FastifyInstance, o: PolicyRoutesOptions)
     return found;
   });
 
-  app.get<Id>('/v1/policies/:id/versions', { schema: { tags, summary: "A policy's versions, newest first", params: idParams, querystring: tenantQuery } }, async (request): Promise<{ versions: PolicyRecord[] }> => {
+  app.get<Id>('/v1/policies/:id/versions', { schema: { tags, summary: "A policy's versions, newest first", params: idParams, querystring: tenantQuery } }, async (request): Promise<PolicyVersionsAnswer> => {
     const tenant = await tenantOf(request, o.identity, request.query.tenant);
     const versions = await o.engine.versions(tenant, request.params.id);
     if (versions.length === 0) throw Errors.policyNotFound({ quotedId: JSON.stringify(request.params.id) });
@@ -82,7 +83,7 @@ export async function policyRoutes(app: FastifyInstance, o: PolicyRoutesOptions)
     return o.engine.remove(tenant, request.params.id, (await caller(request, o.identity)).principal.subject);
   });
 
-  app.post<{ Body: unknown }>('/v1/policies/test', { schema: { tags, summary: 'Decide a sample call without sending it' } }, async (request) => {
+  app.post<{ Body: unknown }>('/v1/policies/test', { schema: { tags, summary: 'Decide a sample call without sending it' } }, async (request): Promise<PolicyTestAnswer> => {
     const who = await caller(request, o.identity);
     const body = isRecord(request.body) ? request.body : {};
     const facts = sampleFacts(isRecord(body['request']) ? body['request'] : {}, who);
@@ -105,7 +106,7 @@ export async function policyRoutes(app: FastifyInstance, o: PolicyRoutesOptions)
     };
   });
 
-  app.get<{ Params: { seq: string } }>('/v1/policies/explain/:seq', { schema: { tags, summary: 'Which policies decided an audited call', params: { type: 'object', required: ['seq'], properties: { seq: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' } } } } }, async (request) => {
+  app.get<{ Params: { seq: string } }>('/v1/policies/explain/:seq', { schema: { tags, summary: 'Which policies decided an audited call', params: { type: 'object', required: ['seq'], properties: { seq: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' } } } } }, async (request): Promise<PolicyExplainAnswer> => {
     const who = await caller(request, o.identity);
     const seq = Number(request.params.seq);
     const [row] = await o.audit.tail({ since: seq - 1, limit: 1 });

@@ -6,7 +6,7 @@
  */
 export { compileCondition, lineAndColumn, PolicySyntaxError } from './policy-compile.js';
 export type { CompiledCondition, CounterRef, PolicyEntities } from './policy-compile.js';
-export { compilePolicy, countersRead, decide, PolicySet } from './policy-set.js';
+export { compilePolicy, counterCellsRead, countersRead, decide, PolicySet } from './policy-set.js';
 export type { CompiledPolicy, PolicyDecision, PolicyTarget } from './policy-set.js';
 export { policyInputSchema, policyKey, policyRef, POLICY_EFFECTS } from './policy-record.js';
 export type { PolicyBody, PolicyEffect, PolicyInput, PolicyRecord } from './policy-record.js';
@@ -15,7 +15,7 @@ export { ENTITY_MODEL, COUNTER_METRICS, COUNTER_SCOPES, COUNTER_WINDOWS } from '
 export { entitiesOf } from './policy-entities.js';
 export type { CallFacts } from './policy-entities.js';
 export { SessionCounters } from './session-counters.js';
-export type { CountedCall, CounterValues, CounterCell } from './session-counters.js';
+export type { CountedCall, CounterValues, CounterCell, CounterCellRef } from './session-counters.js';
 export { PolicyStore } from './policy-store.js';
 export { PolicyEngine, POLICIES_TOPIC } from './policy-engine.js';
 export type { PolicyEngineOptions } from './policy-engine.js';

@@ -1,6 +1,7 @@
 import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
 import { COUNTER_METRICS, COUNTER_SCOPES, COUNTER_WINDOWS, ENTITY_MODEL, type Attribute, type CounterMetric, type CounterScope, type CounterWindow } from './entity-model.js';
 import { MAX_POLICY_CONDITION_LENGTH } from './policy-record.js';
+import { CelFault, FALLBACK, fastPath } from './policy-fast-path.js';
 
 /*
  * A policy's CEL condition, compiled once when the policy is written or
@@ -66,16 +67,20 @@ const FUNCTIONS: ReadonlySet<string> = new Set([
 /** Functions whose result is a boolean: what a condition's outermost expression must be (or a comprehension, or a bool attribute). */
 const BOOLEAN_FUNCTIONS: ReadonlySet<string> = new Set(['_==_', '_!=_', '_<_', '_<=_', '_>_', '_>=_', '_&&_', '_||_', '!_', '@in', 'contains', 'startsWith', 'endsWith', 'matches', 'bool', '@not_strictly_false', 'not_strictly_false', '_?_:_']);
 
+/** CEL's type names, which a condition may name (`type(context.input) == string`). */
+const TYPE_NAMES: ReadonlySet<string> = new Set(['bool', 'int', 'uint', 'double', 'string', 'bytes', 'list', 'map', 'null_type', 'type']);
+
 const env = celEnv({});
 
 /**
  * Compiles a condition; throws {@link PolicySyntaxError} with the line and
- * column of the fault.
+ * column of the fault. `fastPath: false` evaluates with the library alone
+ * (what the fast path is tested against).
  *
  * @example
  * compileCondition('resource.price > 50.0 && !("finance" in principal.scopes)').counters; // []
  */
-export function compileCondition(source: string): CompiledCondition {
+export function compileCondition(source: string, options: { fastPath?: boolean } = {}): CompiledCondition {
   if (source.length > MAX_POLICY_CONDITION_LENGTH) throw new PolicySyntaxError(`a condition is at most ${MAX_POLICY_CONDITION_LENGTH} characters`, 1, 1);
   let parsed: ReturnType<typeof parse>;
   try {
@@ -92,10 +97,8 @@ export function compileCondition(source: string): CompiledCondition {
   checkExpr(parsed.expr, new Set(), at, counters);
   if (!mayBeBoolean(parsed.expr)) throw at(parsed.expr, 'a condition must be true or false: a comparison, a test (in, has, contains, …) or a boolean attribute');
   const run = plan(env, parsed);
-  return {
-    source,
-    counters: dedupe(counters),
-    test(entities) {
+  const fast = options.fastPath === false ? undefined : fastPath(parsed.expr);
+  const library = (entities: PolicyEntities): boolean | Error => {
       let result: unknown;
       try {
         result = run(entities as never);
@@ -106,6 +109,16 @@ export function compileCondition(source: string): CompiledCondition {
       if (isCelError(result)) return new Error(result.message);
       if (typeof result !== 'boolean') return new Error(`the condition gave ${typeof result}, not a boolean`);
       return result;
+  };
+  return {
+    source,
+    counters: dedupe(counters),
+    test: fast === undefined ? library : (entities) => {
+      const result = fast(entities);
+      if (typeof result === 'boolean') return result;
+      if (result === FALLBACK) return library(entities);
+      if (result instanceof CelFault) return new Error(result.message);
+      return new Error(`the condition gave ${typeof result}, not a boolean`);
     },
   };
 }
@@ -142,7 +155,7 @@ function checkExpr(expr: Expr, bound: ReadonlySet<string>, at: At, counters: Cou
       return;
     case 'identExpr': {
       const name = kind.value.name;
-      if (bound.has(name)) return;
+      if (bound.has(name) || TYPE_NAMES.has(name)) return;
       if (ENTITY_MODEL[name] === undefined) throw at(expr, `unknown name ${name}; a condition reads ${Object.keys(ENTITY_MODEL).join(', ')}`);
       return;
     }

@@ -1,7 +1,6 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { PolicyEntities } from './policy-compile.js';
 import type { CounterValues } from './session-counters.js';
-import { COUNTER_SCOPES, COUNTER_WINDOWS } from './entity-model.js';
 
 /** What the gateway knows of a call, in plain values: the step builds it from the call, `policy test` from a sample. */
 export interface CallFacts {
@@ -22,19 +21,14 @@ export function entitiesOf(f: CallFacts, counters?: CounterValues): PolicyEntiti
   const r = f.resource;
   const context: Record<string, unknown> = { input: f.context.input ?? null, time: timestampFromMs(f.context.time), contextId: f.context.contextId };
   if (counters !== undefined) {
+    // Only the cells a policy that applies reads: a condition reads no other (it was checked against the model).
     const calls: Record<string, Record<string, bigint>> = {};
     const spend: Record<string, Record<string, number>> = {};
     const denials: Record<string, Record<string, bigint>> = {};
-    for (const scope of COUNTER_SCOPES) {
-      calls[scope] = {};
-      spend[scope] = {};
-      denials[scope] = {};
-      for (const window of COUNTER_WINDOWS) {
-        const cell = counters[scope][window];
-        calls[scope][window] = BigInt(cell.calls);
-        spend[scope][window] = cell.spend / 1000;
-        denials[scope][window] = BigInt(cell.denials);
-      }
+    for (const cell of counters) {
+      (calls[cell.scope] ??= {})[cell.window] = BigInt(cell.calls);
+      (spend[cell.scope] ??= {})[cell.window] = cell.spend / 1000;
+      (denials[cell.scope] ??= {})[cell.window] = BigInt(cell.denials);
     }
     context['calls'] = calls;
     context['spend'] = spend;

@@ -6,11 +6,10 @@ import type { PolicyExplainAnswer, PolicyListAnswer, PolicyTestAnswer, PolicyVer
 import { GATEWAY_ADMIN_SCOPE, type Identity, type Principal } from '../identity/index.js';
 import type { PolicyEngine } from './policy-engine.js';
 import { entitiesOf, type CallFacts } from './policy-entities.js';
-import { compilePolicy, countersRead, decide, PolicySet } from './policy-set.js';
+import { compilePolicy, counterCellsRead, decide, PolicySet } from './policy-set.js';
 import { validatePolicy } from './policy-validate.js';
 import type { PolicyRecord } from './policy-record.js';
-import type { CounterCell, CounterValues } from './session-counters.js';
-import type { CounterScope, CounterWindow } from './entity-model.js';
+import type { CounterCellRef, CounterValues } from './session-counters.js';
 
 /** The scope a tenant's own administrator holds to read and write its tenant's policies. */
 export const POLICIES_SCOPE = 'gateway:policies';
@@ -96,7 +95,8 @@ export async function policyRoutes(app: FastifyInstance, o: PolicyRoutesOptions)
     const drafted = new Set(drafts.map(keyOf));
     const set = new PolicySet([...o.engine.set.all().filter((p) => !drafted.has(keyOf(p))), ...drafts]);
     const applicable = set.applicable({ tenant: facts.principal.tenant, agent: facts.resource.agent, operation: facts.action.operation, skill: facts.action.skill });
-    const counters = countersRead(applicable).length > 0 ? sampleCounters(isRecord(body['request']) ? body['request']['counters'] : undefined) : undefined;
+    const cells = counterCellsRead(applicable);
+    const counters = cells.length > 0 ? sampleCounters(isRecord(body['request']) ? body['request']['counters'] : undefined, cells) : undefined;
     const decision = decide(applicable, entitiesOf(facts, counters));
     return {
       outcome: decision.outcome,
@@ -184,7 +184,7 @@ function sampleFacts(s: Record<string, unknown>, who: { principal: Principal; ad
 }
 
 /** A sample's counters (`{ calls: { principal: { day: 3 } }, spend: …, denials: … }`, spend in credits); what it leaves out is 0. */
-function sampleCounters(v: unknown): CounterValues {
+function sampleCounters(v: unknown, cells: readonly CounterCellRef[]): CounterValues {
   const given = isRecord(v) ? v : {};
   const read = (metric: string, scope: string, window: string): number => {
     const m = given[metric];
@@ -192,7 +192,5 @@ function sampleCounters(v: unknown): CounterValues {
     const n = isRecord(s) ? s[window] : undefined;
     return typeof n === 'number' && Number.isFinite(n) ? n : 0;
   };
-  const cell = (scope: CounterScope, window: CounterWindow): CounterCell => ({ calls: read('calls', scope, window), spend: read('spend', scope, window) * 1000, denials: read('denials', scope, window) });
-  const windows = (scope: CounterScope): Record<CounterWindow, CounterCell> => ({ minute: cell(scope, 'minute'), hour: cell(scope, 'hour'), day: cell(scope, 'day') });
-  return { principal: windows('principal'), tenant: windows('tenant'), context: windows('context') };
+  return cells.map(({ scope, window }) => ({ scope, window, calls: read('calls', scope, window), spend: read('spend', scope, window) * 1000, denials: read('denials', scope, window) }));
 }

@@ -1,5 +1,6 @@
 import { compileCondition, type CompiledCondition, type CounterRef, type PolicyEntities } from './policy-compile.js';
 import { policyRef, type PolicyRecord } from './policy-record.js';
+import type { CounterCellRef } from './session-counters.js';
 
 /** A policy in force, its condition compiled. */
 export interface CompiledPolicy {
@@ -105,6 +106,22 @@ export function countersRead(policies: readonly CompiledPolicy[]): CounterRef[] 
   }
   return out;
 }
+
+/** The counter cells (scope and window) the applicable policies read, once each (empty: the call needs no counter). */
+export function counterCellsRead(policies: readonly CompiledPolicy[]): CounterCellRef[] {
+  let out: CounterCellRef[] | undefined;
+  for (const p of policies) {
+    const refs = p.condition?.counters;
+    if (refs === undefined || refs.length === 0) continue;
+    for (const ref of refs) {
+      out ??= [];
+      if (!out.some((o) => o.scope === ref.scope && o.window === ref.window)) out.push({ scope: ref.scope, window: ref.window });
+    }
+  }
+  return out ?? NO_CELLS;
+}
+
+const NO_CELLS: CounterCellRef[] = [];
 
 /** Decides over the applicable policies: forbid overrides, then approval, then permit. */
 export function decide(policies: readonly CompiledPolicy[], entities: PolicyEntities): PolicyDecision {

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
-import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../observability/index.js';
-import { COUNTER_SCOPES, COUNTER_WINDOWS, type CounterScope, type CounterWindow } from './entity-model.js';
+import type { CounterScope, CounterWindow } from './entity-model.js';
 
 /** Whose and which calls a count is of: the counters count calls of one agent and skill (docs/policies.md, "Session counters"). */
 export interface CountedCall {
@@ -15,6 +14,12 @@ export interface CountedCall {
   milliCredits: number;
 }
 
+/** A scope and window a policy reads (every metric of it is kept together). */
+export interface CounterCellRef {
+  scope: CounterScope;
+  window: CounterWindow;
+}
+
 /** One counter's values in one window, before the call being decided. */
 export interface CounterCell {
   calls: number;
@@ -23,21 +28,22 @@ export interface CounterCell {
   denials: number;
 }
 
-/** The values of every scope and window, before the call, by `scope` then `window`. */
-export type CounterValues = Record<CounterScope, Record<CounterWindow, CounterCell>>;
+/** The values before the call, one per cell asked for, in the order asked. */
+export type CounterValues = ReadonlyArray<CounterCellRef & CounterCell>;
 
 const WINDOW_MS: Record<CounterWindow, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 /** A window's counters outlive it this long, so a clock a little behind on another replica still reads them. */
 const EXPIRY_MARGIN_MS = 60_000;
+/** Cells kept in memory before the expired ones are dropped (then the oldest, past twice this). */
 const MEMORY_CELLS = 100_000;
 
 /**
- * KEYS: the hashes of a call's scopes and windows. ARGV[1]: `count` (read
- * every hash, then count the call: calls +1, spend + ARGV[2]) or `refuse`
- * (take the call back: calls -1, spend - ARGV[2], denials +1); ARGV[3…]:
- * each hash's expiry, ms. Reply (`count`): per hash, its calls, spend and
- * denials before the call. One script, so two replicas counting at once
- * each see the other's call: never both a third.
+ * KEYS: the hashes of a call's cells. ARGV[1]: `count` (read every hash,
+ * then count the call: calls +1, spend + ARGV[2]) or `refuse` (take the
+ * call back: calls -1, spend - ARGV[2], denials +1); ARGV[3…]: each hash's
+ * expiry, ms. Reply (`count`): per hash, its calls, spend and denials
+ * before the call. One script, so two replicas counting at once each see
+ * the other's call: never both a third.
  */
 const COUNTER_SCRIPT = `
 local mode = ARGV[1]
@@ -65,17 +71,27 @@ interface CounterCommand {
   agentmeshPolicyCounters(keyCount: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
 }
 
+interface MemoryCell extends CounterCell {
+  expiresAt: number;
+}
+
+interface Cell extends CounterCellRef {
+  key: string;
+  ttl: number;
+}
+
 /**
  * The session counters policies read (`context.calls|spend|denials.
  * principal|tenant|context.minute|hour|day`), kept where the quotas are:
  * in Redis across gateway replicas (one script per call, ADR 0073), in
  * memory on a single gateway, and in memory on a replica that cannot reach
  * Redis for the moment (per replica then, as the quotas' insurance). Fixed
- * UTC windows: the current minute, hour and day.
+ * UTC windows: the current minute, hour and day. Only the cells the
+ * policies that apply to a call read are counted for it.
  */
 export class SessionCounters {
   readonly #redis: (Redis & CounterCommand) | undefined;
-  readonly #memory = new LRUCache<string, CounterCell>({ max: MEMORY_CELLS, ttlAutopurge: false });
+  readonly #memory = new Map<string, MemoryCell>();
   readonly #now: () => number;
   readonly #logger: Logger | undefined;
 
@@ -88,29 +104,51 @@ export class SessionCounters {
     }
   }
 
-  /** Counts the call in every scope and window, and returns the values before it. */
-  async count(call: CountedCall): Promise<CounterValues> {
-    const cells = this.#cells(call);
-    if (this.#redis !== undefined) {
-      try {
-        const reply = await this.#redis.agentmeshPolicyCounters(cells.length, ...cells.map((c) => c.key), 'count', call.milliCredits, ...cells.map((c) => c.ttl));
-        return valuesOf(cells, Array.isArray(reply) ? reply.map(Number) : []);
-      } catch (err) {
-        this.#logger?.warn({ err }, 'the policy counters in Redis could not be read; counting in this replica alone for now');
-      }
+  /** Counts the call in each cell, and returns the values before it: at once in memory, a promise through Redis. */
+  count(call: CountedCall, refs: readonly CounterCellRef[]): CounterValues | Promise<CounterValues> {
+    const cells = this.#cells(call, refs);
+    if (cells.length < refs.length) {
+      // Cells nothing is counted in (the context of a message that names none) read 0.
+      const zeros = refs.filter((r) => !cells.some((c) => c.scope === r.scope && c.window === r.window)).map((r) => ({ scope: r.scope, window: r.window, calls: 0, spend: 0, denials: 0 }));
+      const counted = this.#redis !== undefined ? this.#countShared(call, cells) : this.#countHere(call, cells);
+      return counted instanceof Promise ? counted.then((values) => [...values, ...zeros]) : [...counted, ...zeros];
     }
-    const before: number[] = [];
+    if (this.#redis !== undefined) return this.#countShared(call, cells);
+    return this.#countHere(call, cells);
+  }
+
+  async #countShared(call: CountedCall, cells: readonly Cell[]): Promise<CounterValues> {
+    if (cells.length === 0) return [];
+    try {
+      const reply = await this.#redis!.agentmeshPolicyCounters(cells.length, ...cells.map((c) => c.key), 'count', call.milliCredits, ...cells.map((c) => c.ttl));
+      const flat = Array.isArray(reply) ? reply.map(Number) : [];
+      return cells.map((c, i) => ({ scope: c.scope, window: c.window, calls: flat[3 * i] ?? 0, spend: flat[3 * i + 1] ?? 0, denials: flat[3 * i + 2] ?? 0 }));
+    } catch (err) {
+      this.#logger?.warn({ err }, 'the policy counters in Redis could not be read; counting in this replica alone for now');
+      return this.#countHere(call, cells);
+    }
+  }
+
+  #countHere(call: CountedCall, cells: readonly Cell[]): CounterValues {
+    const now = this.#now();
+    const out: Array<CounterCellRef & CounterCell> = [];
     for (const c of cells) {
-      const cell = this.#memory.get(c.key) ?? { calls: 0, spend: 0, denials: 0 };
-      before.push(cell.calls, cell.spend, cell.denials);
-      this.#memory.set(c.key, { calls: cell.calls + 1, spend: cell.spend + call.milliCredits, denials: cell.denials }, { ttl: c.ttl });
+      let cell = this.#memory.get(c.key);
+      if (cell === undefined || cell.expiresAt <= now) {
+        cell = { calls: 0, spend: 0, denials: 0, expiresAt: now + c.ttl };
+        this.#remember(c.key, cell, now);
+      }
+      out.push({ scope: c.scope, window: c.window, calls: cell.calls, spend: cell.spend, denials: cell.denials });
+      cell.calls++;
+      cell.spend += call.milliCredits;
     }
-    return valuesOf(cells, before);
+    return out;
   }
 
   /** Takes back a call {@link count} counted and a policy then refused, and counts the denial. */
-  async refused(call: CountedCall): Promise<void> {
-    const cells = this.#cells(call);
+  async refused(call: CountedCall, refs: readonly CounterCellRef[]): Promise<void> {
+    const cells = this.#cells(call, refs);
+    if (cells.length === 0) return;
     if (this.#redis !== undefined) {
       try {
         await this.#redis.agentmeshPolicyCounters(cells.length, ...cells.map((c) => c.key), 'refuse', call.milliCredits, ...cells.map((c) => c.ttl));
@@ -119,36 +157,43 @@ export class SessionCounters {
         this.#logger?.warn({ err }, 'a policy denial could not be counted in Redis; counting it in this replica alone');
       }
     }
+    const now = this.#now();
     for (const c of cells) {
-      const cell = this.#memory.get(c.key) ?? { calls: 1, spend: call.milliCredits, denials: 0 };
-      this.#memory.set(c.key, { calls: cell.calls - 1, spend: cell.spend - call.milliCredits, denials: cell.denials + 1 }, { ttl: c.ttl });
+      const cell = this.#memory.get(c.key);
+      if (cell === undefined) {
+        this.#remember(c.key, { calls: 0, spend: 0, denials: 1, expiresAt: now + c.ttl }, now);
+        continue;
+      }
+      cell.calls--;
+      cell.spend -= call.milliCredits;
+      cell.denials++;
     }
   }
 
-  /** The hash of each scope and window: keys share the tenant's hash tag, so one script may touch them all on a Redis cluster. */
-  #cells(call: CountedCall): Array<{ scope: CounterScope; window: CounterWindow; key: string; ttl: number }> {
+  #remember(key: string, cell: MemoryCell, now: number): void {
+    this.#memory.set(key, cell);
+    if (this.#memory.size <= MEMORY_CELLS) return;
+    for (const [k, v] of this.#memory) if (v.expiresAt <= now) this.#memory.delete(k);
+    // Still past twice the bound: the oldest go (a Map iterates in insertion order).
+    for (const k of this.#memory.keys()) {
+      if (this.#memory.size <= MEMORY_CELLS * 2) break;
+      this.#memory.delete(k);
+    }
+  }
+
+  /** Each cell's key: keys share the tenant's hash tag, so one script may touch them all on a Redis cluster. */
+  #cells(call: CountedCall, refs: readonly CounterCellRef[]): Cell[] {
     const now = this.#now();
     const base = `am:policy:{${encodeURIComponent(call.tenant)}}:${encodeURIComponent(call.agent)}:${encodeURIComponent(call.skill)}`;
-    const out: Array<{ scope: CounterScope; window: CounterWindow; key: string; ttl: number }> = [];
-    for (const scope of COUNTER_SCOPES) {
-      // A message that names no context has no context to count in: its context counters read 0.
+    const out: Cell[] = [];
+    for (const { scope, window } of refs) {
+      // A message that names no context has no context to count in: its context counters read 0 and count nothing.
       if (scope === 'context' && call.contextId === '') continue;
       const who = scope === 'tenant' ? '' : encodeURIComponent(scope === 'principal' ? call.subject : call.contextId);
-      for (const window of COUNTER_WINDOWS) {
-        const size = WINDOW_MS[window];
-        const start = now - (now % size);
-        out.push({ scope, window, key: `${base}:${scope[0]}:${who}:${window[0]}:${start}`, ttl: start + size - now + EXPIRY_MARGIN_MS });
-      }
+      const size = WINDOW_MS[window];
+      const start = now - (now % size);
+      out.push({ scope, window, key: `${base}:${scope[0]}:${who}:${window[0]}:${start}`, ttl: start + size - now + EXPIRY_MARGIN_MS });
     }
     return out;
   }
-}
-
-function valuesOf(cells: ReadonlyArray<{ scope: CounterScope; window: CounterWindow }>, flat: readonly number[]): CounterValues {
-  const at = (scope: CounterScope, window: CounterWindow): CounterCell => {
-    const i = cells.findIndex((c) => c.scope === scope && c.window === window);
-    return i < 0 ? { calls: 0, spend: 0, denials: 0 } : { calls: flat[3 * i] ?? 0, spend: flat[3 * i + 1] ?? 0, denials: flat[3 * i + 2] ?? 0 };
-  };
-  const windows = (scope: CounterScope): Record<CounterWindow, CounterCell> => ({ minute: at(scope, 'minute'), hour: at(scope, 'hour'), day: at(scope, 'day') });
-  return { principal: windows('principal'), tenant: windows('tenant'), context: windows('context') };
 }

@@ -1,7 +1,7 @@
 import { Errors } from '../../protocol/index.js';
 import { skillInputOf } from '../call-pricing.js';
 import { delegationChain } from '../identity/index.js';
-import { countersRead, decide, entitiesOf, type CallFacts, type CompiledPolicy, type CountedCall, type PolicyDecision } from '../policies/index.js';
+import { counterCellsRead, decide, entitiesOf, type CallFacts, type CounterCellRef, type CounterValues, type PolicyDecision, type CompiledPolicy, type CountedCall } from '../policies/index.js';
 import { DEFAULT_APPROVER_SCOPE } from '../approvals/index.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
 
@@ -28,21 +28,27 @@ export function policyStep(c: GatewayCall, d: ProxyDeps): undefined | Promise<vo
   const applicable = engine.applicable({ tenant: principal.tenant, agent: c.agent, operation: call.operation, skill });
   if (applicable.length === 0) return undefined;
   const facts = factsOf(c, skill);
-  const reads = countersRead(applicable);
-  if (reads.length === 0) {
+  const cells = counterCellsRead(applicable);
+  if (cells.length === 0) {
     apply(c, decide(applicable, entitiesOf(facts)));
     return undefined;
   }
-  return decideCounted(c, d, applicable, facts);
+  const counters = engine.counters;
+  const counted: CountedCall = { tenant: principal.tenant, subject: principal.subject, contextId: facts.context.contextId, agent: c.agent, skill, milliCredits: c.terms?.milliCredits ?? 0 };
+  const values = counters.count(counted, cells);
+  // In memory the counters answer at once, and the call waits for no promise; through Redis, one round trip.
+  if (!(values instanceof Promise)) return decideCounted(c, d, applicable, facts, counted, cells, values);
+  return values.then((v) => decideCounted(c, d, applicable, facts, counted, cells, v));
 }
 
-async function decideCounted(c: GatewayCall, d: ProxyDeps, applicable: readonly CompiledPolicy[], facts: CallFacts): Promise<void> {
-  const counters = d.policies!.counters;
-  const counted: CountedCall = { tenant: facts.principal.tenant, subject: facts.principal.subject, contextId: facts.context.contextId, agent: c.agent, skill: facts.action.skill, milliCredits: c.terms?.milliCredits ?? 0 };
-  const values = await counters.count(counted);
+/** Decides with the counters' values; a refusal takes the call back out of the counters and counts the denial. */
+function decideCounted(c: GatewayCall, d: ProxyDeps, applicable: readonly CompiledPolicy[], facts: CallFacts, counted: CountedCall, cells: readonly CounterCellRef[], values: CounterValues): undefined | Promise<void> {
   const decision = decide(applicable, entitiesOf(facts, values));
-  if (decision.outcome === 'forbid' || decision.outcome === 'unpermitted') await counters.refused(counted);
-  apply(c, decision);
+  if (decision.outcome !== 'forbid' && decision.outcome !== 'unpermitted') {
+    apply(c, decision);
+    return undefined;
+  }
+  return d.policies!.counters.refused(counted, cells).then(() => apply(c, decision));
 }
 
 /** The call as the entity model reads it. */

@@ -15,6 +15,7 @@ import { forwardStep } from './proxy/forward-step.js';
 import { validateStep } from './proxy/validate-step.js';
 import { piiStep } from './proxy/pii-step.js';
 import { approvalStep } from './proxy/approval-step.js';
+import { policyStep } from './proxy/policy-step.js';
 import { answerError } from './proxy/answer-error.js';
 import { answerAcpDiscovery, checkAcpCall } from './proxy/acp-door.js';
 import { agentNotFound } from './proxy/refusals.js';
@@ -40,7 +41,7 @@ export const AUDIT_BACKLOG_LIMIT = 90_000;
  *   read (classify, parse once, refuse what is no request) → authenticate
  *   (and delegate) → authorize (tenant, scopes, price) → delegation guard
  *   (no loop, not too deep) → quota → validate
- *   (the spec's and the skill's schemas) → PII policy → approval gate (park
+ *   (the spec's and the skill's schemas) → PII policy → policies (docs/policies.md) → approval gate (park
  *   the call, docs/approvals.md) → concurrency (fair
  *   share) → reserve credits → forward → settle → record
  *
@@ -185,6 +186,8 @@ async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   const validated = validateStep(c, o);
   if (validated !== undefined) await validated;
   piiStep(c, o);
+  const decided = policyStep(c, o);
+  if (decided !== undefined) await decided;
   const approval = approvalStep(c, o);
   if (approval === true || (approval !== false && (await approval))) return;
   concurrencyStep(c, o);

@@ -4,29 +4,15 @@
  * database and recorded as a `log` operation, internal entries included, for the checker to hold
  * every stream and acknowledged answer against.
  */
-import { createHash } from 'node:crypto';
 import { F } from '../history/history-format.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import { createDatabase, createRuntimeStores, type Database } from '../../src/storage/index.js';
 import { a2aCall, taskOf } from './a2a-call.js';
+import { frameEvent } from './task-streams.js';
 import { read, type ProcessNumbers, type Targets } from './task-workload.js';
 
 const TERMINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The hash the history's events carry: of the stored payload's bytes, which a v1 stream's `data:` repeats as they are. */
-export function eventHash(payload: string): string {
-  return createHash('sha256').update(payload).digest('hex').slice(0, 16);
-}
-
-/** The state an event leaves its task in, when it carries one (a `task` or `status` event). */
-export function eventState(kind: string, payload: string): string | undefined {
-  if (kind !== 'task' && kind !== 'status') return undefined;
-  const parsed: unknown = JSON.parse(payload);
-  const body = typeof parsed === 'object' && parsed !== null ? (Object.values(parsed)[0] as { status?: { state?: unknown } } | undefined) : undefined;
-  const state = body?.status?.state;
-  return typeof state === 'string' ? state : undefined;
-}
 
 /** Every task id in the fleet's database, those created by a send that ended `info` included. */
 export async function allTaskIds(database: Database): Promise<string[]> {
@@ -61,47 +47,55 @@ export async function waitUntilTerminalInDatabase(database: Database, taskIds: r
  */
 export async function readUntilTerminal(options: { recorder: HistoryRecorder; targets: Targets; processes: ProcessNumbers; taskIds: readonly string[]; deadline: number; timeoutMs: number }): Promise<string[]> {
   const { recorder } = options;
-  const process = options.processes.next();
   let pending = [...options.taskIds];
   let turn = 0;
   for (;;) {
     const still: string[] = [];
-    for (const id of pending) {
+    await inParallel(pending, READERS, async (id, reader) => {
       const live = options.targets.live();
       const node = live[turn++ % Math.max(live.length, 1)];
       if (!node) {
         still.push(id);
-        continue;
+        return;
       }
-      const op = recorder.invoke(process, F.get, id, null, node.name);
+      const op = recorder.invoke(reader, F.get, id, null, node.name);
       const outcome = await a2aCall(node.url, 'GetTask', { id }, options.timeoutMs);
       await read(recorder, op, outcome);
       const task = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
       if (!task || !TERMINAL.has(task.state)) still.push(id);
-    }
+    }, options.processes);
     pending = still;
     if (pending.length === 0 || Date.now() > options.deadline) return pending;
     await sleep(250);
   }
 }
 
+/** Readers of the final phase, side by side, each a process of its own. */
+const READERS = 6;
+
+/** Runs `each` over `items`, `width` at a time, each lane as its own process number. */
+async function inParallel<T>(items: readonly T[], width: number, each: (item: T, process: number) => Promise<void>, processes: ProcessNumbers): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    const process = processes.next();
+    while (next < items.length) await each(items[next++]!, process);
+  }));
+}
+
 /** Records each task's whole log as the database holds it. */
 export async function readLogs(options: { recorder: HistoryRecorder; processes: ProcessNumbers; database: Database; taskIds: readonly string[] }): Promise<void> {
   const { tasks } = createRuntimeStores(options.database);
-  const process = options.processes.next();
-  for (const id of options.taskIds) {
+  await inParallel(options.taskIds, 4, async (id, process) => {
     const op = options.recorder.invoke(process, F.log, id, null);
     const events = await tasks.events(id, 0, 100_000);
     options.recorder.ok(op, {
-      events: events.map((e) => {
-        const state = eventState(e.kind, e.payload);
-        return { seq: e.seq, kind: e.kind, ...(state === undefined ? {} : { state }), hash: eventHash(e.payload) };
-      }),
+      // The stored kind, which names the internal entries (`history`) streams skip.
+      events: events.map((e) => ({ ...frameEvent(e.seq, JSON.parse(e.payload) as Record<string, unknown>), kind: e.kind })),
     });
-  }
+  }, options.processes);
 }
 
 /** The fleet's database, opened by the test process for the final reads. */
 export function openForReads(url: string): Promise<Database> {
-  return createDatabase({ url, poolSize: 1 });
+  return createDatabase({ url, poolSize: 4 });
 }

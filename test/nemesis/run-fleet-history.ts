@@ -49,8 +49,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     const stop = new AbortController();
     const timeoutMs = 3000;
     const workload = runTaskWorkload({ recorder, targets, random, clients: options.clients ?? 6, timeoutMs, workMs: [200, 2500], processes }, tasks, stop.signal);
-    await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });
-    const lastHeal = Date.now() - options.healMs;
+    const lastHeal = await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });
     stop.abort();
     await workload;
 

@@ -1,7 +1,9 @@
 /**
  * The fleet a nemesis run faults: runtime replicas, each in its own process (fleet-runtime-child.ts),
- * on one PostgreSQL test schema and one Redis stream, each reaching both through TCP proxies of its
- * own (test/helpers/tcp-proxy.ts) so one replica can be cut off alone. The nemesis kills, pauses
+ * on one PostgreSQL test schema and a private redis-server the fleet starts (so pausing or restarting
+ * it touches no other test), each replica reaching both through TCP proxies of its own
+ * (test/helpers/tcp-proxy.ts) so one replica can be cut off alone. Each replica's PostgreSQL sessions
+ * carry an `application_name` of their own, so the nemesis can terminate exactly them. The nemesis kills, pauses
  * and restarts the processes and drives the proxies; the workload asks `url(node)` where a node
  * listens now (a restarted replica listens on a new port).
  */
@@ -9,8 +11,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { stopChild, waitForOutput } from '../helpers/child-output.js';
-import { REDIS_URL, createTestSchema, deleteRedisKey, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
-import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { freePort } from '../helpers/free-port.js';
+import { startRedisServer } from '../helpers/redis-server.js';
+import { createTestSchema, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
 
 const CHILD = fileURLToPath(new URL('./fleet-runtime-child.ts', import.meta.url));
@@ -22,6 +26,8 @@ export interface FleetNode {
   /** In front of PostgreSQL and of Redis, for this replica alone. */
   readonly pg: TcpProxy;
   readonly redis: TcpProxy;
+  /** Its PostgreSQL sessions' application_name. */
+  readonly applicationName: string;
   child: ChildProcess | undefined;
   /** The worker agent's A2A URL while the process runs. */
   url: string | undefined;
@@ -33,7 +39,13 @@ export interface RuntimeFleet {
   readonly schema: TestSchema;
   readonly stream: string;
   readonly nodes: readonly FleetNode[];
+  /** The private redis-server's port (the proxies' target). */
+  readonly redisPort: number;
   node(name: string): FleetNode;
+  /** kill -9 of the private redis-server; its stream is gone (no persistence). */
+  stopRedis(): Promise<void>;
+  /** Starts the private redis-server again, on the same port. */
+  startRedis(): Promise<void>;
   /** Starts the node's process (again); `skew` (faketime's offset, `+30s`) runs it under faketime with the monotonic clock left real. */
   start(name: string, options?: { skew?: string }): Promise<void>;
   /** kill -9, awaited. */
@@ -52,6 +64,8 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
   const stream = uniqueStreamKey();
   const nodes: FleetNode[] = [];
   const databaseUrl = new URL(schema.url);
+  const redisPort = await freePort();
+  let redis: ChildProcess | undefined;
 
   const node = (name: string): FleetNode => {
     const found = nodes.find((n) => n.name === name);
@@ -65,8 +79,8 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
     const env = {
       ...process.env,
       ...options.extraEnv,
-      AGENTMESH_TEST_DATABASE_URL: withPort(databaseUrl, n.pg.port),
-      AGENTMESH_TEST_REDIS_URL: withPort(new URL(REDIS_URL), n.redis.port),
+      AGENTMESH_TEST_DATABASE_URL: databaseUrlOf(databaseUrl, n.pg.port, n.applicationName),
+      AGENTMESH_TEST_REDIS_URL: `redis://127.0.0.1:${n.redis.port}`,
       AGENTMESH_TEST_STREAM: stream,
       ...(startOptions.skew === undefined ? {} : { FAKETIME_DONT_FAKE_MONOTONIC: '1' }),
     };
@@ -104,15 +118,17 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
       await n.pg.close();
       await n.redis.close();
     }
-    await deleteRedisKey(stream);
+    await stopChild(redis);
     await schema.drop();
   };
 
   try {
+    redis = await startRedisServer(redisPort);
     for (let i = 1; i <= options.replicas; i++) {
-      const pg = (await proxyInFrontOf(schema.url, 5432)).proxy;
-      const redis = (await proxyInFrontOf(REDIS_URL, 6379)).proxy;
-      nodes.push({ name: `runtime-${i}`, pg, redis, child: undefined, url: undefined, paused: false });
+      const pg = await startTcpProxy(Number(databaseUrl.port || 5432), databaseUrl.hostname);
+      const redisProxy = await startTcpProxy(redisPort);
+      const name = `runtime-${i}`;
+      nodes.push({ name, pg, redis: redisProxy, applicationName: `${schema.name}-${name}`, child: undefined, url: undefined, paused: false });
     }
     await start(nodes[0]!.name);
     await Promise.all(nodes.slice(1).map((n) => start(n.name)));
@@ -125,7 +141,15 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
     schema,
     stream,
     nodes,
+    redisPort,
     node,
+    async stopRedis() {
+      await stopChild(redis);
+      redis = undefined;
+    },
+    async startRedis() {
+      redis ??= await startRedisServer(redisPort);
+    },
     start,
     kill,
     signal(name, signal) {
@@ -138,8 +162,9 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
   };
 }
 
-function withPort(url: URL, port: number): string {
+function databaseUrlOf(url: URL, port: number, applicationName: string): string {
   const copy = new URL(url);
   copy.port = String(port);
+  copy.searchParams.set('application_name', applicationName);
   return copy.toString();
 }

@@ -1,5 +1,6 @@
 /**
- * The task workload: clients send messages that create tasks, read them and cancel them, on
+ * The task workload: clients send messages that create tasks, read them, subscribe to them (and
+ * resume a subscription they closed) and cancel them, on
  * whichever replica the draw picks, recording each operation in the history (test/history/README.md,
  * "Recording"): the invocation before the request leaves, the completion after the answer. A
  * timeout, a reset or an error answered after the request may have taken effect is `info`, and the
@@ -9,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { F } from '../history/history-format.js';
 import type { HistoryRecorder, Invoked } from '../history/history-recorder.js';
 import { a2aCall, taskOf, type A2aOutcome } from './a2a-call.js';
+import { subscribeOnce } from './task-streams.js';
 
 /** JSON-RPC codes whose answer tells the task's state (A2A §8.2). */
 const TASK_NOT_FOUND = -32001;
@@ -106,7 +108,16 @@ async function client(options: TaskWorkloadOptions, tasks: KnownTasks, stop: Abo
         recorder.info(op, { error: outcome.kind === 'error' ? `${outcome.code} ${outcome.message}` : 'a result that is not a task' });
         ended = 'info';
       }
-    } else if (draw < 0.75) {
+    } else if (draw < 0.55) {
+      // Read a while (the task may still run), close, and resume after the last event seen.
+      const first = await subscribeOnce(recorder, process, node, taskId, undefined, 300 + random() * 1500);
+      if (first.end === 'closed') {
+        const again = options.targets.live();
+        const other = again[Math.floor(random() * again.length)];
+        if (other) await subscribeOnce(recorder, process, other, taskId, first.last, 3000);
+      }
+      ended = 'ok';
+    } else if (draw < 0.8) {
       const op = recorder.invoke(process, F.get, taskId, null, node.name);
       ended = await read(recorder, op, await a2aCall(node.url, 'GetTask', { id: taskId }, timeoutMs));
     } else {
@@ -127,6 +138,8 @@ async function client(options: TaskWorkloadOptions, tasks: KnownTasks, stop: Abo
       }
     }
     if (ended === 'info') process = options.processes.next();
+    // Think time, as Jepsen's clients have: a rate the host sustains beside the fleet, and a history the checker reads in seconds.
+    await new Promise((resolve) => setTimeout(resolve, 20 + random() * 100));
   }
 }
 

@@ -1,7 +1,11 @@
+import { deliberateFault } from '../deliberate-faults.js';
 import { packEvents } from '../event-rows.js';
 import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import type { NewTask, TaskAppend } from '../task-store.js';
 import { intLiteral, textLiteral } from './sql-literals.js';
+
+/** The version check that fences a writer whose lease was taken over; off only in a build broken on purpose for tests (deliberate-faults.ts). */
+const FENCED = deliberateFault('fencing-off') ? '' : ' AND t.version = u.expected';
 
 /**
  * One batch of the PostgreSQL task store's hot path, as one multi-statement
@@ -227,7 +231,7 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
         `WITH u (ord, id, expected, state, snapshot, terminal, last_seq, now, set_owner, owner) AS (VALUES ${g.appends.join(', ')}),
         upd AS (UPDATE tasks t SET state = u.state, snapshot = u.snapshot, terminal = u.terminal, last_seq = greatest(t.last_seq, u.last_seq),
             updated_at = u.now, version = t.version + 1, owner = CASE WHEN u.set_owner THEN u.owner ELSE t.owner END
-          FROM u WHERE t.id = u.id AND t.version = u.expected RETURNING u.ord)${withEvents}
+          FROM u WHERE t.id = u.id${FENCED} RETURNING u.ord)${withEvents}
         SELECT ord FROM upd`,
       );
     }

@@ -5,8 +5,9 @@
  * NODE_ENV=production, and a role started by the CLI outside dev mode refuses to start with it set
  * (cli/config/role-env.ts): production never runs a broken build by a stray variable.
  *
- * - `fencing-off`: a task's writes stop checking the version they were made against, so a replica
- *   that lost its lease (paused, partitioned) still overwrites what the new owner wrote.
+ * - `fencing-off` (PostgreSQL): a task's writes stop checking the version they were made against,
+ *   and its events at seqs already taken are dropped instead of failing the write, so a replica that
+ *   lost its lease (paused, partitioned) still overwrites the task the new owner moved on.
  * - `outbox-outside-transaction`: a task's push outbox rows are written after its events' commit,
  *   in a transaction of their own, so a crash between the two loses the pushes.
  * - `result-after-effect`: a workflow step's result is recorded after the step's effect, not before

@@ -9,6 +9,7 @@
  *   --periods N         fault periods per run (default 4)
  *   --faults a,b        the faults drawn from (default: all of FLEET_FAULTS)
  *   --out DIR           where histories go (default: a temporary folder)
+ *   --break NAME        run the replicas as a build broken on purpose (AGENTMESH_TEST_BREAK, tests only)
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     periods: { type: 'string', default: '4' },
     faults: { type: 'string' },
     out: { type: 'string' },
+    break: { type: 'string' },
   },
 });
 
@@ -49,7 +51,7 @@ let failed = 0;
 for (const seed of seeds) {
   const historyPath = join(out, `fleet-seed-${seed}.jsonl`);
   const started = Date.now();
-  const result = await runFleetHistory({ seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults });
+  const result = await runFleetHistory({ seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }) });
   process.stdout.write(`\n== seed ${seed}: ${result.tasks} tasks, ${((Date.now() - started) / 1000).toFixed(0)} s, history ${historyPath}\n`);
   process.stdout.write(reportText(result.report));
   if (result.unfinished.length > 0) process.stdout.write(`\nnot terminal 30 s after the last heal: ${result.unfinished.join(', ')}\n`);

@@ -117,7 +117,11 @@ export class PostgresTaskStore implements TaskStore, PushStore {
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) throw versionConflict(change.taskId, change.expectedVersion);
       if (change.events.length === 0) return;
-      await trx.insertInto('task_events').values(packEvents(change.taskId, change.events, change.now)).execute();
+      await trx
+        .insertInto('task_events')
+        .values(packEvents(change.taskId, change.events, change.now))
+        .$if(deliberateFault('fencing-off'), (q) => q.onConflict((oc) => oc.doNothing()))
+        .execute();
       await enqueuePushes(trx, change.taskId, change.events.map((e) => e.seq), change.now);
     });
   }

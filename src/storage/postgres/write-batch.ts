@@ -4,8 +4,14 @@ import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import type { NewTask, TaskAppend } from '../task-store.js';
 import { intLiteral, textLiteral } from './sql-literals.js';
 
-/** The version check that fences a writer whose lease was taken over; off only in a build broken on purpose for tests (deliberate-faults.ts). */
-const FENCED = deliberateFault('fencing-off') ? '' : ' AND t.version = u.expected';
+/**
+ * The fence against a writer whose lease was taken over: its write must be made against the row's
+ * version. Off only in a build broken on purpose for tests (deliberate-faults.ts): the check goes,
+ * and the events at seqs the new owner already wrote are dropped rather than failing the write.
+ */
+const UNFENCED = deliberateFault('fencing-off');
+const FENCED = UNFENCED ? '' : ' AND t.version = u.expected';
+const ON_SEQ_TAKEN = UNFENCED ? ' ON CONFLICT DO NOTHING' : '';
 
 /**
  * One batch of the PostgreSQL task store's hot path, as one multi-statement
@@ -224,7 +230,7 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
         g.appendEvents.length === 0
           ? ''
           : `, e (ord, task_id, seq, last_seq, kind, payload, created_at) AS (VALUES ${g.appendEvents.join(', ')}),
-          ev AS (INSERT INTO task_events (${EVENT_COLUMNS}) SELECT e.task_id, e.seq, e.last_seq, e.kind, e.payload, e.created_at FROM e WHERE e.ord IN (SELECT ord FROM upd)
+          ev AS (INSERT INTO task_events (${EVENT_COLUMNS}) SELECT e.task_id, e.seq, e.last_seq, e.kind, e.payload, e.created_at FROM e WHERE e.ord IN (SELECT ord FROM upd)${ON_SEQ_TAKEN}
             RETURNING task_id, seq, last_seq, created_at),
           ob AS (${outboxFrom('ev AS e')})`;
       statements.push(

@@ -1,4 +1,5 @@
 import type { Part } from '@a2a-js/sdk';
+import { isRecord } from '../protocol/index.js';
 import type { AcpMessagePart, AcpPartMetadata } from './wire-types.js';
 
 /**
@@ -89,8 +90,8 @@ function parseJson(text: string): Part['content'] {
 
 function acpMetadataOf(metadata: Record<string, unknown> | undefined): AcpPartMetadata | undefined {
   if (metadata === undefined || !Object.hasOwn(metadata, ACP_PART_METADATA_KEY)) return undefined;
-  const value = metadata[ACP_PART_METADATA_KEY] as unknown;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const kind = (value as { kind?: unknown }).kind;
-  return kind === 'citation' || kind === 'trajectory' ? (value as AcpPartMetadata) : undefined;
+  const value = metadata[ACP_PART_METADATA_KEY];
+  if (!isRecord(value)) return undefined;
+  const kind = value['kind'];
+  return kind === 'citation' || kind === 'trajectory' ? { ...value, kind } : undefined;
 }

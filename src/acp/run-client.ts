@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseSseStream } from '@a2a-js/sdk';
-import { Errors, isAgentmeshError, type AgentmeshError, errorMessage } from '../protocol/index.js';
-import type { AcpError, AcpEvent, AcpRun, AcpRunCreateRequest, AcpRunResumeRequest } from './wire-types.js';
+import { Errors, isAgentmeshError, isRecord, type AgentmeshError, errorMessage } from '../protocol/index.js';
+import type { AcpSchemaTypes } from './spec-validator.js';
+import type { AcpEvent, AcpRun, AcpRunCreateRequest, AcpRunResumeRequest } from './wire-types.js';
 
 /** What {@link AcpRunClient} needs. */
 export interface AcpRunClientOptions {
@@ -43,22 +44,22 @@ export class AcpRunClient {
 
   /** `POST /runs` in `sync` or `async` mode: the run (as it ended, awaits, or was created). */
   async createRun(body: AcpRunCreateRequest): Promise<AcpRun> {
-    return (await this.#json('POST', '/runs', body, { agent: body.agent_name })) as AcpRun;
+    return this.#json('POST', '/runs', body, { agent: body.agent_name });
   }
 
   /** `POST /runs/{run_id}` in `sync` or `async` mode. */
   async resumeRun(body: AcpRunResumeRequest): Promise<AcpRun> {
-    return (await this.#json('POST', `/runs/${encodeURIComponent(body.run_id)}`, body, { run: body.run_id })) as AcpRun;
+    return this.#json('POST', `/runs/${encodeURIComponent(body.run_id)}`, body, { run: body.run_id });
   }
 
   /** `GET /runs/{run_id}`. */
   async getRun(runId: string): Promise<AcpRun> {
-    return (await this.#json('GET', `/runs/${encodeURIComponent(runId)}`, undefined, { run: runId })) as AcpRun;
+    return this.#json('GET', `/runs/${encodeURIComponent(runId)}`, undefined, { run: runId });
   }
 
   /** `POST /runs/{run_id}/cancel`: the run, `cancelling` or `cancelled`. */
   async cancelRun(runId: string): Promise<AcpRun> {
-    return (await this.#json('POST', `/runs/${encodeURIComponent(runId)}/cancel`, undefined, { run: runId })) as AcpRun;
+    return this.#json('POST', `/runs/${encodeURIComponent(runId)}/cancel`, undefined, { run: runId });
   }
 
   /** `POST /runs` (or `/runs/{run_id}` to resume) in `stream` mode: the run's events as they come. */
@@ -69,7 +70,7 @@ export class AcpRunClient {
     const res = await this.#send('POST', path, body, stop.signal);
     const type = res.headers.get('content-type') ?? '';
     // An ACP server without stream mode answers the run itself (as for `sync`): its events are the run's own.
-    if ((res.status === 200 || res.status === 202) && type.startsWith('application/json')) return eventsOfRun((await this.#runOf(res)) as AcpRun, (id) => this.getRun(id));
+    if ((res.status === 200 || res.status === 202) && type.startsWith('application/json')) return eventsOfRun(await this.#runOf(res), (id) => this.getRun(id));
     if (res.status !== 200 || !type.startsWith('text/event-stream')) {
       throw await this.#refusal(res, resuming ? { run: body.run_id } : { agent: body.agent_name });
     }
@@ -107,22 +108,21 @@ export class AcpRunClient {
         } catch (err) {
           throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: 200, why: 'an event that is not JSON' }, { cause: err });
         }
-        await this.#conforms('Event', event, 200);
-        yield event as AcpEvent;
+        yield await this.#checked('Event', event, 200);
       }
     } finally {
       stop.abort();
     }
   }
 
-  async #json(method: string, path: string, body: unknown, subject: RefusalSubject): Promise<unknown> {
+  async #json(method: string, path: string, body: unknown, subject: RefusalSubject): Promise<AcpRun> {
     const res = await this.#send(method, path, body);
     if (res.status !== 200 && res.status !== 202) throw await this.#refusal(res, subject);
     return this.#runOf(res);
   }
 
   /** A `Run` answer, read within the limit and checked against the document. */
-  async #runOf(res: Response): Promise<unknown> {
+  async #runOf(res: Response): Promise<AcpRun> {
     let run: unknown;
     try {
       run = JSON.parse(await boundedText(res, this.#limit));
@@ -130,18 +130,16 @@ export class AcpRunClient {
       if (err instanceof RangeError) throw Errors.acpBridgeTooLarge({ agent: this.#o.agent, maxBytes: this.#limit }, { cause: err });
       throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: res.status, why: 'a body that is not JSON' }, { cause: err });
     }
-    await this.#conforms('Run', run, res.status);
-    return run;
+    return this.#checked('Run', run, res.status);
   }
 
-  /** An answer the document does not describe is the agent's failure, never a crash of the translation. */
-  async #conforms(schema: 'Run' | 'Event', value: unknown, status: number): Promise<void> {
+  /** `value` as the document's `schema` describes it: an answer the document does not describe is the agent's failure, never a crash of the translation. */
+  async #checked<K extends 'Run' | 'Event'>(schema: K, value: unknown, status: number): Promise<AcpSchemaTypes[K]> {
     const { acpSpecValidator } = await import('./spec-validator.js');
-    const problems = acpSpecValidator().check(schema, value);
-    if (problems.length > 0) {
-      const first = problems[0]!;
-      throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status, why: `a ${schema} the ACP document does not describe (${first.path} ${first.message})` });
-    }
+    const validator = acpSpecValidator();
+    if (validator.conforms(schema, value)) return value;
+    const first = validator.check(schema, value)[0];
+    throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status, why: `a ${schema} the ACP document does not describe (${first?.path ?? '/'} ${first?.message ?? 'is invalid'})` });
   }
 
   /** `stop` aborts this one request (a stream read past the limit), beside the client's signal. */
@@ -172,15 +170,19 @@ export class AcpRunClient {
    */
   async #refusal(res: Response, subject: RefusalSubject): Promise<AgentmeshError> {
     const text = await boundedText(res, 64 * 1024).catch(() => '');
-    let error: Partial<AcpError> | undefined;
+    let parsed: unknown;
     try {
-      error = JSON.parse(text) as Partial<AcpError>;
+      parsed = JSON.parse(text);
     } catch {
-      error = undefined;
+      parsed = undefined;
     }
-    const why = typeof error?.message === 'string' ? error.message.slice(0, 500) : `HTTP ${res.status}`;
-    if ((res.status === 404 || error?.code === 'not_found') && subject.run !== undefined) return Errors.taskNotFound({ taskId: subject.run });
-    if (res.status < 500 && (error?.code === 'invalid_input' || (error?.code !== 'not_found' && (res.status === 400 || res.status === 422)))) return Errors.acpBridgeRefused({ agent: this.#o.agent, why });
+    // Any server's words, not only a conforming `Error`: its message and code when they are strings.
+    const message = isRecord(parsed) ? parsed['message'] : undefined;
+    const code = isRecord(parsed) ? parsed['code'] : undefined;
+    const error = { message: typeof message === 'string' ? message : undefined, code: typeof code === 'string' ? code : undefined };
+    const why = error.message !== undefined ? error.message.slice(0, 500) : `HTTP ${res.status}`;
+    if ((res.status === 404 || error.code === 'not_found') && subject.run !== undefined) return Errors.taskNotFound({ taskId: subject.run });
+    if (res.status < 500 && (error.code === 'invalid_input' || (error.code !== 'not_found' && (res.status === 400 || res.status === 422)))) return Errors.acpBridgeRefused({ agent: this.#o.agent, why });
     return Errors.acpBridgeAnswer({ agent: this.#o.agent, status: res.status, why });
   }
 }

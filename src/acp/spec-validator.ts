@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import spec from '../../schemas/acp/openapi.json' with { type: 'json' };
+import type { AcpAgentManifest, AcpError, AcpEvent, AcpRun } from './wire-types.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object, the plugin its `default`.
 const addFormats = ajvFormats.default;
@@ -15,10 +16,20 @@ export interface AcpSchemaProblem {
   message: string;
 }
 
+/** Component schemas of the ACP document, by name, with the wire type (wire-types.ts) each one describes. */
+export interface AcpSchemaTypes {
+  Run: AcpRun;
+  Event: AcpEvent;
+  Error: AcpError;
+  AgentManifest: AcpAgentManifest;
+}
+
 /** Checks values against the component schemas of the ACP document. */
 export interface AcpSpecValidator {
   /** The problems of `value` as a `components.schemas[name]`; empty when it fits. */
   check(name: string, value: unknown): AcpSchemaProblem[];
+  /** `value` fits `components.schemas[name]`: it is the wire type of that name. */
+  conforms<K extends keyof AcpSchemaTypes>(name: K, value: unknown): value is AcpSchemaTypes[K];
 }
 
 let validator: AcpSpecValidator | undefined;
@@ -39,8 +50,7 @@ export function acpSpecValidator(): AcpSpecValidator {
   const components = (spec as { components: { schemas: Record<string, unknown> } }).components;
   ajv.addSchema({ $id: 'acp', components: { schemas: withNullable(components.schemas) } });
   const compiled = new Map<string, ValidateFunction>();
-  validator = {
-    check(name, value) {
+  const check = (name: string, value: unknown): AcpSchemaProblem[] => {
       let validate = compiled.get(name);
       if (validate === undefined) {
         if (!Object.hasOwn(components.schemas, name)) throw new Error(`the ACP document has no schema named ${name}`);
@@ -48,8 +58,10 @@ export function acpSpecValidator(): AcpSpecValidator {
         compiled.set(name, validate);
       }
       return validate(value) ? [] : (validate.errors ?? []).map(problemOf);
-    },
   };
+  // Functions of their own, not methods: a caller may pass `check` on unbound.
+  const conforms = <K extends keyof AcpSchemaTypes>(name: K, value: unknown): value is AcpSchemaTypes[K] => check(name, value).length === 0;
+  validator = { check, conforms };
   return validator;
 }
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger, Metrics } from '../observability/index.js';
-import { Errors } from '../protocol/index.js';
+import { Errors, errorMessage } from '../protocol/index.js';
 import { exponentialBackoff, type Database } from '../storage/index.js';
 import { SECURITY_EVENT_TYPES, type AuditEntry, type AuditRow, type AuditVerifyResult } from '../contracts/audit/index.js';
 import { integerOption } from './audit-options.js';
@@ -290,7 +290,7 @@ class BatchedAuditLog implements AuditLog {
       await this.flush();
       if (this.#uncheckpointed) await this.#writer.write([], { ...this.#policy, force: true });
     } catch (err) {
-      throw Errors.auditClosedUnwritten({ queued: this.#queue.length, reason: (err as Error).message }, { cause: err });
+      throw Errors.auditClosedUnwritten({ queued: this.#queue.length, reason: errorMessage(err) }, { cause: err });
     } finally {
       this.#doorbell.ring();
     }
@@ -335,7 +335,7 @@ class BatchedAuditLog implements AuditLog {
         const retryInMs = exponentialBackoff({ attempt: this.#failures - 1, baseMs: FIRST_RETRY_DELAY_MS, maxMs: MAX_RETRY_DELAY_MS });
         this.#log.error({ err, pending: this.#queue.length, failures: this.#failures, retryInMs }, 'audit batch failed to commit; entries kept for retry');
         if (!this.#closed) this.#arm(retryInMs, true);
-        throw Errors.auditBatchNotCommitted({ count: batch.length, reason: (err as Error).message }, { cause: err });
+        throw Errors.auditBatchNotCommitted({ count: batch.length, reason: errorMessage(err) }, { cause: err });
       }
     }
     this.#queueGauge.set(0);

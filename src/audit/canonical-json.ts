@@ -1,4 +1,4 @@
-import { Errors } from '../protocol/index.js';
+import { Errors, isRecord } from '../protocol/index.js';
 
 /**
  * Canonical JSON in the spirit of RFC 8785 (JCS): object keys sorted by
@@ -71,8 +71,8 @@ export function plainJson(value: unknown, depth: number, policy: CanonicalPolicy
     }
     return `${out}]`;
   }
-  if (proto !== Object.prototype && proto !== null) return undefined;
-  const object = value as Record<string, unknown>;
+  if ((proto !== Object.prototype && proto !== null) || !isRecord(value)) return undefined;
+  const object = value;
   const keys = sortedKeys(object);
   const known = keysOf(policy);
   let out = '{';
@@ -231,7 +231,8 @@ export function writeCanonical(value: unknown, policy: CanonicalPolicy, sink: (c
       }
       out += ']';
     } else {
-      const members = objectMembers(item as Record<string, unknown>, policy);
+      // Not an array, not null: an object, whose members isRecord lets us read by name.
+      const members = isRecord(item) ? objectMembers(item, policy) : [];
       out = '{';
       for (let i = 0; i < members.length; i += 2) {
         out += i > 0 ? `,${JSON.stringify(members[i])}:` : `${JSON.stringify(members[i])}:`;

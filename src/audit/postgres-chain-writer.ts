@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type Kysely, type PostgresPool } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type PostgresPool, type QueryCreator } from 'kysely';
 import { inPoolClient, intLiteral, schemaAdvisoryLockSql, statementRows, textLiteral, UnwritableLiteral, type Tables } from '../storage/index.js';
 import { checkpointDue, type ChainWriteResult, type ChainWriter, type CheckpointPolicy, type JournalMark, type LastCheckpoint } from './chain-writer.js';
 import type { PendingRow } from './pending-row.js';
@@ -141,8 +141,8 @@ async function writeParameterized(run: (query: CompiledQuery) => Promise<unknown
     await run(query.compile());
   };
   for (const chunk of chunks) await send(db.insertInto('audit_log').values(chunk));
-  let q = db as Kysely<Tables>;
-  if (result.checkpointed) q = q.with('checkpoint', (c) => c.insertInto('audit_checkpoints').values({ seq: result.tip.seq, hash: result.tip.hash, created_at: now }).returning('seq')) as unknown as Kysely<Tables>;
+  let q: QueryCreator<Tables> = db;
+  if (result.checkpointed) q = q.with('checkpoint', (c) => c.insertInto('audit_checkpoints').values({ seq: result.tip.seq, hash: result.tip.hash, created_at: now }).returning('seq'));
   if (mark !== undefined) {
     q = q.with('mark', (c) =>
       c
@@ -150,7 +150,7 @@ async function writeParameterized(run: (query: CompiledQuery) => Promise<unknown
         .values({ journal: mark.journal, through: mark.through, updated_at: now })
         .onConflict((oc) => oc.column('journal').doUpdateSet({ through: sql`greatest(audit_journal_marks.through, excluded.through)`, updated_at: now }))
         .returning('journal'),
-    ) as unknown as Kysely<Tables>;
+    );
   }
   if (lastChunk !== undefined) await send(q.insertInto('audit_log').values(lastChunk));
   else if (result.checkpointed || mark !== undefined) await send(q.selectNoFrom(sql<number>`1`.as('one')));

@@ -6,6 +6,7 @@
  * formatted from pino's JSON output, after pino has redacted credentials, so
  * a readable line never shows more than the JSON one would.
  */
+import { isRecord } from '../protocol/index.js';
 
 /** The formats a logger writes: `json` for log shippers, `pretty` for people. */
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -62,8 +63,8 @@ export function formatLogLine(line: string, options: { color: boolean }): string
   } catch {
     return line.endsWith('\n') ? line : `${line}\n`;
   }
-  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return line.endsWith('\n') ? line : `${line}\n`;
-  const e = entry as Record<string, unknown>;
+  if (!isRecord(entry)) return line.endsWith('\n') ? line : `${line}\n`;
+  const e = entry;
   const level = LEVELS[typeof e['level'] === 'number' ? e['level'] : 30] ?? { label: String(e['level']).toUpperCase().padEnd(5), color: '' };
   const at = new Date(typeof e['time'] === 'number' ? e['time'] : Date.now());
   const clock = `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;

@@ -6,6 +6,7 @@
  * signatures (S3, Azure SAS). Names ending in `token`, `secret` or
  * `password` are redacted too (`x-amz-security-token`, `webhook_secret`).
  */
+import { isRecord } from '../protocol/index.js';
 const CREDENTIAL_PARAMS: ReadonlySet<string> = new Set([
   'access_token',
   'refresh_token',
@@ -80,15 +81,6 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, q + 1)}${pairs.join('&')}${hash === -1 ? '' : url.slice(hash)}`;
 }
 
-interface RequestLike {
-  method?: unknown;
-  url?: unknown;
-  host?: unknown;
-  ip?: unknown;
-  headers?: Record<string, unknown>;
-  socket?: { remoteAddress?: unknown; remotePort?: unknown } | null;
-}
-
 /**
  * The `req` serializer of every logger: Fastify's fields (`method`, `url`,
  * `host`, `remoteAddress`, `remotePort`, no headers) with the URL's
@@ -97,14 +89,17 @@ interface RequestLike {
  */
 export function serializeRequest(req: unknown): unknown {
   if (typeof req !== 'object' || req === null) return req;
-  const r = req as RequestLike;
-  const host = r.host ?? r.headers?.['host'];
+  // Read by name: a Fastify request and an IncomingMessage have these fields (some as getters), nothing promises more.
+  const field = (from: object, name: string): unknown => Reflect.get(from, name);
+  const headers = field(req, 'headers');
+  const socket = field(req, 'socket');
+  const url = field(req, 'url');
   return {
-    method: r.method,
-    url: typeof r.url === 'string' ? redactUrl(r.url) : r.url,
-    host,
-    remoteAddress: r.ip ?? r.socket?.remoteAddress,
-    remotePort: r.socket?.remotePort,
+    method: field(req, 'method'),
+    url: typeof url === 'string' ? redactUrl(url) : url,
+    host: field(req, 'host') ?? (isRecord(headers) ? headers['host'] : undefined),
+    remoteAddress: field(req, 'ip') ?? (isRecord(socket) ? socket['remoteAddress'] : undefined),
+    remotePort: isRecord(socket) ? socket['remotePort'] : undefined,
   };
 }
 

@@ -10,7 +10,8 @@ import { isRecord } from './narrowing.js';
  */
 const BY_REASON = new Map<string, ErrorCode>();
 const BY_JSON_RPC = new Map<number, ErrorCode>([[-32603, ErrorCodes.INTERNAL]]);
-for (const [code, mapping] of Object.entries(WIRE) as Array<[ErrorCode, (typeof WIRE)[ErrorCode]]>) {
+for (const code of Object.values(ErrorCodes)) {
+  const mapping = WIRE[code];
   if (mapping.reason !== undefined && !BY_REASON.has(mapping.reason)) BY_REASON.set(mapping.reason, code);
   if (!BY_JSON_RPC.has(mapping.jsonRpc)) BY_JSON_RPC.set(mapping.jsonRpc, code);
 }

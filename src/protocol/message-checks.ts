@@ -3,6 +3,7 @@ import type { ErrorObject } from 'ajv';
 import type { AgentmeshError } from './errors.js';
 import { Errors, invalidParams } from './error-messages.js';
 import { describeSchemaError } from './schema-wording.js';
+import { isRecord } from './narrowing.js';
 
 /*
  * How a message maps to a skill's input, and how a refusal is worded, shared
@@ -55,10 +56,12 @@ export function skillInputOf(message: Message): SkillInput {
  * (`validateParams`): its parts are an array of objects, a set text is a string.
  */
 export function skillInputOfJson(message: Record<string, unknown>): SkillInput {
-  const parts = message['parts'] as ReadonlyArray<Record<string, unknown>>;
+  const parts = message['parts'];
   let text: string | undefined;
+  if (!Array.isArray(parts)) return { input: '', dataIndex: -1 };
   for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!;
+    const part: unknown = parts[i];
+    if (!isRecord(part)) continue;
     const value = part['text'];
     if (value !== undefined && value !== null) {
       text = text === undefined ? String(value) : `${text}\n${String(value)}`;

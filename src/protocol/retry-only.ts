@@ -7,6 +7,7 @@
  * with the task the messageId started, or refuses the call as short of
  * credit without starting work.
  */
+import { isRecord } from './narrowing.js';
 
 /**
  * The card extension by which an agentmesh runtime declares that it reads the
@@ -42,11 +43,11 @@ export function retryOnlyPayload(claim: RetryOnlyClaim): Record<string, unknown>
 
 /** The claim read back from a verified payload; undefined when it is not one (the assertion is then refused). */
 export function readRetryOnlyClaim(value: unknown): RetryOnlyClaim | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const claim = value as Record<string, unknown>;
+  if (!isRecord(value)) return undefined;
+  const claim = value;
   const messageId = Object.hasOwn(claim, 'message_id') ? claim['message_id'] : undefined;
   const balance = Object.hasOwn(claim, 'balance') ? claim['balance'] : undefined;
   const needed = Object.hasOwn(claim, 'needed') ? claim['needed'] : undefined;
-  if (typeof messageId !== 'string' || messageId === '' || !Number.isSafeInteger(balance) || !Number.isSafeInteger(needed)) return undefined;
-  return { messageId, balance: balance as number, needed: needed as number };
+  if (typeof messageId !== 'string' || messageId === '' || typeof balance !== 'number' || !Number.isSafeInteger(balance) || typeof needed !== 'number' || !Number.isSafeInteger(needed)) return undefined;
+  return { messageId, balance, needed };
 }

@@ -51,7 +51,8 @@ export const FIELD_WEIGHTS = Object.freeze({
 });
 
 type Field = keyof typeof FIELD_WEIGHTS;
-const FIELDS = Object.keys(FIELD_WEIGHTS) as Field[];
+const isField = (name: string): name is Field => Object.hasOwn(FIELD_WEIGHTS, name);
+const FIELDS = Object.keys(FIELD_WEIGHTS).filter(isField);
 /** Fields a cue's `prefers` words must be in, a bit each in FIELDS order. */
 const STRONG_FIELDS = (['name', 'skills', 'tags', 'department'] as const).reduce((bits, field) => bits | (1 << FIELDS.indexOf(field)), 0);
 

@@ -20,7 +20,7 @@ import {
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { uuidv7 } from '../storage/index.js';
 import { LegacyA2AError } from '@a2a-js/sdk/compat/v0_3/server';
-import { A2AError } from '@a2a-js/sdk/errors';
+import { A2AError, fromJsonRpcErrorResponse } from '@a2a-js/sdk/errors';
 import { invalidParams, requireMessage, stateName, normalizeError, toJsonRpcErrorObject, toSdkError, logAnsweredError, markLogged, Errors, ErrorCodes, WIRE, errorMessage, isAgentmeshError, isRecord } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from '../contracts/agent/index.js';
@@ -482,8 +482,9 @@ function toLegacyError(err: unknown, requestId: string | undefined): Error {
   const credit = isAgentmeshError(err) && err.code === ErrorCodes.TENANCY_INSUFFICIENT_CREDITS;
   if (!credit && !saysToRetry(err, requestId)) return toSdkError(err, requestId);
   const wire = toJsonRpcErrorObject(err, requestId);
-  // The SDK types `data` as an object but relays it as given; ours is the array of details the gateway sends too.
-  return new LegacyA2AError(wire.code, wire.message, wire.data as unknown as Record<string, unknown> | undefined);
+  // Rebuilt from the envelope: its `data` is the array of details the gateway sends too (the v0.3 facade's
+  // constructor types data as an object), and a code of ours the SDK has no class for keeps its envelope.
+  return fromJsonRpcErrorResponse({ jsonrpc: '2.0', id: null, error: wire });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Message, Role, TaskState, type Task } from '@a2a-js/sdk';
+import { isRecord } from '../protocol/index.js';
 
 /**
  * When a new message repeating a messageId is a retry (ADR 0046).
@@ -18,12 +19,12 @@ import { Message, Role, TaskState, type Task } from '@a2a-js/sdk';
  * Two values that are equal as JSON give the same text, whatever their key order.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  if (!isRecord(value)) return JSON.stringify(value) ?? 'null';
   const entries = Object.keys(value)
-    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+    .filter((key) => value[key] !== undefined)
     .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`);
   return `{${entries.join(',')}}`;
 }
 
@@ -35,7 +36,7 @@ export function canonicalJson(value: unknown): string {
  * new task's stored first message carries the ids the runtime gave it.
  */
 export function messageFingerprint(message: Message): string {
-  const json = Message.toJSON({ ...message, messageId: '', taskId: '', contextId: '' }) as Record<string, unknown>;
+  const json: unknown = Message.toJSON({ ...message, messageId: '', taskId: '', contextId: '' });
   return createHash('sha256').update(canonicalJson(json)).digest('base64url');
 }
 

@@ -1,7 +1,7 @@
 import { Role, TaskState, type Message, type Part, type StreamResponse } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { uuidv7 } from '../storage/index.js';
-import { Errors, invalidParams } from '../protocol/index.js';
+import { Errors, invalidParams, errorMessage } from '../protocol/index.js';
 import type { CallInfo } from './call-info.js';
 import { toPart } from './to-part.js';
 import { MESSAGE_REPLY, type ArtifactInput, type CallerIdentity, type HandedOff, type HandOffOptions, type LaunchWorkflowOptions, type MessageReply, type ProgressOptions, type ReplyContent, type ReplyOptions, type SkillContext, type UsageRecord, type WorkflowLaunched } from '../contracts/agent/index.js';
@@ -287,7 +287,7 @@ function plainJson(payload: unknown): unknown {
   try {
     json = JSON.stringify(payload ?? null);
   } catch (err) {
-    throw invalidParams('payload', `must be JSON: ${(err as Error).message}`);
+    throw invalidParams('payload', `must be JSON: ${errorMessage(err)}`);
   }
   if (json === undefined) throw invalidParams('payload', 'must be JSON');
   const bytes = Buffer.byteLength(json);

@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
 import { Kysely, Migrator, SqliteDialect, sql, type PostgresPool, type SqliteDatabase } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import { Errors, errorCode } from '../protocol/index.js';
+import { Errors, errorCode, errorMessage } from '../protocol/index.js';
 import { makeFolderSync } from './make-folder.js';
 import { migrationProvider } from './migrations/index.js';
 import { OwnSchemaPostgresDialect } from './postgres/own-schema-dialect.js';
@@ -326,7 +326,7 @@ async function migrate(database: Database): Promise<string[]> {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     // 42501 insufficient_privilege: an application role (deploy/postgres/roles.sql) found a migration to apply.
     const hint = (error as { code?: unknown }).code === '42501' ? '; this role may not change the schema: set DATABASE_MIGRATION_URL to the migrator role (docs/security.md#database-roles)' : '';
-    throw Errors.migrationFailed({ migration: failed, reason: (error as Error).message, hint }, { cause: error });
+    throw Errors.migrationFailed({ migration: failed, reason: errorMessage(error), hint }, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

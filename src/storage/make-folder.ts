@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { errorCode } from '../protocol/index.js';
 
 /**
  * Makes `dir` and the parents it lacks, one level at a time, as
@@ -36,7 +37,7 @@ export function makeFolderSync(dir: string, mode: number): void {
     try {
       mkdirSync(folder, { mode });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(folder).isDirectory()) throw err;
+      if (errorCode(err) !== 'EEXIST' || !statSync(folder).isDirectory()) throw err;
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { FieldViolation } from '../protocol/index.js';
+import { isRecord, type FieldViolation } from '../protocol/index.js';
 
 /** A JSON-RPC error object as the agent answered it. */
 export interface JsonRpcErrorObject {
@@ -32,12 +32,17 @@ export class A2ACallError extends Error {
     super(`${method} failed: ${error.message} (JSON-RPC ${error.code})`);
     this.error = error;
     this.code = error.code;
-    const details = Array.isArray(error.data) ? (error.data as Array<Record<string, unknown>>) : [];
+    const details = Array.isArray(error.data) ? error.data.filter(isRecord) : [];
     const info = details.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.ErrorInfo');
     this.reason = typeof info?.['reason'] === 'string' ? info['reason'] : undefined;
-    const metadata = info?.['metadata'] as Record<string, unknown> | undefined;
-    this.agentmeshCode = typeof metadata?.['code'] === 'string' ? metadata['code'] : undefined;
+    const metadata = info?.['metadata'];
+    this.agentmeshCode = isRecord(metadata) && typeof metadata['code'] === 'string' ? metadata['code'] : undefined;
     const bad = details.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.BadRequest');
-    this.violations = Array.isArray(bad?.['fieldViolations']) ? (bad['fieldViolations'] as FieldViolation[]) : [];
+    const violations: unknown = bad?.['fieldViolations'];
+    this.violations = Array.isArray(violations) ? violations.filter(isFieldViolation) : [];
   }
+}
+
+function isFieldViolation(value: unknown): value is FieldViolation {
+  return isRecord(value) && typeof value['field'] === 'string' && typeof value['description'] === 'string';
 }

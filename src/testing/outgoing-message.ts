@@ -20,7 +20,7 @@ export interface MessageOptions {
 
 /** A user message in A2A v1 JSON. */
 export function userMessageJson(content: MessageContent, options: MessageOptions): Record<string, unknown> {
-  const parts = typeof content === 'string' ? [{ text: content }] : Array.isArray(content) ? [...(content as readonly PartInput[])] : [content as PartInput];
+  const parts = typeof content === 'string' ? [{ text: content }] : isPartList(content) ? [...content] : [content];
   const metadata = { ...(options.metadata ?? {}), ...(options.skill === undefined ? {} : { skillId: options.skill }) };
   return {
     messageId: options.messageId ?? randomUUID(),
@@ -30,4 +30,9 @@ export function userMessageJson(content: MessageContent, options: MessageOptions
     ...(options.contextId === undefined ? {} : { contextId: options.contextId }),
     ...(Object.keys(metadata).length === 0 ? {} : { metadata }),
   };
+}
+
+/** Several parts rather than one (`Array.isArray` does not narrow a readonly array). */
+function isPartList(content: PartInput | readonly PartInput[]): content is readonly PartInput[] {
+  return Array.isArray(content);
 }

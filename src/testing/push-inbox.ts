@@ -1,5 +1,4 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { StreamResponse } from '@a2a-js/sdk';
 import type { JSONWebKeySet } from 'jose';
 import { PUSH_SIGNATURE_HEADER, verifyPushSignature, type PushSignatureClaims } from '../runtime/index.js';
@@ -79,7 +78,9 @@ export class PushInbox {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    const { port } = server.address() as AddressInfo;
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('the push inbox is not listening on a TCP port');
+    const { port } = address;
     ref.inbox = new PushInbox(server, `http://127.0.0.1:${port}/a2a/push`, options);
     return ref.inbox;
   }

@@ -1,9 +1,8 @@
 import type { Message, Part } from '@a2a-js/sdk';
 import type { UsageRecord } from '../runtime/index.js';
-import { dataOfParts, textOfParts } from './parts.js';
+import { dataOfParts, textOfParts, usageOf } from './parts.js';
 
 /** The metadata key the runtime records a reply's usage under (UsageRecord), as a task's. */
-const USAGE_KEY = 'agentmesh.usage';
 
 /**
  * A message the agent answered with instead of a task (A2A §3.1.1: a skill
@@ -56,6 +55,6 @@ export class ReplyResult {
 
   /** Credits and units the skill reported with `ctx.usage()` before replying (summed), or undefined. */
   get usage(): UsageRecord | undefined {
-    return this.message.metadata?.[USAGE_KEY] as UsageRecord | undefined;
+    return usageOf(this.message.metadata);
   }
 }

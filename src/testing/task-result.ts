@@ -1,17 +1,22 @@
 import { TaskState, type Artifact, type Message, type Task } from '@a2a-js/sdk';
 import type { UsageRecord } from '../runtime/index.js';
-import { dataOf, dataOfParts, textOf, textOfParts } from './parts.js';
+import { dataOf, dataOfParts, textOf, textOfParts, usageOf } from './parts.js';
 
 /** A task state as the wire writes it: `'TASK_STATE_COMPLETED'`, `'TASK_STATE_INPUT_REQUIRED'`… */
 export type TaskStateName = keyof typeof TaskState;
 
 /** The wire name of a task state. */
 export function stateNameOf(state: TaskState | undefined): TaskStateName {
-  return (TaskState[state ?? TaskState.TASK_STATE_UNSPECIFIED] ?? 'UNRECOGNIZED') as TaskStateName;
+  const name = TaskState[state ?? TaskState.TASK_STATE_UNSPECIFIED];
+  return name !== undefined && isStateName(name) ? name : 'UNRECOGNIZED';
+}
+
+/** A name of the enum (its reverse mapping also holds the numbers, which `TaskState[state]` never returns). */
+function isStateName(name: string): name is TaskStateName {
+  return Object.hasOwn(TaskState, name);
 }
 
 /** The metadata key the runtime records a task's usage under (UsageRecord). */
-const USAGE_KEY = 'agentmesh.usage';
 
 /**
  * A task as the agent answered it (the SDK's `Task`, in {@link task}), with
@@ -70,7 +75,7 @@ export class TaskResult {
 
   /** Credits and units the skill reported with `ctx.usage()` (summed), or undefined when it reported none. */
   get usage(): UsageRecord | undefined {
-    return this.task.metadata?.[USAGE_KEY] as UsageRecord | undefined;
+    return usageOf(this.task.metadata);
   }
 
   /** The artifact named `name` (the first, when several share it), or undefined. */

@@ -101,7 +101,7 @@ export async function testAgent(agent: AgentDefinition, options: TestAgentOption
     const runtime = opened.runtime;
     if (options.push) {
       opened.inbox = await PushInbox.start({
-        jwks: async () => (await runtime.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as JSONWebKeySet,
+        jwks: async () => (await runtime.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json<JSONWebKeySet>(),
         deliverOnce: () => runtime.deliverPushNow(),
         now: clock.now,
       });

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as NodeTls from 'node:tls';
-import { Errors } from '../../protocol/index.js';
+import { Errors, errorMessage, errorCode } from '../../protocol/index.js';
 import type { HttpFetchTls } from './http-fetch.js';
 
 /**
@@ -35,7 +35,7 @@ export function cliTlsFromEnv(env: Record<string, string | undefined>): (() => H
       try {
         return readFileSync(path);
       } catch (err) {
-        throw Errors.cliTlsFileUnreadable({ variable, path, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message }, { cause: err });
+        throw Errors.cliTlsFileUnreadable({ variable, path, reason: errorCode(err) ?? errorMessage(err) }, { cause: err });
       }
     };
     const tls: HttpFetchTls = {};

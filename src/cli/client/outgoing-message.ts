@@ -57,7 +57,7 @@ export async function readJsonInput(source: string, stdin: AsyncIterable<string 
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw Errors.cliDataNotJson({ label, reason: (err as Error).message }, { cause: err });
+    throw Errors.cliDataNotJson({ label, reason: errorMessage(err) }, { cause: err });
   }
 }
 

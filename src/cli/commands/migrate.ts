@@ -6,7 +6,7 @@
  * they find nothing to do.
  */
 import { Command } from 'commander';
-import { Errors } from '../../protocol/index.js';
+import { Errors, errorMessage } from '../../protocol/index.js';
 import type { CliContext } from '../io/cli-io.js';
 import { describeDatabaseUrl, sqliteFileOf } from '../config/direct-database.js';
 import { ExitCodes } from '../io/exit-codes.js';
@@ -49,7 +49,7 @@ export function migrateCommand(ctx: CliContext): Command {
         report = await migrateDatabase({ url, sqlitePath: where, poolMode, ...(queryTimeoutMs !== undefined && { queryTimeoutMs }), ...(connectTimeoutMs !== undefined && { connectTimeoutMs }) });
       } catch (err) {
         // The migration's own message names it and, for a role that may not change the schema, what to set.
-        throw Errors.cliMigrationFailed({ where, reason: (err as Error).message }, { cause: err });
+        throw Errors.cliMigrationFailed({ where, reason: errorMessage(err) }, { cause: err });
       }
       if (flags.json === true) ctx.io.stdout.write(`${JSON.stringify({ database: where, ...report }, null, 2)}\n`);
       else {

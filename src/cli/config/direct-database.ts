@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Errors } from '../../protocol/index.js';
+import { Errors, errorMessage } from '../../protocol/index.js';
 import { createDatabase, type Database } from '../../storage/index.js';
 import { poolModeFromEnv } from './role-env.js';
 
@@ -32,7 +32,7 @@ export async function openDirectDatabase(env: Record<string, string | undefined>
     try {
       return { database: await createDatabase({ url, migrate: false, poolSize: 2, poolMode: poolModeFromEnv(env) }), where };
     } catch (err) {
-      throw Errors.cliDatabaseUnopened({ where, reason: (err as Error).message }, { cause: err });
+      throw Errors.cliDatabaseUnopened({ where, reason: errorMessage(err) }, { cause: err });
     }
   }
   const file = sqliteFileOf(env, dataDir);

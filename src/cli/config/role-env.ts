@@ -17,8 +17,9 @@ export function envInt(name: string, value: string | undefined): number | undefi
 /** A setting that is one of `choices`; unset or empty is undefined, anything else is an error naming the setting and its choices. */
 export function envChoice<T extends string>(name: string, value: string | undefined, choices: readonly T[]): T | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!(choices as readonly string[]).includes(value)) throw new Error(`${name} must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got ${JSON.stringify(value)}`);
-  return value as T;
+  const chosen = oneOf(choices, value);
+  if (chosen === undefined) throw new Error(`${name} must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got ${JSON.stringify(value)}`);
+  return chosen;
 }
 
 /** The keys of `C` that a value of type `V` may be set on. */

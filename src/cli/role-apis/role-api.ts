@@ -128,9 +128,9 @@ export class RoleApi {
     const repeatable = init.idempotent ?? IDEMPOTENT_METHODS.has(method);
     const delays = this.#retryDelaysMs;
     if (!repeatable || delays.length === 0) return this.#sendOnce(method, path, init);
-    const unavailable = (answer: unknown) => (answer as Answer).response.status === 503;
+    const unavailable = (answer: unknown) => isAnswer(answer) && answer.response.status === 503;
     const backoff = new DelegateBackoff<IRetryBackoffContext<unknown>>((context) => {
-      const answer = 'value' in context.result ? (context.result.value as Answer) : undefined;
+      const answer = 'value' in context.result && isAnswer(context.result.value) ? context.result.value : undefined;
       const asked = parseRetryAfter(answer?.response.headers.get('retry-after'));
       const delayMs = Math.max(delays[context.attempt - 1] ?? delays.at(-1)!, Math.min(asked ?? 0, MAX_RETRY_AFTER_MS));
       this.#onRetry?.({ role: this.#role, method, path: path.split('?')[0]!, message: answer && readRestError(answer.text)?.message, retry: context.attempt, retries: delays.length, delayMs });
@@ -191,4 +191,12 @@ export class RoleApi {
     if (unlisted.length > 0) message += unlisted.map((v) => `\n  - ${v.field} ${v.description}`).join('');
     return relayed(code, message, { violations, retryable: response.status >= 500 });
   }
+}
+
+/** What {@link RoleApi.send} answers: cockatiel hands it back to the retry policy as `unknown`. */
+function isAnswer(value: unknown): value is Answer {
+  // Structural: the fetch given may be undici's, whose Response is not the global one.
+  if (typeof value !== 'object' || value === null || !('text' in value) || typeof value.text !== 'string' || !('response' in value)) return false;
+  const response = value.response;
+  return typeof response === 'object' && response !== null && 'status' in response && typeof response.status === 'number' && 'headers' in response;
 }

@@ -24,5 +24,5 @@ export interface MessageReply {
 
 /** True for a value `ctx.reply()` made. */
 export function isMessageReply(value: unknown): value is MessageReply {
-  return typeof value === 'object' && value !== null && (value as Partial<MessageReply>)[MESSAGE_REPLY] === true;
+  return typeof value === 'object' && value !== null && MESSAGE_REPLY in value && value[MESSAGE_REPLY] === true;
 }

@@ -123,7 +123,8 @@ export function recordFromJsonLazily(json: AgentRecordJson | WireAgentRecord): A
 }
 
 export function changeToJson(change: RegistryChange): Omit<RegistryChange, 'record'> & { record?: AgentRecordJson } {
-  return change.record ? { ...change, record: recordToJson(change.record) } : (change as Omit<RegistryChange, 'record'>);
+  const { record, ...rest } = change;
+  return record ? { ...rest, record: recordToJson(record) } : rest;
 }
 
 /** A change as JSON text, the same value as `JSON.stringify(changeToJson(change))` with `record` written last, its card from {@link cardToJsonText}. */

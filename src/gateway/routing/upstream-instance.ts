@@ -1,26 +1,7 @@
 import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import type { AgentInstance } from './registry-types.js';
 import { FAILED_CALLER, FaultAccounting } from './fault-accounting.js';
-
-/**
- * What `CircuitBreakerPolicy.execute` does to itself in the closed state
- * beyond the breaker's counter (cockatiel 3.2): it keeps the last failure
- * and opens through `open`. Members its typings keep private; the fast path
- * is used only when they are there ({@link hasClosedInternals}).
- */
-interface ClosedPolicyInternals {
-  innerState: { value: CircuitState };
-  innerLastFailure: { error: unknown } | undefined;
-  open(reason: { error: unknown }, signal: AbortSignal): void;
-}
-
-/** The signal cockatiel's `execute` passes on when given none (its backoff reads it; a constant one does not). */
-const NEVER_ABORTED = new AbortController().signal;
-
-function hasClosedInternals(policy: CircuitBreakerPolicy): boolean {
-  const inner = policy as unknown as Partial<ClosedPolicyInternals>;
-  return typeof inner.open === 'function' && typeof inner.innerState === 'object' && inner.innerState !== null && inner.innerState.value === policy.state;
-}
+import { loadBreakerInternals, type BreakerInternals } from './breaker-internals.js';
 
 /** What the breaker of an instance says. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -65,8 +46,8 @@ export class UpstreamInstance {
   readonly #breaker: CircuitBreakerPolicy;
   readonly #counter: ConsecutiveBreaker;
   readonly #faults: FaultAccounting;
-  /** cockatiel's internals are as {@link ClosedPolicyInternals} says: a closed breaker's calls skip its async layers. */
-  readonly #fast: boolean;
+  /** cockatiel's internals, checked (breaker-internals.ts): a closed breaker's calls skip its async layers. */
+  readonly #internals: BreakerInternals | undefined;
   readonly #openMs: number;
   #openedAt = 0;
   #origin: string;
@@ -87,7 +68,8 @@ export class UpstreamInstance {
     const faults = new FaultAccounting(settings.failures);
     this.#faults = faults;
     this.#breaker = circuitBreaker(handleWhen((err) => faults.counts(err)), { halfOpenAfter: settings.openMs, breaker: this.#counter });
-    this.#fast = hasClosedInternals(this.#breaker);
+    const internals = loadBreakerInternals();
+    this.#internals = typeof internals === 'string' ? undefined : internals;
     this.#breaker.onBreak(() => {
       this.#openedAt = Date.now();
     });
@@ -161,7 +143,7 @@ export class UpstreamInstance {
    * Throws cockatiel's BrokenCircuitError when the breaker is open.
    */
   execute<T>(fn: () => Promise<T>): Promise<T> {
-    if (!this.#fast || this.#breaker.state !== CircuitState.Closed) return this.#throughPolicy(fn);
+    if (this.#internals === undefined || this.#breaker.state !== CircuitState.Closed) return this.#throughPolicy(fn);
     // Closed: what cockatiel's execute does in this state, without its two async functions and their
     // promises around `fn` (ADR 0057). Its bookkeeping is kept to the letter: a success resets the counter,
     // a failure the filter counts is the last failure and counts as met in the closed state, whatever the
@@ -183,10 +165,8 @@ export class UpstreamInstance {
 
   readonly #failed = (err: unknown): unknown => {
     if (this.#faults.counts(err)) {
-      const policy = this.#breaker as unknown as ClosedPolicyInternals;
-      const failure = { error: err };
-      policy.innerLastFailure = failure;
-      if (this.#counter.failure()) policy.open(failure, NEVER_ABORTED);
+      const opens = this.#counter.failure();
+      this.#internals?.failed(this.#breaker, err, opens);
     }
     if (err instanceof FailedAnswer) return err.answer;
     throw err;

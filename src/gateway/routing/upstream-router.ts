@@ -1,6 +1,7 @@
 import { createOutboundPool, type ExchangeReply } from '../../http/index.js';
 import { Errors, type ProtocolVersion } from '../../protocol/index.js';
 import { CardCache, type CardSigner, type GatewayServedCard } from './card-cache.js';
+import { loadBreakerInternals } from './breaker-internals.js';
 import { rewriteCard, type GatewayExtension } from './gateway-card.js';
 import { RegistryFollower } from './registry-follower.js';
 import { RegistryReader } from './registry-reader.js';
@@ -128,6 +129,8 @@ export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRo
   // in-process instances, and for all of them on a Node whose parser binding is not as the client expects.
   const direct = o.upstreamClient === 'llhttp' ? Http1Upstream.create({ connectTimeoutMs: o.connectTimeoutMs, headersTimeoutMs: o.requestTimeoutMs, bodyTimeoutMs: o.requestTimeoutMs }) : undefined;
   if (typeof direct === 'string') logger.warn({ reason: direct }, "Node's HTTP parser binding is not as expected: plain http instances are relayed through undici");
+  const breakerInternals = loadBreakerInternals();
+  if (typeof breakerInternals === 'string') logger.warn({ reason: breakerInternals }, "cockatiel's breaker is not as expected: every relayed call goes through its execute");
   const forwarder = new UpstreamForwarder({ cache, dispatcher: upstream, direct: typeof direct === 'string' ? undefined : direct, inProcess: o.inProcess, metrics, logger, maxAttempts: o.maxAttempts, requestTimeoutMs: o.requestTimeoutMs, loaded: () => follower.loaded });
   const cards = new CardCache();
 

@@ -1,14 +1,16 @@
 import { AjvCompiler } from '@fastify/ajv-compiler';
-import type { FastifyServerOptions } from 'fastify';
 
-type SchemaController = NonNullable<FastifyServerOptions['schemaController']>;
-type ValidatorFactory = NonNullable<NonNullable<SchemaController['compilersFactory']>['buildValidator']>;
-/** What Fastify asks a compiler for: one request part's schema of one route. */
+type ValidatorFactory = ReturnType<typeof AjvCompiler>;
+type Compile = ReturnType<ValidatorFactory>;
+/** What Fastify asks a compiler for: one request part's schema of one route (its typings call it a schema). */
 interface RouteSchema {
   schema: unknown;
-  httpPart?: string;
+  httpPart?: unknown;
 }
-type Compile = (route: RouteSchema) => unknown;
+
+function isRouteSchema(value: unknown): value is RouteSchema {
+  return typeof value === 'object' && value !== null && 'schema' in value;
+}
 
 /** Fastify's own validator pool (`@fastify/ajv-compiler`: one Ajv per set of options), for the whole process. */
 const pool = AjvCompiler();
@@ -31,14 +33,14 @@ const compilers = new Map<string, Compile>();
  * first. No route has one; a route that adds one names its headers in lower
  * case.
  */
-export const sharedRouteValidators = ((externalSchemas: Parameters<typeof pool>[0], options: Parameters<typeof pool>[1]) => {
+export const sharedRouteValidators: ValidatorFactory = (externalSchemas, options) => {
   const key = JSON.stringify([externalSchemas, options?.customOptions]);
   let compile = compilers.get(key);
   if (compile === undefined) {
-    const base = pool(externalSchemas, options) as Compile;
-    const compiled = new Map<string, unknown>();
+    const base = pool(externalSchemas, options);
+    const compiled = new Map<string, ReturnType<Compile>>();
     compile = (route) => {
-      const schemaKey = `${route.httpPart}\n${JSON.stringify(route.schema)}`;
+      const schemaKey = isRouteSchema(route) ? `${String(route.httpPart)}\n${JSON.stringify(route.schema)}` : JSON.stringify(route);
       let validate = compiled.get(schemaKey);
       if (validate === undefined) {
         validate = base(route);
@@ -49,4 +51,4 @@ export const sharedRouteValidators = ((externalSchemas: Parameters<typeof pool>[
     compilers.set(key, compile);
   }
   return compile;
-}) as unknown as ValidatorFactory;
+};

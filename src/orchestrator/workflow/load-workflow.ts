@@ -133,7 +133,7 @@ export async function loadWorkflowFolder(dir: string): Promise<WorkflowFolder> {
     const entries = await readdir(dir, { withFileTypes: true });
     names = entries.filter((e) => e.isFile() && WORKFLOW_FILE_EXTENSIONS.includes(extname(e.name).toLowerCase())).map((e) => e.name);
   } catch (err) {
-    throw Errors.workflowFolderUnreadable({ dir, reason: (err as Error).message }, { cause: err });
+    throw Errors.workflowFolderUnreadable({ dir, reason: errorMessage(err) }, { cause: err });
   }
   const result: WorkflowFolder = { workflows: [], errors: [] };
   const byName = new Map<string, string>();

@@ -98,7 +98,7 @@ export function declare<const T extends string>(code: ErrorCode, template: T, de
   const format = (values: Values<T>): string => {
     compiled ??= compile(template);
     const { parts, names } = compiled;
-    const filled = values as Readonly<Record<string, string | number>>;
+    const filled: Readonly<Record<string, string | number>> = values;
     let message = parts[0]!;
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
@@ -108,7 +108,7 @@ export function declare<const T extends string>(code: ErrorCode, template: T, de
   };
   const raise = (values: Values<T>, options: RaiseOptions = NO_OPTIONS): AgentmeshError => {
     const message = format(values);
-    const filled = values as Readonly<Record<string, string | number>>;
+    const filled: Readonly<Record<string, string | number>> = values;
     let details = options.details;
     if (declaredDetails.length > 0 || constants !== undefined) {
       details = { ...details };

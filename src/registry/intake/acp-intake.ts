@@ -1,5 +1,5 @@
 import { AgentCard } from '@a2a-js/sdk';
-import { loadAcpSpecValidator, manifestToCard, type AcpAgentManifest, type AcpSchemaProblem } from '../../acp/index.js';
+import { loadAcpSpecValidator, manifestToCard, type AcpSchemaProblem } from '../../acp/index.js';
 import { type AgentmeshError, ErrorCodes, type FieldViolation, violationError, Errors, errorMessage } from '../../protocol/index.js';
 import type { AgentBridge } from '../../contracts/registry/index.js';
 import type { AdmittedCard } from './admitted-card.js';
@@ -63,12 +63,13 @@ export async function admitAcpAgents(input: string, options: AcpIntakeOptions): 
   for (const name of names) {
     const location = `${base}/agents/${encodeURIComponent(name)}`;
     const manifest = await getJson(location, options, `the ACP agent manifest of ${name}`);
-    const problems = spec.check('AgentManifest', manifest).map(violationOf(''));
-    if (problems.length === 0 && (manifest as { name?: unknown }).name !== name) {
-      problems.push({ field: 'name', description: `must be ${JSON.stringify(name)}, the name the agent was asked for` });
+    if (!spec.conforms('AgentManifest', manifest)) {
+      throw violationError(ErrorCodes.REGISTRY_ACP_MANIFEST_INVALID, `The ACP agent manifest at ${location}`, spec.check('AgentManifest', manifest).map(violationOf('')));
     }
-    if (problems.length > 0) throw violationError(ErrorCodes.REGISTRY_ACP_MANIFEST_INVALID, `The ACP agent manifest at ${location}`, problems);
-    const cardJson = manifestToCard(manifest as AcpAgentManifest, { url: base });
+    if (manifest.name !== name) {
+      throw violationError(ErrorCodes.REGISTRY_ACP_MANIFEST_INVALID, `The ACP agent manifest at ${location}`, [{ field: 'name', description: `must be ${JSON.stringify(name)}, the name the agent was asked for` }]);
+    }
+    const cardJson = manifestToCard(manifest, { url: base });
     const cardProblems = agentCardViolations(cardJson);
     if (cardProblems.length > 0) {
       throw violationError(ErrorCodes.REGISTRY_ACP_MANIFEST_INVALID, `The A2A card derived from the ACP agent manifest at ${location}`, cardProblems);
@@ -78,7 +79,7 @@ export async function admitAcpAgents(input: string, options: AcpIntakeOptions): 
       sourceProtocol: '1.0',
       signed: false,
       cardUrl: location,
-      bridge: { protocol: 'acp', url: base, agentName: name, manifest: manifest as Record<string, unknown> },
+      bridge: { protocol: 'acp', url: base, agentName: name, manifest: { ...manifest } },
     });
   }
   return admitted;

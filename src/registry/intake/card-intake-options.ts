@@ -1,5 +1,5 @@
 import type { SsrfGuard } from '../../http/index.js';
-import { Errors } from '../../protocol/index.js';
+import { Errors, isRecord } from '../../protocol/index.js';
 import { KEY_SET_CACHE_DEFAULTS, type KeySetCacheBounds, type TrustedKey } from './signature-keys.js';
 
 /** Options of `createCardIntake`. */
@@ -48,14 +48,16 @@ function checkTrustedKeys(value: unknown): readonly TrustedKey[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw Errors.cardIntakeTrustedKeysNotArray({});
   const kids = new Set<string>();
-  value.forEach((key: unknown, index) => {
-    const jwk = key as { kid?: unknown; kty?: unknown } | null;
-    if (typeof jwk !== 'object' || jwk === null || typeof jwk.kty !== 'string') throw Errors.cardIntakeTrustedKeyNotJwk({ index });
-    if (typeof jwk.kid !== 'string' || jwk.kid === '') throw Errors.cardIntakeTrustedKeyWithoutKid({ index });
-    if (kids.has(jwk.kid)) throw Errors.cardIntakeTrustedKeyRepeated({ index, kid: JSON.stringify(jwk.kid) });
-    kids.add(jwk.kid);
+  const keys: TrustedKey[] = [];
+  value.forEach((jwk: unknown, index) => {
+    if (!isRecord(jwk) || typeof jwk['kty'] !== 'string') throw Errors.cardIntakeTrustedKeyNotJwk({ index });
+    const kid = jwk['kid'];
+    if (typeof kid !== 'string' || kid === '') throw Errors.cardIntakeTrustedKeyWithoutKid({ index });
+    if (kids.has(kid)) throw Errors.cardIntakeTrustedKeyRepeated({ index, kid: JSON.stringify(kid) });
+    kids.add(kid);
+    keys.push({ ...jwk, kid, kty: jwk['kty'] });
   });
-  return Object.freeze([...(value as TrustedKey[])]);
+  return Object.freeze(keys);
 }
 
 /** Each bound of {@link KeySetCacheBounds} and its unit. */
@@ -69,16 +71,15 @@ const KEY_SET_CACHE_UNITS: Readonly<Record<keyof KeySetCacheBounds, string>> = O
 
 function checkKeySetCache(value: unknown): Readonly<KeySetCacheBounds> {
   if (value === undefined) return KEY_SET_CACHE_DEFAULTS;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw Errors.cardIntakeKeySetCacheInvalid({ problem: 'must be an object' });
-  const given = value as Record<string, unknown>;
+  if (!isRecord(value)) throw Errors.cardIntakeKeySetCacheInvalid({ problem: 'must be an object' });
+  const given = value;
   const names = Object.keys(KEY_SET_CACHE_UNITS);
   // A misspelt bound would otherwise fall back to its default without a word.
   const unknown = Object.keys(given).find((name) => !Object.hasOwn(KEY_SET_CACHE_UNITS, name));
   if (unknown !== undefined) throw Errors.cardIntakeKeySetCacheInvalid({ problem: `has no member ${JSON.stringify(unknown)} (members: ${names.join(', ')})` });
-  const bounds = {} as KeySetCacheBounds;
-  for (const name of names as Array<keyof KeySetCacheBounds>) {
-    bounds[name] = positiveInteger(given[name], `keySetCache.${name}`, KEY_SET_CACHE_UNITS[name], KEY_SET_CACHE_DEFAULTS[name]);
-  }
+  // In the units table's order: the first bad bound is the one reported.
+  const bound = (name: keyof KeySetCacheBounds): number => positiveInteger(given[name], `keySetCache.${name}`, KEY_SET_CACHE_UNITS[name], KEY_SET_CACHE_DEFAULTS[name]);
+  const bounds: KeySetCacheBounds = { minTtlMs: bound('minTtlMs'), defaultTtlMs: bound('defaultTtlMs'), maxTtlMs: bound('maxTtlMs'), refetchCooldownMs: bound('refetchCooldownMs'), maxSets: bound('maxSets') };
   // Out of order, the reuse time a response gets would not be the one its bounds name.
   if (bounds.minTtlMs > bounds.defaultTtlMs || bounds.defaultTtlMs > bounds.maxTtlMs) {
     throw Errors.cardIntakeKeySetCacheInvalid({ problem: `needs minTtlMs <= defaultTtlMs <= maxTtlMs, got ${bounds.minTtlMs}, ${bounds.defaultTtlMs}, ${bounds.maxTtlMs}` });

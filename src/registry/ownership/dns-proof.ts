@@ -1,5 +1,6 @@
 import { readOwnershipTxt, ownershipTxtName } from './txt-record.js';
 import { refusedProof, type ProofResult } from './proof-result.js';
+import { errorCode } from '../../protocol/index.js';
 
 /** What the DNS check asks: `node:dns/promises`' `Resolver` (servers and timeout set by the registry's config) answers it. */
 export interface TxtResolver {
@@ -23,7 +24,7 @@ export async function dnsProof(resolver: TxtResolver, domain: string, agent: str
   try {
     records = await resolver.resolveTxt(name);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+    const code = errorCode(err) ?? 'EUNKNOWN';
     if (ABSENT.has(code)) return refusedProof('dns', `no TXT record at ${name}`);
     return refusedProof('dns', `the TXT lookup of ${name} did not complete (${code})`, true);
   }

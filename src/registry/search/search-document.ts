@@ -43,7 +43,8 @@ export const FIELD_BOOSTS: Readonly<Record<SearchField, number>> = Object.freeze
   organization: 1,
 });
 
-export const SEARCH_FIELDS = Object.keys(FIELD_BOOSTS) as SearchField[];
+const isSearchField = (name: string): name is SearchField => Object.hasOwn(FIELD_BOOSTS, name);
+export const SEARCH_FIELDS = Object.keys(FIELD_BOOSTS).filter(isSearchField);
 
 /** The indexed form of a record. Tolerates cards whose skills lack optional arrays. */
 export function toSearchDocument(record: AgentRecord): SearchDocument {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
-import { Errors } from '../../protocol/index.js';
+import { Errors, errorMessage, errorCode } from '../../protocol/index.js';
 
 /**
  * A pg pool for Kysely whose connections cannot hang a caller. Every query
@@ -54,9 +54,10 @@ const BUSY_CONDITIONS: Readonly<Record<string, string>> = {
   '57P03': 'cannot connect now',
 };
 
-function busyCondition(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && Object.hasOwn(BUSY_CONDITIONS, code) ? BUSY_CONDITIONS[code] : undefined;
+function busyCondition(err: unknown): { condition: string; sqlState: string } | undefined {
+  const code = errorCode(err);
+  const condition = code !== undefined && Object.hasOwn(BUSY_CONDITIONS, code) ? BUSY_CONDITIONS[code] : undefined;
+  return condition === undefined || code === undefined ? undefined : { condition, sqlState: code };
 }
 
 class TimedClient implements PostgresPoolClient {
@@ -93,7 +94,7 @@ class TimedClient implements PostgresPoolClient {
         throw this.#broken;
       }
       const busy = busyCondition(err);
-      if (busy !== undefined) throw Errors.postgresBusy({ condition: busy, sqlState: (err as { code: string }).code, reason: (err as Error).message }, { cause: err });
+      if (busy !== undefined) throw Errors.postgresBusy({ ...busy, reason: errorMessage(err) }, { cause: err });
       throw err;
     }) as never;
   }

@@ -109,3 +109,45 @@ test('a bound histogram counts into the bucket prom-client names for each bound,
   assert.match(text, /b_seconds_bucket\{le="1e-7",agent="a"\} 3\n/);
   assert.match(text, /b_seconds_bucket\{le="10",agent="a"\} 11\n/);
 });
+
+test("once its series exists, a bound series adds to it in place: prom-client's own update is not called", async () => {
+  // The in-place path reads prom-client's private fields by name, each checked; a field not as expected
+  // sends every update to prom-client (still right, only slower), which this test would see.
+  const registry = new Registry();
+  const { counter, gauge, histogram } = metricsOf(registry);
+  const through: string[] = [];
+  const spy = (target: object, method: 'inc' | 'observe'): void => {
+    const own: unknown = Reflect.get(target, method);
+    if (typeof own !== 'function') throw new Error(`no ${method}()`);
+    Reflect.set(target, method, (...args: unknown[]) => {
+      through.push(method);
+      return Reflect.apply(own, target, args);
+    });
+  };
+  // A bound histogram makes its prom-client child when bound: that child's observe is the one watched.
+  const labels = histogram.labels.bind(histogram);
+  Reflect.set(histogram, 'labels', (values: Record<string, string>) => {
+    const child = labels(values);
+    spy(child, 'observe');
+    return child;
+  });
+  const count = boundCounter(counter, LABELS[0]!);
+  const level = boundGauge(gauge, LABELS[0]!);
+  const time = boundHistogram(histogram, LABELS[0]!);
+  spy(counter, 'inc');
+  spy(gauge, 'inc');
+  count.inc();
+  level.inc(2);
+  time.observe(0.5);
+  assert.deepEqual(through, ['inc', 'inc', 'observe'], 'the first update of each series is prom-client\'s');
+  through.length = 0;
+  count.inc(3);
+  level.dec(1);
+  time.observe(0.05);
+  assert.deepEqual(through, []);
+  const text = await registry.metrics();
+  assert.match(text, /c_total\{agent="a",outcome="ok"\} 4\n/);
+  assert.match(text, /g\{agent="a",outcome="ok"\} 1\n/);
+  assert.match(text, /h_seconds_bucket\{le="0.1",agent="a",outcome="ok"\} 1\n/);
+  assert.match(text, /h_seconds_count\{agent="a",outcome="ok"\} 2\n/);
+});

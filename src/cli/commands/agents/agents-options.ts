@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ErrorCodes, Errors, isAgentmeshError, isRecord, relayed } from '../../../protocol/index.js';
+import { ErrorCodes, Errors, isAgentmeshError, isRecord, relayed, errorMessage, errorCode } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
 import { addRoleTimeoutOption, runRoleCommand, type RoleCommandFlags } from '../../client/role-command.js';
@@ -52,13 +52,13 @@ export async function readJsonFile(path: string, option: string): Promise<unknow
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw Errors.cliFileUnreadable({ option, path, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message }, { cause: err });
+    throw Errors.cliFileUnreadable({ option, path, reason: errorCode(err) ?? errorMessage(err) }, { cause: err });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     // JSON.parse quotes the text it choked on, line breaks included: one line is what we print.
-    throw Errors.cliFileNotJson({ option, path, reason: (err as Error).message.replace(/\s+/g, ' ') }, { cause: err });
+    throw Errors.cliFileNotJson({ option, path, reason: errorMessage(err).replace(/\s+/g, ' ') }, { cause: err });
   }
 }
 

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { secretFingerprint, type Database, type ResealCount } from '../../../storage/index.js';
-import { Errors } from '../../../protocol/index.js';
+import { Errors, errorMessage } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { openDirectDatabase } from '../../config/direct-database.js';
 import { ExitCodes, type ExitCode } from '../../io/exit-codes.js';
@@ -135,6 +135,6 @@ async function readSecretFile(file: string, name: string): Promise<string> {
   try {
     return (await readFile(file, 'utf8')).trim();
   } catch (err) {
-    throw Errors.cliSecretFileUnreadable({ secret: name, file, reason: (err as Error).message }, { cause: err });
+    throw Errors.cliSecretFileUnreadable({ secret: name, file, reason: errorMessage(err) }, { cause: err });
   }
 }

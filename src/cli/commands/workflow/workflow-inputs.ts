@@ -113,7 +113,7 @@ function parseJson(text: string, label: string, hint = ''): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw Errors.cliInputNotJson({ label, reason: `${(err as Error).message}${hint}` }, { cause: err });
+    throw Errors.cliInputNotJson({ label, reason: `${errorMessage(err)}${hint}` }, { cause: err });
   }
 }
 

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { isAgentmeshError, Errors } from '../../../protocol/index.js';
+import { isAgentmeshError, Errors, errorMessage } from '../../../protocol/index.js';
 import { RUN_WORKFLOW_SKILL, parseWorkflow, validateWorkflowInputs, type WorkflowDefinition } from '../../../orchestrator/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { buildUserMessage } from '../../client/outgoing-message.js';
@@ -94,7 +94,7 @@ async function readWorkflowTarget(target: string): Promise<WorkflowTarget> {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      throw Errors.cliWorkflowUnreadable({ path, reason: (err as Error).message }, { cause: err });
+      throw Errors.cliWorkflowUnreadable({ path, reason: errorMessage(err) }, { cause: err });
     }
     try {
       return { kind: 'file', path, text, definition: parseWorkflow(text, { source: target }) };

@@ -31,7 +31,7 @@ export const BENCH_POLICIES: readonly PolicyInput[] = [
   { id: 'bench-senders', effect: 'permit', target: { agent: 'bench' }, condition: '"a2a:message:send" in principal.scopes || "a2a" in principal.scopes' },
   { id: 'echo-text-size', effect: 'forbid', target: { agent: 'bench', skill: 'echo' }, condition: 'type(context.input) == string && size(context.input) > 10000' },
   { id: 'no-streaming-for-free-tier', effect: 'forbid', target: { operation: 'SendStreamingMessage' }, condition: 'principal.tenant.startsWith("free-")' },
-  { id: 'bench-tenant-only-echo', tenant: 'bench-tenant', effect: 'forbid', condition: 'action.skill != "" && !(action.skill in ["echo", "score"])' },
+  { id: 'only-known-skills', effect: 'forbid', condition: 'action.skill != "" && !(action.skill in ["echo", "score"])' },
 ];
 
 /** With `counters`: one more policy, reading the caller's calls this minute. */

@@ -76,3 +76,11 @@ export const ENTITY_MODEL: EntityRecord = {
 
 /** The roots a condition may name. */
 export const ENTITY_ROOTS: readonly string[] = Object.keys(ENTITY_MODEL);
+
+/** The entities a condition is evaluated over (docs/policies.md). */
+export interface PolicyEntities {
+  principal: Record<string, unknown>;
+  action: Record<string, unknown>;
+  resource: Record<string, unknown>;
+  context: Record<string, unknown>;
+}

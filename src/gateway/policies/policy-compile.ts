@@ -1,5 +1,7 @@
 import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
-import { COUNTER_METRICS, COUNTER_SCOPES, COUNTER_WINDOWS, ENTITY_MODEL, type Attribute, type CounterMetric, type CounterScope, type CounterWindow } from './entity-model.js';
+import { COUNTER_METRICS, COUNTER_SCOPES, COUNTER_WINDOWS, ENTITY_MODEL, type Attribute, type CounterMetric, type CounterScope, type CounterWindow, type PolicyEntities } from './entity-model.js';
+
+export type { PolicyEntities } from './entity-model.js';
 import { MAX_POLICY_CONDITION_LENGTH } from './policy-record.js';
 import { CelFault, FALLBACK, fastPath } from './policy-fast-path.js';
 
@@ -36,13 +38,6 @@ export interface CounterRef {
   window: CounterWindow;
 }
 
-/** The entities a condition is evaluated over (docs/policies.md). */
-export interface PolicyEntities {
-  principal: Record<string, unknown>;
-  action: Record<string, unknown>;
-  resource: Record<string, unknown>;
-  context: Record<string, unknown>;
-}
 
 /** A checked condition: `test` never throws; an evaluation error (a missing field, a division by zero) is returned, and the policy does not apply. */
 export interface CompiledCondition {

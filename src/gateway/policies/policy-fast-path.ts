@@ -1,5 +1,5 @@
 import type { parse } from '@bufbuild/cel';
-import type { PolicyEntities } from './policy-compile.js';
+import type { PolicyEntities } from './entity-model.js';
 
 /*
  * The common shapes of a condition (comparisons, `&&`, `||`, `!`, `in`,
@@ -267,7 +267,7 @@ function isPlainScalar(v: Value): boolean {
 function equal(l: Value, r: Value): boolean | typeof FALLBACK {
   if (l === null || r === null) return l === r ? true : (isPlainScalar(l) && isPlainScalar(r)) || l === null || r === null ? false : FALLBACK;
   if (isNumeric(l) && isNumeric(r)) {
-    // eslint-disable-next-line eqeqeq -- a bigint and a number compare by value, as CEL's int and double do
+    // Loose equality on purpose: a bigint and a number compare by value, as CEL's int and double do.
     return l == r;
   }
   if (typeof l === 'object' || typeof r === 'object') return FALLBACK;

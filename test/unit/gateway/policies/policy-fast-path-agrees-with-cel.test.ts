@@ -48,7 +48,7 @@ const pick = <T>(...values: T[]) => fc.constantFrom(...values);
 
 const entities: fc.Arbitrary<PolicyEntities> = fc.record({
   // As the gateway reads it: parsed JSON (plain objects, no -0).
-  input: fc.oneof(fc.jsonValue(), fc.dictionary(pick('amount', 'a', 'c', 'k', 'x'), fc.oneof(fc.jsonValue(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), pick('a', 'x', null, true)))).map((v) => JSON.parse(JSON.stringify(v)) as unknown),
+  input: fc.oneof(fc.jsonValue(), fc.dictionary(pick('amount', 'a', 'c', 'k', 'x'), fc.oneof(fc.jsonValue(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.constantFrom<string | null | boolean>('a', 'x', null, true)))).map((v) => JSON.parse(JSON.stringify(v)) as unknown),
   scopes: fc.subarray(['restricted:use', 'a2a', 'ops']),
   act: fc.subarray(['a', 'b', 'c', 'd']),
   tenant: pick('acme', 'free-co', ''),

@@ -51,6 +51,9 @@
  * (as the first gateway's): the replica's own cost, apart from the pace at
  * which a runtime on PostgreSQL answers.
  *
+ * `--policies`: the SQLite gateway measured a second time in the same run, with the 20 policies of
+ * `bench-policies.ts` written through its admin API in between (docs/policies.md, "What it costs").
+ *
  * `--front-node-args="<flags>"` (with `=`: the flags begin with a dash): node flags for the measured fronts' processes
  * only (the gateways, the relay), e.g. `--perf-basic-prof` for `perf` symbols
  * or `--trace-gc`; the registry and runtimes run without them. Split on
@@ -375,6 +378,7 @@ async function main(): Promise<void> {
       'registry-change-after': { type: 'string', default: '' },
       perf: { type: 'string' },
       alternate: { type: 'string', default: '1' },
+      policies: { type: 'boolean', default: false },
     },
   });
   // Made here: a profile or perf file written into a folder that is not there failed inside the child,
@@ -510,6 +514,15 @@ async function main(): Promise<void> {
       }
     };
     if (measuredSqlite) await measureGateway(databaseUrl === undefined ? 'everything on' : 'SQLite', gateway.child, gatewayUrl, 'gateway.cg', registryStarted, registryUrl);
+    if (measuredSqlite && values.policies) {
+      // `--policies`: the same gateway again with the bench's 20 policies in force (docs/policies.md, "What it costs").
+      const { BENCH_POLICIES } = await import('./bench-policies.js');
+      for (const { id, ...policy } of BENCH_POLICIES) {
+        const res = await fetch(`${gatewayUrl}/v1/policies/${id}`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(policy) });
+        if (!res.ok) throw new Error(`policy ${id}: HTTP ${res.status} ${await res.text()}`);
+      }
+      await measureGateway(`${databaseUrl === undefined ? 'everything on' : 'SQLite'}, ${BENCH_POLICIES.length} policies`, gateway.child, gatewayUrl, 'gateway.cg', registryStarted, registryUrl);
+    }
     if (databaseUrl !== undefined && redisUrl !== undefined && measuredGateway) {
       // A fleet replica's configuration (scale-bench.ts startFleet) on a database and a bus stream of this run's own.
       const suffix = randomBytes(5).toString('hex');

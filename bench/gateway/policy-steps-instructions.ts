@@ -25,8 +25,12 @@
  *   call's hold refunded after it (a lease's refund writes nothing; a
  *   settlement's batch write is the settle's cost, not the reserve's), each
  *   call with a messageId of its own (a repeated one holds again as a retry);
+ * - `policies`: `policyStep` with 20 policies loaded (`bench-policies.ts`, docs/policies.md): 10 name
+ *   other agents (the index passes them over), 10 cover the bench's call and are decided on it;
+ * - `policies-counters`: the same 20 and one more that reads a session counter (in memory), so
+ *   the call is counted and its counters read;
  * - `none`: no step, the loop and the call object alone: the floor under the others.
- * Options: `--steps validate,pii,reserve,none` (the default; `authorize` too when named), `--calls N` (default 8000),
+ * Options: `--steps validate,pii,reserve,none` (the default; `authorize`, `policies`, `policies-counters` too when named), `--calls N` (default 8000),
  * `--warmup W` (default 20000), `--text "…"` (the message's
  * text; default the bench's `score lead 42`), `--rounds R` (default 1).
  */
@@ -40,8 +44,8 @@ import { parseArgs } from 'node:util';
 import type { CreditHolds } from '../../src/gateway/credits/index.js';
 import { callgrindControl, lastDumpFile, lastDumpTotal } from './callgrind-control.js';
 
-type Step = 'authorize' | 'validate' | 'pii' | 'reserve' | 'none';
-const STEPS: readonly Step[] = ['authorize', 'validate', 'pii', 'reserve', 'none'];
+type Step = 'authorize' | 'validate' | 'pii' | 'reserve' | 'policies' | 'policies-counters' | 'none';
+const STEPS: readonly Step[] = ['authorize', 'validate', 'pii', 'reserve', 'policies', 'policies-counters', 'none'];
 
 const { values } = parseArgs({
   options: {
@@ -149,7 +153,7 @@ async function stepRunner(step: Step, text: string): Promise<(calls: number, war
     card: { name: 'bench', description: 'Benchmark agent', version: '1.0.0', capabilities: { streaming: true }, skills: [{ id: 'echo', name: 'echo', description: 'Answers with one text artifact', tags: [] }] },
     metadata: { skills: { echo: { inputSchema, pricing: { creditsPerCall: 1 } } } },
   };
-  const principal = Object.freeze({ tenant: 'bench-tenant', clientId: 'bench-client', scopes: ['a2a', 'a2a:message:send'] });
+  const principal = Object.freeze({ kind: 'client', subject: 'bench-client', tenant: 'bench-tenant', clientId: 'bench-client', scopes: ['a2a', 'a2a:message:send'] });
   const terms = { skill: 'echo', milliCredits: 1000, scopes: [] };
   // Bodies parsed ahead, one per call: each call's messageId is its own, as the bench's are.
   const POOL = step === 'reserve' ? 65_536 : 4096;
@@ -177,6 +181,10 @@ async function stepRunner(step: Step, text: string): Promise<(calls: number, war
     const { PiiPolicies, piiConfigSchema } = await import('../../src/gateway/policy/pii-policy.js');
     runStep = (await import('../../src/gateway/proxy/pii-step.js')).piiStep;
     deps['pii'] = { policies: new PiiPolicies(piiConfigSchema.parse({ default: { action: 'log' } })), limits: { maxDepth: 32, maxChars: 1_048_576 } };
+  } else if (step === 'policies' || step === 'policies-counters') {
+    runStep = (await import('../../src/gateway/proxy/policy-step.js')).policyStep;
+    const { benchPolicies } = await import('./bench-policies.js');
+    deps['policies'] = await benchPolicies(step === 'policies-counters');
   } else {
     runStep = (await import('../../src/gateway/proxy/reserve-step.js')).reserveStep;
     const { LeasedCreditHolds, meteredCreditHolds } = await import('../../src/gateway/credits/index.js');

@@ -4,6 +4,7 @@ import { useSignal } from './signal.js';
 import { TenantBar } from './tenant-bar.js';
 import { AgentDetailView, AgentsView } from './views/agents.js';
 import { ApprovalsView } from './views/approvals.js';
+import { PoliciesView } from './views/policies.js';
 import { AuditView } from './views/audit.js';
 import { ClientsView } from './views/clients.js';
 import { CreditsView } from './views/credits.js';
@@ -80,6 +81,7 @@ const VIEWS = [
   { path: 'workflows', title: 'Workflows' },
   { path: 'credits', title: 'Credits' },
   { path: 'approvals', title: 'Approvals' },
+  { path: 'policies', title: 'Policies' },
   { path: 'reviews', title: 'Reviews' },
   { path: 'audit', title: 'Audit' },
   { path: 'clients', title: 'Clients' },
@@ -134,6 +136,7 @@ export function App() {
         {view === 'workflows' && <WorkflowsView key={route.slice(1).join('/')} {...(route[1] !== undefined && { workflow: route[1] })} {...(route[2] === 'runs' && route[3] !== undefined && { run: route[3] })} />}
         {view === 'credits' && <CreditsView />}
         {view === 'approvals' && <ApprovalsView />}
+        {view === 'policies' && <PoliciesView />}
         {view === 'reviews' && <ReviewsView />}
         {view === 'audit' && <AuditView />}
         {view === 'clients' && <ClientsView />}

@@ -49,6 +49,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'token', term: 'token [options]', summary: 'get an access token from the gateway (OAuth 2.0 client credentials)', load: async () => (await import('./commands/token.js')).tokenCommand },
   { name: 'credits', term: 'credits', summary: "read tenants' credit balances, usage and holds, add credits, release holds", load: async () => (await import('./commands/credits/credits.js')).creditsCommand },
   { name: 'approvals', term: 'approvals', summary: 'list the calls waiting for an approval, approve or deny them, and manage the rules that park them', load: async () => (await import('./commands/approvals/approvals.js')).approvalsCommand },
+  { name: 'policy', term: 'policy', summary: "manage the gateway's policies: who may call what, when, and how often", load: async () => (await import('./commands/policy/policy.js')).policyCommand },
   { name: 'audit', term: 'audit', summary: 'verify, tail and export the hash-chained audit trail (reads the database directly)', load: async () => (await import('./commands/audit/audit.js')).auditCommand },
   { name: 'migrate', term: 'migrate [options]', summary: "apply every role's schema migrations to the configured database, then exit", load: async () => (await import('./commands/migrate.js')).migrateCommand },
   { name: 'secrets', term: 'secrets', summary: 'finish a rotation of GATEWAY_SECRET or AGENTMESH_SECRET: re-seal what the previous one sealed (reads the database directly)', load: async () => (await import('./commands/secrets/secrets.js')).secretsCommand },

@@ -8,12 +8,14 @@ import { httpLayerError, readA2aRequest } from './policy/a2a-operation.js';
 import { GatewayCall, type ProxyDeps } from './proxy/gateway-call.js';
 import { authenticateStep } from './proxy/authenticate-step.js';
 import { authorizeStep } from './proxy/authorize-step.js';
+import { delegationGuardStep } from './proxy/delegation-guard.js';
 import { concurrencyStep, quotaStep } from './proxy/admit-steps.js';
 import { reserveStep } from './proxy/reserve-step.js';
 import { forwardStep } from './proxy/forward-step.js';
 import { validateStep } from './proxy/validate-step.js';
 import { piiStep } from './proxy/pii-step.js';
 import { approvalStep } from './proxy/approval-step.js';
+import { policyStep } from './proxy/policy-step.js';
 import { answerError } from './proxy/answer-error.js';
 import { answerAcpDiscovery, checkAcpCall } from './proxy/acp-door.js';
 import { agentNotFound } from './proxy/refusals.js';
@@ -37,8 +39,9 @@ export const AUDIT_BACKLOG_LIMIT = 90_000;
  * small steps (ADR 0009), each in its own file and testable alone:
  *
  *   read (classify, parse once, refuse what is no request) → authenticate
- *   (and delegate) → authorize (tenant, scopes, price) → quota → validate
- *   (the spec's and the skill's schemas) → PII policy → approval gate (park
+ *   (and delegate) → authorize (tenant, scopes, price) → delegation guard
+ *   (no loop, not too deep) → quota → validate
+ *   (the spec's and the skill's schemas) → PII policy → policies (docs/policies.md) → approval gate (park
  *   the call, docs/approvals.md) → concurrency (fair
  *   share) → reserve credits → forward → settle → record
  *
@@ -177,11 +180,14 @@ async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   // A request no agent could serve (an unknown method, an impossible task id): refused without contacting one.
   if (reading.refusal !== undefined) throw reading.refusal;
   authorizeStep(c, o);
+  delegationGuardStep(c, o);
   const admitted = quotaStep(c, o);
   if (admitted !== undefined) await admitted;
   const validated = validateStep(c, o);
   if (validated !== undefined) await validated;
   piiStep(c, o);
+  const decided = policyStep(c, o);
+  if (decided !== undefined) await decided;
   const approval = approvalStep(c, o);
   if (approval === true || (approval !== false && (await approval))) return;
   concurrencyStep(c, o);

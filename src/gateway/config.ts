@@ -3,6 +3,7 @@ import { approvalRuleSchema } from './approvals/approval-rule.js';
 import { parseRoleConfig, roleMetricsFields, roleServerFields } from '../http/index.js';
 import { consoleOidcSchema } from './console/console-oidc-config.js';
 import { piiConfigSchema } from './policy/pii-policy.js';
+import { MAX_DELEGATION_DEPTH } from './identity/principal.js';
 
 /**
  * Port of the gateway's metrics listener when `metricsPort` is unset (and
@@ -60,6 +61,13 @@ export const gatewayConfigSchema = z
      * docs/adr/0058-delegation-grant-redemption-retry.md).
      */
     delegationGrantRetrySeconds: z.number().int().min(0).max(3600).default(300),
+    /**
+     * Most actors a delegated call's `act` chain may hold (4; env
+     * GATEWAY_DELEGATION_MAX_DEPTH): a deeper call is refused at the gateway,
+     * as is one that would reach an agent already in its chain
+     * (docs/adr/0074-delegation-loop-guard.md). At most the 8 a token holds.
+     */
+    delegationMaxDepth: z.number().int().min(1).max(MAX_DELEGATION_DEPTH).default(4),
     signingAlg: z.enum(['ES256', 'RS256']).default('ES256'),
     /** Signing keys rotate this often, ms (7 days); retired keys stay published until their tokens expire. */
     keyRotationIntervalMs: z.number().int().min(60_000).default(7 * 24 * 3600 * 1000),

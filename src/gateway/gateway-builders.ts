@@ -29,6 +29,7 @@ import { SettlementTracker, type OpenReservation } from './settlement-tracker.js
 import { isChargeKey } from './settle-or-track.js';
 import { InstanceTaskReader, type ReadableInstance } from './settlement-task-reader.js';
 import { ApprovalGate, ApprovalStore, approvalRoutes } from './approvals/index.js';
+import { PolicyEngine, PolicyStore, SessionCounters, policyRoutes } from './policies/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -56,6 +57,8 @@ export interface GatewayParts {
   bridgedRuns: BridgedRuns;
   /** Approval gates: rules, parked calls, decisions (docs/approvals.md). */
   approvals: ApprovalGate;
+  /** Policies as code: versioned CEL policies decided on every call they target (docs/policies.md). */
+  policies: PolicyEngine;
   /** Where answered calls' settlements and audit rows go before the answer (`answerDurability: journal`, ADR 0047). */
   journal: AnswerJournal | undefined;
 }
@@ -193,7 +196,10 @@ export async function buildParts({ config, backends, publicUrl, metrics, log, st
   });
   // Stopped before the credit holds close: a sweep in progress still refunds through them.
   stack.defer('approvals', () => approvals.stop());
-  return { identity, ledger, audit, router, quotas, credits, tracker, bridgedRuns, approvals, journal };
+  // Session counters live where the quotas do: Redis across replicas, memory on one gateway.
+  const policies = new PolicyEngine({ store: new PolicyStore(database.db), counters: new SessionCounters({ redis, logger: log.child({ module: 'policies' }) }), logger: log.child({ module: 'policies' }), reloadIntervalMs: config.approvals.sweepIntervalMs, bus });
+  stack.defer('policies', () => policies.stop());
+  return { identity, ledger, audit, router, quotas, credits, tracker, bridgedRuns, approvals, policies, journal };
 }
 
 /** The calls' credits in front of the ledger: leased, or exact (`creditsMode`). */
@@ -346,7 +352,7 @@ export interface MountRoutesOptions extends Pick<GatewayBuild, 'config' | 'metri
 
 /** CORS, the identity and credits APIs, the card JWKS and the A2A proxy; resolves to what the proxy's steps work with. */
 export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metrics, tracing, log, dataPlane }: MountRoutesOptions): Promise<ProxyDeps> {
-  const { identity, ledger, router, credits, audit, quotas, tracker, bridgedRuns, approvals } = parts;
+  const { identity, ledger, router, credits, audit, quotas, tracker, bridgedRuns, approvals, policies } = parts;
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false, exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'www-authenticate'] });
   await identity.registerRoutes(app);
   // The credits API: the static admin token (bootstrap) counts as credits:admin; a client reads its own tenant.
@@ -361,6 +367,7 @@ export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metr
     },
   });
   await app.register(approvalRoutes, { gate: approvals, identity });
+  await app.register(policyRoutes, { engine: policies, identity, audit });
   app.get('/.well-known/agent-card-jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(cardKey.jwks()));
   const steps: ProxyDeps = {
     identity,
@@ -372,6 +379,7 @@ export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metr
     tracker,
     bridgedRuns,
     approvals,
+    policies,
     metrics: new GatewayMetrics(metrics),
     tracing,
     logger: log,
@@ -383,6 +391,7 @@ export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metr
     gate: new ConcurrencyGate({ perTenantLimit: config.tenantConcurrencyPerAgent }),
     validator: createRequestValidator(),
     pii: config.pii ? { policies: new PiiPolicies(config.pii), limits: { maxDepth: config.pii.maxDepth, maxChars: config.pii.maxChars } } : undefined,
+    delegationMaxDepth: config.delegationMaxDepth,
     defaultRequestsPerMinute: config.defaultRequestsPerMinute,
     defaultBurst: config.defaultBurst,
     tenantRequestsPerMinute: config.tenantRequestsPerMinute,

@@ -83,6 +83,11 @@ export const ErrorCodes = {
   GATEWAY_APPROVAL_DECIDED: 'AM_ERR_GATEWAY_APPROVAL_DECIDED',
   GATEWAY_APPROVAL_RULE_NOT_FOUND: 'AM_ERR_GATEWAY_APPROVAL_RULE_NOT_FOUND',
   GATEWAY_APPROVAL_NOT_PARKABLE: 'AM_ERR_GATEWAY_APPROVAL_NOT_PARKABLE',
+  /** A delegated call that would loop back to an agent already in its `act` chain, or whose chain is longer than allowed. */
+  GATEWAY_DELEGATION_REFUSED: 'AM_ERR_GATEWAY_DELEGATION_REFUSED',
+  GATEWAY_POLICY_FORBIDDEN: 'AM_ERR_GATEWAY_POLICY_FORBIDDEN',
+  GATEWAY_POLICY_NOT_FOUND: 'AM_ERR_GATEWAY_POLICY_NOT_FOUND',
+  GATEWAY_POLICY_INVALID: 'AM_ERR_GATEWAY_POLICY_INVALID',
   IDENTITY_CLIENT_NOT_FOUND: 'AM_ERR_IDENTITY_CLIENT_NOT_FOUND',
   IDENTITY_KEY_NOT_FOUND: 'AM_ERR_IDENTITY_KEY_NOT_FOUND',
   IDENTITY_INVALID_ARGUMENT: 'AM_ERR_IDENTITY_INVALID_ARGUMENT',
@@ -225,6 +230,13 @@ export const WIRE: Readonly<Record<ErrorCode, WireMapping>> = Object.freeze({
   AM_ERR_GATEWAY_APPROVAL_RULE_NOT_FOUND: wire(-32603, 404, 'NOT_FOUND'),
   // A call that needs an approval in a form the gateway cannot park (ACP, a bridged agent, v0.3 HTTP+JSON): refused, never let through.
   AM_ERR_GATEWAY_APPROVAL_NOT_PARKABLE: wire(-32004, 400, 'FAILED_PRECONDITION', 'UNSUPPORTED_OPERATION'),
+  // The gateway's policy refuses the delegation (a loop, a chain too long): denied like a scope, retrying cannot help.
+  AM_ERR_GATEWAY_DELEGATION_REFUSED: wire(-32600, 403, 'PERMISSION_DENIED'),
+  // A call a policy refused (docs/policies.md): the caller's credential is fine, the call is not allowed.
+  AM_ERR_GATEWAY_POLICY_FORBIDDEN: wire(-32600, 403, 'PERMISSION_DENIED'),
+  AM_ERR_GATEWAY_POLICY_NOT_FOUND: wire(-32603, 404, 'NOT_FOUND'),
+  // A policy refused on write: its details name the field, and for a condition the line and column.
+  AM_ERR_GATEWAY_POLICY_INVALID: wire(-32602, 400, 'INVALID_ARGUMENT'),
   AM_ERR_IDENTITY_CLIENT_NOT_FOUND: wire(-32603, 404, 'NOT_FOUND'),
   AM_ERR_IDENTITY_KEY_NOT_FOUND: wire(-32603, 404, 'NOT_FOUND'),
   AM_ERR_IDENTITY_INVALID_ARGUMENT: wire(-32602, 400, 'INVALID_ARGUMENT'),

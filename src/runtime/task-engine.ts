@@ -446,10 +446,12 @@ export class TaskEngine {
       );
       try {
         // Idempotent tasks run again, those that were waiting for input too: the skill asks again (an orchestrator's paused run re-attaches to the child that asked).
+        // The re-run goes on as working: a client may have seen the task working, and A2A's states
+        // have no way back to submitted (docs/reliability.md, "Anomalies found").
         if (agent && skill && row.idempotent) {
           const original = task.history.find((m) => m.role === Role.ROLE_USER);
           if (!original) throw new Error('no user message to re-run');
-          await run.emit(statusEvent(task, TaskState.TASK_STATE_SUBMITTED, `Re-running: ${cause ?? `the replica executing this task (${row.owner}) stopped`}`, this.#now()), { owner: this.#o.replicaId });
+          await run.emit(statusEvent(task, TaskState.TASK_STATE_WORKING, `Re-running: ${cause ?? `the replica executing this task (${row.owner}) stopped`}`, this.#now()), { owner: this.#o.replicaId });
           this.#runs.set(row.id, run);
           const limit = this.#limits.get(agent.name)!;
           void this.#execute(run, agent, skill, skillInput(skill, original), original, { tenant: row.tenant, caller: { authenticated: false, id: '', scopes: [] } }, limit);

@@ -34,3 +34,5 @@ export { makeFolderSync } from './make-folder.js';
 export { exponentialBackoff, fullJitterBackoff, pause } from './backoff.js';
 export type { ExponentialBackoffOptions } from './backoff.js';
 export type { SecretFile } from './secret-file.js';
+export { activeDeliberateFault, deliberateFault, DELIBERATE_FAULT_VARIABLE } from './deliberate-faults.js';
+export type { DeliberateFault } from './deliberate-faults.js';

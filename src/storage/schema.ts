@@ -228,6 +228,21 @@ export interface GatewayApprovalRulesTable {
   created_by: string;
 }
 
+/** One version of a gateway policy (docs/policies.md, migration 0025). */
+export interface GatewayPoliciesTable {
+  /** '' for a platform-wide policy. */
+  policy_tenant: string;
+  id: string;
+  version: number;
+  effect: string;
+  /** The policy as written, JSON. */
+  body: string;
+  /** 1: this version deleted the policy. */
+  deleted: number;
+  created_at: number;
+  created_by: string;
+}
+
 /** A call parked for approval, and its decision (docs/approvals.md). */
 export interface GatewayApprovalsTable {
   id: string;
@@ -275,4 +290,5 @@ export interface Tables extends IdentityTables, TenancyTables, AuditTables, Work
   gateway_bridged_runs: GatewayBridgedRunsTable;
   gateway_approval_rules: GatewayApprovalRulesTable;
   gateway_approvals: GatewayApprovalsTable;
+  gateway_policies: GatewayPoliciesTable;
 }

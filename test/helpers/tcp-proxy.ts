@@ -5,7 +5,10 @@ import { createConnection, createServer, type AddressInfo, type Socket } from 'n
  * Redis. `reset()` cuts every connection with an RST (a crashed server, a
  * dropped NAT entry); `pause()` stops moving bytes both ways while keeping
  * the sockets open (a half-open connection: the peer is silent, no FIN, no
- * RST); `refuse()` also closes the door to new connections until `heal()`.
+ * RST); `refuse()` also closes the door to new connections until `heal()`;
+ * `cutAfterClientSends(/commit/i)` lets a statement through, then resets the
+ * client's side before any answer comes back (the server did it; the client
+ * cannot know).
  *
  * @example
  * const proxy = await startTcpProxy(5432);
@@ -27,6 +30,12 @@ export interface TcpProxy {
   silenceOpen(): void;
   /** Refuses new connections (closed at once) and resets the open ones. */
   refuse(): void;
+  /**
+   * Until `heal()`: a chunk from the client matching `pattern` (read as latin1) is forwarded, the
+   * server's side is ended (FIN, after the bytes) and the client's reset, so the server acts on the
+   * request and its answer never arrives. A connection is cut this way at most once; new ones pass.
+   */
+  cutAfterClientSends(pattern: RegExp): void;
   /** Back to normal: held connections from a pause are cut (their state is unknown), new ones pass. */
   heal(): void;
   close(): Promise<void>;
@@ -48,6 +57,7 @@ function rst(socket: Socket): void {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
   let mode: 'pass' | 'paused' | 'refusing' = 'pass';
+  let cutAfter: RegExp | undefined;
   let accepted = 0;
 
   const cut = (pair: Pair) => {
@@ -68,7 +78,13 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     const forward = (from: Socket, to: Socket) => {
       from.on('data', (chunk: Buffer) => {
         // Paused or silenced: the bytes vanish, as on a link that went silent.
-        if (mode === 'pass' && !pair.silent) to.write(chunk);
+        if (mode !== 'pass' || pair.silent) return;
+        to.write(chunk);
+        if (from === client && cutAfter?.test(chunk.toString('latin1'))) {
+          pairs.delete(pair);
+          upstream.end();
+          rst(client);
+        }
       });
     };
     forward(client, upstream);
@@ -103,9 +119,13 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       mode = 'refusing';
       for (const pair of [...pairs]) cut(pair);
     },
+    cutAfterClientSends(pattern) {
+      cutAfter = pattern;
+    },
     heal() {
       const wasPaused = mode === 'paused';
       mode = 'pass';
+      cutAfter = undefined;
       // Bytes were dropped while paused: those streams are corrupt, as after a real partition.
       if (wasPaused) for (const pair of [...pairs]) cut(pair);
     },

@@ -19,40 +19,19 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Quotas, quotaKeyOf, type QuotaCheck } from '../../src/gateway/policy/quotas.js';
 import { QUOTA_SCRIPT } from '../../src/gateway/policy/quota-script.js';
 import { freePort } from '../helpers/free-port.js';
+import { stopChild } from '../helpers/child-output.js';
+import { startRedisServer } from '../helpers/redis-server.js';
 import { redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { parseCommandStats } from '../../bench/scale/service-stats.js';
 
 const skip = await redisSkipReason();
-
-/** A throwaway redis-server (no persistence) on `port`; resolves once it accepts connections. */
-async function startRedisServer(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (/Ready to accept connections/i.test(out)) resolve();
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`redis-server exited early with ${code}: ${out}`)));
-  });
-  return child;
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
 
 /** The gateway's quota connection: one retry per command and no offline queue, so a down Redis fails calls at once. */
 function gatewayConnection(port: number): Redis {
@@ -79,7 +58,7 @@ describe('the quota script on a private Redis: what a call costs, a lost script,
   after(async () => {
     redis?.disconnect();
     admin?.disconnect();
-    await stop(server);
+    await stopChild(server);
   });
 
   test("a call's two quotas under 200 a minute cost Redis one EVALSHA and one INCR per check", async () => {
@@ -219,7 +198,7 @@ describe('the quota script on a private Redis: what a call costs, a lost script,
     await quotas.admit([check]);
     assert.equal(Number(await admin.get(quotaKeyOf(check))), 1);
 
-    await stop(server);
+    await stopChild(server);
     await until('the gateway connection to see Redis gone', async () => redis.status !== 'ready');
     // In memory from zero: rpm + burst admitted, then refused with Retry-After, never a Redis error.
     for (let i = 0; i < 4; i++) assert.ok(await quotas.admit([check]));

@@ -46,6 +46,7 @@ import type { Principal } from '../../../src/gateway/identity/index.js';
 import type { GatewayCall, ProxyDeps } from '../../../src/gateway/proxy/gateway-call.js';
 import { authenticateStep } from '../../../src/gateway/proxy/authenticate-step.js';
 import { authorizeStep } from '../../../src/gateway/proxy/authorize-step.js';
+import { delegationGuardStep } from '../../../src/gateway/proxy/delegation-guard.js';
 import { concurrencyStep, quotaStep } from '../../../src/gateway/proxy/admit-steps.js';
 import { validateStep } from '../../../src/gateway/proxy/validate-step.js';
 import { piiStep } from '../../../src/gateway/proxy/pii-step.js';
@@ -236,6 +237,7 @@ export class PolicyAgent {
     if (authenticated !== undefined) await authenticated;
     if (reading.refusal !== undefined) throw reading.refusal;
     authorizeStep(c, d);
+    delegationGuardStep(c, d);
     // A redacted message is a rewritten body, which no SPOE action can send: that tenant's (or agent's) calls are the gateway's.
     if (redacts(c, d)) return GATEWAY;
     const admitted = quotaStep(c, d);

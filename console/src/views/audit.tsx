@@ -158,6 +158,12 @@ export function AuditView() {
                 <td data-label="Outcome">
                   {r.outcome}
                   {r.errorCode !== undefined && <small> {r.errorCode}</small>}
+                  {policyDecisionOf(r.detail?.['policy']) !== undefined && (
+                    <small data-testid="audit-policy" title="The policies that decided the call (docs/policies.md); agentmesh policy explain <row> shows them">
+                      {' '}
+                      policy: {policyDecisionOf(r.detail?.['policy'])}
+                    </small>
+                  )}
                 </td>
                 <td data-label="Tenant">{r.tenant ?? '–'}</td>
                 <td data-label="Actor">
@@ -188,6 +194,15 @@ export function AuditView() {
       )}
     </>
   );
+}
+
+/** A row's `detail.policy` as words: the outcome and the deciding policy versions; undefined when no policy decided the call. */
+function policyDecisionOf(detail: unknown): string | undefined {
+  if (typeof detail !== 'object' || detail === null) return undefined;
+  const outcome = 'outcome' in detail && typeof detail.outcome === 'string' ? detail.outcome : undefined;
+  if (outcome === undefined) return undefined;
+  const policies = 'policies' in detail && Array.isArray(detail.policies) ? detail.policies.filter((p): p is string => typeof p === 'string') : [];
+  return policies.length === 0 ? outcome : `${outcome} by ${policies.join(', ')}`;
 }
 
 /** The actors of a row's `detail.act` (RFC 8693, the current actor outermost), in the order they acted; empty without one. */

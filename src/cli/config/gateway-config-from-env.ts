@@ -28,6 +28,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
     GATEWAY_TOKEN_TTL_SECONDS: 'tokenTtlSeconds',
     GATEWAY_DELEGATION_GRANT_TTL_SECONDS: 'delegationGrantTtlSeconds',
     GATEWAY_DELEGATION_GRANT_RETRY_SECONDS: 'delegationGrantRetrySeconds',
+    GATEWAY_DELEGATION_MAX_DEPTH: 'delegationMaxDepth',
     GATEWAY_CREDITS_MAX_HOLD_MS: 'creditsMaxHoldMs',
     GATEWAY_AUDIT_VERIFY_INTERVAL_MS: 'auditVerifyIntervalMs',
   });

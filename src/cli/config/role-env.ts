@@ -3,7 +3,7 @@
  * and checks live, so `serve runtime|registry|gateway` and `up` agree.
  */
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../observability/index.js';
-import type { PoolMode } from '../../storage/index.js';
+import { activeDeliberateFault, DELIBERATE_FAULT_VARIABLE, type PoolMode } from '../../storage/index.js';
 import { oneOf } from '../../protocol/index.js';
 import { checkDataDir } from './data-dir.js';
 
@@ -171,5 +171,8 @@ export function servingFromEnv(env: Record<string, string | undefined>, flags: {
   if (env['OTEL_SEMCONV_STABILITY_OPT_IN']) settings.semconvStabilityOptIn = env['OTEL_SEMCONV_STABILITY_OPT_IN'].split(',').map((v) => v.trim()).filter(Boolean);
   if (env['AGENTMESH_ALLOW_HOSTS']) settings.allowHosts = env['AGENTMESH_ALLOW_HOSTS'].split(',').map((h) => h.trim()).filter(Boolean);
   if (flags.dev || env['AGENTMESH_DEV'] === '1') settings.dev = true;
+  // A build broken on purpose for the nemesis tests: never served outside dev mode.
+  const broken = activeDeliberateFault();
+  if (broken !== undefined && settings.dev !== true) throw new Error(`${DELIBERATE_FAULT_VARIABLE}=${broken} breaks agentmesh on purpose for tests; a role refuses it outside dev mode (AGENTMESH_DEV=1): unset it`);
   return settings;
 }

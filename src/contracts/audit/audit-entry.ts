@@ -84,4 +84,4 @@ export interface AuditAnchor {
  * import { SECURITY_EVENT_TYPES } from '../contracts/audit/index.js';
  * SECURITY_EVENT_TYPES.has('scope.denied'); // true
  */
-export const SECURITY_EVENT_TYPES: ReadonlySet<string> = new Set(['auth.denied', 'scope.denied', 'quota.exceeded', 'tenant.mismatch', 'assertion.invalid']);
+export const SECURITY_EVENT_TYPES: ReadonlySet<string> = new Set(['auth.denied', 'scope.denied', 'quota.exceeded', 'tenant.mismatch', 'assertion.invalid', 'policy.forbidden']);

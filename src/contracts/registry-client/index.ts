@@ -8,7 +8,7 @@
 // First: on a Node.js agentmesh does not run on, this import fails with what to install, before anything below loads.
 import '../../node-version/check-on-import.js';
 export { createRegistryClient, RegistryClient } from './registry-client.js';
-export type { RegistryClientOptions, CallOptions, WatchQuery } from './registry-client.js';
+export type { RegistryClientOptions, CallOptions, WatchQuery, AgentPut } from './registry-client.js';
 export { registryStatusOf } from './registry-failure.js';
 export type { RegistryFailure, RegistryFailureHint } from './registry-failure.js';
 // The shapes its calls send and answer, re-exported so `agentmesh/registry-client` users keep one import.

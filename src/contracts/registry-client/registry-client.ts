@@ -39,6 +39,14 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** What `PUT /v1/agents/{name}` did ({@link RegistryClient.upsertAgent}). */
+export interface AgentPut {
+  /** The record as the registry serves it now: with a change held, still the approved one. */
+  record: WireAgentRecord;
+  /** The id of the review holding the change (202, `Location: /v1/reviews/<id>`; docs/registry.md#review-holds); absent when it applied at once. */
+  heldFor?: string;
+}
+
 /** Which changes `GET /watch` streams, and from where. */
 export interface WatchQuery {
   /** Only this agent's changes; default every agent. */
@@ -114,6 +122,19 @@ export class RegistryClient {
   /** `PUT /v1/agents/{name}`: registers or replaces the record (upsert). */
   putAgent(name: string, body: AgentUpsert, options?: CallOptions): Promise<WireAgentRecord> {
     return this.#json('PUT', agentsPath(name), { body, agent: name, ...options });
+  }
+
+  /**
+   * {@link putAgent}, telling a change the registry holds for review apart
+   * (202 Accepted: the record is still the approved one, and `heldFor` names
+   * the review, from `Location`) from one that applied.
+   */
+  async upsertAgent(name: string, body: AgentUpsert, options?: CallOptions): Promise<AgentPut> {
+    const { value: record, response } = await this.#answer<WireAgentRecord>('PUT', agentsPath(name), { body, agent: name, ...options });
+    if (response.status !== 202) return { record };
+    const location = /^\/v1\/reviews\/([^/?#]+)$/.exec(response.headers.get('location') ?? '');
+    const heldFor = location !== null ? decodeURIComponent(location[1]!) : record.review?.id;
+    return heldFor === undefined ? { record } : { record, heldFor };
   }
 
   async deregister(name: string, options?: CallOptions): Promise<void> {
@@ -224,6 +245,11 @@ export class RegistryClient {
   }
 
   async #json<T>(method: string, path: string, call: { query?: Record<string, unknown>; body?: unknown; agent?: string | undefined; absent?: boolean; signal?: AbortSignal | undefined }): Promise<T> {
+    return (await this.#answer<T>(method, path, call)).value;
+  }
+
+  /** A JSON call's value, with the response it came in (its status and headers read, its body consumed). */
+  async #answer<T>(method: string, path: string, call: { query?: Record<string, unknown>; body?: unknown; agent?: string | undefined; absent?: boolean; signal?: AbortSignal | undefined }): Promise<{ value: T; response: Response }> {
     const deadline = this.#timeoutMs === undefined ? undefined : AbortSignal.timeout(this.#timeoutMs);
     const headers = { accept: 'application/json', ...(call.body !== undefined && { 'content-type': 'application/json' }) };
     const response = await this.#send(method, path, { query: call.query, body: call.body, headers, signal: call.signal, deadline });
@@ -234,11 +260,11 @@ export class RegistryClient {
       if (call.signal?.aborted) throw err;
       throw networkFailure(this.url, method, path, err);
     }
-    if (call.absent === true && response.status === 404) return undefined as T;
+    if (call.absent === true && response.status === 404) return { value: undefined as T, response };
     if (!response.ok) throw statusFailure(this.url, { method, path, status: response.status, agent: call.agent }, text, this.#hint);
-    if (text === '') return undefined as T;
+    if (text === '') return { value: undefined as T, response };
     try {
-      return JSON.parse(text) as T;
+      return { value: JSON.parse(text) as T, response };
     } catch (err) {
       throw malformed(this.url, method, path, `HTTP ${response.status} and a body that is not JSON`, err);
     }

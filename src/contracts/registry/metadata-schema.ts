@@ -86,6 +86,8 @@ export const agentMetadataSchema = {
     owner: label,
     maintainers: labels,
     costCenter: label,
+    // What the agent's data is, as gateway policies read it (`resource.classification`, docs/policies.md).
+    dataClassification: { enum: ['public', 'internal', 'confidential', 'restricted'] },
     sla: {
       type: 'object',
       additionalProperties: false,

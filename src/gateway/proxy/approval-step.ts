@@ -26,14 +26,15 @@ export function approvalStep(c: GatewayCall, d: ProxyDeps): boolean | Promise<bo
   if (call.operation === 'GetTask' && isGateTaskId(call.taskId)) return readGateTask(c, d, call.taskId);
   if (call.operation === 'CancelTask' && isGateTaskId(call.taskId)) return cancelGateTask(c, d, call.taskId);
   if (call.operation === 'SubscribeToTask' && isGateTaskId(call.taskId)) return subscribeGateTask(c, d, call.taskId);
-  if (!gate.active || (call.operation !== 'SendMessage' && call.operation !== 'SendStreamingMessage')) return false;
+  if ((!gate.active && c.policyApproval === undefined) || (call.operation !== 'SendMessage' && call.operation !== 'SendStreamingMessage')) return false;
   const message = call.message;
   // A follow-up to a task is part of that task: it was gated (or not) when it started.
   if (message === undefined || message['taskId'] !== undefined) return false;
   const principal = c.principal!;
   const terms = c.terms;
   const skill = terms?.skill ?? '';
-  const rule = gate.match({ price: (terms?.milliCredits ?? 0) / 1000, input: skillInputOf(message), agent: c.agent, skill, tenant: principal.tenant });
+  // A permit_when_approved policy that held parks the call as an approval rule would (docs/policies.md).
+  const rule = c.policyApproval ?? gate.match({ price: (terms?.milliCredits ?? 0) / 1000, input: skillInputOf(message), agent: c.agent, skill, tenant: principal.tenant });
   if (rule === undefined) return false;
   c.audit.detail = { ...c.audit.detail, approvalRule: rule.id };
   // Fail closed: a call that needs an approval and cannot wait for one is refused, never let through.

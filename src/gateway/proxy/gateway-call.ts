@@ -20,6 +20,8 @@ import type { PiiPolicies } from '../policy/pii-policy.js';
 import type { PiiScanLimits } from '../policy/pii.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import type { AnswerJournal } from '../answer-journal.js';
+import type { PolicyEngine } from '../policies/index.js';
+import type { ApprovalRule } from '../approvals/approval-rule.js';
 
 /** What the proxy's steps work with, built once per gateway. */
 export interface ProxyDeps {
@@ -49,8 +51,12 @@ export interface ProxyDeps {
   pii: { policies: PiiPolicies; limits: PiiScanLimits } | undefined;
   /** Approval gates (docs/approvals.md): parks the calls a rule matches. */
   approvals?: ApprovalGate;
+  /** Policies as code (docs/policies.md): decided before the approval gate. */
+  policies?: PolicyEngine;
   /** Largest request body, bytes; also the largest ACP answer the bridge reads (docs/acp.md). */
   bodyLimitBytes: number;
+  /** Most actors a delegated call's chain may hold (`delegationMaxDepth`, delegation-guard.ts). */
+  delegationMaxDepth: number;
   defaultRequestsPerMinute: number;
   defaultBurst: number;
   tenantRequestsPerMinute: number;
@@ -112,6 +118,8 @@ export class GatewayCall {
   unhashedInput: Record<string, unknown> | undefined = undefined;
   /** The answer named a task its messageId was charged (or held) for: remembered once the answer is out (`ChargedMessages`). */
   chargedTask = false;
+  /** A permit_when_approved policy held: the approval gate parks the call under it (docs/policies.md). */
+  policyApproval: ApprovalRule | undefined = undefined;
 
   constructor(request: ExchangeRequest, reply: ExchangeReply, agent: string, reading: A2aRequestReading, bytes: Buffer | undefined, body: unknown, query: string | undefined, a2aVersion: string | undefined, audit: AuditEntry) {
     this.request = request;

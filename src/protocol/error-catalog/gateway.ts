@@ -44,6 +44,8 @@ export const gatewayErrors = {
   pushSignatureRejected: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'Push notification signature rejected: {problem}'),
   agentNeedsCredential: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'This agent needs a bearer token (OAuth 2.0 client credentials from /oauth/token) or an X-API-Key'),
   delegationNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'Calling on behalf of a tenant ({header}) needs the scope {scope}', { details: ['scope'] }),
+  delegationLoop: declare(ErrorCodes.GATEWAY_DELEGATION_REFUSED, 'Calling {agent} would loop: it already acts in this call\'s delegation chain ({chain})', { details: ['agent', 'chain'], constants: { refused: 'loop' } }),
+  delegationTooDeep: declare(ErrorCodes.GATEWAY_DELEGATION_REFUSED, 'The call to {agent} carries a delegation chain of {depth} actors; this gateway allows at most {max} (delegationMaxDepth)', { details: ['agent', 'depth', 'max'], constants: { refused: 'depth' } }),
   delegationOtherTenantNeedsAdmin: declare(ErrorCodes.AUTH_FORBIDDEN, 'Naming another tenant ({header}) needs the scope {scope}; to act for a caller, exchange its token at /oauth/token (RFC 8693)', { details: ['scope'] }),
 
   // approvals (docs/approvals.md)
@@ -55,6 +57,17 @@ export const gatewayErrors = {
   approvalRuleFromConfig: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'Approval rule {id} is declared in the gateway configuration: change it there', { expose: true }),
   approvalInvalid: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, '{field}: {problem}', { expose: true }),
   approvalNotParkable: declare(ErrorCodes.GATEWAY_APPROVAL_NOT_PARKABLE, 'This call needs an approval ({reason}), and a call {how} cannot wait for one: send it over JSON-RPC or A2A 1.0 HTTP+JSON', { details: ['reason'] }),
+
+  // policies (docs/policies.md)
+  policyForbids: declare(ErrorCodes.GATEWAY_POLICY_FORBIDDEN, 'A policy forbids this call: {reason}', { expose: true }),
+  policyNotPermitted: declare(ErrorCodes.GATEWAY_POLICY_FORBIDDEN, 'No policy permits {operation} on {agent} for this caller', { expose: true }),
+  policyNotFound: declare(ErrorCodes.GATEWAY_POLICY_NOT_FOUND, 'No policy {quotedId}', { expose: true }),
+  policyVersionNotFound: declare(ErrorCodes.GATEWAY_POLICY_NOT_FOUND, 'Policy {id} has no version {version}', { expose: true }),
+  policyInvalid: declare(ErrorCodes.GATEWAY_POLICY_INVALID, '{field}: {problem}', { details: ['field'], expose: true }),
+  policyConditionInvalid: declare(ErrorCodes.GATEWAY_POLICY_INVALID, 'condition, line {line}, column {column}: {problem}', { details: ['line', 'column'], constants: { field: 'condition' }, expose: true }),
+  policiesOfOtherTenant: declare(ErrorCodes.AUTH_FORBIDDEN, 'Policies of tenant {tenant} need a principal of that tenant with the {scope} scope, or {admin}', { details: ['scope'], expose: true }),
+  platformPoliciesNeedAdmin: declare(ErrorCodes.AUTH_FORBIDDEN, 'Platform-wide policies need the {scope} scope', { details: ['scope'], expose: true }),
+  auditEntryNotFound: declare(ErrorCodes.GATEWAY_POLICY_NOT_FOUND, 'No audited call {seq} this caller may read', { expose: true }),
 
   // the console
   consoleTasksNeedTenant: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'tenant: a platform admin names the tenant whose tasks to list'),

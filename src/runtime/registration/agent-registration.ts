@@ -41,6 +41,8 @@ export class AgentRegistration {
   #instanceId: string | undefined;
   #loop: Promise<void> | undefined;
   #refusal: AgentmeshError | undefined;
+  /** The review the registry said last that it holds this agent's card change for. */
+  #heldFor: string | undefined;
   #settleFirst!: () => void;
   /** Resolves once the first attempt to register ended, whatever its outcome. */
   readonly firstAttempt: Promise<void> = new Promise((resolve) => (this.#settleFirst = resolve));
@@ -98,7 +100,8 @@ export class AgentRegistration {
     while (!signal.aborted) {
       try {
         if (this.#instanceId === undefined) {
-          await client.putAgent(agent, { card: this.#o.card(), ...(this.#o.metadata !== undefined && { metadata: this.#o.metadata }) }, { signal });
+          const { heldFor } = await client.upsertAgent(agent, { card: this.#o.card(), ...(this.#o.metadata !== undefined && { metadata: this.#o.metadata }) }, { signal });
+          if (heldFor !== undefined) this.#held(heldFor);
           const { id } = await client.addInstance(agent, instance, { signal });
           this.#instanceId = id;
           this.#log.info({ instance: id, url: instance.url, leaseTtlMs: instance.leaseTtlMs }, 'registered with the registry');
@@ -131,6 +134,24 @@ export class AgentRegistration {
       }
       await pause(heartbeatMs, signal);
     }
+  }
+
+  /**
+   * Says, once per review, that the registry holds the card (or governed
+   * metadata) this process serves for review (docs/registry.md#review-holds):
+   * the gateways keep routing by the approved card until a reviewer approves,
+   * which an operator would otherwise learn only from calls that do not
+   * reach the new skill. A registration again with the same change is the
+   * same review: not said twice.
+   */
+  #held(review: string): void {
+    if (this.#heldFor === review) return;
+    this.#heldFor = review;
+    const { agent, client } = this.#o;
+    this.#log.warn(
+      { review },
+      `the registry holds this card change for review ${review}: it keeps serving the approved card until a reviewer approves; follow it with \`agentmesh agents review show ${agent} --registry ${client.url}\``,
+    );
   }
 
   /** Logs a registration refused for good, once, with the fields the registry named, and stops retrying. */

@@ -23,6 +23,7 @@ import { auditJournalMarksMigration } from './0021-audit-journal-marks.js';
 import { identityRefreshTokenRetriesMigration } from './0022-identity-refresh-token-retries.js';
 import { auditRowsAsTextMigration } from './0023-audit-rows-as-text.js';
 import { registryGovernanceMigration } from './0024-registry-governance.js';
+import { gatewayPoliciesMigration } from './0025-gateway-policies.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -56,6 +57,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0022-identity-refresh-token-retries': identityRefreshTokenRetriesMigration(),
         '0023-audit-rows-as-text': auditRowsAsTextMigration(dialect),
         '0024-registry-governance': registryGovernanceMigration(dialect),
+        '0025-gateway-policies': gatewayPoliciesMigration(dialect),
       };
     },
   };

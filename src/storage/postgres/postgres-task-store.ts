@@ -1,3 +1,4 @@
+import { deliberateFault } from '../deliberate-faults.js';
 import { sql, type Kysely, type PostgresPool } from 'kysely';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { packEvents, unpackEvents } from '../event-rows.js';
@@ -111,11 +112,16 @@ export class PostgresTaskStore implements TaskStore, PushStore {
           ...(change.owner === undefined ? {} : { owner: change.owner }),
         })
         .where('id', '=', change.taskId)
-        .where('version', '=', change.expectedVersion)
+        // The fence against a writer whose lease was taken over; off only in a build broken on purpose for tests.
+        .$if(!deliberateFault('fencing-off'), (q) => q.where('version', '=', change.expectedVersion))
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) throw versionConflict(change.taskId, change.expectedVersion);
       if (change.events.length === 0) return;
-      await trx.insertInto('task_events').values(packEvents(change.taskId, change.events, change.now)).execute();
+      await trx
+        .insertInto('task_events')
+        .values(packEvents(change.taskId, change.events, change.now))
+        .$if(deliberateFault('fencing-off'), (q) => q.onConflict((oc) => oc.doNothing()))
+        .execute();
       await enqueuePushes(trx, change.taskId, change.events.map((e) => e.seq), change.now);
     });
   }

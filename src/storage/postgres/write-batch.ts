@@ -1,7 +1,17 @@
+import { deliberateFault } from '../deliberate-faults.js';
 import { packEvents } from '../event-rows.js';
 import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import type { NewTask, TaskAppend } from '../task-store.js';
 import { intLiteral, textLiteral } from './sql-literals.js';
+
+/**
+ * The fence against a writer whose lease was taken over: its write must be made against the row's
+ * version. Off only in a build broken on purpose for tests (deliberate-faults.ts): the check goes,
+ * and the events at seqs the new owner already wrote are dropped rather than failing the write.
+ */
+const UNFENCED = deliberateFault('fencing-off');
+const FENCED = UNFENCED ? '' : ' AND t.version = u.expected';
+const ON_SEQ_TAKEN = UNFENCED ? ' ON CONFLICT DO NOTHING' : '';
 
 /**
  * One batch of the PostgreSQL task store's hot path, as one multi-statement
@@ -220,14 +230,14 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
         g.appendEvents.length === 0
           ? ''
           : `, e (ord, task_id, seq, last_seq, kind, payload, created_at) AS (VALUES ${g.appendEvents.join(', ')}),
-          ev AS (INSERT INTO task_events (${EVENT_COLUMNS}) SELECT e.task_id, e.seq, e.last_seq, e.kind, e.payload, e.created_at FROM e WHERE e.ord IN (SELECT ord FROM upd)
+          ev AS (INSERT INTO task_events (${EVENT_COLUMNS}) SELECT e.task_id, e.seq, e.last_seq, e.kind, e.payload, e.created_at FROM e WHERE e.ord IN (SELECT ord FROM upd)${ON_SEQ_TAKEN}
             RETURNING task_id, seq, last_seq, created_at),
           ob AS (${outboxFrom('ev AS e')})`;
       statements.push(
         `WITH u (ord, id, expected, state, snapshot, terminal, last_seq, now, set_owner, owner) AS (VALUES ${g.appends.join(', ')}),
         upd AS (UPDATE tasks t SET state = u.state, snapshot = u.snapshot, terminal = u.terminal, last_seq = greatest(t.last_seq, u.last_seq),
             updated_at = u.now, version = t.version + 1, owner = CASE WHEN u.set_owner THEN u.owner ELSE t.owner END
-          FROM u WHERE t.id = u.id AND t.version = u.expected RETURNING u.ord)${withEvents}
+          FROM u WHERE t.id = u.id${FENCED} RETURNING u.ord)${withEvents}
         SELECT ord FROM upd`,
       );
     }

@@ -1,0 +1,101 @@
+/**
+ * The final read phase (docs/reliability.md, "Method"): after the last heal, every task is read until
+ * it is terminal (it must be within the deadline), then each task's whole event log is read from the
+ * database and recorded as a `log` operation, internal entries included, for the checker to hold
+ * every stream and acknowledged answer against.
+ */
+import { F } from '../history/history-format.js';
+import type { HistoryRecorder } from '../history/history-recorder.js';
+import { createDatabase, createRuntimeStores, type Database } from '../../src/storage/index.js';
+import { a2aCall, taskOf } from './a2a-call.js';
+import { frameEvent } from './task-streams.js';
+import { read, type ProcessNumbers, type Targets } from './task-workload.js';
+
+const TERMINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every task id in the fleet's database, those created by a send that ended `info` included. */
+export async function allTaskIds(database: Database): Promise<string[]> {
+  const rows = await database.db.selectFrom('tasks').select('id').orderBy('id').execute();
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Waits, reading the database, until each task is terminal or `deadline` passes; resolves with those
+ * still not terminal. For the tasks no client knows (a send that ended `info` created them): a read
+ * recorded in the history would be the first operation the checker sees of a task that exists, and
+ * no order of its operations could explain it.
+ */
+export async function waitUntilTerminalInDatabase(database: Database, taskIds: readonly string[], deadline: number): Promise<string[]> {
+  const { tasks } = createRuntimeStores(database);
+  let pending = [...taskIds];
+  for (;;) {
+    const still: string[] = [];
+    for (const id of pending) {
+      const row = await tasks.get(id);
+      if (!row || !TERMINAL.has(row.state)) still.push(id);
+    }
+    pending = still;
+    if (pending.length === 0 || Date.now() > deadline) return pending;
+    await sleep(250);
+  }
+}
+
+/**
+ * Reads each task through the fleet until it is terminal or `deadline` (ms since the epoch) passes;
+ * resolves with the tasks still not terminal then.
+ */
+export async function readUntilTerminal(options: { recorder: HistoryRecorder; targets: Targets; processes: ProcessNumbers; taskIds: readonly string[]; deadline: number; timeoutMs: number }): Promise<string[]> {
+  const { recorder } = options;
+  let pending = [...options.taskIds];
+  let turn = 0;
+  for (;;) {
+    const still: string[] = [];
+    await inParallel(pending, READERS, async (id, reader) => {
+      const live = options.targets.live();
+      const node = live[turn++ % Math.max(live.length, 1)];
+      if (!node) {
+        still.push(id);
+        return;
+      }
+      const op = recorder.invoke(reader, F.get, id, null, node.name);
+      const outcome = await a2aCall(node.url, 'GetTask', { id }, options.timeoutMs);
+      await read(recorder, op, outcome);
+      const task = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
+      if (!task || !TERMINAL.has(task.state)) still.push(id);
+    }, options.processes);
+    pending = still;
+    if (pending.length === 0 || Date.now() > options.deadline) return pending;
+    await sleep(250);
+  }
+}
+
+/** Readers of the final phase, side by side, each a process of its own. */
+const READERS = 6;
+
+/** Runs `each` over `items`, `width` at a time, each lane as its own process number. */
+async function inParallel<T>(items: readonly T[], width: number, each: (item: T, process: number) => Promise<void>, processes: ProcessNumbers): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    const process = processes.next();
+    while (next < items.length) await each(items[next++]!, process);
+  }));
+}
+
+/** Records each task's whole log as the database holds it. */
+export async function readLogs(options: { recorder: HistoryRecorder; processes: ProcessNumbers; database: Database; taskIds: readonly string[] }): Promise<void> {
+  const { tasks } = createRuntimeStores(options.database);
+  await inParallel(options.taskIds, 4, async (id, process) => {
+    const op = options.recorder.invoke(process, F.log, id, null);
+    const events = await tasks.events(id, 0, 100_000);
+    options.recorder.ok(op, {
+      // The stored kind, which names the internal entries (`history`) streams skip.
+      events: events.map((e) => ({ ...frameEvent(e.seq, JSON.parse(e.payload) as Record<string, unknown>), kind: e.kind })),
+    });
+  }, options.processes);
+}
+
+/** The fleet's database, opened by the test process for the final reads. */
+export function openForReads(url: string): Promise<Database> {
+  return createDatabase({ url, poolSize: 4 });
+}

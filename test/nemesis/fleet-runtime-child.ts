@@ -1,0 +1,33 @@
+/**
+ * A runtime replica of the nemesis fleet in its own process, so the nemesis can kill it with
+ * SIGKILL, pause it with SIGSTOP or start it under faketime. It joins the PostgreSQL schema and
+ * Redis stream the environment names (each through the fault proxies the test put in front of
+ * them), hosts the `worker` agent, and prints one JSON line `{ agents, replicaId }` once it listens.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRuntime } from '../../src/runtime/index.js';
+import { RedisBus, createDatabase } from '../../src/storage/index.js';
+import { FLEET_STORAGE_SECRET } from '../helpers/runtime-replica.js';
+import { workerAgent } from './worker-agent.js';
+
+const databaseUrl = process.env.AGENTMESH_TEST_DATABASE_URL;
+const redisUrl = process.env.AGENTMESH_TEST_REDIS_URL;
+const stream = process.env.AGENTMESH_TEST_STREAM;
+if (!databaseUrl || !redisUrl || !stream) throw new Error('AGENTMESH_TEST_DATABASE_URL, AGENTMESH_TEST_REDIS_URL and AGENTMESH_TEST_STREAM are required');
+
+const database = await createDatabase({ url: databaseUrl, poolSize: 4 });
+const bus = await RedisBus.connect({ url: redisUrl, stream });
+const runtime = await createRuntime({
+  agents: [workerAgent],
+  // A short lease: a killed replica's tasks are taken over within seconds, so every task is
+  // terminal soon after the last heal.
+  config: { port: 0, host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'agentmesh-nemesis-')), logLevel: 'silent', replicaTtlMs: 2000, heartbeatMs: 400, storageSecret: FLEET_STORAGE_SECRET },
+  database,
+  bus,
+});
+// The test holds this pipe: when its process ends, however it ends, this replica goes with it.
+process.stdin.on('end', () => process.exit(0)).resume();
+const { agents } = await runtime.listen();
+process.stdout.write(`${JSON.stringify({ agents, replicaId: runtime.replicaId })}\n`);

@@ -1,0 +1,61 @@
+/**
+ * Nemesis runs from the command line: `npm run test:history -- --seeds 3 --fault-seconds 20`
+ * (scripts/test-history.mjs hands such flags here). Each seed is one run on a fresh fleet; the
+ * history of each is kept, the report printed, and the exit code is non-zero when any run's
+ * history has an anomaly, could not be checked, or left a task unfinished.
+ *
+ *   --seeds N           how many runs, seeds 1..N (or --seed S for one given seed)
+ *   --fault-seconds S   each fault period (default 20); heal periods are half as long
+ *   --periods N         fault periods per run (default 4)
+ *   --faults a,b        the faults drawn from (default: all of FLEET_FAULTS)
+ *   --out DIR           where histories go (default: a temporary folder)
+ *   --break NAME        run the replicas as a build broken on purpose (AGENTMESH_TEST_BREAK, tests only)
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { reportText } from '../history/report-text.js';
+import { FLEET_FAULTS, type FleetFault } from './fleet-nemesis.js';
+import { runFleetHistory } from './run-fleet-history.js';
+
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '1' },
+    seed: { type: 'string' },
+    'fault-seconds': { type: 'string', default: '20' },
+    periods: { type: 'string', default: '4' },
+    faults: { type: 'string' },
+    out: { type: 'string' },
+    break: { type: 'string' },
+  },
+});
+
+const positive = (name: string, text: string): number => {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${text}`);
+  return n;
+};
+const isFault = (name: string): name is FleetFault => FLEET_FAULTS.some((f) => f === name);
+const faults = values.faults === undefined ? FLEET_FAULTS : values.faults.split(',').map((name) => {
+  if (!isFault(name)) throw new Error(`--faults: ${name} is not one of ${FLEET_FAULTS.join(', ')}`);
+  return name;
+});
+const seeds = values.seed !== undefined ? [positive('seed', values.seed)] : Array.from({ length: positive('seeds', values.seeds) }, (_, i) => i + 1);
+const faultMs = positive('fault-seconds', values['fault-seconds']) * 1000;
+const periods = positive('periods', values.periods);
+const out = values.out ?? mkdtempSync(join(tmpdir(), 'agentmesh-nemesis-'));
+
+mkdirSync(out, { recursive: true });
+let failed = 0;
+for (const seed of seeds) {
+  const historyPath = join(out, `fleet-seed-${seed}.jsonl`);
+  const started = Date.now();
+  const result = await runFleetHistory({ seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }) });
+  process.stdout.write(`\n== seed ${seed}: ${result.tasks} tasks, ${((Date.now() - started) / 1000).toFixed(0)} s, history ${historyPath}\n`);
+  process.stdout.write(reportText(result.report));
+  if (result.unfinished.length > 0) process.stdout.write(`\nnot terminal 30 s after the last heal: ${result.unfinished.join(', ')}\n`);
+  if (result.report.verdict !== 'valid' || result.unfinished.length > 0) failed += 1;
+}
+process.stdout.write(`\n${seeds.length - failed} of ${seeds.length} runs valid\n`);
+process.exitCode = failed > 0 ? 1 : 0;

@@ -1,0 +1,170 @@
+/**
+ * The fleet a nemesis run faults: runtime replicas, each in its own process (fleet-runtime-child.ts),
+ * on one PostgreSQL test schema and a private redis-server the fleet starts (so pausing or restarting
+ * it touches no other test), each replica reaching both through TCP proxies of its own
+ * (test/helpers/tcp-proxy.ts) so one replica can be cut off alone. Each replica's PostgreSQL sessions
+ * carry an `application_name` of their own, so the nemesis can terminate exactly them. The nemesis kills, pauses
+ * and restarts the processes and drives the proxies; the workload asks `url(node)` where a node
+ * listens now (a restarted replica listens on a new port).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { stopChild, waitForOutput } from '../helpers/child-output.js';
+import { freePort } from '../helpers/free-port.js';
+import { startRedisServer } from '../helpers/redis-server.js';
+import { createTestSchema, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
+
+const CHILD = fileURLToPath(new URL('./fleet-runtime-child.ts', import.meta.url));
+/** Debian's faketime (package faketime): the clock-skew fault starts a replica under it. */
+export const FAKETIME = '/usr/bin/faketime';
+
+export interface FleetNode {
+  readonly name: string;
+  /** In front of PostgreSQL and of Redis, for this replica alone. */
+  readonly pg: TcpProxy;
+  readonly redis: TcpProxy;
+  /** Its PostgreSQL sessions' application_name. */
+  readonly applicationName: string;
+  child: ChildProcess | undefined;
+  /** The worker agent's A2A URL while the process runs. */
+  url: string | undefined;
+  /** SIGSTOPped and not yet continued. */
+  paused: boolean;
+}
+
+export interface RuntimeFleet {
+  readonly schema: TestSchema;
+  readonly stream: string;
+  readonly nodes: readonly FleetNode[];
+  /** The private redis-server's port (the proxies' target). */
+  readonly redisPort: number;
+  node(name: string): FleetNode;
+  /** kill -9 of the private redis-server; its stream is gone (no persistence). */
+  stopRedis(): Promise<void>;
+  /** Starts the private redis-server again, on the same port. */
+  startRedis(): Promise<void>;
+  /** Starts the node's process (again); `skew` (faketime's offset, `+30s`) runs it under faketime with the monotonic clock left real. */
+  start(name: string, options?: { skew?: string }): Promise<void>;
+  /** kill -9, awaited. */
+  kill(name: string): Promise<void>;
+  /** SIGSTOP or SIGCONT. */
+  signal(name: string, signal: 'SIGSTOP' | 'SIGCONT'): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `replicas` runtime replicas (`runtime-1`…), the first alone (it migrates the new schema),
+ * the others side by side; `extraEnv` goes to every process (a test-only switch).
+ */
+export async function startRuntimeFleet(options: { replicas: number; extraEnv?: Record<string, string> }): Promise<RuntimeFleet> {
+  const schema = await createTestSchema();
+  const stream = uniqueStreamKey();
+  const nodes: FleetNode[] = [];
+  const databaseUrl = new URL(schema.url);
+  const redisPort = await freePort();
+  let redis: ChildProcess | undefined;
+
+  const node = (name: string): FleetNode => {
+    const found = nodes.find((n) => n.name === name);
+    if (!found) throw new Error(`no node ${name}`);
+    return found;
+  };
+
+  const start = async (name: string, startOptions: { skew?: string } = {}): Promise<void> => {
+    const n = node(name);
+    if (n.child) throw new Error(`${name} still runs`);
+    const env = {
+      ...process.env,
+      ...options.extraEnv,
+      AGENTMESH_TEST_DATABASE_URL: databaseUrlOf(databaseUrl, n.pg.port, n.applicationName),
+      AGENTMESH_TEST_REDIS_URL: `redis://127.0.0.1:${n.redis.port}`,
+      AGENTMESH_TEST_STREAM: stream,
+      ...(startOptions.skew === undefined ? {} : { FAKETIME_DONT_FAKE_MONOTONIC: '1' }),
+    };
+    const command = startOptions.skew === undefined ? [process.execPath, ...TS_CHILD_ARGV, CHILD] : [FAKETIME, '-f', startOptions.skew, process.execPath, ...TS_CHILD_ARGV, CHILD];
+    const child = spawn(command[0]!, command.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    n.child = child;
+    n.paused = false;
+    child.once('exit', () => {
+      if (n.child === child) {
+        n.child = undefined;
+        n.url = undefined;
+      }
+    });
+    const line = await waitForOutput(child, /^(\{.*\})$/m, `${name}`);
+    const ready = JSON.parse(line) as { agents: Record<string, string> };
+    n.url = ready.agents.worker;
+  };
+
+  const kill = async (name: string): Promise<void> => {
+    const n = node(name);
+    const child = n.child;
+    if (!child) return;
+    n.url = undefined;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    n.child = undefined;
+    n.paused = false;
+  };
+
+  const close = async (): Promise<void> => {
+    for (const n of nodes) {
+      if (n.paused) n.child?.kill('SIGCONT');
+      await stopChild(n.child, 'SIGKILL');
+      await n.pg.close();
+      await n.redis.close();
+    }
+    await stopChild(redis);
+    await schema.drop();
+  };
+
+  try {
+    redis = await startRedisServer(redisPort);
+    for (let i = 1; i <= options.replicas; i++) {
+      const pg = await startTcpProxy(Number(databaseUrl.port || 5432), databaseUrl.hostname);
+      const redisProxy = await startTcpProxy(redisPort);
+      const name = `runtime-${i}`;
+      nodes.push({ name, pg, redis: redisProxy, applicationName: `${schema.name}-${name}`, child: undefined, url: undefined, paused: false });
+    }
+    await start(nodes[0]!.name);
+    await Promise.all(nodes.slice(1).map((n) => start(n.name)));
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
+  return {
+    schema,
+    stream,
+    nodes,
+    redisPort,
+    node,
+    async stopRedis() {
+      await stopChild(redis);
+      redis = undefined;
+    },
+    async startRedis() {
+      redis ??= await startRedisServer(redisPort);
+    },
+    start,
+    kill,
+    signal(name, signal) {
+      const n = node(name);
+      if (!n.child) return;
+      n.child.kill(signal);
+      n.paused = signal === 'SIGSTOP';
+    },
+    close,
+  };
+}
+
+function databaseUrlOf(url: URL, port: number, applicationName: string): string {
+  const copy = new URL(url);
+  copy.port = String(port);
+  copy.searchParams.set('application_name', applicationName);
+  return copy.toString();
+}

@@ -1,0 +1,36 @@
+/**
+ * The nemesis run's checker catches builds broken on purpose (docs/reliability.md, "Builds broken
+ * on purpose"): the same fleet, workload and faults that pass with agentmesh as it is
+ * (fleet-history-under-faults.test.ts) give a history with anomalies when a replica runs a build
+ * with a guarantee switched off by AGENTMESH_TEST_BREAK. Without this, a nemesis run that passes
+ * could be one that never reaches what it claims to check.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { reportText } from '../history/report-text.js';
+import { runFleetHistory } from '../nemesis/run-fleet-history.js';
+import { postgresSkipReason, redisSkipReason } from '../helpers/services.js';
+
+const skip = (await postgresSkipReason()) || (await redisSkipReason());
+
+test('with fencing off, a paused lease holder that wakes overwrites its successor, and the checker says so', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-fleet-broken-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const result = await runFleetHistory({
+    seed: 7,
+    historyPath: join(dir, 'history.jsonl'),
+    faults: ['pause'],
+    periods: 3,
+    faultMs: 4000,
+    healMs: 2000,
+    extraEnv: { AGENTMESH_TEST_BREAK: 'fencing-off' },
+  });
+  const report = reportText(result.report);
+  assert.equal(result.report.verdict, 'invalid', report);
+  const failed = result.report.properties.filter((p) => p.status === 'fail').map((p) => p.name);
+  assert.ok(failed.includes('task-state') || failed.includes('task-events'), report);
+  assert.ok(!failed.includes('fault-liveness'), `the anomalies come from the break, not from a run where nothing succeeded\n${report}`);
+});

@@ -1,0 +1,33 @@
+/**
+ * Three runtime replicas, each its own process, on PostgreSQL and a private Redis, driven by clients
+ * sending, reading and canceling tasks while a nemesis goes through every fault of FLEET_FAULTS
+ * once, 20 s each with 3 s of healing between (kill -9 and restart, SIGSTOP, partitions, half-open
+ * connections, a reset right after COMMIT, pg_terminate_backend, Redis paused and restarted, a
+ * replica's clock 20 s ahead); the history of everything the clients were told, with each task's log
+ * read after the last heal, is checked for every property (test/history/README.md). A run where
+ * most operations during faults failed counts as failed, so this cannot pass by doing nothing.
+ * Longer runs: `npm run test:history -- --seeds 3 --fault-seconds 20` (docs/reliability.md).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { reportText } from '../history/report-text.js';
+import { FLEET_FAULTS } from '../nemesis/fleet-nemesis.js';
+import { runFleetHistory } from '../nemesis/run-fleet-history.js';
+import { postgresSkipReason, redisSkipReason } from '../helpers/services.js';
+
+const skip = (await postgresSkipReason()) || (await redisSkipReason());
+
+test('a fleet under every fault keeps every task property, and every task ends', { skip, timeout: 290_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-fleet-history-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const result = await runFleetHistory({ seed: 1, historyPath: join(dir, 'history.jsonl'), faults: FLEET_FAULTS, periods: FLEET_FAULTS.length, faultMs: 20_000, healMs: 3000 });
+  const report = reportText(result.report);
+  assert.equal(result.report.verdict, 'valid', report);
+  assert.deepEqual(result.unfinished, [], `tasks not terminal 30 s after the last heal\n${report}`);
+  assert.ok(result.tasks > 20, `${result.tasks} tasks: too few for the run to say anything\n${report}`);
+  const liveness = result.report.properties.find((p) => p.name === 'fault-liveness');
+  assert.match(liveness?.checked ?? '', new RegExp(`^${FLEET_FAULTS.length} fault periods`), report);
+});

@@ -131,7 +131,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   trackConnections(app.server);
   // A client that half-closes after its requests gets their answers (ADR 0069): set before the server
   // listens (`listen` runs the ready hooks first), once node:http's switch has passed its check.
-  app.addHook('onReady', () => allowHalfOpen(app.server, log));
+  if ((options.halfClose ?? 'answer') === 'answer') app.addHook('onReady', () => allowHalfOpen(app.server, log));
   if (secure !== undefined && options.tls !== undefined) {
     // The data plane's server factory made an https server for these settings.
     const server = app.server;

@@ -91,3 +91,8 @@ test("a server whose switch fails its check keeps node:http's default, and says 
   // node:http's default: the connection ends at the client's FIN, before the answer.
   assert.equal(await halfClosed(tcpConnect((server.address() as AddressInfo).port, '127.0.0.1'), LATE), '');
 });
+
+test('a server built with halfClose: end reads a FIN as the client gone: the connection ends there, unanswered', async (t) => {
+  const app = await lateAnswers(t, { halfClose: 'end' });
+  assert.equal(await halfClosed(tcpConnect((app.server.address() as AddressInfo).port, '127.0.0.1'), LATE), '');
+});

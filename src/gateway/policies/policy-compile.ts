@@ -43,6 +43,8 @@ export interface CounterRef {
 export interface CompiledCondition {
   readonly source: string;
   readonly counters: readonly CounterRef[];
+  /** It reads `context.time`: only then is the time made a timestamp for the call. */
+  readonly readsTime: boolean;
   test(entities: PolicyEntities): boolean | Error;
 }
 
@@ -90,6 +92,8 @@ export function compileCondition(source: string, options: { fastPath?: boolean }
   };
   const counters: CounterRef[] = [];
   checkExpr(parsed.expr, new Set(), at, counters);
+  // A word test, conservative: the word `time` anywhere (a string literal too), or `context` read other than by a member name.
+  const readsTime = /\btime\b|\bcontext\b\s*[^.\s]|\bcontext\s*$/.test(source);
   if (!mayBeBoolean(parsed.expr)) throw at(parsed.expr, 'a condition must be true or false: a comparison, a test (in, has, contains, …) or a boolean attribute');
   const run = plan(env, parsed);
   const fast = options.fastPath === false ? undefined : fastPath(parsed.expr);
@@ -108,6 +112,7 @@ export function compileCondition(source: string, options: { fastPath?: boolean }
   return {
     source,
     counters: dedupe(counters),
+    readsTime,
     test: fast === undefined ? library : (entities) => {
       const result = fast(entities);
       if (typeof result === 'boolean') return result;

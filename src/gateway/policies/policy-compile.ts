@@ -225,9 +225,10 @@ function checkPath(expr: Expr, bound: ReadonlySet<string>, at: At, counters: Cou
     path.push(field);
     attribute = next;
   }
-  if (root === 'context' && path.length === 4 && (COUNTER_METRICS as readonly string[]).includes(path[1]!)) {
-    counters.push({ metric: path[1] as CounterMetric, scope: path[2] as CounterScope, window: path[3] as CounterWindow });
-  } else if (root === 'context' && path.length > 1 && (COUNTER_METRICS as readonly string[]).includes(path[1]!) && typeof attribute !== 'string') {
+  const [, metric, scope, window] = path;
+  if (root === 'context' && isOneOf(COUNTER_METRICS, metric) && isOneOf(COUNTER_SCOPES, scope) && isOneOf(COUNTER_WINDOWS, window)) {
+    counters.push({ metric, scope, window });
+  } else if (root === 'context' && isOneOf(COUNTER_METRICS, metric) && typeof attribute !== 'string') {
     throw at(expr, `a counter is read whole: context.${path[1]}.<${COUNTER_SCOPES.join('|')}>.<${COUNTER_WINDOWS.join('|')}>`);
   }
 }
@@ -268,6 +269,11 @@ function leafOf(expr: Expr): Attribute | undefined {
     attribute = attribute[f];
   }
   return attribute;
+}
+
+/** Whether `value` is one of `names` (narrowing it to their type). */
+function isOneOf<T extends string>(names: readonly T[], value: string | undefined): value is T {
+  return value !== undefined && names.some((n) => n === value);
 }
 
 function dedupe(refs: CounterRef[]): CounterRef[] {

@@ -402,8 +402,12 @@ export class TaskRun {
     } catch (err) {
       batch?.reject(err);
       if (isAgentmeshError(err) && err.code === ErrorCodes.TASK_VERSION_CONFLICT) {
-        // Someone else (a cancel on another replica, recovery) moved the task on: stop here.
+        // Someone else (a cancel on another replica, recovery) moved the task on: stop here. Or this
+        // very write committed and its answer was lost, and its retry found the version it bumped: then
+        // the row still names this replica as owner and nobody else would end the task, so it is handed
+        // to the engine's check of failed writes, which ends it only if this replica still owns it.
         this.#deps.logger.info({ taskId: this.id }, 'task changed elsewhere; this run stops');
+        if (this.#created) this.#deps.onWriteFailed?.(this.id);
       } else {
         this.#deps.logger.error({ err, taskId: this.id }, 'task write failed');
         // The row says WORKING and this replica still heartbeats: nobody else will end it.

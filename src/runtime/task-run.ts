@@ -407,11 +407,13 @@ export class TaskRun {
         // the row still names this replica as owner and nobody else would end the task, so it is handed
         // to the engine's check of failed writes, which ends it only if this replica still owns it.
         this.#deps.logger.info({ taskId: this.id }, 'task changed elsewhere; this run stops');
-        if (this.#created) this.#deps.onWriteFailed?.(this.id);
+        this.#deps.onWriteFailed?.(this.id);
       } else {
         this.#deps.logger.error({ err, taskId: this.id }, 'task write failed');
-        // The row says WORKING and this replica still heartbeats: nobody else will end it.
-        if (this.#created) this.#deps.onWriteFailed?.(this.id);
+        // The row says WORKING and this replica still heartbeats: nobody else will end it. A create
+        // counts too: one whose answer was lost may have committed, and then the row exists, owned by
+        // this replica (the engine's check finds no row when it did not, and leaves it).
+        this.#deps.onWriteFailed?.(this.id);
       }
       this.detach('task write failed');
       return;

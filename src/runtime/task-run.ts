@@ -350,6 +350,16 @@ export class TaskRun {
   }
 
   async #write(): Promise<void> {
+    if (this.#detached) {
+      // An earlier write failed or someone else moved the task on: what was queued behind it must not
+      // be written past it (its seqs follow the one that never landed: a gap in the log).
+      this.#pending = [];
+      this.#ownerChange = undefined;
+      const dropped = this.#batch;
+      this.#batch = undefined;
+      dropped?.reject(new Error(`task ${this.id}: this run stopped before these events were written`));
+      return;
+    }
     const events = this.#pending;
     const batch = this.#batch;
     // A release (hand-off) is a write of its own even with no event to carry.

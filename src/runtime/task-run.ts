@@ -350,6 +350,16 @@ export class TaskRun {
   }
 
   async #write(): Promise<void> {
+    if (this.#detached) {
+      // An earlier write failed or someone else moved the task on: what was queued behind it must not
+      // be written past it (its seqs follow the one that never landed: a gap in the log).
+      this.#pending = [];
+      this.#ownerChange = undefined;
+      const dropped = this.#batch;
+      this.#batch = undefined;
+      dropped?.reject(new Error(`task ${this.id}: this run stopped before these events were written`));
+      return;
+    }
     const events = this.#pending;
     const batch = this.#batch;
     // A release (hand-off) is a write of its own even with no event to carry.
@@ -402,12 +412,18 @@ export class TaskRun {
     } catch (err) {
       batch?.reject(err);
       if (isAgentmeshError(err) && err.code === ErrorCodes.TASK_VERSION_CONFLICT) {
-        // Someone else (a cancel on another replica, recovery) moved the task on: stop here.
+        // Someone else (a cancel on another replica, recovery) moved the task on: stop here. Or this
+        // very write committed and its answer was lost, and its retry found the version it bumped: then
+        // the row still names this replica as owner and nobody else would end the task, so it is handed
+        // to the engine's check of failed writes, which ends it only if this replica still owns it.
         this.#deps.logger.info({ taskId: this.id }, 'task changed elsewhere; this run stops');
+        this.#deps.onWriteFailed?.(this.id);
       } else {
         this.#deps.logger.error({ err, taskId: this.id }, 'task write failed');
-        // The row says WORKING and this replica still heartbeats: nobody else will end it.
-        if (this.#created) this.#deps.onWriteFailed?.(this.id);
+        // The row says WORKING and this replica still heartbeats: nobody else will end it. A create
+        // counts too: one whose answer was lost may have committed, and then the row exists, owned by
+        // this replica (the engine's check finds no row when it did not, and leaves it).
+        this.#deps.onWriteFailed?.(this.id);
       }
       this.detach('task write failed');
       return;

@@ -95,6 +95,16 @@ export async function readLogs(options: { recorder: HistoryRecorder; processes: 
   }, options.processes);
 }
 
+/** Waits until no push is left to deliver (every outbox row delivered or dead) or `deadline` passes; resolves with how many are left. */
+export async function waitForPushesDelivered(database: Database, deadline: number): Promise<number> {
+  for (;;) {
+    const row = await database.db.selectFrom('push_outbox').select((eb) => eb.fn.countAll<string>().as('left')).where('state', 'not in', ['delivered', 'dead']).executeTakeFirstOrThrow();
+    const left = Number(row.left);
+    if (left === 0 || Date.now() > deadline) return left;
+    await sleep(250);
+  }
+}
+
 /** The fleet's database, opened by the test process for the final reads. */
 export function openForReads(url: string): Promise<Database> {
   return createDatabase({ url, poolSize: 4 });

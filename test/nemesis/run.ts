@@ -10,6 +10,7 @@
  *   --faults a,b        the faults drawn from (default: all of FLEET_FAULTS)
  *   --out DIR           where histories go (default: a temporary folder)
  *   --break NAME        run the replicas as a build broken on purpose (AGENTMESH_TEST_BREAK, tests only)
+ *   --logs              each replica logs at info beside the history (<out>/seed-<n>-<replica>.log… folder)
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     faults: { type: 'string' },
     out: { type: 'string' },
     break: { type: 'string' },
+    logs: { type: 'boolean', default: false },
   },
 });
 
@@ -51,11 +53,12 @@ let failed = 0;
 for (const seed of seeds) {
   const historyPath = join(out, `fleet-seed-${seed}.jsonl`);
   const started = Date.now();
-  const result = await runFleetHistory({ seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }) });
+  const result = await runFleetHistory({ seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }), ...(values.logs ? { logDir: mkdirSync(join(out, `seed-${seed}-logs`), { recursive: true }) ?? join(out, `seed-${seed}-logs`) } : {}) });
   process.stdout.write(`\n== seed ${seed}: ${result.tasks} tasks, ${((Date.now() - started) / 1000).toFixed(0)} s, history ${historyPath}\n`);
   process.stdout.write(reportText(result.report));
   if (result.unfinished.length > 0) process.stdout.write(`\nnot terminal 30 s after the last heal: ${result.unfinished.join(', ')}\n`);
-  if (result.report.verdict !== 'valid' || result.unfinished.length > 0) failed += 1;
+  if (result.pushesLeft > 0) process.stdout.write(`\n${result.pushesLeft} pushes still undelivered 30 s after the final reads\n`);
+  if (result.report.verdict !== 'valid' || result.unfinished.length > 0 || result.pushesLeft > 0) failed += 1;
 }
 process.stdout.write(`\n${seeds.length - failed} of ${seeds.length} runs valid\n`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopChild, waitForOutput } from '../helpers/child-output.js';
 import { freePort } from '../helpers/free-port.js';
@@ -57,9 +58,10 @@ export interface RuntimeFleet {
 
 /**
  * Starts `replicas` runtime replicas (`runtime-1`…), the first alone (it migrates the new schema),
- * the others side by side; `extraEnv` goes to every process (a test-only switch).
+ * the others side by side; `extraEnv` goes to every process (a test-only switch); with `logDir`, each
+ * replica logs at info to `<logDir>/<name>.log`.
  */
-export async function startRuntimeFleet(options: { replicas: number; extraEnv?: Record<string, string> }): Promise<RuntimeFleet> {
+export async function startRuntimeFleet(options: { replicas: number; extraEnv?: Record<string, string>; logDir?: string }): Promise<RuntimeFleet> {
   const schema = await createTestSchema();
   const stream = uniqueStreamKey();
   const nodes: FleetNode[] = [];
@@ -82,6 +84,7 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
       AGENTMESH_TEST_DATABASE_URL: databaseUrlOf(databaseUrl, n.pg.port, n.applicationName),
       AGENTMESH_TEST_REDIS_URL: `redis://127.0.0.1:${n.redis.port}`,
       AGENTMESH_TEST_STREAM: stream,
+      ...(options.logDir === undefined ? {} : { AGENTMESH_TEST_LOG_FILE: join(options.logDir, `${name}.log`) }),
       ...(startOptions.skew === undefined ? {} : { FAKETIME_DONT_FAKE_MONOTONIC: '1' }),
     };
     const command = startOptions.skew === undefined ? [process.execPath, ...TS_CHILD_ARGV, CHILD] : [FAKETIME, '-f', startOptions.skew, process.execPath, ...TS_CHILD_ARGV, CHILD];

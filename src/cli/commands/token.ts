@@ -2,8 +2,7 @@
 import { Command, Option } from 'commander';
 import { Errors } from '../../protocol/index.js';
 import type { CliContext } from '../io/cli-io.js';
-import { ExitCodes } from '../io/exit-codes.js';
-import { printJson } from './agents/agents-options.js';
+import { printAnswer } from './agents/agents-options.js';
 import { addGatewayOptions, collectScopes, runGatewayCommand, type GatewayFlags } from './clients/clients-options.js';
 
 interface TokenFlags extends GatewayFlags {
@@ -42,9 +41,7 @@ export function tokenCommand(ctx: CliContext): Command {
     if (clientSecret === undefined || clientSecret === '') throw Errors.cliClientSecretMissing({});
     await runGatewayCommand(ctx, flags, async (gateway, output) => {
       const token = await gateway.token({ clientId, clientSecret, scope: flags.scope?.join(' '), audience: flags.audience, method: flags.authMethod });
-      if (output.json) printJson(ctx, token);
-      else ctx.io.stdout.write(`${token.access_token}\n`);
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, token, () => `${token.access_token}\n`);
     });
   });
   return command;

@@ -86,7 +86,7 @@ export function roleUrl(role: string, url: string): string {
  * `token` is absent or empty), with a 401 explained by `unauthorized`: what
  * each command is missing differs (an approver scope, an admin token).
  */
-export function gatewayRoleApi(options: RoleClientOptions & { token?: string | undefined }, unauthorized: string): RoleApi {
+export function gatewayRoleApi(options: GatewayClientOptions, unauthorized: string): RoleApi {
   return new RoleApi({
     url: options.url,
     role: 'gateway',
@@ -96,6 +96,32 @@ export function gatewayRoleApi(options: RoleClientOptions & { token?: string | u
     onRetry: options.onRetry,
     hint: ({ status, message }) => (status === 401 ? `${message} (${unauthorized})` : undefined),
   });
+}
+
+/** Options of a {@link GatewayApiClient}: where the gateway is, and the caller's bearer token. */
+export type GatewayClientOptions = RoleClientOptions & { token?: string | undefined };
+
+/**
+ * A client of one part of the gateway's management API (approvals, credits,
+ * policies): the gateway's URL and {@link gatewayRoleApi} under the caller's
+ * token, for the subclass's one method per call.
+ */
+export abstract class GatewayApiClient {
+  readonly url: string;
+  protected readonly api: RoleApi;
+
+  constructor(options: GatewayClientOptions, unauthorized: string) {
+    this.api = gatewayRoleApi(options, unauthorized);
+    this.url = this.api.url;
+  }
+}
+
+/** `?key=value&…` of the values given (none undefined), or '' when there are none. */
+export function queryString(values: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) if (value !== undefined) params.set(key, String(value));
+  const qs = params.toString();
+  return qs === '' ? '' : `?${qs}`;
 }
 
 /** One agentmesh role's HTTP API, as the CLI calls it. */

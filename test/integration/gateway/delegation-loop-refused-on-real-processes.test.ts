@@ -11,14 +11,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createAgentCaller } from '../../../src/orchestrator/calls/index.js';
 import type { SkillContext } from '../../../src/runtime/index.js';
-import { runToExit, spawnCli, stopChild, waitForOutput } from '../../helpers/child-output.js';
-import { freePort } from '../../helpers/free-port.js';
+import { runToExit } from '../../helpers/child-output.js';
+import { startSqliteChildGateway, type SqliteChildGateway } from '../../helpers/child-gateway.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
@@ -92,8 +88,7 @@ const gamma = oneSkillAgent({ name: 'gamma', description: 'Echoes' }, 'echo', { 
 describe('a delegation that loops back, on real processes', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let host: Awaited<ReturnType<typeof startRuntime>>;
-  let child: ChildProcess | undefined;
-  let dataDir = '';
+  let gateway: SqliteChildGateway | undefined;
   let user: Client;
 
   const admin = async (body: unknown): Promise<Client> => {
@@ -105,21 +100,13 @@ describe('a delegation that loops back, on real processes', () => {
 
   before(async () => {
     registry = await startRegistry({ probeIntervalMs: 200 });
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-loop-guard-'));
-    const port = await freePort();
-    child = spawnCli(['serve', 'gateway', '--port', String(port), '--data-dir', dataDir], {
-      DATABASE_URL: undefined,
-      REDIS_URL: undefined,
-      GATEWAY_METRICS_PORT: '0',
+    gateway = await startSqliteChildGateway({
       GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN,
       GATEWAY_SECRET: 'a-gateway-secret-of-the-loop-guard-test-0123456789',
       GATEWAY_DELEGATION_MAX_DEPTH: '1',
       REGISTRY_URL: registry.url,
-      AGENTMESH_DEV: '1',
-      AGENTMESH_ALLOW_HOSTS: '127.0.0.1,localhost',
     });
-    await waitForOutput(child, /gateway listening on /, 'serve gateway');
-    access.url = `http://127.0.0.1:${port}`;
+    access.url = gateway.url;
     host = await startRuntime([alpha, beta, gamma], { registryUrl: registry.url, gatewayJwksUrl: `${access.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
     access.alpha = await admin({ name: 'alpha', tenant: 'platform', scopes: ['gateway:delegate', ...A2A], authMethod: 'client_secret_basic' });
     access.beta = await admin({ name: 'beta', tenant: 'platform', scopes: ['gateway:delegate', ...A2A], authMethod: 'client_secret_basic' });
@@ -129,10 +116,9 @@ describe('a delegation that loops back, on real processes', () => {
     }
   });
   after(async () => {
-    await stopChild(child, 'SIGTERM');
+    await gateway?.close();
     await host?.close();
     await registry?.close();
-    if (dataDir !== '') rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('alpha → beta → alpha is refused in the caller\'s binding, beta → gamma as too deep, each with its audit row', async () => {
@@ -168,7 +154,8 @@ describe('a delegation that loops back, on real processes', () => {
     assert.match(seen.further.error, /carries a delegation chain of 2 actors; this gateway allows at most 1/);
 
     // The trail, as the operator reads it once the gateway has stopped (its audit flushed).
-    assert.equal(await stopChild(child, 'SIGTERM'), 0);
+    assert.equal(await gateway!.stop(), 0);
+    const { dataDir } = gateway!;
     const tail = await runToExit(['audit', 'tail', '--data-dir', dataDir, '--limit', '1000', '--json'], { AGENTMESH_DATA_DIR: dataDir, DATABASE_URL: undefined });
     assert.equal(tail.code, 0, tail.output);
     const rows = tail.output.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));

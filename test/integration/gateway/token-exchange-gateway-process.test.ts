@@ -9,17 +9,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SignJWT, createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
-import { spawnCli, stopChild, waitForOutput } from '../../helpers/child-output.js';
-import { freePort } from '../../helpers/free-port.js';
+import { startSqliteChildGateway, type SqliteChildGateway } from '../../helpers/child-gateway.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 
 const ADMIN_TOKEN = 'admin-token-of-the-exchange-test-0123';
@@ -36,9 +31,8 @@ describe('token exchange against a gateway process', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let jwks: Server;
   let sso: { privateKey: CryptoKey; jwk: JWK };
-  let child: ChildProcess | undefined;
+  let gateway: SqliteChildGateway | undefined;
   let url = '';
-  let dataDir = '';
   let orchestrator: Client;
   let specialist: Client;
   let plain: Client;
@@ -80,31 +74,22 @@ describe('token exchange against a gateway process', () => {
     jwks.listen(0, '127.0.0.1');
     await once(jwks, 'listening');
     registry = await startRegistry();
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-exchange-'));
-    const port = await freePort();
-    child = spawnCli(['serve', 'gateway', '--port', String(port), '--data-dir', dataDir], {
-      DATABASE_URL: undefined,
-      REDIS_URL: undefined,
-      GATEWAY_METRICS_PORT: '0',
+    gateway = await startSqliteChildGateway({
       GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN,
       GATEWAY_SECRET: 'a-gateway-secret-of-the-exchange-test-0123456789',
       REGISTRY_URL: registry.url,
-      AGENTMESH_DEV: '1',
-      AGENTMESH_ALLOW_HOSTS: '127.0.0.1,localhost',
       GATEWAY_EXTERNAL_ISSUERS: JSON.stringify([{ issuer: SSO, jwksUri: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`, audience: 'agentmesh', tenantClaim: 'tenant', scopesClaim: 'scope' }]),
     });
-    await waitForOutput(child, /gateway listening on /, 'serve gateway');
-    url = `http://127.0.0.1:${port}`;
+    url = gateway.url;
     orchestrator = await admin('/v1/clients', { name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', ...A2A, WHOAMI], authMethod: 'client_secret_basic' });
     specialist = await admin('/v1/clients', { name: 'specialist', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', WHOAMI], authMethod: 'client_secret_basic' });
     plain = await admin('/v1/clients', { name: 'plain', tenant: 'platform', scopes: A2A, authMethod: 'client_secret_basic' });
     user = await admin('/v1/clients', { name: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', WHOAMI], authMethod: 'client_secret_basic' });
   });
   after(async () => {
-    await stopChild(child, 'SIGTERM');
+    await gateway?.close();
     await registry?.close();
     jwks?.close();
-    if (dataDir !== '') rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('exchanges the gateway\'s own token for one acting for its caller, no longer-lived, that the gateway accepts', async () => {

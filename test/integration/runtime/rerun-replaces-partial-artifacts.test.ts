@@ -9,12 +9,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createRuntime } from '../../../src/runtime/index.js';
-import { rpc, userMessage, untilAborted } from '../../helpers/runtime-fixture.js';
-import { until } from '../../helpers/until.js';
+import { untilAborted } from '../../helpers/runtime-fixture.js';
+import { stoppedAndRerun } from '../../helpers/stopped-and-rerun.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 let firstRun = true;
@@ -29,33 +25,11 @@ const redoer = oneSkillAgent({ name: 'redoer', description: 'Streams a two-chunk
 });
 
 test('a re-run replaces the stopped run\'s partial artifact instead of adding a second one', async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-rerun-'));
-  const open = new Set<{ close(): Promise<void> }>();
-  // The runtimes still open close before their data dir goes: removing the folder under a runtime still
-  // writing its SQLite files fails, and a runtime left open keeps the test's process alive.
-  t.after(async () => {
-    for (const runtime of open) await runtime.close();
-    rmSync(dataDir, { recursive: true, force: true });
+  const { task } = await stoppedAndRerun(t, {
+    agent: redoer,
+    stopWhen: { what: 'the partial artifact to be stored', reached: (task) => task?.artifacts?.length === 1 },
+    beforeRerun: () => (firstRun = false),
   });
-  const config = { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' as const };
-
-  const first = await createRuntime({ agents: [redoer], config });
-  open.add(first);
-  const { url: firstUrl } = await first.listen();
-  const sent = await rpc(`${firstUrl}/agents/redoer`, 'SendMessage', { message: userMessage('go'), configuration: { returnImmediately: true } });
-  const id = sent.body.result.task.id as string;
-  await until('the partial artifact to be stored', async () => (await rpc(`${firstUrl}/agents/redoer`, 'GetTask', { id })).body.result?.artifacts?.length === 1);
-  // The process stops midway; the idempotent task is left for the next start to run again.
-  await first.close();
-  open.delete(first);
-
-  firstRun = false;
-  const second = await createRuntime({ agents: [redoer], config });
-  open.add(second);
-  const { url } = await second.listen();
-  await second.recoverNow();
-  await until('the re-run to complete', async () => (await rpc(`${url}/agents/redoer`, 'GetTask', { id })).body.result?.status?.state === 'TASK_STATE_COMPLETED');
-  const task = (await rpc(`${url}/agents/redoer`, 'GetTask', { id })).body.result;
   assert.equal(task.artifacts.length, 1, `one artifact, not the partial one beside the new: ${JSON.stringify(task.artifacts)}`);
   assert.deepEqual(task.artifacts[0].parts.map((p: { text: string }) => p.text), ['part-1 ', 'part-2']);
   assert.ok(task.history.some((m: { parts: Array<{ text?: string }> }) => /Re-running/.test(m.parts[0]?.text ?? '')), 'it was a re-run');

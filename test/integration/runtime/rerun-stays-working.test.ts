@@ -6,12 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createRuntime } from '../../../src/runtime/index.js';
-import { readSse, rpc, userMessage, untilAborted } from '../../helpers/runtime-fixture.js';
-import { until } from '../../helpers/until.js';
+import { readSse, untilAborted } from '../../helpers/runtime-fixture.js';
+import { stoppedAndRerun } from '../../helpers/stopped-and-rerun.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 let firstRun = true;
@@ -25,32 +21,14 @@ const redoer = oneSkillAgent({ name: 'redoer', description: 'Works; its first ru
 });
 
 test('a re-run task goes on working, never back to submitted, and says why', async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-rerun-'));
-  const open = new Set<{ close(): Promise<void> }>();
-  t.after(async () => {
-    for (const runtime of open) await runtime.close();
-    rmSync(dataDir, { recursive: true, force: true });
+  const { agentUrl, id, task } = await stoppedAndRerun(t, {
+    agent: redoer,
+    stopWhen: { what: 'the task to be working', reached: (task) => task?.status?.state === 'TASK_STATE_WORKING' },
+    beforeRerun: () => (firstRun = false),
   });
-  const config = { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' as const };
-
-  const first = await createRuntime({ agents: [redoer], config });
-  open.add(first);
-  const { url: firstUrl } = await first.listen();
-  const sent = await rpc(`${firstUrl}/agents/redoer`, 'SendMessage', { message: userMessage('go'), configuration: { returnImmediately: true } });
-  const id = sent.body.result.task.id as string;
-  await until('the task to be working', async () => (await rpc(`${firstUrl}/agents/redoer`, 'GetTask', { id })).body.result?.status?.state === 'TASK_STATE_WORKING');
-  await first.close();
-  open.delete(first);
-
-  firstRun = false;
-  const second = await createRuntime({ agents: [redoer], config });
-  open.add(second);
-  const { url } = await second.listen();
-  await second.recoverNow();
-  await until('the re-run to complete', async () => (await rpc(`${url}/agents/redoer`, 'GetTask', { id })).body.result?.status?.state === 'TASK_STATE_COMPLETED');
 
   // The whole log, replayed from its start.
-  const response = await fetch(`${url}/agents/redoer`, {
+  const response = await fetch(agentUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'A2A-Version': '1.0', accept: 'text/event-stream', 'last-event-id': '0' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SubscribeToTask', params: { id } }),
@@ -59,6 +37,5 @@ test('a re-run task goes on working, never back to submitted, and says why', asy
   const firstWorking = states.indexOf('TASK_STATE_WORKING');
   assert.ok(firstWorking >= 0, `the task was working: ${states.join(', ')}`);
   assert.ok(!states.slice(firstWorking).includes('TASK_STATE_SUBMITTED'), `no submitted after working: ${states.join(', ')}`);
-  const task = (await rpc(`${url}/agents/redoer`, 'GetTask', { id })).body.result;
   assert.ok(task.history.some((m: { parts: Array<{ text?: string }> }) => /Re-running/.test(m.parts[0]?.text ?? '')), 'the re-run says why');
 });

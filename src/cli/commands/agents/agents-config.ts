@@ -3,9 +3,8 @@ import { Command } from 'commander';
 import { ErrorCodes, isAgentmeshError, Errors, isRecord } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { withSubcommands } from '../command-group.js';
-import { ExitCodes } from '../../io/exit-codes.js';
 import type { RegistryClient } from '../../role-apis/registry-client.js';
-import { addRegistryOptions, collectKeyValue, printJson, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, collectKeyValue, printAnswer, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { positiveInteger } from '../../io/positive-integer.js';
 import { formatConfigHistory, formatConfigVersion } from './agents-render.js';
 
@@ -72,9 +71,7 @@ function getCommand(ctx: CliContext): Command {
   command.action(async (name: string, wanted: number | undefined, flags: RegistryFlags) => {
     await runRegistryCommand(ctx, flags, async (registry, output) => {
       const version = wanted === undefined ? await registry.activeConfig(name) : await registry.configVersion(name, wanted);
-      if (output.json) printJson(ctx, version);
-      else ctx.io.stdout.write(formatConfigVersion(version));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, version, formatConfigVersion);
     });
   });
   return command;
@@ -99,9 +96,7 @@ function putCommand(ctx: CliContext): Command {
       const base = fromFile ?? (await activeOrEmpty(registry, name));
       const config = applySets(base, flags.set ?? []);
       const version = await registry.putConfig(name, config, flags.comment);
-      if (output.json) printJson(ctx, version);
-      else ctx.io.stdout.write(`${name}: config version ${version.version} is active\n`);
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, version, () => `${name}: config version ${version.version} is active\n`);
     });
   });
   return command;
@@ -113,9 +108,7 @@ function historyCommand(ctx: CliContext): Command {
   command.action(async (name: string, flags: RegistryFlags) => {
     await runRegistryCommand(ctx, flags, async (registry, output) => {
       const versions = await registry.configVersions(name);
-      if (output.json) printJson(ctx, { versions });
-      else ctx.io.stdout.write(formatConfigHistory(versions));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, { versions }, () => formatConfigHistory(versions));
     });
   });
   return command;
@@ -130,9 +123,7 @@ function rollbackCommand(ctx: CliContext): Command {
   command.action(async (name: string, version: number, flags: RegistryFlags) => {
     await runRegistryCommand(ctx, flags, async (registry, output) => {
       const created = await registry.rollbackConfig(name, version);
-      if (output.json) printJson(ctx, created);
-      else ctx.io.stdout.write(`${name}: config version ${created.version} is active (the content of version ${version})\n`);
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, created, () => `${name}: config version ${created.version} is active (the content of version ${version})\n`);
     });
   });
   return command;

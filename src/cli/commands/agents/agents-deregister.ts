@@ -1,8 +1,7 @@
 /** `agentmesh agents deregister <name>`: removes an agent and its instances from the registry. */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
-import { ExitCodes } from '../../io/exit-codes.js';
-import { addRegistryOptions, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, printAnswer, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 
 /** Builds `agents deregister`. */
 export function agentsDeregisterCommand(ctx: CliContext): Command {
@@ -22,9 +21,7 @@ its next heartbeat; stop the runtime first to remove it for good.
   command.action(async (name: string, flags: RegistryFlags) => {
     await runRegistryCommand(ctx, flags, async (registry, output) => {
       await registry.deregister(name);
-      if (output.json) printJson(ctx, { deregistered: name });
-      else ctx.io.stdout.write(`deregistered ${name}\n`);
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, { deregistered: name }, () => `deregistered ${name}\n`);
     });
   });
   return command;

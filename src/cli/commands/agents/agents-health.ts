@@ -1,8 +1,7 @@
 /** `agentmesh agents health <name>`: the agent's health, its instances and their recent probes. */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
-import { ExitCodes } from '../../io/exit-codes.js';
-import { addRegistryOptions, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, printAnswer, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { positiveInteger } from '../../io/positive-integer.js';
 import { formatHealth } from './agents-render.js';
 
@@ -32,9 +31,7 @@ Health is healthy (every instance up), degraded (some), down (none) or unknown (
   command.action(async (name: string, flags: HealthFlags) => {
     await runRegistryCommand(ctx, flags, async (registry, output) => {
       const report = await registry.health(name);
-      if (output.json) printJson(ctx, report);
-      else ctx.io.stdout.write(formatHealth(report, flags.history ?? DEFAULT_HISTORY));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, report, () => formatHealth(report, flags.history ?? DEFAULT_HISTORY));
     });
   });
   return command;

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ErrorCodes, Errors, isAgentmeshError, isRecord, relayed, errorMessage, errorCode } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
-import type { ExitCode } from '../../io/exit-codes.js';
+import { ExitCodes, type ExitCode } from '../../io/exit-codes.js';
 import { addRoleTimeoutOption, runRoleCommand, type RoleCommandFlags } from '../../client/role-command.js';
 import { openRegistry, type RegistryClient } from '../../role-apis/registry-client.js';
 import { chooseRoleUrl, explainUnreachable, roleUrlDefaultHelp } from '../../role-apis/role-url-choice.js';
@@ -79,4 +79,14 @@ export function collectKeyValue(value: string, previous: Array<[string, string]>
 /** Prints a value as one line of JSON, like every `--json` of the CLI. */
 export function printJson(ctx: CliContext, value: unknown): void {
   ctx.io.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/**
+ * Prints a command's answer: its JSON with `--json`, else `text` of it; the command succeeded.
+ * `text` runs only when it is printed.
+ */
+export function printAnswer<T>(ctx: CliContext, output: { json: boolean }, value: T, text: (value: T) => string): ExitCode {
+  if (output.json) printJson(ctx, value);
+  else ctx.io.stdout.write(text(value));
+  return ExitCodes.OK;
 }

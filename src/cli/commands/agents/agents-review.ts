@@ -7,10 +7,9 @@ import { Command, Option } from 'commander';
 import { Errors } from '../../../protocol/index.js';
 import { REVIEW_STATES, type CardReview, type ReviewState } from '../../../contracts/registry/index.js';
 import type { CliContext } from '../../io/cli-io.js';
-import { ExitCodes } from '../../io/exit-codes.js';
 import type { RegistryClient } from '../../role-apis/registry-client.js';
 import { withSubcommands } from '../command-group.js';
-import { addRegistryOptions, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, printAnswer, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 
 interface ListFlags extends RegistryFlags {
   state?: ReviewState;
@@ -46,9 +45,7 @@ function listCommand(ctx: CliContext): Command {
     await runRegistryCommand(ctx, flags, async (registry, output) => {
       const reviews = await registry.reviews({ state: flags.state ?? 'pending' });
       const { formatReviewTable } = await import('./agents-review-render.js');
-      if (output.json) printJson(ctx, { reviews });
-      else ctx.io.stdout.write(formatReviewTable(reviews));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, { reviews }, () => formatReviewTable(reviews));
     });
   });
   return command;
@@ -61,9 +58,7 @@ function showCommand(ctx: CliContext): Command {
     await runRegistryCommand(ctx, flags, async (registry, output) => {
       const review = await pendingOf(registry, name);
       const { formatReview } = await import('./agents-review-render.js');
-      if (output.json) printJson(ctx, review);
-      else ctx.io.stdout.write(formatReview(review));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, review, formatReview);
     });
   });
   return command;
@@ -85,9 +80,7 @@ function decisionCommand(ctx: CliContext, decision: 'approve' | 'reject'): Comma
       const pending = await pendingOf(registry, name);
       const body = flags.reason === undefined ? {} : { reason: flags.reason };
       const review = approve ? await registry.approveReview(pending.id, body) : await registry.rejectReview(pending.id, { reason: flags.reason ?? '' });
-      if (output.json) printJson(ctx, review);
-      else ctx.io.stdout.write(`${name}: change ${review.id} ${review.state}${approve ? '; the registry serves it now' : ''}\n`);
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, review, () => `${name}: change ${review.id} ${review.state}${approve ? '; the registry serves it now' : ''}\n`);
     });
   });
   return command;

@@ -1,8 +1,7 @@
 /** `agentmesh agents search "<text>"`: ARD search, results ranked by score (0–100). */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
-import { ExitCodes } from '../../io/exit-codes.js';
-import { addRegistryOptions, collectKeyValue, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, collectKeyValue, printAnswer, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { positiveInteger } from '../../io/positive-integer.js';
 import { formatSearchResults } from './agents-render.js';
 
@@ -49,9 +48,7 @@ export function agentsSearchCommand(ctx: CliContext): Command {
     await runRegistryCommand(ctx, flags, async (registry, output) => {
       const filter = flags.filter ? buildFilter(flags.filter) : undefined;
       const page = await registry.search({ query: { text, ...(filter && { filter }) }, pageSize: flags.limit ?? DEFAULT_LIMIT });
-      if (output.json) printJson(ctx, page);
-      else ctx.io.stdout.write(formatSearchResults(page.results));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, page, () => formatSearchResults(page.results));
     });
   });
   return command;

@@ -1,8 +1,7 @@
 /** `agentmesh agents show <name>`: one record, its instances and a health summary. */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
-import { ExitCodes } from '../../io/exit-codes.js';
-import { addRegistryOptions, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, printAnswer, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { formatAgent } from './agents-render.js';
 
 /** Builds `agents show`. */
@@ -23,9 +22,7 @@ Examples:
   command.action(async (name: string, flags: RegistryFlags) => {
     await runRegistryCommand(ctx, flags, async (registry, output) => {
       const [record, instances] = await Promise.all([registry.getAgent(name), registry.instances(name)]);
-      if (output.json) printJson(ctx, { agent: record, instances });
-      else ctx.io.stdout.write(formatAgent(record, instances));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, { agent: record, instances }, () => formatAgent(record, instances));
     });
   });
   return command;

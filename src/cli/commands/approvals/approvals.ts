@@ -1,14 +1,13 @@
 /** `agentmesh approvals …`: the calls waiting for an approval, decisions, and the rules (docs/approvals.md). */
 import { Command, InvalidArgumentError } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
-import { ExitCodes } from '../../io/exit-codes.js';
-import { printJson } from '../agents/agents-options.js';
+import type { ExitCode } from '../../io/exit-codes.js';
+import { printAnswer } from '../agents/agents-options.js';
 import { withSubcommands } from '../command-group.js';
 import { addCreditsOptions, bearerOf, type CreditsFlags } from '../credits/credits-options.js';
 import { chooseRoleUrl, DEFAULT_GATEWAY_URL, explainUnreachable } from '../../role-apis/role-url-choice.js';
 import { runRoleCommand } from '../../client/role-command.js';
 import { localAdminToken } from '../../role-apis/local-admin-token.js';
-import type { ExitCode } from '../../io/exit-codes.js';
 import { ApprovalsClient } from './approvals-client.js';
 import { formatApproval, formatApprovalList, formatDecision, formatRules } from './approvals-render.js';
 
@@ -65,9 +64,7 @@ function listCommand(ctx: CliContext): Command {
     await run(ctx, flags, async (gateway, output) => {
       const state = flags.state ?? 'pending';
       const answer = await gateway.list({ state: state === 'all' ? undefined : state, tenant: flags.tenant, agent: flags.agent, limit: flags.limit });
-      if (output.json) printJson(ctx, answer);
-      else ctx.io.stdout.write(formatApprovalList(answer));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, answer, formatApprovalList);
     });
   });
   return command;
@@ -79,9 +76,7 @@ function showCommand(ctx: CliContext): Command {
   command.action(async (id: string, flags: CreditsFlags) => {
     await run(ctx, flags, async (gateway, output) => {
       const a = await gateway.show(id);
-      if (output.json) printJson(ctx, a);
-      else ctx.io.stdout.write(formatApproval(a));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, a, formatApproval);
     });
   });
   return command;
@@ -97,9 +92,7 @@ function decideCommand(ctx: CliContext, decision: 'approve' | 'deny'): Command {
     if (decision === 'deny' && flags.reason === undefined) command.error('error: a denial needs --reason <text>: the caller reads it', { exitCode: 2 });
     await run(ctx, flags, async (gateway, output) => {
       const a = await gateway.decide(id, decision, flags.reason);
-      if (output.json) printJson(ctx, a);
-      else ctx.io.stdout.write(formatDecision(a));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, a, formatDecision);
     });
   });
   return command;
@@ -111,9 +104,7 @@ function rulesCommand(ctx: CliContext): Command {
   list.action(async (flags: CreditsFlags) => {
     await run(ctx, flags, async (gateway, output) => {
       const { rules } = await gateway.rules();
-      if (output.json) printJson(ctx, { rules });
-      else ctx.io.stdout.write(formatRules(rules));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, { rules }, () => formatRules(rules));
     });
   });
   const add = new Command('add')
@@ -141,9 +132,7 @@ function rulesCommand(ctx: CliContext): Command {
         ...(flags.approverScope !== undefined && { approverScope: flags.approverScope }),
         ...(flags.expiresAfter !== undefined && { expiresAfterMs: flags.expiresAfter * 60_000 }),
       });
-      if (output.json) printJson(ctx, rule);
-      else ctx.io.stdout.write(formatRules([rule]));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, rule, () => formatRules([rule]));
     });
   });
   const remove = new Command('delete').description('delete a rule added through the API or the CLI (needs gateway:admin)').argument('<id>', 'rule id');
@@ -151,9 +140,7 @@ function rulesCommand(ctx: CliContext): Command {
   remove.action(async (id: string, flags: CreditsFlags) => {
     await run(ctx, flags, async (gateway, output) => {
       await gateway.deleteRule(id);
-      if (output.json) printJson(ctx, { deleted: id });
-      else ctx.io.stdout.write(`deleted approval rule ${id}\n`);
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, { deleted: id }, () => `deleted approval rule ${id}\n`);
     });
   });
   return withSubcommands(new Command('rules').description('list, add and delete the rules that park calls for approval'), { commands: [list, add, remove], helpAfter: '' });

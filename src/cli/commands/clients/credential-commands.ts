@@ -10,7 +10,7 @@ import type { CredentialListParams, CredentialStatus } from '../../../contracts/
 import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
 import type { GatewayClient } from '../../role-apis/gateway-client.js';
-import { printJson } from '../agents/agents-options.js';
+import { printAnswer, printJson } from '../agents/agents-options.js';
 import { positiveInteger } from '../../io/positive-integer.js';
 import { addGatewayOptions, collectScopes, runGatewayCommand, seconds, type GatewayFlags } from './clients-options.js';
 
@@ -131,9 +131,7 @@ export function credentialRevokeCommand<T extends CredentialShapes>(ctx: CliCont
   command.action(async (id: string, flags: GatewayFlags) => {
     await runGatewayCommand(ctx, flags, async (gateway, output) => {
       const view = await kind.revoke.call(gateway, id);
-      if (output.json) printJson(ctx, view);
-      else ctx.io.stdout.write(kind.revoke.report(view));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, view, kind.revoke.report);
     });
   });
   return command;

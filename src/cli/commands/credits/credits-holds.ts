@@ -1,8 +1,7 @@
 /** `agentmesh credits holds <tenant>`: the tenant's credit holds still open, oldest first. */
 import { Command, InvalidArgumentError } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
-import { ExitCodes } from '../../io/exit-codes.js';
-import { printJson } from '../agents/agents-options.js';
+import { printAnswer } from '../agents/agents-options.js';
 import { addCreditsOptions, runCreditsCommand, type CreditsFlags } from './credits-options.js';
 import { formatHolds } from './credits-render.js';
 
@@ -21,9 +20,7 @@ export function creditsHoldsCommand(ctx: CliContext): Command {
   command.action(async (tenant: string, flags: CreditsFlags & { limit?: number }) => {
     await runCreditsCommand(ctx, flags, async (gateway, output) => {
       const holds = await gateway.holds(tenant, flags.limit);
-      if (output.json) printJson(ctx, holds);
-      else ctx.io.stdout.write(formatHolds(holds));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, holds, formatHolds);
     });
   });
   return command;

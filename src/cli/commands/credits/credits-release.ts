@@ -1,8 +1,7 @@
 /** `agentmesh credits release <tenant> <key>`: refund one open hold now (needs credits:admin). */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
-import { ExitCodes } from '../../io/exit-codes.js';
-import { printJson } from '../agents/agents-options.js';
+import { printAnswer } from '../agents/agents-options.js';
 import { addCreditsOptions, runCreditsCommand, type CreditsFlags } from './credits-options.js';
 import { formatRelease } from './credits-render.js';
 
@@ -26,9 +25,7 @@ Releasing twice is safe: the second run says the hold was already closed.
   command.action(async (tenant: string, key: string, flags: CreditsFlags & { reason?: string }) => {
     await runCreditsCommand(ctx, flags, async (gateway, output) => {
       const release = await gateway.release(tenant, key, flags.reason);
-      if (output.json) printJson(ctx, release);
-      else ctx.io.stdout.write(formatRelease(release));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, release, formatRelease);
     });
   });
   return command;

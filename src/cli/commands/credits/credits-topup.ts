@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseCredits } from '../../../tenancy/index.js';
 import type { CliContext } from '../../io/cli-io.js';
-import { ExitCodes } from '../../io/exit-codes.js';
-import { printJson } from '../agents/agents-options.js';
+import { printAnswer } from '../agents/agents-options.js';
 import { addCreditsOptions, runCreditsCommand, type CreditsFlags } from './credits-options.js';
 import { formatTopUp } from './credits-render.js';
 import { errorMessage } from '../../../protocol/index.js';
@@ -47,9 +46,7 @@ the reference the first run printed to retry safely.
     const reference = flags.reference ?? `cli-${randomUUID()}`;
     await runCreditsCommand(ctx, flags, async (gateway, output) => {
       const topUp = await gateway.topUp(tenant, milliCredits, reference);
-      if (output.json) printJson(ctx, topUp);
-      else ctx.io.stdout.write(formatTopUp(topUp));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, topUp, formatTopUp);
     });
   });
   return command;

@@ -1,8 +1,7 @@
 /** `agentmesh credits usage <tenant>`: what settled calls charged, grouped by agent, skill and/or day. */
 import { Command, InvalidArgumentError } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
-import { ExitCodes } from '../../io/exit-codes.js';
-import { printJson } from '../agents/agents-options.js';
+import { printAnswer } from '../agents/agents-options.js';
 import { addCreditsOptions, runCreditsCommand, type CreditsFlags } from './credits-options.js';
 import { formatUsage } from './credits-render.js';
 
@@ -42,9 +41,7 @@ Examples:
   command.action(async (tenant: string, flags: UsageFlags) => {
     await runCreditsCommand(ctx, flags, async (gateway, output) => {
       const usage = await gateway.usage(tenant, { groupBy: flags.by, from: flags.from, to: flags.to });
-      if (output.json) printJson(ctx, usage);
-      else ctx.io.stdout.write(formatUsage(usage));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, usage, formatUsage);
     });
   });
   return command;

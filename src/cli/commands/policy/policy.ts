@@ -1,8 +1,8 @@
 /** `agentmesh policy …`: the gateway's policies as code (docs/policies.md): list, show, put, test, explain, rollback, delete. */
 import { Command, InvalidArgumentError } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
-import { ExitCodes, type ExitCode } from '../../io/exit-codes.js';
-import { printJson, readJsonObject } from '../agents/agents-options.js';
+import type { ExitCode } from '../../io/exit-codes.js';
+import { printAnswer, readJsonObject } from '../agents/agents-options.js';
 import { withSubcommands } from '../command-group.js';
 import { addCreditsOptions, bearerOf, type CreditsFlags } from '../credits/credits-options.js';
 import { chooseRoleUrl, DEFAULT_GATEWAY_URL, explainUnreachable } from '../../role-apis/role-url-choice.js';
@@ -65,9 +65,7 @@ function listCommand(ctx: CliContext): Command {
   command.action(async (flags: TenantFlags) => {
     await run(ctx, flags, async (gateway, output) => {
       const answer = await gateway.list(flags.tenant);
-      if (output.json) printJson(ctx, answer);
-      else ctx.io.stdout.write(formatPolicyList(answer.policies));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, answer, () => formatPolicyList(answer.policies));
     });
   });
   return command;
@@ -82,14 +80,10 @@ function showCommand(ctx: CliContext): Command {
     await run(ctx, flags, async (gateway, output) => {
       if (flags.history === true) {
         const answer = await gateway.versions(id, flags.tenant);
-        if (output.json) printJson(ctx, answer);
-        else ctx.io.stdout.write(formatVersions(answer.versions));
-        return ExitCodes.OK;
+        return printAnswer(ctx, output, answer, () => formatVersions(answer.versions));
       }
       const policy = await gateway.show(id, flags.tenant, flags.at);
-      if (output.json) printJson(ctx, policy);
-      else ctx.io.stdout.write(formatPolicy(policy));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, policy, formatPolicy);
     });
   });
   return command;
@@ -144,9 +138,7 @@ function putCommand(ctx: CliContext): Command {
     delete policy['id'];
     await run(ctx, flags, async (gateway, output) => {
       const written = await gateway.put(id, policy);
-      if (output.json) printJson(ctx, written);
-      else ctx.io.stdout.write(`wrote ${written.tenant === undefined ? '' : `${written.tenant}/`}${written.id} version ${written.version}\n`);
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, written, () => `wrote ${written.tenant === undefined ? '' : `${written.tenant}/`}${written.id} version ${written.version}\n`);
     });
   });
   return command;
@@ -163,9 +155,7 @@ function testCommand(ctx: CliContext): Command {
     const drafts = await Promise.all((flags.policy ?? []).map((p) => readJsonObject(p, '--policy')));
     await run(ctx, flags, async (gateway, output) => {
       const answer = await gateway.test(request, drafts);
-      if (output.json) printJson(ctx, answer);
-      else ctx.io.stdout.write(formatTest(answer));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, answer, formatTest);
     });
   });
   return command;
@@ -177,9 +167,7 @@ function explainCommand(ctx: CliContext): Command {
   command.action(async (seq: number, flags: CreditsFlags) => {
     await run(ctx, flags, async (gateway, output) => {
       const answer = await gateway.explain(seq);
-      if (output.json) printJson(ctx, answer);
-      else ctx.io.stdout.write(formatExplain(answer));
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, answer, formatExplain);
     });
   });
   return command;
@@ -191,9 +179,7 @@ function rollbackCommand(ctx: CliContext): Command {
   command.action(async (id: string, flags: TenantFlags & { to: number }) => {
     await run(ctx, flags, async (gateway, output) => {
       const written = await gateway.rollback(id, flags.tenant, flags.to);
-      if (output.json) printJson(ctx, written);
-      else ctx.io.stdout.write(`rolled ${written.id} back to version ${flags.to}: now version ${written.version}${written.deleted === true ? ' (deleted)' : ''}\n`);
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, written, () => `rolled ${written.id} back to version ${flags.to}: now version ${written.version}${written.deleted === true ? ' (deleted)' : ''}\n`);
     });
   });
   return command;
@@ -205,9 +191,7 @@ function deleteCommand(ctx: CliContext): Command {
   command.action(async (id: string, flags: TenantFlags) => {
     await run(ctx, flags, async (gateway, output) => {
       const written = await gateway.remove(id, flags.tenant);
-      if (output.json) printJson(ctx, written);
-      else ctx.io.stdout.write(`deleted ${written.id} (version ${written.version}; agentmesh policy rollback ${written.id} --to ${written.version - 1} brings it back)\n`);
-      return ExitCodes.OK;
+      return printAnswer(ctx, output, written, () => `deleted ${written.id} (version ${written.version}; agentmesh policy rollback ${written.id} --to ${written.version - 1} brings it back)\n`);
     });
   });
   return command;

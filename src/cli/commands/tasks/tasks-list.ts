@@ -7,14 +7,11 @@ import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../
 import { ExitCodes } from '../../io/exit-codes.js';
 import { formatTaskTable } from '../../io/render-human.js';
 import { taskStateOption } from '../../io/task-state.js';
-import { positiveInteger } from '../../io/positive-integer.js';
+import { addPageOptions, collectPages, type PageFlags } from '../../io/page-options.js';
 
-interface ListFlags extends ConnectionFlags {
+interface ListFlags extends ConnectionFlags, PageFlags {
   context?: string;
   state?: TaskState;
-  pageSize?: number;
-  pageToken?: string;
-  all?: boolean;
 }
 
 /** A2A §3.1.4 caps pageSize at 100. */
@@ -36,10 +33,8 @@ export function tasksListCommand(ctx: CliContext): Command {
     .description('list tasks: id, state, last update, context')
     .argument('<url>', 'agent base URL or agent card URL')
     .option('--context <id>', 'only tasks of this context')
-    .option('--state <state>', 'only tasks in this state (working, input-required, completed, …)', taskStateOption)
-    .option('--page-size <n>', `tasks per page (1-${MAX_PAGE_SIZE}, default: the agent's)`, positiveInteger('tasks per page', MAX_PAGE_SIZE))
-    .option('--page-token <token>', 'start from this page (the nextPageToken of a previous call)')
-    .option('--all', 'follow nextPageToken until every page is fetched (progress on stderr)');
+    .option('--state <state>', 'only tasks in this state (working, input-required, completed, …)', taskStateOption);
+  addPageOptions(command, { items: 'tasks', maxPageSize: MAX_PAGE_SIZE, defaultSize: "default: the agent's", allNote: ' (progress on stderr)' });
   addConnectionOptions(command).addHelpText('after', EXAMPLES);
 
   command.action(async (url: string, flags: ListFlags) => {
@@ -56,24 +51,19 @@ export function tasksListCommand(ctx: CliContext): Command {
         statusTimestampAfter: undefined,
       });
 
-      let page = await client.listTasks(request(flags.pageToken ?? ''));
+      const page = await client.listTasks(request(flags.pageToken ?? ''));
       if (flags.all !== true) {
         ctx.io.stdout.write(output.json ? `${JSON.stringify(ListTasksResponse.toJSON(page))}\n` : renderTable(page.tasks));
         if (page.nextPageToken !== '' && !output.json) ctx.io.stderr.write(`more tasks: add --page-token ${page.nextPageToken} (or --all)\n`);
         return ExitCodes.OK;
       }
 
-      const tasks: Task[] = [...page.tasks];
-      const seen = new Set<string>();
-      for (let n = 1; ; n++) {
-        ctx.io.stderr.write(`listing tasks: ${tasks.length}${page.totalSize ? ` of ${page.totalSize}` : ''} after page ${n}\n`);
-        if (page.nextPageToken === '') break;
-        // A server that hands back a token twice would loop us forever.
-        if (seen.has(page.nextPageToken)) throw Errors.cliPageTokenRepeated({ peer: 'agent', token: page.nextPageToken });
-        seen.add(page.nextPageToken);
-        page = await client.listTasks(request(page.nextPageToken));
-        tasks.push(...page.tasks);
-      }
+      const tasks = await collectPages(page, {
+        items: (p) => p.tasks,
+        next: (pageToken) => client.listTasks(request(pageToken)),
+        repeated: (token) => Errors.cliPageTokenRepeated({ peer: 'agent', token }),
+        onPage: (collected, p, n) => ctx.io.stderr.write(`listing tasks: ${collected}${p.totalSize ? ` of ${p.totalSize}` : ''} after page ${n}\n`),
+      });
       const all: ListTasksResponse = { tasks, nextPageToken: '', pageSize: tasks.length, totalSize: tasks.length };
       ctx.io.stdout.write(output.json ? `${JSON.stringify(ListTasksResponse.toJSON(all))}\n` : renderTable(tasks));
       return ExitCodes.OK;

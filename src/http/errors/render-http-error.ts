@@ -51,7 +51,10 @@ interface FrameworkError {
 }
 
 function asFrameworkError(err: unknown): FrameworkError {
-  return typeof err === 'object' && err !== null ? (err as FrameworkError) : {};
+  if (typeof err !== 'object' || err === null) return {};
+  // Read by name: whatever threw may be any object, and each member is checked where it is used.
+  const field = (name: keyof FrameworkError): unknown => Reflect.get(err, name);
+  return { code: field('code'), statusCode: field('statusCode'), message: field('message'), validation: field('validation'), validationContext: field('validationContext') };
 }
 
 function violationsOf(validation: unknown, where: unknown): FieldViolation[] {

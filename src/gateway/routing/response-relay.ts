@@ -152,8 +152,8 @@ function runTap(tap: (chunk: Buffer) => void, chunk: Buffer, log: Logger): void 
 export function discard(answer: UpstreamAnswer): void {
   const body = answer.body;
   if (body === undefined) return;
-  const dump = (body as Readable & { dump?: () => Promise<void> }).dump;
-  if (typeof dump === 'function') dump.call(body).catch(() => undefined);
+  // undici's body has `dump()` (its connection back to the pool without reading); any other stream is drained.
+  if ('dump' in body && typeof body.dump === 'function') Promise.resolve(Reflect.apply(body.dump, body, [])).catch(() => undefined);
   else body.resume().on('error', () => undefined);
 }
 

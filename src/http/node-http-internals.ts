@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { duplexPair, type Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
+import { isRecord } from '../protocol/index.js';
 
 /**
  * The one place agentmesh reaches into node:http's undocumented internals (ADR 0069): Node's llhttp
@@ -85,7 +86,8 @@ const REQUIRE = createRequire(import.meta.url);
 /** Loads a built-in module or says why it cannot be. */
 function builtin(name: string): Record<string, unknown> | string {
   try {
-    return REQUIRE(name) as Record<string, unknown>;
+    const loaded: unknown = REQUIRE(name);
+    return isRecord(loaded) ? loaded : `${name} has no exports object`;
   } catch (err) {
     return `${name} cannot be loaded (${err instanceof Error ? err.message : String(err)})`;
   }

@@ -9,9 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { SendMessageRequest, TaskState, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import type { Browser, Page } from 'playwright-core';
@@ -19,7 +17,7 @@ import { connectAgent } from '../../../src/cli/index.js';
 import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { asTask } from '../../helpers/sdk-client.js';
-import { buildConsoleInto, launchChromium, openConsolePage, seriousViolations } from './browser.js';
+import { launchChromium, openConsolePage, scratchWithConsole, seriousViolations, signInAsClient } from './browser.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const TENANT = 'acme';
@@ -45,9 +43,8 @@ describe('the approvals inbox in Chromium', () => {
   const pageProblems: string[] = [];
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-approvals-inbox-'));
-    const consoleDir = join(dataDir, 'console');
-    buildConsoleInto(consoleDir);
+    let consoleDir: string;
+    ({ dataDir, consoleDir } = scratchWithConsole('agentmesh-approvals-inbox-'));
     mesh = await startGatewayMesh({
       agents: [payments],
       gateway: { consoleDir, creditsMode: 'exact', approvals: { rules: [{ id: 'big-payments', agent: 'payments', condition: 'input.amount > 1000', reason: REASON }], sweepIntervalMs: 600_000 } },
@@ -77,11 +74,7 @@ describe('the approvals inbox in Chromium', () => {
     const toApprove = await park(2500);
     const toDeny = await park(9000);
 
-    await page.goto(`${mesh.gw.url}/console/`);
-    await page.getByLabel('Client id', { exact: true }).fill(approver.clientId);
-    await page.getByLabel('Client secret', { exact: true }).fill(approver.clientSecret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await signInAsClient(page, `${mesh.gw.url}/console/`, approver);
     await page.goto(`${mesh.gw.url}/console/#/approvals`);
     await page.getByRole('heading', { name: 'Approvals' }).waitFor();
 

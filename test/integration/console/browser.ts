@@ -5,7 +5,8 @@
  * fail (never skip).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -29,6 +30,23 @@ export async function launchChromium(): Promise<Browser> {
 export function buildConsoleInto(consoleDir: string): void {
   const build = spawnSync(process.execPath, ['scripts/build-console.mjs', '--out-dir', consoleDir], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
+}
+
+/** A new scratch dir (`prefix` names the test) with the console built into its `console` folder. */
+export function scratchWithConsole(prefix: string): { dataDir: string; consoleDir: string } {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  const consoleDir = join(dataDir, 'console');
+  buildConsoleInto(consoleDir);
+  return { dataDir, consoleDir };
+}
+
+/** Opens the console at `consoleUrl` and signs in with a client's id and secret; resolves once signed in. */
+export async function signInAsClient(page: Page, consoleUrl: string, client: { clientId: string; clientSecret: string }): Promise<void> {
+  await page.goto(consoleUrl);
+  await page.getByLabel('Client id', { exact: true }).fill(client.clientId);
+  await page.getByLabel('Client secret', { exact: true }).fill(client.clientSecret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
 /** A page of a fresh context, 1280 × 900, 15 s for each wait, its uncaught errors pushed into `problems`. */

@@ -7,13 +7,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
-import { buildConsoleInto, launchChromium, openConsolePage, seriousViolations } from './browser.js';
+import { launchChromium, openConsolePage, scratchWithConsole, seriousViolations, signInAsClient } from './browser.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const TENANT = 'acme';
@@ -33,9 +31,8 @@ describe('policies in the console, in Chromium', () => {
   const pageProblems: string[] = [];
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-policies-console-'));
-    const consoleDir = join(dataDir, 'console');
-    buildConsoleInto(consoleDir);
+    let consoleDir: string;
+    ({ dataDir, consoleDir } = scratchWithConsole('agentmesh-policies-console-'));
     mesh = await startGatewayMesh({ agents: [payments], gateway: { consoleDir } });
     const url = mesh.gw.url;
     admin = await createClient(url, { name: 'acme-admin', tenant: TENANT, scopes: ['console:read', 'gateway:policies'] });
@@ -61,11 +58,7 @@ describe('policies in the console, in Chromium', () => {
   });
 
   test('a tenant administrator sees its policy in force and the decision on the call it refused', async () => {
-    await page.goto(`${mesh.gw.url}/console/`);
-    await page.getByLabel('Client id', { exact: true }).fill(admin.clientId);
-    await page.getByLabel('Client secret', { exact: true }).fill(admin.clientSecret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await signInAsClient(page, `${mesh.gw.url}/console/`, admin);
 
     await page.goto(`${mesh.gw.url}/console/#/policies`);
     await page.getByRole('heading', { name: 'Policies' }).waitFor();

@@ -8,13 +8,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, startGateway } from '../../helpers/gateway-fixture.js';
 import { call, sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
-import { buildConsoleInto, launchChromium, openConsolePage, screenshot, seriousViolations } from './browser.js';
+import { launchChromium, openConsolePage, scratchWithConsole, screenshot, seriousViolations } from './browser.js';
 
 const WRITE = 'chromium-write-token-0123456789';
 const REVIEW = 'chromium-review-token-0123456789';
@@ -30,9 +28,8 @@ describe('the reviews view in Chromium', () => {
   const pageProblems: string[] = [];
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-reviews-view-'));
-    const consoleDir = join(dataDir, 'console');
-    buildConsoleInto(consoleDir);
+    let consoleDir: string;
+    ({ dataDir, consoleDir } = scratchWithConsole('agentmesh-reviews-view-'));
     reg = await startRegistry({ writeToken: WRITE, reviewToken: REVIEW, review: { required: true } });
     gw = await startGateway(reg.url, { consoleDir, registryToken: WRITE, registryReviewToken: REVIEW });
     const writer = { authorization: `Bearer ${WRITE}` };

@@ -10,13 +10,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_TOKEN, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
-import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
-import { startRuntime } from '../helpers/runtime-fixture.js';
+import { ADMIN_TOKEN, callAgent } from '../helpers/gateway-fixture.js';
+import { startChildReplicaFleet } from '../helpers/gateway-replicas.js';
 import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { closeInTurn } from '../helpers/close-in-turn.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'policy-counters-replicas-secret-0123456789';
@@ -29,20 +27,22 @@ const payments = oneSkillAgent({ name: 'payments', description: 'Refunds custome
 });
 
 describe('a session-aware policy holds across gateway replicas on Redis', { skip }, () => {
-  let replicas: Awaited<ReturnType<typeof startGatewayAndChildReplica>>;
-  let host: Awaited<ReturnType<typeof startRuntime>>;
+  let replicas: Awaited<ReturnType<typeof startChildReplicaFleet>>['replicas'];
+  let close: (() => Promise<void>) | undefined;
   let token: string;
   const tenant = `policies-${randomSuffix()}`;
   let sequence = 0;
 
   before(async () => {
-    replicas = await startGatewayAndChildReplica({ redisUrl: REDIS_URL, secret: SECRET }, { approvals: { rules: [], sweepIntervalMs: 600_000 } }, { GATEWAY_APPROVALS_SWEEP_INTERVAL_MS: '600000' });
-    host = await startRuntime([payments], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
-    token = await fetchToken(replicas.a.url, await createClient(replicas.a.url, { name: 'clerk', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
-    await topUp(replicas.a.url, tenant, 100);
-    await until('B to route to payments', async () => (await fetch(`${replicas.b.url}/agents/payments/.well-known/agent-card.json`)).status === 200);
+    ({ replicas, token, close } = await startChildReplicaFleet({
+      fleet: { redisUrl: REDIS_URL, secret: SECRET },
+      config: { approvals: { rules: [], sweepIntervalMs: 600_000 } },
+      childEnv: { GATEWAY_APPROVALS_SWEEP_INTERVAL_MS: '600000' },
+      agents: [payments],
+      caller: { name: 'clerk', tenant, credits: 100 },
+    }));
   });
-  after(() => closeInTurn(host, replicas));
+  after(() => close?.());
 
   const refund = async (url: string): Promise<string> => {
     const res = await callAgent(url, 'payments', token, 'SendMessage', { message: { messageId: `refund-${tenant}-${sequence++}`, role: 'ROLE_USER', parts: [{ text: '10' }], metadata: { skillId: 'refund' } } });

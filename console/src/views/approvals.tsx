@@ -6,7 +6,7 @@
  * reason, which the caller reads.
  */
 import { useState } from 'preact/hooks';
-import { apiPost } from '../session.js';
+import { DecisionControls } from '../decision-controls.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatTime, plural } from '../format.js';
@@ -14,19 +14,6 @@ import type { ApprovalListAnswer, ApprovalView } from '../../../src/contracts/ap
 
 function Row(props: { a: ApprovalView; onDone: (text: string) => void; onError: (text: string) => void }) {
   const { a } = props;
-  const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const decide = async (decision: 'approve' | 'deny') => {
-    setBusy(true);
-    try {
-      const done = await apiPost<ApprovalView>(`/v1/approvals/${encodeURIComponent(a.id)}/${decision}`, reason === '' ? {} : { reason });
-      props.onDone(`${done.id}: ${done.state}`);
-    } catch (err) {
-      props.onError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <tr data-testid="approval">
       <td>
@@ -39,13 +26,14 @@ function Row(props: { a: ApprovalView; onDone: (text: string) => void; onError: 
       <td>{(a.milliCredits / 1000).toFixed(3)}</td>
       <td>{formatTime(a.expiresAt)}</td>
       <td>
-        <input type="text" aria-label={`Reason for ${a.id}`} placeholder="reason (needed to deny)" value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
-        <button type="button" disabled={busy} onClick={() => void decide('approve')}>
-          Approve
-        </button>
-        <button type="button" class="danger" disabled={busy || reason === ''} onClick={() => void decide('deny')}>
-          Deny
-        </button>
+        <DecisionControls<ApprovalView>
+          subject={a.id}
+          refuse="deny"
+          path={`/v1/approvals/${encodeURIComponent(a.id)}`}
+          doneText={(done) => `${done.id}: ${done.state}`}
+          onDone={props.onDone}
+          onError={props.onError}
+        />
       </td>
     </tr>
   );

@@ -8,7 +8,7 @@
  * names the admin in the registry's audit entry.
  */
 import { useState } from 'preact/hooks';
-import { apiPost } from '../session.js';
+import { DecisionControls } from '../decision-controls.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatTime, plural } from '../format.js';
@@ -31,19 +31,6 @@ function ChangeLine(props: { change: CardChange }) {
 
 function Review(props: { review: CardReview; onDone: (text: string) => void; onError: (text: string) => void }) {
   const { review } = props;
-  const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const decide = async (decision: 'approve' | 'reject') => {
-    setBusy(true);
-    try {
-      const done = await apiPost<CardReview>(`/v1/console/reviews/${encodeURIComponent(review.id)}/${decision}`, reason === '' ? {} : { reason });
-      props.onDone(`${done.agent}: change ${done.state}`);
-    } catch (err) {
-      props.onError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <article data-testid="review" aria-labelledby={`review-${review.id}`}>
       <h2 id={`review-${review.id}`}>
@@ -67,13 +54,14 @@ function Review(props: { review: CardReview; onDone: (text: string) => void; onE
         </ul>
       </details>
       <div class="row">
-        <input type="text" aria-label={`Reason for ${review.agent}`} placeholder="reason (needed to reject)" value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
-        <button type="button" disabled={busy} onClick={() => void decide('approve')}>
-          Approve
-        </button>
-        <button type="button" class="danger" disabled={busy || reason === ''} onClick={() => void decide('reject')}>
-          Reject
-        </button>
+        <DecisionControls<CardReview>
+          subject={review.agent}
+          refuse="reject"
+          path={`/v1/console/reviews/${encodeURIComponent(review.id)}`}
+          doneText={(done) => `${done.agent}: change ${done.state}`}
+          onDone={props.onDone}
+          onError={props.onError}
+        />
       </div>
     </article>
   );

@@ -91,6 +91,15 @@ export interface FleetScene {
 }
 
 /**
+ * Both replicas re-read their approval rules only every ten minutes: a change one replica sees within
+ * a test's bound came over the bus from the other.
+ */
+export const SWEEPS_TEN_MINUTES_APART = {
+  config: { approvals: { rules: [], sweepIntervalMs: 600_000 } },
+  childEnv: { GATEWAY_APPROVALS_SWEEP_INTERVAL_MS: '600000' },
+} satisfies Pick<FleetScene, 'config' | 'childEnv'>;
+
+/**
  * {@link startGatewayAndChildReplica} with `agents` behind it, both replicas routing to them, and the
  * caller's token: the start of the fleet tests of approvals and policies. `close()` stops the runtime,
  * then the replicas.

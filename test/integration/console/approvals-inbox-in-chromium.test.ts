@@ -9,15 +9,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { SendMessageRequest, TaskState, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { connectAgent } from '../../../src/cli/index.js';
 import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { asTask } from '../../helpers/sdk-client.js';
-import { launchChromium, openConsolePage, scratchWithConsole, seriousViolations, signInAsClient } from './browser.js';
+import { consoleInChromiumForSuite, seriousViolations, signInAsClient } from './browser.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const TENANT = 'acme';
@@ -34,17 +33,14 @@ const payments = oneSkillAgent({ name: 'payments', description: 'Pays suppliers'
 });
 
 describe('the approvals inbox in Chromium', () => {
-  let dataDir: string;
+  const ui = consoleInChromiumForSuite('agentmesh-approvals-inbox-');
   let mesh: GatewayMesh;
-  let browser: Browser;
   let page: Page;
   let caller: Client;
   let approver: { clientId: string; clientSecret: string };
-  const pageProblems: string[] = [];
 
   before(async () => {
-    let consoleDir: string;
-    ({ dataDir, consoleDir } = scratchWithConsole('agentmesh-approvals-inbox-'));
+    const consoleDir = ui.consoleDir();
     mesh = await startGatewayMesh({
       agents: [payments],
       gateway: { consoleDir, creditsMode: 'exact', approvals: { rules: [{ id: 'big-payments', agent: 'payments', condition: 'input.amount > 1000', reason: REASON }], sweepIntervalMs: 600_000 } },
@@ -54,13 +50,10 @@ describe('the approvals inbox in Chromium', () => {
     approver = await createClient(url, { name: 'finance-desk', tenant: TENANT, scopes: ['console:read', 'gateway:approve'] });
     await topUp(url, TENANT, 100);
     caller = (await connectAgent({ url: `${url}/agents/payments`, protocol: '1.0', binding: 'jsonrpc', token: await fetchToken(url, buyer) })).client;
-    browser = await launchChromium();
-    page = await openConsolePage(browser, pageProblems);
+    page = ui.page();
   });
   after(async () => {
-    await browser?.close();
     await mesh?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function park(amount: number): Promise<Task> {
@@ -103,6 +96,6 @@ describe('the approvals inbox in Chromium', () => {
     assert.equal(denied.status?.state, TaskState.TASK_STATE_REJECTED);
     assert.match(JSON.stringify(denied.status?.message?.parts), /unknown supplier/);
     assert.deepEqual(paid, [2500], 'the approved call ran once, the denied one never');
-    assert.deepEqual(pageProblems, []);
+    assert.deepEqual(ui.problems, []);
   });
 });

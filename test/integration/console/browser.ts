@@ -5,13 +5,14 @@
  * fail (never skip).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from '../e2e/mesh-process.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 /** Where Debian installs Chromium; CHROMIUM_PATH overrides it for other systems. */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -32,12 +33,24 @@ export function buildConsoleInto(consoleDir: string): void {
   assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
 }
 
-/** A new scratch dir (`prefix` names the test) with the console built into its `console` folder. */
-export function scratchWithConsole(prefix: string): { dataDir: string; consoleDir: string } {
-  const dataDir = mkdtempSync(join(tmpdir(), prefix));
-  const consoleDir = join(dataDir, 'console');
-  buildConsoleInto(consoleDir);
-  return { dataDir, consoleDir };
+/**
+ * For the calling suite: the console built into a scratch dir (`prefix` names the test) before its
+ * tests, and a Chromium page on a fresh context ({@link openConsolePage}); both gone after them.
+ * `problems` gathers the page's uncaught errors, for the suite's last check.
+ */
+export function consoleInChromiumForSuite(prefix: string): { consoleDir: () => string; page: () => Page; problems: string[] } {
+  const problems: string[] = [];
+  const scratch = startedForSuite(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), prefix));
+    const consoleDir = join(dataDir, 'console');
+    buildConsoleInto(consoleDir);
+    return { consoleDir, close: () => rmSync(dataDir, { recursive: true, force: true }) };
+  });
+  const browser = startedForSuite(async () => {
+    const launched = await launchChromium();
+    return { page: await openConsolePage(launched, problems), close: () => launched.close() };
+  });
+  return { consoleDir: () => scratch().consoleDir, page: () => browser().page, problems };
 }
 
 /** Opens the console at `consoleUrl` and signs in with a client's id and secret; resolves once signed in. */

@@ -7,11 +7,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ADMIN_TOKEN, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
-import { launchChromium, openConsolePage, scratchWithConsole, seriousViolations, signInAsClient } from './browser.js';
+import { consoleInChromiumForSuite, seriousViolations, signInAsClient } from './browser.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
 
 const TENANT = 'acme';
@@ -23,16 +22,13 @@ const payments = oneSkillAgent({ name: 'payments', description: 'Refunds custome
 });
 
 describe('policies in the console, in Chromium', () => {
-  let dataDir: string;
+  const ui = consoleInChromiumForSuite('agentmesh-policies-console-');
   let mesh: GatewayMesh;
-  let browser: Browser;
   let page: Page;
   let admin: { clientId: string; clientSecret: string };
-  const pageProblems: string[] = [];
 
   before(async () => {
-    let consoleDir: string;
-    ({ dataDir, consoleDir } = scratchWithConsole('agentmesh-policies-console-'));
+    const consoleDir = ui.consoleDir();
     mesh = await startGatewayMesh({ agents: [payments], gateway: { consoleDir } });
     const url = mesh.gw.url;
     admin = await createClient(url, { name: 'acme-admin', tenant: TENANT, scopes: ['console:read', 'gateway:policies'] });
@@ -48,13 +44,10 @@ describe('policies in the console, in Chromium', () => {
     assert.equal(refused.status, 403);
     await refused.body?.cancel();
     await mesh.gw.gateway.audit.flush();
-    browser = await launchChromium();
-    page = await openConsolePage(browser, pageProblems);
+    page = ui.page();
   });
   after(async () => {
-    await browser?.close();
     await mesh?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('a tenant administrator sees its policy in force and the decision on the call it refused', async () => {
@@ -73,6 +66,6 @@ describe('policies in the console, in Chromium', () => {
     const decision = page.getByTestId('audit-policy').first();
     await decision.waitFor();
     assert.match(await decision.innerText(), /policy: forbid by acme\/no-big-refunds@1/);
-    assert.deepEqual(pageProblems, []);
+    assert.deepEqual(ui.problems, []);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { apiPost } from './session.js';
+import { ErrorAlert } from './error-alert.js';
 
 export function DecisionControls<T>(props: {
   /** What the reason box is for, read by screen readers: "Reason for {subject}". */
@@ -43,4 +44,25 @@ export function DecisionControls<T>(props: {
       </button>
     </>
   );
+}
+
+/**
+ * What a page of held items says of the decisions made on it: the last one's line, or why it
+ * failed. A decision made reloads the page's data (`reload`): the item decided leaves the list.
+ */
+export function useDecisionNotes(reload: () => void) {
+  const [note, setNote] = useState('');
+  const [failure, setFailure] = useState('');
+  const onDone = (text: string) => {
+    setFailure('');
+    setNote(text);
+    reload();
+  };
+  const notices = (
+    <>
+      {failure !== '' && <ErrorAlert message={failure} />}
+      {note !== '' && <p role="status">{note}</p>}
+    </>
+  );
+  return { onDone, onError: setFailure, notices };
 }

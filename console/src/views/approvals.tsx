@@ -5,8 +5,7 @@
  * `/v1/approvals`. Approving sends the call and charges it; denying needs a
  * reason, which the caller reads.
  */
-import { useState } from 'preact/hooks';
-import { DecisionControls } from '../decision-controls.js';
+import { DecisionControls, useDecisionNotes } from '../decision-controls.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatTime, plural } from '../format.js';
@@ -41,15 +40,13 @@ function Row(props: { a: ApprovalView; onDone: (text: string) => void; onError: 
 
 export function ApprovalsView() {
   const { data, error, reload } = useData<ApprovalListAnswer>('/v1/approvals?state=pending', 5_000);
-  const [note, setNote] = useState('');
-  const [failure, setFailure] = useState('');
+  const decisions = useDecisionNotes(reload);
   return (
     <section aria-labelledby="approvals-h">
       <h1 id="approvals-h">Approvals</h1>
       <p>Calls an approval rule parked: approving sends the call now and charges it; denying ends its task REJECTED with your reason and releases its hold.</p>
       {error !== '' && <ErrorAlert message={error} />}
-      {failure !== '' && <ErrorAlert message={failure} />}
-      {note !== '' && <p role="status">{note}</p>}
+      {decisions.notices}
       {data !== undefined &&
         (data.approvals.length === 0 ? (
           <p data-testid="approvals-empty">Nothing waits for your approval.</p>
@@ -72,12 +69,8 @@ export function ApprovalsView() {
                 <Row
                   key={a.id}
                   a={a}
-                  onDone={(text) => {
-                    setFailure('');
-                    setNote(text);
-                    reload();
-                  }}
-                  onError={setFailure}
+                  onDone={decisions.onDone}
+                  onError={decisions.onError}
                 />
               ))}
             </tbody>

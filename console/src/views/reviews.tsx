@@ -7,8 +7,7 @@
  * view: the gateway relays the decision with its registry review token and
  * names the admin in the registry's audit entry.
  */
-import { useState } from 'preact/hooks';
-import { DecisionControls } from '../decision-controls.js';
+import { DecisionControls, useDecisionNotes } from '../decision-controls.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatTime, plural } from '../format.js';
@@ -69,15 +68,13 @@ function Review(props: { review: CardReview; onDone: (text: string) => void; onE
 
 export function ReviewsView() {
   const { data, error, reload } = useData<CardReviewPage>('/v1/console/reviews', 5_000);
-  const [note, setNote] = useState('');
-  const [failure, setFailure] = useState('');
+  const decisions = useDecisionNotes(reload);
   return (
     <section aria-labelledby="reviews-h">
       <h1 id="reviews-h">Reviews</h1>
       <p>Card changes the registry holds for review: until one is approved, the registry serves, and the gateways route to, the approved card.</p>
       {error !== '' && <ErrorAlert message={error} />}
-      {failure !== '' && <ErrorAlert message={failure} />}
-      {note !== '' && <p role="status">{note}</p>}
+      {decisions.notices}
       {data !== undefined &&
         (data.reviews.length === 0 ? (
           <p data-testid="reviews-empty">No card change waits for review.</p>
@@ -86,12 +83,8 @@ export function ReviewsView() {
             <Review
               key={review.id}
               review={review}
-              onDone={(text) => {
-                setFailure('');
-                setNote(text);
-                reload();
-              }}
-              onError={setFailure}
+              onDone={decisions.onDone}
+              onError={decisions.onError}
             />
           ))
         ))}

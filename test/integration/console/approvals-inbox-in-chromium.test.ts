@@ -17,20 +17,12 @@ import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.j
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { asTask } from '../../helpers/sdk-client.js';
 import { consoleInChromiumForSuite, seriousViolations, signInAsClient } from './browser.js';
-import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { paymentsAgent } from '../../helpers/payments-agent.js';
 
 const TENANT = 'acme';
 const REASON = 'Payments above 1000 need a finance approval';
-const paid: number[] = [];
 
-const payments = oneSkillAgent({ name: 'payments', description: 'Pays suppliers', creditsPerCall: 5 }, 'pay', {
-  description: 'Pays an amount',
-  input: { type: 'object', properties: { amount: { type: 'number' } }, required: ['amount'] },
-  handler: async (input: { amount: number }) => {
-    paid.push(input.amount);
-    return `paid ${input.amount}`;
-  },
-});
+const { agent: payments, amounts: paid } = paymentsAgent({ skill: 'pay', creditsPerCall: 5 });
 
 describe('the approvals inbox in Chromium', () => {
   const ui = consoleInChromiumForSuite('agentmesh-approvals-inbox-');

@@ -11,15 +11,11 @@ import type { Page } from 'playwright-core';
 import { ADMIN_TOKEN, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { consoleInChromiumForSuite, seriousViolations, signInAsClient } from './browser.js';
-import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { paymentsAgent } from '../../helpers/payments-agent.js';
 
 const TENANT = 'acme';
 
-const payments = oneSkillAgent({ name: 'payments', description: 'Refunds customers', creditsPerCall: 1 }, 'refund', {
-  description: 'Refunds an amount',
-  input: { type: 'object', properties: { amount: { type: 'number' } }, required: ['amount'] },
-  handler: async (input: { amount: number }) => `refunded ${input.amount}`,
-});
+const { agent: payments } = paymentsAgent({ skill: 'refund', creditsPerCall: 1 });
 
 describe('policies in the console, in Chromium', () => {
   const ui = consoleInChromiumForSuite('agentmesh-policies-console-');

@@ -29,6 +29,7 @@ import { verifySendMessage, verifyStreaming } from '../verify-target.js';
 import { REQUESTS_PER_MINUTE, json, provisionBenchClient, startSpoeAgentIn, startStackChild, statsOf } from '../gateway/stack-process.js';
 import { findBinary, type NativeRelay } from '../gateway/native-relay.js';
 import { freePort } from '../../test/helpers/free-port.js';
+import { redisUnreachable } from '../../test/helpers/services.js';
 import { HAPROXY_INSTALL, startHaproxyRelay } from '../gateway/haproxy-relay.js';
 import { checkHaproxy } from '../gateway/gateway-bench.js';
 import { startHaproxySpoe } from '../gateway/spoe/index.js';
@@ -61,20 +62,6 @@ export interface ScaleBenchOptions {
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const SECRET = 'bench-scale-key-encryption-secret-0123456789';
 const PATH = '/agents/bench';
-
-async function redisUnreachable(url: string): Promise<string | undefined> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-    return undefined;
-  } catch (err) {
-    return `Redis not reachable at ${url}: ${err instanceof Error ? err.message : String(err)}`;
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** The fleet the PostgreSQL rows load: a registry, two gateway replicas and two runtime replicas, each a process. */
 interface Fleet {

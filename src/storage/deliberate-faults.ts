@@ -11,10 +11,8 @@
  * - `outbox-outside-transaction` (PostgreSQL): a task's push outbox rows are written after its
  *   events' commit, in a transaction of their own, so a crash or a lost answer between the two
  *   loses the pushes.
- * - `result-after-effect`: a workflow step's result is recorded after the step's effect, not before
- *   it is started, so a crash between the two runs the step again.
  */
-export const DELIBERATE_FAULTS = ['fencing-off', 'outbox-outside-transaction', 'result-after-effect'] as const;
+export const DELIBERATE_FAULTS = ['fencing-off', 'outbox-outside-transaction'] as const;
 export type DeliberateFault = (typeof DELIBERATE_FAULTS)[number];
 
 /** The variable that names the fault. */

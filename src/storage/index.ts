@@ -20,6 +20,7 @@ export { createBus } from './bus/create-bus.js';
 export { openDatabaseAndBus } from './open-database-and-bus.js';
 export type { OpenDatabaseAndBusOptions } from './open-database-and-bus.js';
 export type { Bus, BusHandler, Unsubscribe } from './bus/bus.js';
+export { followChanges } from './bus/bus.js';
 export { MemoryBus } from './bus/memory-bus.js';
 export { COMMAND_TIMEOUT_MS, HEARTBEAT_MS, RedisBus, type RedisBusStats } from './bus/redis-bus.js';
 export type { RedisBusOptions } from './bus/redis-bus.js';

@@ -2,9 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayConfigInput } from '../../src/gateway/index.js';
+import type { AgentDefinition } from '../../src/runtime/index.js';
 import { fleetGatewayEnv, startChildGateway } from './child-gateway.js';
 import { freePort } from './free-port.js';
-import { ADMIN_TOKEN, startGateway } from './gateway-fixture.js';
+import { ADMIN_TOKEN, createClient, fetchToken, startGateway, topUp } from './gateway-fixture.js';
+import { closeInTurn } from './close-in-turn.js';
+import { startRuntime } from './runtime-fixture.js';
+import { until } from './until.js';
 import { startRegistry } from './registry-fixture.js';
 import { createTestSchema } from './services.js';
 
@@ -70,6 +74,50 @@ export async function startGatewayAndChildReplica(fleet: { secret: string; redis
     return { ...withSecondReplica(first, b, removeDataDir), restartB };
   } catch (err) {
     await withSecondReplica(first, { close: async () => {} }, removeDataDir).close();
+    throw err;
+  }
+}
+
+/** What {@link startChildReplicaFleet} starts beside the two replicas. */
+export interface FleetScene {
+  fleet: { secret: string; redisUrl: string };
+  /** Added to replica A's config and to replica B's environment. */
+  config?: GatewayConfigInput;
+  childEnv?: Record<string, string>;
+  /** Served by one runtime that accepts only the gateway's assertions. */
+  agents: AgentDefinition[];
+  /** The client calls go out as (scopes to send and read tasks), and the credits its tenant is topped up with. */
+  caller: { name: string; tenant: string; credits: number };
+}
+
+/**
+ * Both replicas re-read their approval rules only every ten minutes: a change one replica sees within
+ * a test's bound came over the bus from the other.
+ */
+export const SWEEPS_TEN_MINUTES_APART = {
+  config: { approvals: { rules: [], sweepIntervalMs: 600_000 } },
+  childEnv: { GATEWAY_APPROVALS_SWEEP_INTERVAL_MS: '600000' },
+} satisfies Pick<FleetScene, 'config' | 'childEnv'>;
+
+/**
+ * {@link startGatewayAndChildReplica} with `agents` behind it, both replicas routing to them, and the
+ * caller's token: the start of the fleet tests of approvals and policies. `close()` stops the runtime,
+ * then the replicas.
+ */
+export async function startChildReplicaFleet(scene: FleetScene) {
+  const replicas = await startGatewayAndChildReplica(scene.fleet, scene.config, scene.childEnv);
+  let host: Awaited<ReturnType<typeof startRuntime>> | undefined;
+  const close = () => closeInTurn(host, replicas);
+  try {
+    const { a, b } = replicas;
+    host = await startRuntime(scene.agents, { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
+    const { name, tenant, credits } = scene.caller;
+    const token = await fetchToken(a.url, await createClient(a.url, { name, tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
+    await topUp(a.url, tenant, credits);
+    for (const agent of scene.agents) await until(`B to route to ${agent.name}`, async () => (await fetch(`${b.url}/agents/${agent.name}/.well-known/agent-card.json`)).status === 200);
+    return { replicas, host, token, close };
+  } catch (err) {
+    await close();
     throw err;
   }
 }

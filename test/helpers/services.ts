@@ -23,8 +23,11 @@ export function randomSuffix(): string {
 }
 
 function unavailable(service: string, url: string, err: unknown): string {
-  const reason = `${service} not reachable at ${url}: ${(err as Error).message}`;
-  if (required()) throw new Error(`REQUIRE_SERVICES=1 but ${reason}`, { cause: err });
+  return skipOrThrow(`${service} not reachable at ${url}: ${err instanceof Error ? err.message : String(err)}`, err);
+}
+
+function skipOrThrow(reason: string, cause?: unknown): string {
+  if (required()) throw new Error(`REQUIRE_SERVICES=1 but ${reason}`, { cause });
   return reason;
 }
 
@@ -50,14 +53,20 @@ export async function postgresSkipReason(): Promise<string | false> {
  * (or throws under `REQUIRE_SERVICES=1`).
  */
 export async function redisSkipReason(): Promise<string | false> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+  const reason = await redisUnreachable(REDIS_URL);
+  return reason === undefined ? false : skipOrThrow(reason);
+}
+
+/** Probes the Redis at `url`: undefined when it answers a PING, else why not (the suite's skip reason, a bench's). */
+export async function redisUnreachable(url: string): Promise<string | undefined> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     await redis.ping();
-    return false;
+    return undefined;
   } catch (err) {
-    return unavailable('Redis', REDIS_URL, err);
+    return `Redis not reachable at ${url}: ${err instanceof Error ? err.message : String(err)}`;
   } finally {
     redis.disconnect();
   }

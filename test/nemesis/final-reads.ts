@@ -6,7 +6,7 @@
  */
 import { F } from '../history/history-format.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
-import { createDatabase, createRuntimeStores, type Database } from '../../src/storage/index.js';
+import { createRuntimeStores, type Database } from '../../src/storage/index.js';
 import { a2aCall, taskOf } from './a2a-call.js';
 import { frameEvent } from './task-streams.js';
 import { read, type ProcessNumbers, type Targets } from './task-workload.js';
@@ -105,7 +105,3 @@ export async function waitForPushesDelivered(database: Database, deadline: numbe
   }
 }
 
-/** The fleet's database, opened by the test process for the final reads. */
-export function openForReads(url: string): Promise<Database> {
-  return createDatabase({ url, poolSize: 4 });
-}

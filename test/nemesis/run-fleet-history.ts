@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { mulberry32 } from '../../agents/data/mulberry32.js';
 import { checkHistoryText, type HistoryReport } from '../history/check-history.js';
 import { HistoryRecorder } from '../history/history-recorder.js';
-import { allTaskIds, openForReads, readLogs, readUntilTerminal, waitForPushesDelivered, waitUntilTerminalInDatabase } from './final-reads.js';
+import { allTaskIds, readLogs, readUntilTerminal, waitForPushesDelivered, waitUntilTerminalInDatabase } from './final-reads.js';
 import { startPushReceiver, type PushReceiver } from './push-receiver.js';
 import { FLEET_FAULTS, runSchedule, type FleetFault } from './fleet-nemesis.js';
 import { startRuntimeFleet, type RuntimeFleet } from './runtime-fleet.js';
@@ -24,6 +24,8 @@ export interface FleetRunOptions {
   clients?: number;
   /** Every task must be terminal this long after the last heal. */
   settleMs?: number;
+  /** The embedded mesh: one runtime on SQLite (no PostgreSQL, no Redis), faulted by `kill` and `clock-skew`. */
+  sqlite?: boolean;
   /** Where each replica logs at info (`<name>.log`); none by default. */
   logDir?: string;
   /** To every replica process: a test-only switch. */
@@ -47,7 +49,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
   let fleet: RuntimeFleet | undefined;
   let receiver: PushReceiver | undefined;
   try {
-    fleet = await startRuntimeFleet({ replicas: options.replicas ?? 3, ...(options.extraEnv === undefined ? {} : { extraEnv: options.extraEnv }), ...(options.logDir === undefined ? {} : { logDir: options.logDir }) });
+    fleet = await startRuntimeFleet({ replicas: options.sqlite === true ? 1 : (options.replicas ?? 3), ...(options.sqlite === true ? { sqlite: true } : {}), ...(options.extraEnv === undefined ? {} : { extraEnv: options.extraEnv }), ...(options.logDir === undefined ? {} : { logDir: options.logDir }) });
     const running = fleet;
     const targets: Targets = { live: () => running.nodes.flatMap((n) => (n.url === undefined ? [] : [{ name: n.name, url: n.url }])) };
     const processes = new ProcessNumbers();
@@ -60,7 +62,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     stop.abort();
     await workload;
 
-    const database = await openForReads(fleet.schema.url);
+    const database = await fleet.openDatabase();
     try {
       const known = new Set(tasks.ids);
       const unknown = (await allTaskIds(database)).filter((id) => !known.has(id));

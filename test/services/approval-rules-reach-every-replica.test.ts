@@ -7,15 +7,14 @@
  * the bound. A rule written on A gates calls through B; deleted on B, it no
  * longer gates calls through A.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../src/runtime/index.js';
-import { ADMIN_TOKEN, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
-import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
-import { startRuntime } from '../helpers/runtime-fixture.js';
+import { ADMIN_TOKEN, callAgent } from '../helpers/gateway-fixture.js';
+import { startChildReplicaFleet, SWEEPS_TEN_MINUTES_APART } from '../helpers/gateway-replicas.js';
+import { startedForSuite } from '../helpers/suite-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { closeInTurn } from '../helpers/close-in-turn.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'approval-rules-replicas-secret-0123456789ab';
@@ -32,41 +31,32 @@ const payments = defineAgent({
 });
 
 describe('approval rules reach every gateway replica within a bounded time', { skip }, () => {
-  let replicas: Awaited<ReturnType<typeof startGatewayAndChildReplica>>;
-  let host: Awaited<ReturnType<typeof startRuntime>>;
-  let token: string;
   const tenant = `rules-${randomSuffix()}`;
-
-  before(async () => {
-    replicas = await startGatewayAndChildReplica({ redisUrl: REDIS_URL, secret: SECRET }, { approvals: { rules: [], sweepIntervalMs: 600_000 } }, { GATEWAY_APPROVALS_SWEEP_INTERVAL_MS: '600000' });
-    host = await startRuntime([payments], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
-    token = await fetchToken(replicas.a.url, await createClient(replicas.a.url, { name: 'buyer', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
-    await topUp(replicas.a.url, tenant, 100);
-    await until('B to route to payments', async () => (await fetch(`${replicas.b.url}/agents/payments/.well-known/agent-card.json`)).status === 200);
-  });
-  after(() => closeInTurn(host, replicas));
+  const fleet = startedForSuite(() =>
+    startChildReplicaFleet({ fleet: { redisUrl: REDIS_URL, secret: SECRET }, ...SWEEPS_TEN_MINUTES_APART, agents: [payments], caller: { name: 'buyer', tenant, credits: 100 } }),
+  );
 
   const declares = async (url: string) => JSON.stringify(await (await fetch(`${url}/agents/payments/.well-known/agent-card.json`)).json()).includes(EXTENSION);
   const send = async (url: string, text: string) => {
-    const res = await callAgent(url, 'payments', token, 'SendMessage', { message: { messageId: `m-${text}-${tenant}`, role: 'ROLE_USER', parts: [{ text }] } });
+    const res = await callAgent(url, 'payments', fleet().token, 'SendMessage', { message: { messageId: `m-${text}-${tenant}`, role: 'ROLE_USER', parts: [{ text }] } });
     return ((await res.json()) as { result: { task: { status: { state: string } } } }).result.task.status.state;
   };
   const rule = (url: string, method: 'PUT' | 'DELETE') =>
     fetch(`${url}/v1/approval-rules/every-payment`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(method === 'PUT' && { 'content-type': 'application/json' }) }, ...(method === 'PUT' && { body: JSON.stringify({ agent: 'payments', reason: 'every payment needs finance' }) }) });
 
   test('a rule written on A gates calls through B; deleted on B, it stops gating calls through A', async () => {
-    assert.equal(await send(replicas.b.url, 'before'), 'TASK_STATE_COMPLETED', 'no rule yet');
+    assert.equal(await send(fleet().replicas.b.url, 'before'), 'TASK_STATE_COMPLETED', 'no rule yet');
 
-    const put = await rule(replicas.a.url, 'PUT');
+    const put = await rule(fleet().replicas.a.url, 'PUT');
     assert.equal(put.status, 200, await put.text());
     const written = Date.now();
-    await until('B to apply the rule A wrote', () => declares(replicas.b.url), BOUND_MS);
+    await until('B to apply the rule A wrote', () => declares(fleet().replicas.b.url), BOUND_MS);
     const seenAfterMs = Date.now() - written;
-    assert.equal(await send(replicas.b.url, 'gated'), 'TASK_STATE_AUTH_REQUIRED', 'B parks the call');
+    assert.equal(await send(fleet().replicas.b.url, 'gated'), 'TASK_STATE_AUTH_REQUIRED', 'B parks the call');
 
-    assert.equal((await rule(replicas.b.url, 'DELETE')).status, 204);
-    await until('A to drop the rule B deleted', async () => !(await declares(replicas.a.url)), BOUND_MS);
-    assert.equal(await send(replicas.a.url, 'after'), 'TASK_STATE_COMPLETED', 'A no longer gates');
+    assert.equal((await rule(fleet().replicas.b.url, 'DELETE')).status, 204);
+    await until('A to drop the rule B deleted', async () => !(await declares(fleet().replicas.a.url)), BOUND_MS);
+    assert.equal(await send(fleet().replicas.a.url, 'after'), 'TASK_STATE_COMPLETED', 'A no longer gates');
     assert.ok(seenAfterMs < BOUND_MS, `seen after ${seenAfterMs} ms`);
   });
 });

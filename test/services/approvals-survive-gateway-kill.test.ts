@@ -11,9 +11,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { ADMIN_TOKEN, available, balanceTotal, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
-import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
-import { startRuntime } from '../helpers/runtime-fixture.js';
+import { ADMIN_TOKEN, available, balanceTotal, callAgent } from '../helpers/gateway-fixture.js';
+import { startChildReplicaFleet } from '../helpers/gateway-replicas.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { oneSkillAgent } from '../helpers/one-skill-agent.js';
@@ -42,27 +41,27 @@ const payments = oneSkillAgent({ name: 'payments', description: 'Pays suppliers'
 });
 
 describe('parked calls survive a gateway killed with SIGKILL: none lost, none doubled, credits right', { skip }, () => {
-  let replicas: Awaited<ReturnType<typeof startGatewayAndChildReplica>>;
-  let host: Awaited<ReturnType<typeof startRuntime>>;
+  let replicas: Awaited<ReturnType<typeof startChildReplicaFleet>>['replicas'];
+  let close: (() => Promise<void>) | undefined;
   let token: string;
   const tenant = `approvals-${randomSuffix()}`;
   const TOPPED_UP = 100_000;
   const parked = new Map<string, string>();
 
   before(async () => {
-    replicas = await startGatewayAndChildReplica({ redisUrl: REDIS_URL, secret: SECRET }, { creditsMode: 'exact' }, { GATEWAY_CREDITS_MODE: 'exact' });
-    const { a, b } = replicas;
-    host = await startRuntime([payments], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
-    token = await fetchToken(a.url, await createClient(a.url, { name: 'buyer', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
-    await topUp(a.url, tenant, TOPPED_UP / 1000);
-    await until('B to route to payments', async () => (await fetch(`${b.url}/agents/payments/.well-known/agent-card.json`)).status === 200);
-    const rule = await fetch(`${b.url}/v1/approval-rules/every-payment`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ agent: 'payments', reason: 'every payment needs finance' }) });
+    ({ replicas, token, close } = await startChildReplicaFleet({
+      fleet: { redisUrl: REDIS_URL, secret: SECRET },
+      config: { creditsMode: 'exact' },
+      childEnv: { GATEWAY_CREDITS_MODE: 'exact' },
+      agents: [payments],
+      caller: { name: 'buyer', tenant, credits: TOPPED_UP / 1000 },
+    }));
+    const rule = await fetch(`${replicas.b.url}/v1/approval-rules/every-payment`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ agent: 'payments', reason: 'every payment needs finance' }) });
     assert.equal(rule.status, 200, await rule.text());
   });
   after(async () => {
     release();
-    await host?.close();
-    await replicas?.close();
+    await close?.();
   });
 
   const decide = (url: string, id: string, decision: 'approve' | 'deny') =>

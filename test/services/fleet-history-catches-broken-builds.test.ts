@@ -23,7 +23,9 @@ test('with fencing off, a paused lease holder that wakes overwrites its successo
     seed: 7,
     historyPath: join(dir, 'history.jsonl'),
     faults: ['pause'],
-    periods: 3,
+    // Each pause catches the tasks the paused replica owns; six of them make a write over a cancel
+    // or a re-run (and a read of it) all but certain.
+    periods: 6,
     faultMs: 4000,
     healMs: 2000,
     extraEnv: { AGENTMESH_TEST_BREAK: 'fencing-off' },

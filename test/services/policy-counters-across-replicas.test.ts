@@ -8,15 +8,14 @@
  * through. A change written on A is in force on B; rolled back on B, the
  * earlier version is in force on A again.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_TOKEN, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
-import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
-import { startRuntime } from '../helpers/runtime-fixture.js';
+import { ADMIN_TOKEN, callAgent } from '../helpers/gateway-fixture.js';
+import { startChildReplicaFleet, SWEEPS_TEN_MINUTES_APART } from '../helpers/gateway-replicas.js';
+import { startedForSuite } from '../helpers/suite-fixture.js';
 import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { closeInTurn } from '../helpers/close-in-turn.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'policy-counters-replicas-secret-0123456789';
@@ -29,23 +28,14 @@ const payments = oneSkillAgent({ name: 'payments', description: 'Refunds custome
 });
 
 describe('a session-aware policy holds across gateway replicas on Redis', { skip }, () => {
-  let replicas: Awaited<ReturnType<typeof startGatewayAndChildReplica>>;
-  let host: Awaited<ReturnType<typeof startRuntime>>;
-  let token: string;
   const tenant = `policies-${randomSuffix()}`;
   let sequence = 0;
-
-  before(async () => {
-    replicas = await startGatewayAndChildReplica({ redisUrl: REDIS_URL, secret: SECRET }, { approvals: { rules: [], sweepIntervalMs: 600_000 } }, { GATEWAY_APPROVALS_SWEEP_INTERVAL_MS: '600000' });
-    host = await startRuntime([payments], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
-    token = await fetchToken(replicas.a.url, await createClient(replicas.a.url, { name: 'clerk', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
-    await topUp(replicas.a.url, tenant, 100);
-    await until('B to route to payments', async () => (await fetch(`${replicas.b.url}/agents/payments/.well-known/agent-card.json`)).status === 200);
-  });
-  after(() => closeInTurn(host, replicas));
+  const fleet = startedForSuite(() =>
+    startChildReplicaFleet({ fleet: { redisUrl: REDIS_URL, secret: SECRET }, ...SWEEPS_TEN_MINUTES_APART, agents: [payments], caller: { name: 'clerk', tenant, credits: 100 } }),
+  );
 
   const refund = async (url: string): Promise<string> => {
-    const res = await callAgent(url, 'payments', token, 'SendMessage', { message: { messageId: `refund-${tenant}-${sequence++}`, role: 'ROLE_USER', parts: [{ text: '10' }], metadata: { skillId: 'refund' } } });
+    const res = await callAgent(url, 'payments', fleet().token, 'SendMessage', { message: { messageId: `refund-${tenant}-${sequence++}`, role: 'ROLE_USER', parts: [{ text: '10' }], metadata: { skillId: 'refund' } } });
     const body = (await res.json()) as { result?: { task: { status: { state: string } } }; error?: { details?: Array<{ reason?: string }>; data?: Array<{ reason?: string }> } };
     return body.result?.task.status.state ?? JSON.stringify(body.error);
   };
@@ -58,23 +48,23 @@ describe('a session-aware policy holds across gateway replicas on Redis', { skip
   const policy = (limit: number) => ({ effect: 'forbid', tenant, target: { agent: 'payments', skill: 'refund' }, condition: `context.calls.principal.day >= ${limit}`, reason: `at most ${limit} refunds a day` });
 
   test('the fourth refund of the day is refused on either replica; a change and its rollback reach the other replica', async () => {
-    const put = await admin(replicas.a.url, '/v1/policies/refunds-a-day', 'PUT', policy(3));
+    const put = await admin(fleet().replicas.a.url, '/v1/policies/refunds-a-day', 'PUT', policy(3));
     assert.equal(put.status, 201);
-    await until('B to hold version 1', async () => (await inForce(replicas.b.url)) === 1, BOUND_MS);
+    await until('B to hold version 1', async () => (await inForce(fleet().replicas.b.url)) === 1, BOUND_MS);
 
-    assert.equal(await refund(replicas.a.url), 'TASK_STATE_COMPLETED', 'first, through A');
-    assert.equal(await refund(replicas.b.url), 'TASK_STATE_COMPLETED', 'second, through B');
-    assert.equal(await refund(replicas.a.url), 'TASK_STATE_COMPLETED', 'third, through A');
-    assert.match(await refund(replicas.b.url), /AM_ERR_GATEWAY_POLICY_FORBIDDEN/, 'the fourth, through B, counts the refunds A let through');
-    assert.match(await refund(replicas.a.url), /AM_ERR_GATEWAY_POLICY_FORBIDDEN/, 'and through A: a denial is not a refund');
+    assert.equal(await refund(fleet().replicas.a.url), 'TASK_STATE_COMPLETED', 'first, through A');
+    assert.equal(await refund(fleet().replicas.b.url), 'TASK_STATE_COMPLETED', 'second, through B');
+    assert.equal(await refund(fleet().replicas.a.url), 'TASK_STATE_COMPLETED', 'third, through A');
+    assert.match(await refund(fleet().replicas.b.url), /AM_ERR_GATEWAY_POLICY_FORBIDDEN/, 'the fourth, through B, counts the refunds A let through');
+    assert.match(await refund(fleet().replicas.a.url), /AM_ERR_GATEWAY_POLICY_FORBIDDEN/, 'and through A: a denial is not a refund');
 
-    assert.equal((await admin(replicas.a.url, '/v1/policies/refunds-a-day', 'PUT', policy(5))).status, 200);
-    await until('B to hold version 2', async () => (await inForce(replicas.b.url)) === 2, BOUND_MS);
-    assert.equal(await refund(replicas.b.url), 'TASK_STATE_COMPLETED', 'version 2 allows a fourth');
+    assert.equal((await admin(fleet().replicas.a.url, '/v1/policies/refunds-a-day', 'PUT', policy(5))).status, 200);
+    await until('B to hold version 2', async () => (await inForce(fleet().replicas.b.url)) === 2, BOUND_MS);
+    assert.equal(await refund(fleet().replicas.b.url), 'TASK_STATE_COMPLETED', 'version 2 allows a fourth');
 
-    const rolled = await admin(replicas.b.url, '/v1/policies/refunds-a-day/rollback', 'POST', { version: 1, tenant });
+    const rolled = await admin(fleet().replicas.b.url, '/v1/policies/refunds-a-day/rollback', 'POST', { version: 1, tenant });
     assert.equal(rolled.status, 200);
-    await until('A to hold version 3', async () => (await inForce(replicas.a.url)) === 3, BOUND_MS);
-    assert.match(await refund(replicas.a.url), /AM_ERR_GATEWAY_POLICY_FORBIDDEN/, 'rolled back to three a day');
+    await until('A to hold version 3', async () => (await inForce(fleet().replicas.a.url)) === 3, BOUND_MS);
+    assert.match(await refund(fleet().replicas.a.url), /AM_ERR_GATEWAY_POLICY_FORBIDDEN/, 'rolled back to three a day');
   });
 });

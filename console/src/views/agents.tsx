@@ -5,7 +5,7 @@ import { apiPost, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import type { ConsoleAgentDetail as AgentView } from '../../../src/contracts/console/index.js';
 import { useData } from '../use-data.js';
-import { ErrorAlert } from '../error-alert.js';
+import { ErrorAlert, OutcomeNotice, type Outcome } from '../error-alert.js';
 import { formatCredits, formatDuration, formatNumber, formatTime, plural } from '../format.js';
 import type { JsonSchema } from '../schema-form.js';
 import type { AgentConfigVersion } from '../../../src/contracts/registry/index.js';
@@ -228,7 +228,7 @@ function HealthHistoryChart(props: { history: NonNullable<AgentView['healthHisto
 
 /** Registers an agent by its card's URL (platform admins): the registry fetches and checks the card. */
 function RegisterByUrl(props: { onRegistered: () => void }) {
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const [message, setMessage] = useState<Outcome | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -264,11 +264,7 @@ function RegisterByUrl(props: { onRegistered: () => void }) {
           Register
         </button>
       </form>
-      {message !== undefined && (
-        <p class={message.ok ? 'notice ok' : 'error'} role={message.ok ? 'status' : 'alert'} data-testid="register-result">
-          {message.text}
-        </p>
-      )}
+      <OutcomeNotice outcome={message} testId="register-result" />
     </details>
   );
 }
@@ -295,7 +291,7 @@ function ConfigVersions(props: { agent: string }) {
   const { data, error, reload } = useData<{ versions: AgentConfigVersion[] }>(`/v1/console/agents/${encodeURIComponent(props.agent)}/configs`);
   const [from, setFrom] = useState<number | undefined>(undefined);
   const [to, setTo] = useState<number | undefined>(undefined);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const [message, setMessage] = useState<Outcome | undefined>(undefined);
   const versions = data?.versions ?? [];
   const newest = versions[0]?.version;
   const right = versions.find((v) => v.version === (to ?? newest));
@@ -316,11 +312,7 @@ function ConfigVersions(props: { agent: string }) {
       <h2 id="configs-h">Config versions</h2>
       <ErrorAlert message={error} />
       {data !== undefined && versions.length === 0 && <p>No config was put for this agent.</p>}
-      {message !== undefined && (
-        <p class={message.ok ? 'notice ok' : 'error'} role={message.ok ? 'status' : 'alert'} data-testid="config-result">
-          {message.text}
-        </p>
-      )}
+      <OutcomeNotice outcome={message} testId="config-result" />
       {versions.length > 0 && (
         <table data-testid="configs">
           <ColumnHeads labels={['Version', 'Created', 'Comment', 'Actions']} />

@@ -5,8 +5,7 @@
  * `/v1/approvals`. Approving sends the call and charges it; denying needs a
  * reason, which the caller reads.
  */
-import { useState } from 'preact/hooks';
-import { apiPost } from '../session.js';
+import { DecisionControls, useDecisionNotes } from '../decision-controls.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatTime, plural } from '../format.js';
@@ -14,19 +13,6 @@ import type { ApprovalListAnswer, ApprovalView } from '../../../src/contracts/ap
 
 function Row(props: { a: ApprovalView; onDone: (text: string) => void; onError: (text: string) => void }) {
   const { a } = props;
-  const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const decide = async (decision: 'approve' | 'deny') => {
-    setBusy(true);
-    try {
-      const done = await apiPost<ApprovalView>(`/v1/approvals/${encodeURIComponent(a.id)}/${decision}`, reason === '' ? {} : { reason });
-      props.onDone(`${done.id}: ${done.state}`);
-    } catch (err) {
-      props.onError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <tr data-testid="approval">
       <td>
@@ -39,13 +25,14 @@ function Row(props: { a: ApprovalView; onDone: (text: string) => void; onError: 
       <td>{(a.milliCredits / 1000).toFixed(3)}</td>
       <td>{formatTime(a.expiresAt)}</td>
       <td>
-        <input type="text" aria-label={`Reason for ${a.id}`} placeholder="reason (needed to deny)" value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
-        <button type="button" disabled={busy} onClick={() => void decide('approve')}>
-          Approve
-        </button>
-        <button type="button" class="danger" disabled={busy || reason === ''} onClick={() => void decide('deny')}>
-          Deny
-        </button>
+        <DecisionControls<ApprovalView>
+          subject={a.id}
+          refuse="deny"
+          path={`/v1/approvals/${encodeURIComponent(a.id)}`}
+          doneText={(done) => `${done.id}: ${done.state}`}
+          onDone={props.onDone}
+          onError={props.onError}
+        />
       </td>
     </tr>
   );
@@ -53,15 +40,13 @@ function Row(props: { a: ApprovalView; onDone: (text: string) => void; onError: 
 
 export function ApprovalsView() {
   const { data, error, reload } = useData<ApprovalListAnswer>('/v1/approvals?state=pending', 5_000);
-  const [note, setNote] = useState('');
-  const [failure, setFailure] = useState('');
+  const decisions = useDecisionNotes(reload);
   return (
     <section aria-labelledby="approvals-h">
       <h1 id="approvals-h">Approvals</h1>
       <p>Calls an approval rule parked: approving sends the call now and charges it; denying ends its task REJECTED with your reason and releases its hold.</p>
       {error !== '' && <ErrorAlert message={error} />}
-      {failure !== '' && <ErrorAlert message={failure} />}
-      {note !== '' && <p role="status">{note}</p>}
+      {decisions.notices}
       {data !== undefined &&
         (data.approvals.length === 0 ? (
           <p data-testid="approvals-empty">Nothing waits for your approval.</p>
@@ -84,12 +69,8 @@ export function ApprovalsView() {
                 <Row
                   key={a.id}
                   a={a}
-                  onDone={(text) => {
-                    setFailure('');
-                    setNote(text);
-                    reload();
-                  }}
-                  onError={setFailure}
+                  onDone={decisions.onDone}
+                  onError={decisions.onError}
                 />
               ))}
             </tbody>

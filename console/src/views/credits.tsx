@@ -10,7 +10,7 @@ import { apiPost, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
 import { LowBalance, type LowBalanceState } from '../low-balance.js';
-import { ErrorAlert } from '../error-alert.js';
+import { ErrorAlert, OutcomeNotice, type Outcome } from '../error-alert.js';
 import { formatCredits, formatNumber, plural } from '../format.js';
 import { acting } from '../acting.js';
 import type { CreditBalanceAnswer, CreditUsageAnswer } from '../../../src/contracts/ledger/index.js';
@@ -126,7 +126,7 @@ function TenantCredits(props: { tenant: string }) {
 
 /** Adds credits (scope credits:admin). The reference makes a retried top-up count once. */
 function TopUp(props: { tenant: string; onDone: () => void }) {
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const [message, setMessage] = useState<Outcome | undefined>(undefined);
   const submit = async (event: Event) => {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
@@ -157,11 +157,7 @@ function TopUp(props: { tenant: string; onDone: () => void }) {
         </div>
         <button type="submit">Add credits</button>
       </form>
-      {message !== undefined && (
-        <p class={message.ok ? 'notice ok' : 'error'} role={message.ok ? 'status' : 'alert'} data-testid="topup-result">
-          {message.text}
-        </p>
-      )}
+      <OutcomeNotice outcome={message} testId="topup-result" />
     </details>
   );
 }

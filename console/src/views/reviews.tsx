@@ -7,8 +7,7 @@
  * view: the gateway relays the decision with its registry review token and
  * names the admin in the registry's audit entry.
  */
-import { useState } from 'preact/hooks';
-import { apiPost } from '../session.js';
+import { DecisionControls, useDecisionNotes } from '../decision-controls.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatTime, plural } from '../format.js';
@@ -31,19 +30,6 @@ function ChangeLine(props: { change: CardChange }) {
 
 function Review(props: { review: CardReview; onDone: (text: string) => void; onError: (text: string) => void }) {
   const { review } = props;
-  const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const decide = async (decision: 'approve' | 'reject') => {
-    setBusy(true);
-    try {
-      const done = await apiPost<CardReview>(`/v1/console/reviews/${encodeURIComponent(review.id)}/${decision}`, reason === '' ? {} : { reason });
-      props.onDone(`${done.agent}: change ${done.state}`);
-    } catch (err) {
-      props.onError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <article data-testid="review" aria-labelledby={`review-${review.id}`}>
       <h2 id={`review-${review.id}`}>
@@ -67,13 +53,14 @@ function Review(props: { review: CardReview; onDone: (text: string) => void; onE
         </ul>
       </details>
       <div class="row">
-        <input type="text" aria-label={`Reason for ${review.agent}`} placeholder="reason (needed to reject)" value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
-        <button type="button" disabled={busy} onClick={() => void decide('approve')}>
-          Approve
-        </button>
-        <button type="button" class="danger" disabled={busy || reason === ''} onClick={() => void decide('reject')}>
-          Reject
-        </button>
+        <DecisionControls<CardReview>
+          subject={review.agent}
+          refuse="reject"
+          path={`/v1/console/reviews/${encodeURIComponent(review.id)}`}
+          doneText={(done) => `${done.agent}: change ${done.state}`}
+          onDone={props.onDone}
+          onError={props.onError}
+        />
       </div>
     </article>
   );
@@ -81,15 +68,13 @@ function Review(props: { review: CardReview; onDone: (text: string) => void; onE
 
 export function ReviewsView() {
   const { data, error, reload } = useData<CardReviewPage>('/v1/console/reviews', 5_000);
-  const [note, setNote] = useState('');
-  const [failure, setFailure] = useState('');
+  const decisions = useDecisionNotes(reload);
   return (
     <section aria-labelledby="reviews-h">
       <h1 id="reviews-h">Reviews</h1>
       <p>Card changes the registry holds for review: until one is approved, the registry serves, and the gateways route to, the approved card.</p>
       {error !== '' && <ErrorAlert message={error} />}
-      {failure !== '' && <ErrorAlert message={failure} />}
-      {note !== '' && <p role="status">{note}</p>}
+      {decisions.notices}
       {data !== undefined &&
         (data.reviews.length === 0 ? (
           <p data-testid="reviews-empty">No card change waits for review.</p>
@@ -98,12 +83,8 @@ export function ReviewsView() {
             <Review
               key={review.id}
               review={review}
-              onDone={(text) => {
-                setFailure('');
-                setNote(text);
-                reload();
-              }}
-              onError={setFailure}
+              onDone={decisions.onDone}
+              onError={decisions.onError}
             />
           ))
         ))}

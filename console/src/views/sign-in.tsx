@@ -93,31 +93,21 @@ export function SignIn() {
       .finally(() => setBusy(false));
   }, []);
 
-  const signInWithIssuer = async () => {
+  /** Leaves for the issuer by `step` (the page navigates away on success); a failure is said as `failed` names it. */
+  const toIssuer = async (step: 'startSignIn' | 'endIssuerSession', failed: string) => {
     if (oidc === null) return;
     setBusy(true);
     setError('');
     try {
-      const { startSignIn } = await import('../oidc.js');
-      await startSignIn(oidc);
+      // Loaded on use: the issuer's flow is not code a client-credentials sign-in needs.
+      await (await import('../oidc.js'))[step](oidc);
     } catch (err) {
-      setError(`Sign-in through ${oidc.name} failed: ${(err as Error).message}`);
+      setError(`${failed} ${oidc.name} failed: ${err instanceof Error ? err.message : String(err)}`);
       setBusy(false);
     }
   };
-
-  const signOutOfIssuer = async () => {
-    if (oidc === null) return;
-    setBusy(true);
-    setError('');
-    try {
-      const { endIssuerSession } = await import('../oidc.js');
-      await endIssuerSession(oidc);
-    } catch (err) {
-      setError(`Signing out of ${oidc.name} failed: ${(err as Error).message}`);
-      setBusy(false);
-    }
-  };
+  const signInWithIssuer = () => toIssuer('startSignIn', 'Sign-in through');
+  const signOutOfIssuer = () => toIssuer('endIssuerSession', 'Signing out of');
 
   const submit = async (event: Event) => {
     event.preventDefault();

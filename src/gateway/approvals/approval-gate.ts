@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
-import type { Bus } from '../../storage/index.js';
+import { followChanges, type Bus } from '../../storage/index.js';
 import { Errors, answeredErrorCode } from '../../protocol/index.js';
 import { randomUUID } from 'node:crypto';
 import { uuidv7 } from '../../storage/index.js';
@@ -296,16 +296,9 @@ export class ApprovalGate {
 
   /** Loads the stored rules, then sweeps every `sweepIntervalMs`. */
   async start(): Promise<void> {
-    const bus = this.#o.bus;
-    if (bus !== undefined) {
-      const unsubscribe = bus.subscribe(APPROVAL_RULES_TOPIC, () => {
-        this.reloadRules().catch((err: unknown) => this.#o.logger.warn({ err }, 'reading the approval rules again failed; the next sweep tries again'));
-      });
-      this.#unsubscribe = unsubscribe;
-      // Subscribed before the first read: a rule written meanwhile is either read now or announced after.
-      await unsubscribe.ready;
-    }
-    await this.reloadRules();
+    this.#unsubscribe = await followChanges(this.#o.bus, APPROVAL_RULES_TOPIC, () => this.reloadRules(), (err) =>
+      this.#o.logger.warn({ err }, 'reading the approval rules again failed; the next sweep tries again'),
+    );
     this.#timer = setInterval(() => void this.sweep(), this.#o.sweepIntervalMs);
     this.#timer.unref();
     void this.sweep();

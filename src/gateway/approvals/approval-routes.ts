@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { approvalDecisionBody, approvalIdParams, approvalListQuery, type ApprovalDecisionRequest, type ApprovalListAnswer, type ApprovalListParams, type ApprovalRuleView, type ApprovalView } from '../../contracts/approvals/index.js';
 import { installBearerChallenge } from '../../http/index.js';
 import { Errors, isRecord } from '../../protocol/index.js';
-import { delegationChain, GATEWAY_ADMIN_SCOPE, type Identity, type Principal } from '../identity/index.js';
+import { adminOrCaller, delegationChain, GATEWAY_ADMIN_SCOPE, type Identity, type Principal } from '../identity/index.js';
 import type { ApprovalGate, Approver } from './approval-gate.js';
 import { approvalRuleSchema, type ApprovalRule } from './approval-rule.js';
 import type { ApprovalRecord } from './approval-store.js';
@@ -30,7 +30,7 @@ export async function approvalRoutes(app: FastifyInstance, o: ApprovalRoutesOpti
   installBearerChallenge(app, { realm: 'agentmesh' });
 
   app.get<{ Querystring: ApprovalListParams }>('/v1/approvals', { schema: { tags, summary: 'Parked calls, newest first', querystring: approvalListQuery } }, async (request): Promise<ApprovalListAnswer> => {
-    const { principal, admin } = await caller(request, o.identity);
+    const { principal, admin } = await adminOrCaller(request, o.identity);
     const q = request.query;
     const page = await o.gate.list({
       ...(q.state !== undefined && { state: q.state }),
@@ -44,7 +44,7 @@ export async function approvalRoutes(app: FastifyInstance, o: ApprovalRoutesOpti
   });
 
   app.get<Id>('/v1/approvals/:id', { schema: { tags, summary: 'One parked call, with its message', params: approvalIdParams } }, async (request) => {
-    const { principal, admin } = await caller(request, o.identity);
+    const { principal, admin } = await adminOrCaller(request, o.identity);
     const a = await o.gate.get(request.params.id, admin ? undefined : principal.tenant);
     if (a === undefined || (!admin && !principal.scopes.includes(a.approverScope))) throw Errors.approvalNotFound({ quotedId: JSON.stringify(request.params.id) });
     return view(a, true);
@@ -55,7 +55,7 @@ export async function approvalRoutes(app: FastifyInstance, o: ApprovalRoutesOpti
       `/v1/approvals/:id/${decision}`,
       { schema: { tags, summary: decision === 'approve' ? 'Approve a parked call: it is sent, and charged, now' : 'Deny a parked call: it ends REJECTED, its hold refunded', params: approvalIdParams, body: approvalDecisionBody } },
       async (request) => {
-        const { principal, admin } = await caller(request, o.identity);
+        const { principal, admin } = await adminOrCaller(request, o.identity);
         const reason = request.body?.reason;
         if (decision === 'deny' && reason === undefined) throw Errors.approvalInvalid({ field: 'reason', problem: 'a denial says why: the caller reads it' });
         const approver: Approver = { principal, admin, ...(reason !== undefined && { reason }) };
@@ -90,19 +90,8 @@ export async function approvalRoutes(app: FastifyInstance, o: ApprovalRoutesOpti
   });
 }
 
-/** The caller, and whether it decides for every tenant. */
-async function caller(request: FastifyRequest, identity: Identity): Promise<{ principal: Principal; admin: boolean }> {
-  try {
-    return { principal: await identity.requireScope(request, GATEWAY_ADMIN_SCOPE), admin: true };
-  } catch {
-    const principal = await identity.authenticate(request);
-    if (principal === undefined) throw Errors.agentNeedsCredential({}, { details: { reason: 'missing', scheme: 'Bearer' } });
-    return { principal, admin: false };
-  }
-}
-
 async function requireAdmin(request: FastifyRequest, identity: Identity): Promise<Principal> {
-  const { principal, admin } = await caller(request, identity);
+  const { principal, admin } = await adminOrCaller(request, identity);
   if (!admin) throw Errors.approvalRulesNeedAdmin({ scope: GATEWAY_ADMIN_SCOPE });
   return principal;
 }

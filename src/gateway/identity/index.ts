@@ -7,6 +7,8 @@
  */
 export { createIdentity } from './identity.js';
 export type { Identity, IdentityOptions } from './identity.js';
+export { adminOrCaller } from './admin-or-caller.js';
+export type { TenantScopedCaller } from './admin-or-caller.js';
 export { parseIdentityConfig, identityConfigSchema } from './config.js';
 export { resealGatewaySecrets } from './reseal-identity.js';
 export type { IdentityResealResult, ResealGatewaySecretsOptions } from './reseal-identity.js';

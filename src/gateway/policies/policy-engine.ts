@@ -1,5 +1,5 @@
 import type { Logger } from '../../observability/index.js';
-import type { Bus } from '../../storage/index.js';
+import { followChanges, type Bus } from '../../storage/index.js';
 import { Errors } from '../../protocol/index.js';
 import { PolicySyntaxError } from './policy-compile.js';
 import type { PolicyBody, PolicyRecord } from './policy-record.js';
@@ -130,18 +130,10 @@ export class PolicyEngine {
 
   /** Loads the stored policies, follows announcements, and reads them again every `reloadIntervalMs`. */
   async start(): Promise<void> {
-    const bus = this.#o.bus;
-    if (bus !== undefined) {
-      const unsubscribe = bus.subscribe(POLICIES_TOPIC, () => {
-        this.reload().catch((err: unknown) => this.#o.logger.warn({ err }, 'reading the policies again failed; the next reload tries again'));
-      });
-      this.#unsubscribe = unsubscribe;
-      // Subscribed before the first read: a policy written meanwhile is either read now or announced after.
-      await unsubscribe.ready;
-    }
-    await this.reload();
+    const failed = (err: unknown) => this.#o.logger.warn({ err }, 'reading the policies again failed; the next reload tries again');
+    this.#unsubscribe = await followChanges(this.#o.bus, POLICIES_TOPIC, () => this.reload(), failed);
     this.#timer = setInterval(() => {
-      this.reload().catch((err: unknown) => this.#o.logger.warn({ err }, 'reading the policies again failed; the next reload tries again'));
+      this.reload().catch(failed);
     }, this.#o.reloadIntervalMs);
     this.#timer.unref();
   }

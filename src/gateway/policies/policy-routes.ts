@@ -3,7 +3,7 @@ import { installBearerChallenge } from '../../http/index.js';
 import { Errors, isRecord } from '../../protocol/index.js';
 import type { AuditLog, AuditRow } from '../../audit/index.js';
 import type { PolicyExplainAnswer, PolicyListAnswer, PolicyTestAnswer, PolicyVersionsAnswer, PolicyView } from '../../contracts/policies/index.js';
-import { GATEWAY_ADMIN_SCOPE, type Identity, type Principal } from '../identity/index.js';
+import { adminOrCaller, GATEWAY_ADMIN_SCOPE, type Identity, type Principal, type TenantScopedCaller } from '../identity/index.js';
 import type { PolicyEngine } from './policy-engine.js';
 import { entitiesOf, type CallFacts } from './policy-entities.js';
 import { compilePolicy, counterCellsRead, decide, PolicySet } from './policy-set.js';
@@ -134,15 +134,11 @@ export async function policyRoutes(app: FastifyInstance, o: PolicyRoutesOptions)
 }
 
 /** The caller, and whether it acts for every tenant. */
-async function caller(request: FastifyRequest, identity: Identity): Promise<{ principal: Principal; admin: boolean }> {
-  try {
-    return { principal: await identity.requireScope(request, GATEWAY_ADMIN_SCOPE), admin: true };
-  } catch {
-    const principal = await identity.authenticate(request);
-    if (principal === undefined) throw Errors.agentNeedsCredential({}, { details: { reason: 'missing', scheme: 'Bearer' } });
-    if (!principal.scopes.includes(POLICIES_SCOPE)) throw Errors.policiesOfOtherTenant({ tenant: principal.tenant, scope: POLICIES_SCOPE, admin: GATEWAY_ADMIN_SCOPE });
-    return { principal, admin: false };
-  }
+async function caller(request: FastifyRequest, identity: Identity): Promise<TenantScopedCaller> {
+  const who = await adminOrCaller(request, identity);
+  const { principal } = who;
+  if (!who.admin && !principal.scopes.includes(POLICIES_SCOPE)) throw Errors.policiesOfOtherTenant({ tenant: principal.tenant, scope: POLICIES_SCOPE, admin: GATEWAY_ADMIN_SCOPE });
+  return who;
 }
 
 /**

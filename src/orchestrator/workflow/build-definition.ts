@@ -2,7 +2,7 @@ import { parseDuration } from './duration.js';
 import { hasTemplate } from './template-scanner.js';
 import type { PathSegment } from './json-path.js';
 import type { CallTarget, JoinPolicy, MapFailurePolicy, RetryPolicy, Step, StepBase, WorkflowDefinition, WorkflowInput } from './workflow-definition.js';
-import { isRecord, oneOf } from '../../protocol/index.js';
+import { deepFreeze, isRecord, oneOf } from '../../protocol/index.js';
 
 /*
  * Turns a validated authoring form into the definition the engine runs:
@@ -55,6 +55,7 @@ export function buildDefinition(validated: unknown, source: string, locate: Loca
     ...(raw['outputs'] === undefined ? {} : { outputs: recordAt(raw['outputs'], 'outputs') }),
     source,
   };
+  // Definitions are shared by every run of a workflow: nothing may change them.
   return deepFreeze(def);
 }
 
@@ -163,13 +164,4 @@ function memberAt<const T>(values: readonly T[], value: unknown, where: string):
   const found = oneOf(values, value);
   if (found === undefined) throw shapeError(where, `one of ${values.join(', ')}`);
   return found;
-}
-
-/** Definitions are shared by every run of a workflow: nothing may change them. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

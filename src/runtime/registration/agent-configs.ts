@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../observability/index.js';
-import { Errors } from '../../protocol/index.js';
+import { deepFreeze, Errors } from '../../protocol/index.js';
 
 /** An agent's config changed: what skills now see as `ctx.config`. */
 export interface AgentConfigChange {
@@ -90,12 +90,4 @@ export class AgentConfigs {
     if (!entry) throw Errors.runtimeHostsNoSuchAgent({ quotedName: JSON.stringify(agent), hosted: [...this.#entries.keys()].join(', ') });
     return entry;
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

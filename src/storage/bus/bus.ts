@@ -84,3 +84,23 @@ export class TopicHandlers {
     return this.#byTopic.get(topic)?.size ?? 0;
   }
 }
+
+/**
+ * Reads what `topic` announces changes of (approval rules, policies) now, and again on each
+ * announcement: subscribed before the first read, so a change written meanwhile is either read now
+ * or announced after. A failed re-read goes to `failed` (the caller's periodic read catches up); a
+ * failed first read unsubscribes and throws. Resolves with the unsubscribe (none without a bus).
+ */
+export async function followChanges(bus: Pick<Bus, 'subscribe'> | undefined, topic: string, read: () => Promise<void>, failed: (err: unknown) => void): Promise<Unsubscribe | undefined> {
+  const unsubscribe = bus?.subscribe(topic, () => {
+    read().catch(failed);
+  });
+  try {
+    await unsubscribe?.ready;
+    await read();
+  } catch (err) {
+    unsubscribe?.();
+    throw err;
+  }
+  return unsubscribe;
+}

@@ -109,7 +109,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
         .updateTable('tasks')
         .set({
           state: change.state,
-          snapshot: change.snapshot,
+          ...(change.snapshot === undefined ? {} : { snapshot: change.snapshot }),
           terminal: change.terminal ? 1 : 0,
           last_seq: sql<number>`greatest(last_seq, ${lastSeq})`,
           updated_at: change.now,

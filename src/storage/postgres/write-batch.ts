@@ -113,7 +113,7 @@ function appendRow(c: TaskAppend, ord: number): string {
     textLiteral(c.taskId),
     intLiteral(c.expectedVersion),
     textLiteral(c.state),
-    textLiteral(c.snapshot),
+    textLiteral(c.snapshot ?? null),
     c.terminal ? '1' : '0',
     intLiteral(lastSeq),
     intLiteral(c.now),
@@ -253,7 +253,7 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
       }
       statements.push(
         `WITH u (ord, id, expected, state, snapshot, terminal, last_seq, now, set_owner, owner) AS (VALUES ${g.appends.join(', ')}),
-        upd AS (UPDATE tasks t SET state = u.state, snapshot = u.snapshot, terminal = u.terminal, last_seq = greatest(t.last_seq, u.last_seq),
+        upd AS (UPDATE tasks t SET state = u.state, snapshot = coalesce(u.snapshot, t.snapshot), terminal = u.terminal, last_seq = greatest(t.last_seq, u.last_seq),
             updated_at = u.now, version = t.version + 1, owner = CASE WHEN u.set_owner THEN u.owner ELSE t.owner END
           FROM u WHERE t.id = u.id${FENCED} RETURNING u.ord)${withEvents}
         SELECT ord FROM upd`,

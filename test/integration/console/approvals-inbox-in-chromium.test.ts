@@ -9,45 +9,30 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SendMessageRequest, TaskState, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { connectAgent } from '../../../src/cli/index.js';
 import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { asTask } from '../../helpers/sdk-client.js';
-import { buildConsoleInto, launchChromium, openConsolePage, seriousViolations } from './browser.js';
-import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { consoleInChromiumForSuite, seriousViolations, signInAsClient } from './browser.js';
+import { paymentsAgent } from '../../helpers/payments-agent.js';
 
 const TENANT = 'acme';
 const REASON = 'Payments above 1000 need a finance approval';
-const paid: number[] = [];
 
-const payments = oneSkillAgent({ name: 'payments', description: 'Pays suppliers', creditsPerCall: 5 }, 'pay', {
-  description: 'Pays an amount',
-  input: { type: 'object', properties: { amount: { type: 'number' } }, required: ['amount'] },
-  handler: async (input: { amount: number }) => {
-    paid.push(input.amount);
-    return `paid ${input.amount}`;
-  },
-});
+const { agent: payments, amounts: paid } = paymentsAgent({ skill: 'pay', creditsPerCall: 5 });
 
 describe('the approvals inbox in Chromium', () => {
-  let dataDir: string;
+  const ui = consoleInChromiumForSuite('agentmesh-approvals-inbox-');
   let mesh: GatewayMesh;
-  let browser: Browser;
   let page: Page;
   let caller: Client;
   let approver: { clientId: string; clientSecret: string };
-  const pageProblems: string[] = [];
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-approvals-inbox-'));
-    const consoleDir = join(dataDir, 'console');
-    buildConsoleInto(consoleDir);
+    const consoleDir = ui.consoleDir();
     mesh = await startGatewayMesh({
       agents: [payments],
       gateway: { consoleDir, creditsMode: 'exact', approvals: { rules: [{ id: 'big-payments', agent: 'payments', condition: 'input.amount > 1000', reason: REASON }], sweepIntervalMs: 600_000 } },
@@ -57,13 +42,10 @@ describe('the approvals inbox in Chromium', () => {
     approver = await createClient(url, { name: 'finance-desk', tenant: TENANT, scopes: ['console:read', 'gateway:approve'] });
     await topUp(url, TENANT, 100);
     caller = (await connectAgent({ url: `${url}/agents/payments`, protocol: '1.0', binding: 'jsonrpc', token: await fetchToken(url, buyer) })).client;
-    browser = await launchChromium();
-    page = await openConsolePage(browser, pageProblems);
+    page = ui.page();
   });
   after(async () => {
-    await browser?.close();
     await mesh?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function park(amount: number): Promise<Task> {
@@ -77,11 +59,7 @@ describe('the approvals inbox in Chromium', () => {
     const toApprove = await park(2500);
     const toDeny = await park(9000);
 
-    await page.goto(`${mesh.gw.url}/console/`);
-    await page.getByLabel('Client id', { exact: true }).fill(approver.clientId);
-    await page.getByLabel('Client secret', { exact: true }).fill(approver.clientSecret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await signInAsClient(page, `${mesh.gw.url}/console/`, approver);
     await page.goto(`${mesh.gw.url}/console/#/approvals`);
     await page.getByRole('heading', { name: 'Approvals' }).waitFor();
 
@@ -110,6 +88,6 @@ describe('the approvals inbox in Chromium', () => {
     assert.equal(denied.status?.state, TaskState.TASK_STATE_REJECTED);
     assert.match(JSON.stringify(denied.status?.message?.parts), /unknown supplier/);
     assert.deepEqual(paid, [2500], 'the approved call ran once, the denied one never');
-    assert.deepEqual(pageProblems, []);
+    assert.deepEqual(ui.problems, []);
   });
 });

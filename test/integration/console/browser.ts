@@ -5,12 +5,14 @@
  * fail (never skip).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from '../e2e/mesh-process.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 /** Where Debian installs Chromium; CHROMIUM_PATH overrides it for other systems. */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -29,6 +31,35 @@ export async function launchChromium(): Promise<Browser> {
 export function buildConsoleInto(consoleDir: string): void {
   const build = spawnSync(process.execPath, ['scripts/build-console.mjs', '--out-dir', consoleDir], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
+}
+
+/**
+ * For the calling suite: the console built into a scratch dir (`prefix` names the test) before its
+ * tests, and a Chromium page on a fresh context ({@link openConsolePage}); both gone after them.
+ * `problems` gathers the page's uncaught errors, for the suite's last check.
+ */
+export function consoleInChromiumForSuite(prefix: string): { consoleDir: () => string; page: () => Page; problems: string[] } {
+  const problems: string[] = [];
+  const scratch = startedForSuite(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), prefix));
+    const consoleDir = join(dataDir, 'console');
+    buildConsoleInto(consoleDir);
+    return { consoleDir, close: () => rmSync(dataDir, { recursive: true, force: true }) };
+  });
+  const browser = startedForSuite(async () => {
+    const launched = await launchChromium();
+    return { page: await openConsolePage(launched, problems), close: () => launched.close() };
+  });
+  return { consoleDir: () => scratch().consoleDir, page: () => browser().page, problems };
+}
+
+/** Opens the console at `consoleUrl` and signs in with a client's id and secret; resolves once signed in. */
+export async function signInAsClient(page: Page, consoleUrl: string, client: { clientId: string; clientSecret: string }): Promise<void> {
+  await page.goto(consoleUrl);
+  await page.getByLabel('Client id', { exact: true }).fill(client.clientId);
+  await page.getByLabel('Client secret', { exact: true }).fill(client.clientSecret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
 /** A page of a fresh context, 1280 × 900, 15 s for each wait, its uncaught errors pushed into `problems`. */

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ROOT, startMesh, stopMesh, type Mesh } from '../e2e/mesh-process.js';
-import { launchChromium, screenshot, seriousViolations } from './browser.js';
+import { launchChromium, screenshot, seriousViolations, signInAsClient } from './browser.js';
 import { fetchToken } from '../../helpers/gateway-fixture.js';
 
 const PHONE = { width: 390, height: 844 };
@@ -76,11 +76,7 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
   }
 
   async function signInAsTenant(page: Page): Promise<void> {
-    await page.goto(`${mesh.gatewayUrl}/console/`);
-    await page.getByLabel('Client id', { exact: true }).fill(mesh.clientId);
-    await page.getByLabel('Client secret', { exact: true }).fill(mesh.clientSecret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await signInAsClient(page, `${mesh.gatewayUrl}/console/`, mesh);
   }
 
   async function signInAsAdmin(page: Page): Promise<void> {

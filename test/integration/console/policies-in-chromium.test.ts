@@ -7,35 +7,24 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ADMIN_TOKEN, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
-import { buildConsoleInto, launchChromium, openConsolePage, seriousViolations } from './browser.js';
-import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { consoleInChromiumForSuite, seriousViolations, signInAsClient } from './browser.js';
+import { paymentsAgent } from '../../helpers/payments-agent.js';
 
 const TENANT = 'acme';
 
-const payments = oneSkillAgent({ name: 'payments', description: 'Refunds customers', creditsPerCall: 1 }, 'refund', {
-  description: 'Refunds an amount',
-  input: { type: 'object', properties: { amount: { type: 'number' } }, required: ['amount'] },
-  handler: async (input: { amount: number }) => `refunded ${input.amount}`,
-});
+const { agent: payments } = paymentsAgent({ skill: 'refund', creditsPerCall: 1 });
 
 describe('policies in the console, in Chromium', () => {
-  let dataDir: string;
+  const ui = consoleInChromiumForSuite('agentmesh-policies-console-');
   let mesh: GatewayMesh;
-  let browser: Browser;
   let page: Page;
   let admin: { clientId: string; clientSecret: string };
-  const pageProblems: string[] = [];
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-policies-console-'));
-    const consoleDir = join(dataDir, 'console');
-    buildConsoleInto(consoleDir);
+    const consoleDir = ui.consoleDir();
     mesh = await startGatewayMesh({ agents: [payments], gateway: { consoleDir } });
     const url = mesh.gw.url;
     admin = await createClient(url, { name: 'acme-admin', tenant: TENANT, scopes: ['console:read', 'gateway:policies'] });
@@ -51,21 +40,14 @@ describe('policies in the console, in Chromium', () => {
     assert.equal(refused.status, 403);
     await refused.body?.cancel();
     await mesh.gw.gateway.audit.flush();
-    browser = await launchChromium();
-    page = await openConsolePage(browser, pageProblems);
+    page = ui.page();
   });
   after(async () => {
-    await browser?.close();
     await mesh?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('a tenant administrator sees its policy in force and the decision on the call it refused', async () => {
-    await page.goto(`${mesh.gw.url}/console/`);
-    await page.getByLabel('Client id', { exact: true }).fill(admin.clientId);
-    await page.getByLabel('Client secret', { exact: true }).fill(admin.clientSecret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await signInAsClient(page, `${mesh.gw.url}/console/`, admin);
 
     await page.goto(`${mesh.gw.url}/console/#/policies`);
     await page.getByRole('heading', { name: 'Policies' }).waitFor();
@@ -80,6 +62,6 @@ describe('policies in the console, in Chromium', () => {
     const decision = page.getByTestId('audit-policy').first();
     await decision.waitFor();
     assert.match(await decision.innerText(), /policy: forbid by acme\/no-big-refunds@1/);
-    assert.deepEqual(pageProblems, []);
+    assert.deepEqual(ui.problems, []);
   });
 });

@@ -8,13 +8,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ADMIN_TOKEN, startGateway } from '../../helpers/gateway-fixture.js';
 import { call, sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
-import { buildConsoleInto, launchChromium, openConsolePage, screenshot, seriousViolations } from './browser.js';
+import { consoleInChromiumForSuite, screenshot, seriousViolations } from './browser.js';
 
 const WRITE = 'chromium-write-token-0123456789';
 const REVIEW = 'chromium-review-token-0123456789';
@@ -22,17 +19,13 @@ const workSkill = { id: 'work', name: 'Work', description: 'Does the work', tags
 const refundSkill = { id: 'refund', name: 'Refund', description: 'Refunds an order', tags: ['refund'] };
 
 describe('the reviews view in Chromium', () => {
-  let dataDir: string;
+  const ui = consoleInChromiumForSuite('agentmesh-reviews-view-');
   let reg: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
-  let browser: Browser;
   let page: Page;
-  const pageProblems: string[] = [];
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-reviews-view-'));
-    const consoleDir = join(dataDir, 'console');
-    buildConsoleInto(consoleDir);
+    const consoleDir = ui.consoleDir();
     reg = await startRegistry({ writeToken: WRITE, reviewToken: REVIEW, review: { required: true } });
     gw = await startGateway(reg.url, { consoleDir, registryToken: WRITE, registryReviewToken: REVIEW });
     const writer = { authorization: `Bearer ${WRITE}` };
@@ -41,14 +34,11 @@ describe('the reviews view in Chromium', () => {
     assert.equal((await call(reg.url, 'PUT', '/v1/agents/support', { card: sampleCard('support', { skills: [workSkill, refundSkill] }) }, writer)).status, 202);
     assert.equal((await call(reg.url, 'PUT', '/v1/agents/billing', { card: sampleCard('billing'), metadata: priced(1) }, writer)).status, 201);
     assert.equal((await call(reg.url, 'PUT', '/v1/agents/billing', { card: sampleCard('billing'), metadata: priced(4) }, writer)).status, 202);
-    browser = await launchChromium();
-    page = await openConsolePage(browser, pageProblems);
+    page = ui.page();
   });
   after(async () => {
-    await browser?.close();
     await gw?.close();
     await reg?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   const review = (agent: string) => page.getByTestId('review').filter({ has: page.getByRole('heading', { name: agent }) });
@@ -82,6 +72,6 @@ describe('the reviews view in Chromium', () => {
     assert.equal((await call(reg.url, 'GET', '/v1/agents/billing')).body.metadata.skills.work.pricing.creditsPerCall, 1);
     const rejected = (await call(reg.url, 'GET', '/v1/reviews?state=rejected')).body.reviews;
     assert.equal(rejected[0].reason, 'finance did not agree to 4 credits');
-    assert.deepEqual(pageProblems, []);
+    assert.deepEqual(ui.problems, []);
   });
 });

@@ -13,21 +13,12 @@ import { connectAgent } from '../../../src/cli/index.js';
 import { ADMIN_TOKEN, available, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { asTask } from '../../helpers/sdk-client.js';
-import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { paymentsAgent } from '../../helpers/payments-agent.js';
 
 const TENANT = 'approvals';
 const REASON = 'Payments above 1000 need a finance approval';
-let paid = 0;
-
 /** `pay` costs 5 credits a call and pays `amount`. */
-const payments = oneSkillAgent({ name: 'payments', description: 'Pays suppliers', creditsPerCall: 5, department: 'finance' }, 'pay', {
-  description: 'Pays an amount',
-  input: { type: 'object', properties: { amount: { type: 'number' } }, required: ['amount'] },
-  handler: async (input: { amount: number }) => {
-    paid++;
-    return `paid ${input.amount}`;
-  },
-});
+const { agent: payments, amounts: paid } = paymentsAgent({ skill: 'pay', creditsPerCall: 5, department: 'finance' });
 
 let sequence = 0;
 function payRequest(amount: number): SendMessageRequest {
@@ -71,16 +62,16 @@ describe('approval gates: parked, approved, denied, expired, with credits right'
   }
 
   test('a call no rule matches runs at once', async () => {
-    const before = paid;
+    const before = paid.length;
     const task = asTask(await client.sendMessage(payRequest(10)));
     assert.equal(task.status?.state, TaskState.TASK_STATE_COMPLETED);
-    assert.equal(paid, before + 1);
+    assert.equal(paid.length, before + 1);
   });
 
   test('a matching call waits in AUTH_REQUIRED with its reason, holding its estimate, charging nothing, running nothing', async () => {
     const total = await balanceTotal(mesh.gw.url, TENANT);
     const free = await available(mesh.gw.url, TENANT);
-    const before = paid;
+    const before = paid.length;
     const task = await park(5000);
     assert.match(task.id, /^approval-/);
     assert.match(JSON.stringify(task.status?.message?.parts), /Waiting for approval: Payments above 1000 need a finance approval/);
@@ -88,7 +79,7 @@ describe('approval gates: parked, approved, denied, expired, with credits right'
     assert.equal(meta['state'], 'pending');
     assert.equal(meta['reason'], REASON);
     assert.equal(meta['approverScope'], 'gateway:approve');
-    assert.equal(paid, before, 'the skill did not run');
+    assert.equal(paid.length, before, 'the skill did not run');
     assert.equal(await balanceTotal(mesh.gw.url, TENANT), total, 'nothing charged');
     assert.equal(await available(mesh.gw.url, TENANT), free - 5000, 'the estimate is held');
     // GetTask on the parked task says the same.
@@ -100,7 +91,7 @@ describe('approval gates: parked, approved, denied, expired, with credits right'
   test('approval sends the call once and charges it then; GetTask then reads the agent\'s task', async () => {
     const task = await park(2500);
     const total = await balanceTotal(mesh.gw.url, TENANT);
-    const before = paid;
+    const before = paid.length;
     const listed = (await (await api('/v1/approvals?state=pending', approverToken)).json()) as { approvals: Array<{ id: string; caller: string; reason: string }> };
     const mine = listed.approvals.find((a) => a.id === task.id);
     assert.ok(mine, 'the approver sees it in its inbox');
@@ -113,7 +104,7 @@ describe('approval gates: parked, approved, denied, expired, with credits right'
     const decided = (await res.json()) as { state: string; decidedBy: string; decisionReason: string; taskId: string };
     assert.equal(decided.state, 'approved');
     assert.equal(decided.decisionReason, 'budget line 7');
-    assert.equal(paid, before + 1, 'the skill ran once');
+    assert.equal(paid.length, before + 1, 'the skill ran once');
     assert.equal(await balanceTotal(mesh.gw.url, TENANT), total - 5000, 'charged on approval');
     const read = await client.getTask({ id: task.id } as never);
     assert.equal(read.id, decided.taskId);
@@ -123,7 +114,7 @@ describe('approval gates: parked, approved, denied, expired, with credits right'
     const twice = await api(`/v1/approvals/${task.id}/deny`, approverToken, { method: 'POST', body: { reason: 'too late' } });
     assert.equal(twice.status, 409);
     assert.equal(((await twice.json()) as { error: { details: Array<{ reason?: string }> } }).error.details[0]!.reason, 'AM_ERR_GATEWAY_APPROVAL_DECIDED');
-    assert.equal(paid, before + 1);
+    assert.equal(paid.length, before + 1);
 
     await mesh.gw.gateway.audit.flush();
     const rows = (await mesh.gw.gateway.audit.tail({ limit: 200 })).filter((r) => r.eventType === 'approval.approved' && (r.detail as Record<string, unknown>)['approval'] === task.id);
@@ -156,7 +147,7 @@ describe('approval gates: parked, approved, denied, expired, with credits right'
   test('denial ends the task REJECTED with the reason and releases the hold', async () => {
     const total = await balanceTotal(mesh.gw.url, TENANT);
     const free = await available(mesh.gw.url, TENANT);
-    const before = paid;
+    const before = paid.length;
     const task = await park(9000);
     const refused = await api(`/v1/approvals/${task.id}/deny`, approverToken, { method: 'POST', body: {} });
     assert.equal(refused.status, 400, 'a denial says why');
@@ -165,7 +156,7 @@ describe('approval gates: parked, approved, denied, expired, with credits right'
     const read = await client.getTask({ id: task.id } as never);
     assert.equal(read.status?.state, TaskState.TASK_STATE_REJECTED);
     assert.match(JSON.stringify(read.status?.message?.parts), /no such supplier/);
-    assert.equal(paid, before);
+    assert.equal(paid.length, before);
     assert.equal(await balanceTotal(mesh.gw.url, TENANT), total);
     assert.equal(await available(mesh.gw.url, TENANT), free);
     await mesh.gw.gateway.audit.flush();

@@ -11,13 +11,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAgentCaller } from '../../../src/orchestrator/calls/index.js';
 import type { SkillContext } from '../../../src/runtime/index.js';
 import { runToExit } from '../../helpers/child-output.js';
 import { startSqliteChildGateway, type SqliteChildGateway } from '../../helpers/child-gateway.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { callForCaller } from '../../helpers/call-for-caller.js';
 import { until } from '../../helpers/until.js';
 import { userText } from '../../helpers/acp-client.js';
 
@@ -32,15 +32,7 @@ const basic = (c: Client) => `Basic ${Buffer.from(`${encodeURIComponent(c.client
 
 /** Calls `agent` for the caller of `ctx` through the gateway, as `client`, over JSON-RPC: the outcome, whatever it is. */
 function callFor(ctx: SkillContext, client: Client, agent: string, skill: string) {
-  const caller = createAgentCaller({ gatewayUrl: access.url, credentials: client, retry: { attempts: 2, initialDelayMs: 5, maxDelayMs: 20 } });
-  return caller.send({
-    agent,
-    skill,
-    input: { from: ctx.taskId },
-    messageId: `${ctx.taskId}-${agent}`,
-    onBehalfOf: { tenant: ctx.tenant, subject: ctx.caller.id, ...(ctx.caller.subjectToken !== undefined && { subjectToken: ctx.caller.subjectToken }) },
-    signal: ctx.signal,
-  });
+  return callForCaller(ctx, { gatewayUrl: access.url, client }, { agent, skill, input: { from: ctx.taskId } });
 }
 
 /** Calls alpha over HTTP+JSON (A2A 1.0) and over its ACP door, with a token exchanged for the assertion beta was sent. */

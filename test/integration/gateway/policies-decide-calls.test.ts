@@ -11,19 +11,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_TOKEN, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
-import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { paymentsAgent } from '../../helpers/payments-agent.js';
 
 const TENANT = 'policies';
-let refunded = 0;
-
-const payments = oneSkillAgent({ name: 'payments', description: 'Refunds customers', creditsPerCall: 1, department: 'finance' }, 'refund', {
-  description: 'Refunds an amount',
-  input: { type: 'object', properties: { amount: { type: 'number' } }, required: ['amount'] },
-  handler: async (input: { amount: number }) => {
-    refunded++;
-    return `refunded ${input.amount}`;
-  },
-});
+const { agent: payments, amounts: refunded } = paymentsAgent({ skill: 'refund', creditsPerCall: 1, department: 'finance' });
 
 let sequence = 0;
 interface Answer {
@@ -73,11 +64,11 @@ describe('policies decide calls at the gateway', () => {
     assert.equal((await refund(5000)).state, 'TASK_STATE_COMPLETED', 'the scope alone lets it through');
     const put = await api('/v1/policies/no-big-refunds', ADMIN_TOKEN, { method: 'PUT', body: { effect: 'forbid', target: { agent: 'payments', skill: 'refund' }, condition: 'context.input.amount > 1000', reason: 'refunds above 1000 go through the back office' } });
     assert.equal(put.status, 201, await put.text());
-    const before = refunded;
+    const before = refunded.length;
     const refused = await refund(5000);
     assert.equal(refused.code, 'AM_ERR_GATEWAY_POLICY_FORBIDDEN');
     assert.match(refused.message ?? '', /refunds above 1000 go through the back office/);
-    assert.equal(refunded, before, 'the agent never saw it');
+    assert.equal(refunded.length, before, 'the agent never saw it');
     const row = await lastAuditRow();
     assert.equal(row.eventType, 'policy.forbidden');
     assert.deepEqual(row.detail?.['policy'], { outcome: 'forbid', policies: ['no-big-refunds@1'] });
@@ -125,9 +116,9 @@ describe('policies decide calls at the gateway', () => {
   test('permit_when_approved parks the call with the approval gate, under the policy', async () => {
     const put = await api('/v1/policies/refunds-need-approval', ADMIN_TOKEN, { method: 'PUT', body: { effect: 'permit_when_approved', tenant: TENANT, target: { agent: 'payments' }, condition: 'context.input.amount >= 700', reason: 'refunds of 700 or more need finance', approverScope: 'finance:approve' } });
     assert.equal(put.status, 201, await put.text());
-    const before = refunded;
+    const before = refunded.length;
     assert.equal((await refund(800)).state, 'TASK_STATE_AUTH_REQUIRED');
-    assert.equal(refunded, before);
+    assert.equal(refunded.length, before);
     const row = await lastAuditRow();
     assert.equal(row.eventType, 'approval.requested');
     assert.equal(row.detail?.['approvalRule'], `${TENANT}/refunds-need-approval@1`);
@@ -152,7 +143,7 @@ describe('policies decide calls at the gateway', () => {
   });
 
   test('test decides a sample call without sending it, with drafts and counters', async () => {
-    const before = refunded;
+    const before = refunded.length;
     const res = await api('/v1/policies/test', tenantAdmin, {
       method: 'POST',
       body: {
@@ -162,7 +153,7 @@ describe('policies decide calls at the gateway', () => {
     });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { outcome: 'forbid', policies: [`${TENANT}/three-a-day@0`], applicable: [`${TENANT}/three-a-day@0`] });
-    assert.equal(refunded, before);
+    assert.equal(refunded.length, before);
   });
 
   test('a session-aware rule refuses the fourth refund of the day, and counts the denial', async () => {

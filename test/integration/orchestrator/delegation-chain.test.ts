@@ -7,13 +7,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAgentCaller } from '../../../src/orchestrator/calls/index.js';
 import type { SkillContext } from '../../../src/runtime/index.js';
 import { ADMIN_TOKEN, createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
 import { KIND, startOtlpReceiver } from '../../helpers/otlp-receiver.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { callForCaller } from '../../helpers/call-for-caller.js';
 
 const A2A = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'];
 
@@ -24,15 +24,7 @@ const brokerAccess: { gatewayUrl: string; client?: { clientId: string; clientSec
 const broker = oneSkillAgent({ name: 'broker', description: 'Books an entry through the ledger' }, 'relay', {
   description: 'Books an entry through the ledger for its caller',
   handler: async (_input: unknown, ctx: SkillContext) => {
-    const caller = createAgentCaller({ gatewayUrl: brokerAccess.gatewayUrl, credentials: brokerAccess.client!, retry: { attempts: 2, initialDelayMs: 5, maxDelayMs: 20 } });
-    const outcome = await caller.send({
-      agent: 'ledger',
-      skill: 'record',
-      input: { entry: 'e-1' },
-      messageId: `${ctx.taskId}-ledger`,
-      onBehalfOf: { tenant: ctx.tenant, subject: ctx.caller.id, ...(ctx.caller.subjectToken !== undefined && { subjectToken: ctx.caller.subjectToken }) },
-      signal: ctx.signal,
-    });
+    const outcome = await callForCaller(ctx, { gatewayUrl: brokerAccess.gatewayUrl, client: brokerAccess.client! }, { agent: 'ledger', skill: 'record', input: { entry: 'e-1' } });
     if (outcome.state !== 'completed') throw new Error(`the ledger call ended ${outcome.state}: ${JSON.stringify(outcome)}`);
     return { ledger: outcome.output, brokerSaw: { caller: ctx.caller.id, actors: ctx.caller.actors ?? [] } };
   },

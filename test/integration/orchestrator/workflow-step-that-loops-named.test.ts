@@ -6,12 +6,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAgentCaller } from '../../../src/orchestrator/calls/index.js';
 import type { SkillContext } from '../../../src/runtime/index.js';
 import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { runMessage } from '../../helpers/orchestrator-fixture.js';
 import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { callForCaller } from '../../helpers/call-for-caller.js';
 
 const A2A = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'];
 
@@ -22,14 +22,10 @@ const plannerAccess: { gatewayUrl: string; client?: { clientId: string; clientSe
 const planner = oneSkillAgent({ name: 'planner', description: 'Plans, then asks the orchestrator to run the plan' }, 'plan', {
   description: 'Runs a workflow on the orchestrator for its caller',
   handler: async (_input: unknown, ctx: SkillContext) => {
-    const caller = createAgentCaller({ gatewayUrl: plannerAccess.gatewayUrl, credentials: plannerAccess.client!, retry: { attempts: 2, initialDelayMs: 5, maxDelayMs: 20 } });
-    const outcome = await caller.send({
+    const outcome = await callForCaller(ctx, { gatewayUrl: plannerAccess.gatewayUrl, client: plannerAccess.client! }, {
       agent: 'orchestrator',
       skill: 'run-workflow',
       input: { workflow: 'name: inner\nsteps:\n  - { id: noop, call: { agent: planner, skill: plan }, input: { go: true } }\n' },
-      messageId: `${ctx.taskId}-orchestrator`,
-      onBehalfOf: { tenant: ctx.tenant, subject: ctx.caller.id, ...(ctx.caller.subjectToken !== undefined && { subjectToken: ctx.caller.subjectToken }) },
-      signal: ctx.signal,
     });
     if (outcome.state !== 'completed') throw new Error(`the orchestrator call ended ${outcome.state}: ${'error' in outcome ? outcome.error : ''}`);
     return outcome.output;

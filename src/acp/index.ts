@@ -40,7 +40,7 @@ export type {
   AcpSession,
 } from './wire-types.js';
 import type { AcpSpecValidator } from './spec-validator.js';
-export type { AcpSpecValidator, AcpSchemaProblem } from './spec-validator.js';
+export type { AcpSpecValidator, AcpSchemaProblem, AcpSchemaTypes } from './spec-validator.js';
 
 /**
  * The validator over the ACP document's component schemas, loaded on first

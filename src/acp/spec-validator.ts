@@ -1,7 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import spec from '../../schemas/acp/openapi.json' with { type: 'json' };
-import type { AcpAgentManifest, AcpError, AcpEvent, AcpRun } from './wire-types.js';
+import type { AcpAgentManifest, AcpError, AcpEvent, AcpRun, AcpRunCreateRequest, AcpRunResumeRequest } from './wire-types.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object, the plugin its `default`.
 const addFormats = ajvFormats.default;
@@ -22,6 +22,8 @@ export interface AcpSchemaTypes {
   Event: AcpEvent;
   Error: AcpError;
   AgentManifest: AcpAgentManifest;
+  RunCreateRequest: AcpRunCreateRequest;
+  RunResumeRequest: AcpRunResumeRequest;
 }
 
 /** Checks values against the component schemas of the ACP document. */

@@ -1,3 +1,4 @@
+import { isRecord } from '../protocol/index.js';
 import type { Tables } from '../storage/index.js';
 import type { AuditEntry } from '../contracts/audit/index.js';
 import { canonicalJson } from './canonical-json.js';
@@ -182,6 +183,7 @@ function detail(found: Found, value: unknown): string | null {
  */
 function withCoercions(json: string | null, coerced: Coercions): string {
   const parsed: unknown = json === null ? {} : JSON.parse(json);
-  // JSON.parse makes a "__proto__" key an own member, and the spread copies it as one.
-  return canonicalJson({ ...(parsed as Record<string, unknown>), [COERCED_KEY]: coerced });
+  // JSON.parse makes a "__proto__" key an own member, and the spread copies it as one. The detail
+  // is always a JSON object (detailJson writes it).
+  return canonicalJson({ ...(isRecord(parsed) ? parsed : {}), [COERCED_KEY]: coerced });
 }

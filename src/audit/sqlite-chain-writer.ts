@@ -56,8 +56,8 @@ export class SqliteChainWriter implements ChainWriter {
   }
 
   #prepare(): (rows: readonly PendingRow[], policy: CheckpointPolicy, now: number, mark: JournalMark | undefined, fields: readonly (string | undefined)[] | undefined) => ChainWriteResult {
-    const tipStatement = this.#raw.prepare('SELECT seq, hash FROM audit_log_rows ORDER BY seq DESC LIMIT 1');
-    const lastCheckpointStatement = this.#raw.prepare('SELECT seq, created_at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1');
+    const tipStatement = this.#raw.prepare<[], ChainTip>('SELECT seq, hash FROM audit_log_rows ORDER BY seq DESC LIMIT 1');
+    const lastCheckpointStatement = this.#raw.prepare<[], LastCheckpoint>('SELECT seq, created_at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1');
     // One statement per row count, prepared when a batch of that size (or remainder) first comes.
     const inserts: (Statement | undefined)[] = [];
     const insertOf = (rows: number): Statement => (inserts[rows] ??= this.#raw.prepare(INSERT_ROWS + new Array<string>(rows).fill(ROW_VALUES).join(', ')));
@@ -65,7 +65,7 @@ export class SqliteChainWriter implements ChainWriter {
     const insertCheckpoint = this.#raw.prepare('INSERT INTO audit_checkpoints (seq, hash, created_at) VALUES (?, ?, ?)');
     const upsertMark = this.#raw.prepare(MARK_JOURNAL);
     const transaction = this.#raw.transaction((rows: readonly PendingRow[], policy: CheckpointPolicy, now: number, mark: JournalMark | undefined, fields: readonly (string | undefined)[] | undefined): ChainWriteResult => {
-      const current = (tipStatement.get() as ChainTip | undefined) ?? GENESIS_TIP;
+      const current = tipStatement.get() ?? GENESIS_TIP;
       // Chained as `chainRows` chains them, each row's values put straight into the statement's
       // arguments: no chained copy of each row is built only to be read back once.
       let prev = current.hash;
@@ -96,7 +96,7 @@ export class SqliteChainWriter implements ChainWriter {
       // Not kept past the transaction: the array would pin a batch's strings until the next one.
       values.length = 0;
       const tip: ChainTip = rows.length === 0 ? current : { seq, hash: prev };
-      const lastCheckpoint = lastCheckpointStatement.get() as LastCheckpoint | undefined;
+      const lastCheckpoint = lastCheckpointStatement.get();
       const checkpointed = checkpointDue(tip, lastCheckpoint, now, policy);
       if (checkpointed) insertCheckpoint.run(tip.seq, tip.hash, now);
       if (mark !== undefined) upsertMark.run(mark.journal, mark.through, now);

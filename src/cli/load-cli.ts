@@ -43,9 +43,15 @@ export async function loadCli(argv: readonly string[], env: Readonly<Record<stri
   if (env['AGENTMESH_CLI_BUNDLE'] !== '0' && bundleServes(args) && existsSync(bundle) && bundleIsCurrent(bundle)) {
     const cacheDir = env['AGENTMESH_CODE_CACHE'] === '0' ? undefined : cliCacheDir(env);
     const name = [...commandsNamedIn(args)].join('-') || 'help';
-    return requireWithCodeCache(bundle, { cacheDir, name }) as LoadedCli;
+    const loaded = requireWithCodeCache(bundle, { cacheDir, name });
+    // A bundle without `main` (built from other sources than these): the ES modules serve instead.
+    if (isLoadedCli(loaded)) return loaded;
   }
   return import('./program.js');
+}
+
+function isLoadedCli(value: unknown): value is LoadedCli {
+  return typeof value === 'object' && value !== null && 'main' in value && typeof value.main === 'function';
 }
 
 /**

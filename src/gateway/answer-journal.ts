@@ -3,6 +3,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readdirSync, unlinkSync, 
 import { join } from 'node:path';
 import { rowFieldsJson, rowOfFields, type AuditLog, type PendingRow, type PreparedAuditRow } from '../audit/index.js';
 import type { Logger } from '../observability/index.js';
+import { errorCode } from '../protocol/index.js';
 import { makeFolderSync } from '../storage/index.js';
 import type { CreditLedger, LeaseSpend } from '../tenancy/index.js';
 import type { CreditHolds, SpendJournal } from './credits/index.js';
@@ -393,7 +394,7 @@ function takeLock(lockPath: string): boolean {
       closeSync(fd);
       return true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (errorCode(err) !== 'EEXIST') throw err;
     }
     if (heldHere.has(lockPath)) return false;
     let pid = Number.NaN;
@@ -417,6 +418,6 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return errorCode(err) === 'EPERM';
   }
 }

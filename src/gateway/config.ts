@@ -135,6 +135,12 @@ export const gatewayConfigSchema = z
      * expected.
      */
     dataPlaneServer: z.enum(['llhttp', 'node']).default('node'),
+    /**
+     * What a client's half-close (a FIN after its request, as `nc -N` sends) means on the public port (ADR 0069):
+     * `answer`, as HAProxy: its answer is written, and a client that closes its socket is seen gone only when it is;
+     * `end`, as nginx: the client has left, its call is aborted (a blocking send's ACP run cancelled, its hold refunded).
+     */
+    halfClose: z.enum(['answer', 'end']).default('answer'),
     /** Available balance under which a low-balance event fires, milli-credits. */
     lowBalanceMilliCredits: z.number().int().min(0).default(100_000),
     /**

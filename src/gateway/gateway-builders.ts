@@ -308,6 +308,7 @@ export function buildGatewayHttp({ config, logger, metrics, backends, router, st
     unroutedFallback,
     dataPlane,
     dataPlaneServer: config.dataPlaneServer,
+    halfClose: config.halfClose,
     version: VERSION,
     logger,
     metrics,

@@ -62,9 +62,9 @@ function legacyPartAsV1(part: unknown): unknown {
 
 /** JSON with object keys sorted: two equal values give the same text, whatever their key order. */
 function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
-  const record = value as Record<string, unknown>;
+  if (!isRecord(value)) return JSON.stringify(value) ?? 'null';
+  const record = value;
   const keys = Object.keys(record)
     .filter((key) => record[key] !== undefined)
     .sort();

@@ -1,12 +1,16 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
+import { duplexPair, type Duplex } from 'node:stream';
+import { Server as TlsServer } from 'node:tls';
+import { isRecord } from '../protocol/index.js';
 
 /**
  * The one place agentmesh reaches into node:http's undocumented internals (ADR 0069): Node's llhttp
  * binding (`HTTPParser` of `node:_http_common`, its header checks and method names), node:http's rule
  * for building `req.headers` (`IncomingMessage#_addHeaderLine` of `node:_http_incoming`), and the
- * fields of a `ServerResponse` node:http's server sets that have no public setter. None is documented,
+ * fields of a `ServerResponse` node:http's server sets that have no public setter, and its server's
+ * switch that lets a client's half-close leave its answers to come (`httpAllowHalfOpen`). None is documented,
  * so each is checked by what it does, on canned input, before anything relies on it; a caller that gets
  * a reason instead falls back to a public way (the data plane's llhttp front to node:http's server, the
  * gateway's upstream client to undici) and logs that reason once.
@@ -73,6 +77,8 @@ export interface ServerInternals {
   markHanded(res: ServerResponse): void;
   /** Ends `res` as node:http's server ends a response whose answer is over or whose connection closed: destroyed, closed, `close` emitted once. */
   close(res: ServerResponse): void;
+  /** `server` lets a client's half-close leave its answers to come (node:http's `httpAllowHalfOpen`, {@link loadHalfOpen}). */
+  allowsHalfOpen(server: Server): boolean;
 }
 
 const REQUIRE = createRequire(import.meta.url);
@@ -80,7 +86,8 @@ const REQUIRE = createRequire(import.meta.url);
 /** Loads a built-in module or says why it cannot be. */
 function builtin(name: string): Record<string, unknown> | string {
   try {
-    return REQUIRE(name) as Record<string, unknown>;
+    const loaded: unknown = REQUIRE(name);
+    return isRecord(loaded) ? loaded : `${name} has no exports object`;
   } catch (err) {
     return `${name} cannot be loaded (${err instanceof Error ? err.message : String(err)})`;
   }
@@ -282,6 +289,7 @@ export function checkServerInternals(incoming: Record<string, unknown>): ServerI
       Reflect.set(res, '_closed', true);
       res.emit('close');
     },
+    allowsHalfOpen: (server) => Reflect.get(server, HALF_OPEN) === true,
   };
   try {
     return selfTest(internals) ?? internals;
@@ -345,5 +353,108 @@ function selfTest(internals: ServerInternals): string | undefined {
   internals.close(written);
   internals.close(written);
   if (!written.closed || !written.destroyed || closes !== 1) return 'ServerResponse reports a closed answer otherwise than expected';
+  const server = createServer();
+  if (internals.allowsHalfOpen(server) || !Reflect.set(server, HALF_OPEN, true) || !internals.allowsHalfOpen(server)) return "node:http's server reports its half-open switch otherwise than expected";
   return undefined;
 }
+
+/**
+ * node:http's server switch, by name: at a client's end (`socketOnEnd`), off (its default) ends the
+ * connection whatever is still to be answered; on, the last answer still to come closes it.
+ */
+const HALF_OPEN = 'httpAllowHalfOpen';
+
+/** node:http's half-open switch, checked: what turns it on for a server. */
+export interface HalfOpen {
+  /**
+   * A client of `server` that half-closes (FIN after its requests) still gets their answers, and the
+   * connection closes after the last; a FIN read while a streamed answer is being written ends that
+   * stream's connection, as node:http's default does (see {@link endStreamAtFin}).
+   */
+  allow(server: Server): void;
+}
+
+/** The switch turned on, and a client's FIN watched for a stream it cuts short (on the TLS socket, for https). */
+function allowHalfOpenOn(server: Server): void {
+  Reflect.set(server, HALF_OPEN, true);
+  server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', (socket: Duplex) => socket.on('end', () => endStreamAtFin(socket)));
+}
+
+/**
+ * A FIN read while a streamed answer is being written (its head out, its end not yet given: an event
+ * stream, a relayed body) ends the connection there, as node:http's default ends it: a client that
+ * goes away sends no more than a FIN, and a stream with nothing to write for a while (a task that
+ * reports nothing) would otherwise hold its connection, and whatever feeds it, until its next write met
+ * the client's reset. An answer not begun, or given whole, is written. The answer holding the socket is
+ * node:http's `socket._httpMessage` (the llhttp front gives the socket to a `ServerResponse` for every
+ * stream the same way); this runs after node:http's own end listener, and the front's.
+ */
+function endStreamAtFin(socket: Duplex): void {
+  const res: unknown = Reflect.get(socket, '_httpMessage');
+  if (res instanceof ServerResponse && res.headersSent && !res.writableEnded && socket.writable) socket.end();
+}
+
+let halfOpenLoaded: Promise<HalfOpen | string> | undefined;
+
+/** node:http's half-open switch, checked once a process by what it does, or why it cannot be used. */
+export function loadHalfOpen(): Promise<HalfOpen | string> {
+  halfOpenLoaded ??= checkHalfOpen({ allow: allowHalfOpenOn });
+  return halfOpenLoaded;
+}
+
+/** How long {@link checkHalfOpen}'s canned exchange, all of it in memory, may take before the switch is judged not to work. */
+const HALF_OPEN_CHECK_MS = 2_000;
+
+/**
+ * {@link loadHalfOpen}'s check of `halfOpen`: node:http's switch is off by default on a server, and a
+ * server `halfOpen.allow` turned on, over in-memory connections whose client half-closes, answers a
+ * request whose answer was given after the FIN was read, then closes; and ends the connection of a
+ * stream whose head was out when the FIN was read, its next chunk unwritten. Node 24 has no public
+ * option for this (`http.createServer` ignores an `httpAllowHalfOpen` given to it).
+ */
+export async function checkHalfOpen(halfOpen: HalfOpen): Promise<HalfOpen | string> {
+  const server = createServer();
+  if (Reflect.get(server, HALF_OPEN) !== false) return `node:http's server has no ${HALF_OPEN} switch`;
+  if (Reflect.get(server, 'allowHalfOpen') !== true) return "node:http's server does not keep a half-closed connection open";
+  // Each answer is given once the server has read the client's FIN, as by a handler slower than the client's write.
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const answer = (): void => {
+      if (req.url === '/stream') res.write('b');
+      res.end('ok');
+    };
+    if (req.url === '/stream') res.writeHead(200, { 'content-type': 'text/plain' }).write('a');
+    if (req.socket.readableEnded) answer();
+    else req.socket.once('end', () => setImmediate(answer));
+  });
+  halfOpen.allow(server);
+  const whole = await cannedHalfClose(server, '/whole');
+  if (whole === '') return `node:http's server with ${HALF_OPEN} on ended a half-closed connection without its answer`;
+  if (whole === undefined) return `node:http's server with ${HALF_OPEN} on neither answered nor closed a half-closed connection`;
+  if (!/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\nContent-Length: 2\r\n\r\nok$/.test(whole)) return `node:http's server with ${HALF_OPEN} on answered a half-closed connection otherwise than expected (${JSON.stringify(whole.slice(0, 40))})`;
+  const stream = await cannedHalfClose(server, '/stream');
+  if (stream === undefined || !/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n1\r\na\r\n$/.test(stream)) return `node:http's server with ${HALF_OPEN} on did not end a stream at its client's FIN (${JSON.stringify(stream?.slice(-40))})`;
+  return halfOpen;
+}
+
+/** `GET path` sent to `server` over an in-memory connection, then a FIN: what came back before the server closed it (undefined: it did not). */
+async function cannedHalfClose(server: Server, path: string): Promise<string | undefined> {
+  const [client, served] = duplexPair();
+  served.on('error', ignore);
+  client.on('error', ignore);
+  const chunks: Buffer[] = [];
+  client.on('data', (chunk: Buffer) => chunks.push(chunk));
+  let timer: NodeJS.Timeout | undefined;
+  const over = await new Promise<boolean>((resolve) => {
+    client.once('end', () => resolve(true));
+    client.once('close', () => resolve(true));
+    timer = setTimeout(() => resolve(false), HALF_OPEN_CHECK_MS);
+    server.emit('connection', served);
+    client.end(`GET ${path} HTTP/1.1\r\nHost: h\r\n\r\n`);
+  });
+  clearTimeout(timer);
+  client.destroy();
+  served.destroy();
+  return over ? Buffer.concat(chunks).toString('latin1') : undefined;
+}
+
+function ignore(): void {}

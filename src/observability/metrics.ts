@@ -87,13 +87,13 @@ class PromMetrics implements Metrics {
   }
 
   counter(name: string, help: string, labelNames: LabelNames = []): Counter<string> {
-    return this.#getOrCreate('counter', name, labelNames, (fullName) =>
+    return this.#getOrCreate('counter', Counter<string>, name, labelNames, (fullName) =>
       new Counter({ name: fullName, help, labelNames, registers: [this.registry] }),
-    ) as Counter<string>;
+    );
   }
 
   histogram(name: string, help: string, labelNames: LabelNames = [], buckets?: readonly number[], exemplars = false): Histogram<string> {
-    return this.#getOrCreate('histogram', name, labelNames, (fullName) => {
+    return this.#getOrCreate('histogram', Histogram<string>, name, labelNames, (fullName) => {
       const histogram = new Histogram({
         name: fullName,
         help,
@@ -106,11 +106,11 @@ class PromMetrics implements Metrics {
       });
       if (exemplars) this.registry.registerMetric(histogram);
       return histogram;
-    }) as Histogram<string>;
+    });
   }
 
   gauge(name: string, help: string, labelNames: LabelNames = [], collect?: (gauge: Gauge<string>) => void | Promise<void>): Gauge<string> {
-    return this.#getOrCreate('gauge', name, labelNames, (fullName) =>
+    return this.#getOrCreate('gauge', Gauge<string>, name, labelNames, (fullName) =>
       new Gauge({
         name: fullName,
         help,
@@ -118,7 +118,7 @@ class PromMetrics implements Metrics {
         registers: [this.registry],
         ...(collect === undefined ? {} : { collect(this: Gauge<string>) { return collect(this); } }),
       }),
-    ) as Gauge<string>;
+    );
   }
 
   render(accept?: string): Promise<{ contentType: string; body: string }> {
@@ -151,13 +151,13 @@ class PromMetrics implements Metrics {
     }
   }
 
-  #getOrCreate(kind: Kind, name: string, labelNames: LabelNames, create: (fullName: string) => Metric<string>): Metric<string> {
+  #getOrCreate<M extends Metric<string>>(kind: Kind, type: abstract new (...args: never[]) => M, name: string, labelNames: LabelNames, create: (fullName: string) => M): M {
     const fullName = name.startsWith(this.#prefix) ? name : this.#prefix + name;
     const existing = this.#entries.get(fullName);
     if (existing !== undefined) {
       // Same name, different shape is a programming error that would otherwise
       // surface as a confusing prom-client error at the first observation.
-      if (existing.kind !== kind || !sameLabels(existing.labelNames, labelNames)) {
+      if (existing.kind !== kind || !(existing.metric instanceof type) || !sameLabels(existing.labelNames, labelNames)) {
         throw Errors.metricShapeDiffers({ name: fullName, kind: existing.kind, labels: existing.labelNames.join(', ') });
       }
       return existing.metric;

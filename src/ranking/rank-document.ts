@@ -1,4 +1,5 @@
 import type { AgentCard } from '@a2a-js/sdk';
+import { isRecord } from '../protocol/index.js';
 import type { RankDocument } from './rank.js';
 
 /** What {@link agentDocument} reads beside the card. */
@@ -69,13 +70,17 @@ export function workflowDocument(source: WorkflowDocumentSource): RankDocument {
 
 /** Property names of a JSON schema, nested objects, arrays and oneOf/anyOf/allOf included (depth 4). */
 export function fieldNames(schema: unknown, depth = 0): string[] {
-  if (depth > 4 || typeof schema !== 'object' || schema === null) return [];
-  const s = schema as Record<string, unknown>;
+  if (depth > 4 || !isRecord(schema)) return [];
+  const s = schema;
   const names: string[] = [];
-  if (typeof s.properties === 'object' && s.properties !== null) {
-    for (const [key, value] of Object.entries(s.properties)) names.push(key, ...fieldNames(value, depth + 1));
+  const properties = s['properties'];
+  if (typeof properties === 'object' && properties !== null) {
+    for (const [key, value] of Object.entries(properties)) names.push(key, ...fieldNames(value, depth + 1));
   }
-  if (s.items !== undefined) names.push(...fieldNames(s.items, depth + 1));
-  for (const key of ['oneOf', 'anyOf', 'allOf'] as const) if (Array.isArray(s[key])) for (const branch of s[key] as unknown[]) names.push(...fieldNames(branch, depth + 1));
+  if (s['items'] !== undefined) names.push(...fieldNames(s['items'], depth + 1));
+  for (const key of ['oneOf', 'anyOf', 'allOf'] as const) {
+    const branches = s[key];
+    if (Array.isArray(branches)) for (const branch of branches) names.push(...fieldNames(branch, depth + 1));
+  }
   return [...new Set(names)];
 }

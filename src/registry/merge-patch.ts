@@ -10,8 +10,8 @@ function setOwn(object: Record<string, unknown>, key: string, value: unknown): v
   Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** RFC 7396 JSON merge patch: `patch` applied to a copy of `target` (a `null` removes a key). */
-export function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+/** RFC 7396 JSON merge patch: `patch` applied to a copy of `target`, any JSON object (a `null` removes a key). */
+export function mergePatch(target: object, patch: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...target };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];

@@ -207,7 +207,7 @@ export class RegistryService {
     const current = await this.#o.store.getAgent(name);
     if (!current) throw agentNotFound(name);
     const card = admitted?.card ?? current.card;
-    const metadata = patch.metadata === undefined ? keepMetadata(current, card) : validateAgentMetadata(mergePatch(current.metadata as Record<string, unknown>, patch.metadata), card);
+    const metadata = patch.metadata === undefined ? keepMetadata(current, card) : validateAgentMetadata(mergePatch(current.metadata, patch.metadata), card);
     let heldFor: string | undefined;
     const { record, changes } = await this.#o.store.writeAgent(name, (latest, now) => {
       if (!latest) throw agentNotFound(name);

@@ -20,6 +20,12 @@ export const runtimeConfigSchema = z
      */
     requestTimeoutMs: z.number().int().positive().default(30_000),
     /**
+     * What a client's half-close (a FIN after its request, as `nc -N` sends) means (ADR 0069): `answer`, its
+     * answer is written, and a client that closes its socket is seen gone only when it is; `end`, the client has
+     * left: an ACP `sync` run it waited for is cancelled at once, and a half-closing client gets no answer.
+     */
+    halfClose: z.enum(['answer', 'end']).default('answer'),
+    /**
      * Serve the gRPC binding (A2A §10) too: the port of the first hosted agent;
      * each further agent takes the next port (0: every agent gets a free port,
      * reported by `listen()`). Unset: no gRPC, and grpc-js is never loaded.

@@ -178,6 +178,7 @@ export function buildRuntimeHttp({ config, logger, metrics, backends, grpc, dead
     bodyLimitBytes: config.bodyLimitBytes,
     headersTimeoutMs: config.headersTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
+    halfClose: config.halfClose,
     // A2A calls are bounded by skill timeouts and the client's connection; a
     // server-wide handler timeout would cut long blocking SendMessage calls and
     // costs ~7% of a request (timer, AbortController, DOMException).

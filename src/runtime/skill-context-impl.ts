@@ -4,7 +4,7 @@ import { uuidv7 } from '../storage/index.js';
 import { Errors, invalidParams, errorMessage } from '../protocol/index.js';
 import type { CallInfo } from './call-info.js';
 import { toPart } from './to-part.js';
-import { MESSAGE_REPLY, type ArtifactInput, type CallerIdentity, type HandedOff, type HandOffOptions, type LaunchWorkflowOptions, type MessageReply, type ProgressOptions, type ReplyContent, type ReplyOptions, type SkillContext, type UsageRecord, type WorkflowLaunched } from '../contracts/agent/index.js';
+import { MESSAGE_REPLY, type ArtifactInput, type CallerIdentity, type HandedOff, type HandOffOptions, type LaunchWorkflowOptions, type MessageReply, type PartInput, type ProgressOptions, type ReplyContent, type ReplyOptions, type SkillContext, type UsageRecord, type WorkflowLaunched } from '../contracts/agent/index.js';
 import { TRANSIENT_MESSAGE_METADATA } from './task-fold.js';
 import type { TaskRun } from './task-run.js';
 import { LAUNCH_MESSAGE_KEY, WORKFLOW_METADATA_KEY, type LaunchRecord, type WorkflowLauncher } from './workflow-hooks/index.js';
@@ -212,7 +212,7 @@ class TaskSkillContext implements SkillContext {
     const awaitCallback = options.awaitCallback ?? resolved.callback;
     const marker: WorkflowLaunched = Object.freeze({ handedOff: true as const, taskId: run.id, contextId: run.task.contextId, hook: resolved.name });
     // Taken before anything is awaited: a second launch or hand-off meanwhile is refused, or joins this one.
-    this.#handedOff = (async () => {
+    const launched: Promise<WorkflowLaunched> = (async () => {
       // The config first: the launch event's outbox row is written with the event, in the same transaction.
       await this.#deps.workflows!.register({ taskId: run.id, tenant: run.tenant }, resolved, awaitCallback);
       run.markPushConfigured();
@@ -227,7 +227,8 @@ class TaskSkillContext implements SkillContext {
       await run.release();
       return marker;
     })();
-    return this.#handedOff as Promise<WorkflowLaunched>;
+    this.#handedOff = launched;
+    return launched;
   }
 
   /** The message is built now; whether it answers the caller or becomes the task's result is the engine's (ADR 0034). */
@@ -297,8 +298,13 @@ function plainJson(payload: unknown): unknown {
 
 function replyParts(content: ReplyContent): Part[] {
   if (typeof content === 'string') return [toPart({ text: content })];
-  if (Array.isArray(content)) return (content as ReadonlyArray<Parameters<typeof toPart>[0]>).map(toPart);
-  return [toPart(content as Parameters<typeof toPart>[0])];
+  if (isPartList(content)) return content.map((part) => toPart(part));
+  return [toPart(content)];
+}
+
+/** Several parts rather than one (`Array.isArray` does not narrow a readonly array). */
+function isPartList(content: Exclude<ReplyContent, string>): content is ReadonlyArray<PartInput | Part> {
+  return Array.isArray(content);
 }
 
 function questionParts(question: string, data?: Record<string, unknown>): Part[] {

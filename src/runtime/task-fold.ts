@@ -1,8 +1,20 @@
-import type { Artifact, StreamResponse, Task } from '@a2a-js/sdk';
+import { TaskState, type Artifact, type StreamResponse, type Task } from '@a2a-js/sdk';
 
 /** Marks a status message that is streamed and becomes the status, but is not kept in the history. */
 const TRANSIENT_KEY = 'agentmesh.transient';
 export const TRANSIENT_MESSAGE_METADATA: Readonly<Record<string, unknown>> = Object.freeze({ [TRANSIENT_KEY]: true });
+
+/**
+ * True for a WORKING status update whose message stays out of the history
+ * and that carries no task metadata: a progress line the next one replaces.
+ * Its task's snapshot may lag it (task-run.ts): the log has it.
+ */
+export function isTransientProgress(event: StreamResponse): boolean {
+  const payload = event.payload;
+  if (payload?.$case !== 'statusUpdate' || payload.value.metadata !== undefined) return false;
+  const status = payload.value.status;
+  return status?.state === TaskState.TASK_STATE_WORKING && status.message?.metadata?.[TRANSIENT_KEY] === true;
+}
 
 /**
  * Folds one event into a task snapshot, in place. The snapshot of a task is

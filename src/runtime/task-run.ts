@@ -3,11 +3,17 @@ import type { Logger } from 'pino';
 import { ErrorCodes, isAgentmeshError, isInterrupted, isTerminal, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskStore } from '../storage/index.js';
 import type { UsageRecord } from '../contracts/agent/index.js';
-import { foldEvent } from './task-fold.js';
+import { foldEvent, isTransientProgress } from './task-fold.js';
 import { kindOf, stateOf, statusEvent, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
 
 /** How many of its first committed events a run keeps in memory for the stream that started it. */
 const COMMITTED_KEPT = 64;
+/**
+ * Longest a task's stored snapshot lags its log (transient progress only,
+ * docs/adr/0070-a-run-step-costs-the-same-at-any-length.md): readers of the
+ * row see a progress line at most this old; the state is always current.
+ */
+const SNAPSHOT_LAG_MS = 1_000;
 
 /** What a run needs from its surroundings. */
 export interface TaskRunDeps {
@@ -86,6 +92,14 @@ export class TaskRun {
   #scheduled = false;
   #chain: Promise<void> = Promise.resolve();
   #ownerChange: string | null | undefined;
+  /** A pending event is more than transient progress: the next write carries the snapshot. */
+  #snapshotOwed = false;
+  /** Bytes of events written since the stored snapshot. */
+  #bytesSinceSnapshot = 0;
+  /** When the stored snapshot was written by this run (undefined: not yet). */
+  #snapshotAt: number | undefined;
+  /** Writes the snapshot once it lags too long with no event to carry it. */
+  #snapshotTimer: NodeJS.Timeout | undefined;
   #inputWaiter: ((message: Message) => void) | undefined;
   /** Writes the task's first events; set while its creation waits for the handler (see {@link holdCreation}). */
   #create: (() => void) | undefined;
@@ -206,6 +220,7 @@ export class TaskRun {
   emit(event: StreamResponse, options: { owner?: string | null } = {}): Promise<void> {
     if (this.#closed) return Promise.resolve();
     if (this.#create !== undefined) this.#createNow();
+    if (!isTransientProgress(event) || this.#task.status?.state !== TaskState.TASK_STATE_WORKING) this.#snapshotOwed = true;
     this.#task = foldEvent(this.#task, event);
     const state = stateOf(event);
     if (isTerminal(state)) this.#closed = true;
@@ -349,18 +364,59 @@ export class TaskRun {
     this.#settle();
   }
 
-  async #write(): Promise<void> {
-    const events = this.#pending;
-    const batch = this.#batch;
-    // A release (hand-off) is a write of its own even with no event to carry.
-    if (events.length === 0 && this.#ownerChange === undefined) return;
-    this.#pending = [];
-    this.#batch = undefined;
+  /** Serializes the snapshot for a write, and restarts the count of what it lags. */
+  #snapshotNow(now: number): string {
     const snapshot = JSON.stringify(Task.toJSON(this.#task));
     this.#lastSnapshotJson = snapshot;
+    this.#snapshotOwed = false;
+    this.#bytesSinceSnapshot = 0;
+    this.#snapshotAt = now;
+    clearTimeout(this.#snapshotTimer);
+    this.#snapshotTimer = undefined;
+    return snapshot;
+  }
+
+  async #write(): Promise<void> {
+    if (this.#detached) {
+      // An earlier write failed or someone else moved the task on: what was queued behind it must not
+      // be written past it (its seqs follow the one that never landed: a gap in the log).
+      this.#pending = [];
+      this.#ownerChange = undefined;
+      const dropped = this.#batch;
+      this.#batch = undefined;
+      dropped?.reject(new Error(`task ${this.id}: this run stopped before these events were written`));
+      return;
+    }
+    const events = this.#pending;
+    const batch = this.#batch;
+    // A release (hand-off) is a write of its own even with no event to carry; so is a lagging snapshot.
+    if (events.length === 0 && this.#ownerChange === undefined && !this.#snapshotOwed) return;
+    this.#pending = [];
+    this.#batch = undefined;
     const state = this.state ?? TaskState.TASK_STATE_UNSPECIFIED;
     const terminal = isTerminal(state);
     const now = this.#deps.now();
+    for (const e of events) this.#bytesSinceSnapshot += e.payload.length;
+    // The snapshot holds the task's whole history (a workflow's definition, a map's items): rewritten for every
+    // progress line it made a long run's step cost grow with the run. Progress alone leaves it, until the events
+    // since outweigh it or it is SNAPSHOT_LAG_MS old: its bytes per event stay bounded by the events' own.
+    const withSnapshot =
+      !this.#created ||
+      this.#snapshotOwed ||
+      terminal ||
+      this.#ownerChange !== undefined ||
+      this.#snapshotAt === undefined ||
+      now - this.#snapshotAt >= SNAPSHOT_LAG_MS ||
+      this.#bytesSinceSnapshot >= this.#lastSnapshotJson.length;
+    const snapshot = withSnapshot ? this.#snapshotNow(now) : undefined;
+    if (!withSnapshot) {
+      this.#snapshotTimer ??= setTimeout(() => {
+        this.#snapshotTimer = undefined;
+        if (this.#closed || this.#detached) return;
+        this.#snapshotOwed = true;
+        void this.#queue();
+      }, SNAPSHOT_LAG_MS).unref();
+    }
     try {
       if (!this.#created) {
         await this.#deps.store.create({
@@ -371,7 +427,7 @@ export class TaskRun {
           state: stateName(state),
           skill: this.skill,
           messageId: this.#messageId,
-          snapshot,
+          snapshot: snapshot ?? this.#snapshotNow(now),
           // Handed off before its first write: created without an owner.
           owner: terminal || this.#ownerChange === null ? null : this.#deps.replicaId,
           idempotent: this.idempotent,
@@ -391,7 +447,7 @@ export class TaskRun {
           tenant: this.tenant,
           expectedVersion: this.#version,
           state: stateName(state),
-          snapshot,
+          ...(snapshot !== undefined && { snapshot }),
           terminal,
           ...(owner === undefined ? {} : { owner }),
           events,
@@ -402,12 +458,18 @@ export class TaskRun {
     } catch (err) {
       batch?.reject(err);
       if (isAgentmeshError(err) && err.code === ErrorCodes.TASK_VERSION_CONFLICT) {
-        // Someone else (a cancel on another replica, recovery) moved the task on: stop here.
+        // Someone else (a cancel on another replica, recovery) moved the task on: stop here. Or this
+        // very write committed and its answer was lost, and its retry found the version it bumped: then
+        // the row still names this replica as owner and nobody else would end the task, so it is handed
+        // to the engine's check of failed writes, which ends it only if this replica still owns it.
         this.#deps.logger.info({ taskId: this.id }, 'task changed elsewhere; this run stops');
+        this.#deps.onWriteFailed?.(this.id);
       } else {
         this.#deps.logger.error({ err, taskId: this.id }, 'task write failed');
-        // The row says WORKING and this replica still heartbeats: nobody else will end it.
-        if (this.#created) this.#deps.onWriteFailed?.(this.id);
+        // The row says WORKING and this replica still heartbeats: nobody else will end it. A create
+        // counts too: one whose answer was lost may have committed, and then the row exists, owned by
+        // this replica (the engine's check finds no row when it did not, and leaves it).
+        this.#deps.onWriteFailed?.(this.id);
       }
       this.detach('task write failed');
       return;

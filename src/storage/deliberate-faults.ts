@@ -8,12 +8,11 @@
  * - `fencing-off` (PostgreSQL): a task's writes stop checking the version they were made against,
  *   and its events at seqs already taken are dropped instead of failing the write, so a replica that
  *   lost its lease (paused, partitioned) still overwrites the task the new owner moved on.
- * - `outbox-outside-transaction`: a task's push outbox rows are written after its events' commit,
- *   in a transaction of their own, so a crash between the two loses the pushes.
- * - `result-after-effect`: a workflow step's result is recorded after the step's effect, not before
- *   it is started, so a crash between the two runs the step again.
+ * - `outbox-outside-transaction` (PostgreSQL): a task's push outbox rows are written after its
+ *   events' commit, in a transaction of their own, so a crash or a lost answer between the two
+ *   loses the pushes.
  */
-export const DELIBERATE_FAULTS = ['fencing-off', 'outbox-outside-transaction', 'result-after-effect'] as const;
+export const DELIBERATE_FAULTS = ['fencing-off', 'outbox-outside-transaction'] as const;
 export type DeliberateFault = (typeof DELIBERATE_FAULTS)[number];
 
 /** The variable that names the fault. */

@@ -65,7 +65,11 @@ export interface TaskAppend {
   /** The version the writer folded onto; the write fails if the row moved on. */
   expectedVersion: number;
   state: string;
-  snapshot: string;
+  /**
+   * The new snapshot; undefined leaves the stored one (it then lags the log
+   * by transient progress only: the writer bounds how far, see task-run.ts).
+   */
+  snapshot?: string;
   terminal: boolean;
   /** Set to change the owner (claim or release); undefined leaves it. */
   owner?: string | null;
@@ -100,7 +104,7 @@ export interface TaskStore {
   /** Inserts a task and its first events. */
   create(task: NewTask): Promise<void>;
   /**
-   * Appends events and replaces the snapshot, bumping the version by one.
+   * Appends events and replaces the snapshot (when given), bumping the version by one.
    * Rejects with `AM_ERR_TASK_VERSION_CONFLICT` when `expectedVersion` is stale.
    * For each push config of the task, one outbox row per event is written in
    * the same transaction (transactional outbox: no notification is lost).

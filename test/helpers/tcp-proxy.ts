@@ -34,8 +34,10 @@ export interface TcpProxy {
    * Until `heal()`: a chunk from the client matching `pattern` (read as latin1) is forwarded, the
    * server's side is ended (FIN, after the bytes) and the client's reset, so the server acts on the
    * request and its answer never arrives. A connection is cut this way at most once; new ones pass.
+   * With `once`, only the first match is cut, and the proxy is back to passing everything. With
+   * `drop`, the matching chunk is not forwarded and both sides are reset: the server never acts on it.
    */
-  cutAfterClientSends(pattern: RegExp): void;
+  cutAfterClientSends(pattern: RegExp, options?: { once?: boolean; drop?: boolean }): void;
   /** Back to normal: held connections from a pause are cut (their state is unknown), new ones pass. */
   heal(): void;
   close(): Promise<void>;
@@ -58,6 +60,8 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const pairs = new Set<Pair>();
   let mode: 'pass' | 'paused' | 'refusing' = 'pass';
   let cutAfter: RegExp | undefined;
+  let cutOnce = false;
+  let cutDrops = false;
   let accepted = 0;
 
   const cut = (pair: Pair) => {
@@ -79,12 +83,19 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       from.on('data', (chunk: Buffer) => {
         // Paused or silenced: the bytes vanish, as on a link that went silent.
         if (mode !== 'pass' || pair.silent) return;
-        to.write(chunk);
         if (from === client && cutAfter?.test(chunk.toString('latin1'))) {
+          if (cutOnce) cutAfter = undefined;
           pairs.delete(pair);
-          upstream.end();
+          if (cutDrops) {
+            rst(upstream);
+          } else {
+            to.write(chunk);
+            upstream.end();
+          }
           rst(client);
+          return;
         }
+        to.write(chunk);
       });
     };
     forward(client, upstream);
@@ -119,8 +130,10 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       mode = 'refusing';
       for (const pair of [...pairs]) cut(pair);
     },
-    cutAfterClientSends(pattern) {
+    cutAfterClientSends(pattern, options = {}) {
       cutAfter = pattern;
+      cutOnce = options.once === true;
+      cutDrops = options.drop === true;
     },
     heal() {
       const wasPaused = mode === 'paused';

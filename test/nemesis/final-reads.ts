@@ -6,7 +6,7 @@
  */
 import { F } from '../history/history-format.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
-import { createDatabase, createRuntimeStores, type Database } from '../../src/storage/index.js';
+import { createRuntimeStores, type Database } from '../../src/storage/index.js';
 import { a2aCall, taskOf } from './a2a-call.js';
 import { frameEvent } from './task-streams.js';
 import { read, type ProcessNumbers, type Targets } from './task-workload.js';
@@ -95,7 +95,13 @@ export async function readLogs(options: { recorder: HistoryRecorder; processes: 
   }, options.processes);
 }
 
-/** The fleet's database, opened by the test process for the final reads. */
-export function openForReads(url: string): Promise<Database> {
-  return createDatabase({ url, poolSize: 4 });
+/** Waits until no push is left to deliver (every outbox row delivered or dead) or `deadline` passes; resolves with how many are left. */
+export async function waitForPushesDelivered(database: Database, deadline: number): Promise<number> {
+  for (;;) {
+    const row = await database.db.selectFrom('push_outbox').select((eb) => eb.fn.countAll<string>().as('left')).where('state', 'not in', ['delivered', 'dead']).executeTakeFirstOrThrow();
+    const left = Number(row.left);
+    if (left === 0 || Date.now() > deadline) return left;
+    await sleep(250);
+  }
 }
+

@@ -28,6 +28,12 @@ import type { RuntimeFleet } from './runtime-fleet.js';
 export const FLEET_FAULTS = ['kill', 'partition', 'pause', 'half-open', 'reset-after-commit', 'pg-terminate', 'redis-pause', 'redis-restart', 'clock-skew'] as const;
 export type FleetFault = (typeof FLEET_FAULTS)[number];
 
+/**
+ * The faults of the embedded mesh (one process on SQLite): a crash and a clock that jumps. A paused
+ * lone process answers nobody, which the fault-liveness check rightly counts as a trivial run.
+ */
+export const SQLITE_FAULTS = ['kill', 'clock-skew'] as const satisfies readonly FleetFault[];
+
 /** Faults of the whole fleet, not of one replica. */
 const FLEET_WIDE = new Set<FleetFault>(['redis-pause', 'redis-restart']);
 

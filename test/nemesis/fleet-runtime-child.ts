@@ -7,6 +7,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { createLogger } from '../../src/observability/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { RedisBus, createDatabase } from '../../src/storage/index.js';
 import { FLEET_STORAGE_SECRET } from '../helpers/runtime-replica.js';
@@ -17,15 +19,22 @@ const redisUrl = process.env.AGENTMESH_TEST_REDIS_URL;
 const stream = process.env.AGENTMESH_TEST_STREAM;
 if (!databaseUrl || !redisUrl || !stream) throw new Error('AGENTMESH_TEST_DATABASE_URL, AGENTMESH_TEST_REDIS_URL and AGENTMESH_TEST_STREAM are required');
 
-const database = await createDatabase({ url: databaseUrl, poolSize: 4 });
-const bus = await RedisBus.connect({ url: redisUrl, stream });
+// AGENTMESH_TEST_LOG_FILE: the replica's log at info, appended to that file (to read why a run failed).
+const logFile = process.env.AGENTMESH_TEST_LOG_FILE;
+const logger = logFile === undefined ? undefined : createLogger({ level: 'info', destination: createWriteStream(logFile, { flags: 'a' }) });
+
+// AGENTMESH_TEST_SQLITE_DIR: the embedded mesh, on a SQLite file and a data dir that outlive the process.
+const sqliteDir = process.env.AGENTMESH_TEST_SQLITE_DIR;
+const database = sqliteDir === undefined ? await createDatabase({ url: databaseUrl, poolSize: 4 }) : await createDatabase({ sqlitePath: join(sqliteDir, 'mesh.db') });
+const bus = sqliteDir === undefined ? await RedisBus.connect({ url: redisUrl, stream }) : undefined;
 const runtime = await createRuntime({
   agents: [workerAgent],
   // A short lease: a killed replica's tasks are taken over within seconds, so every task is
-  // terminal soon after the last heal.
-  config: { port: 0, host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'agentmesh-nemesis-')), logLevel: 'silent', replicaTtlMs: 2000, heartbeatMs: 400, storageSecret: FLEET_STORAGE_SECRET },
+  // terminal soon after the last heal. Dev mode and 127.0.0.1 allowed: the test's webhook listens there.
+  config: { port: 0, host: '127.0.0.1', dataDir: sqliteDir ?? mkdtempSync(join(tmpdir(), 'agentmesh-nemesis-')), logLevel: 'silent', replicaTtlMs: 2000, heartbeatMs: 400, storageSecret: FLEET_STORAGE_SECRET, dev: true, allowHosts: ['127.0.0.1'] },
   database,
-  bus,
+  ...(bus === undefined ? {} : { bus }),
+  ...(logger === undefined ? {} : { logger }),
 });
 // The test holds this pipe: when its process ends, however it ends, this replica goes with it.
 process.stdin.on('end', () => process.exit(0)).resume();

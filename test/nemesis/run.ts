@@ -10,13 +10,15 @@
  *   --faults a,b        the faults drawn from (default: all of FLEET_FAULTS)
  *   --out DIR           where histories go (default: a temporary folder)
  *   --break NAME        run the replicas as a build broken on purpose (AGENTMESH_TEST_BREAK, tests only)
+ *   --sqlite            the embedded mesh: one runtime on SQLite, faulted by kill and clock-skew (the default faults then)
+ *   --logs              each replica logs at info beside the history (<out>/seed-<n>-<replica>.log… folder)
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { reportText } from '../history/report-text.js';
-import { FLEET_FAULTS, type FleetFault } from './fleet-nemesis.js';
+import { FLEET_FAULTS, SQLITE_FAULTS, type FleetFault } from './fleet-nemesis.js';
 import { runFleetHistory } from './run-fleet-history.js';
 
 const { values } = parseArgs({
@@ -28,6 +30,8 @@ const { values } = parseArgs({
     faults: { type: 'string' },
     out: { type: 'string' },
     break: { type: 'string' },
+    logs: { type: 'boolean', default: false },
+    sqlite: { type: 'boolean', default: false },
   },
 });
 
@@ -37,7 +41,7 @@ const positive = (name: string, text: string): number => {
   return n;
 };
 const isFault = (name: string): name is FleetFault => FLEET_FAULTS.some((f) => f === name);
-const faults = values.faults === undefined ? FLEET_FAULTS : values.faults.split(',').map((name) => {
+const faults = values.faults === undefined ? (values.sqlite ? SQLITE_FAULTS : FLEET_FAULTS) : values.faults.split(',').map((name) => {
   if (!isFault(name)) throw new Error(`--faults: ${name} is not one of ${FLEET_FAULTS.join(', ')}`);
   return name;
 });
@@ -49,13 +53,14 @@ const out = values.out ?? mkdtempSync(join(tmpdir(), 'agentmesh-nemesis-'));
 mkdirSync(out, { recursive: true });
 let failed = 0;
 for (const seed of seeds) {
-  const historyPath = join(out, `fleet-seed-${seed}.jsonl`);
+  const historyPath = join(out, `${values.sqlite ? 'sqlite' : 'fleet'}-seed-${seed}.jsonl`);
   const started = Date.now();
-  const result = await runFleetHistory({ seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }) });
+  const result = await runFleetHistory({ ...(values.sqlite ? { sqlite: true } : {}), seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }), ...(values.logs ? { logDir: mkdirSync(join(out, `seed-${seed}-logs`), { recursive: true }) ?? join(out, `seed-${seed}-logs`) } : {}) });
   process.stdout.write(`\n== seed ${seed}: ${result.tasks} tasks, ${((Date.now() - started) / 1000).toFixed(0)} s, history ${historyPath}\n`);
   process.stdout.write(reportText(result.report));
   if (result.unfinished.length > 0) process.stdout.write(`\nnot terminal 30 s after the last heal: ${result.unfinished.join(', ')}\n`);
-  if (result.report.verdict !== 'valid' || result.unfinished.length > 0) failed += 1;
+  if (result.pushesLeft > 0) process.stdout.write(`\n${result.pushesLeft} pushes still undelivered 30 s after the final reads\n`);
+  if (result.report.verdict !== 'valid' || result.unfinished.length > 0 || result.pushesLeft > 0) failed += 1;
 }
 process.stdout.write(`\n${seeds.length - failed} of ${seeds.length} runs valid\n`);
 process.exitCode = failed > 0 ? 1 : 0;

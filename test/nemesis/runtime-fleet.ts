@@ -9,6 +9,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopChild, waitForOutput } from '../helpers/child-output.js';
 import { freePort } from '../helpers/free-port.js';
@@ -16,8 +19,11 @@ import { startRedisServer } from '../helpers/redis-server.js';
 import { createTestSchema, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
+import { createDatabase, type Database } from '../../src/storage/index.js';
 
 const CHILD = fileURLToPath(new URL('./fleet-runtime-child.ts', import.meta.url));
+/** The embedded mesh's database file, in the fleet's SQLite folder (fleet-runtime-child.ts opens it). */
+export const SQLITE_FILE = 'mesh.db';
 /** Debian's faketime (package faketime): the clock-skew fault starts a replica under it. */
 export const FAKETIME = '/usr/bin/faketime';
 
@@ -37,6 +43,10 @@ export interface FleetNode {
 
 export interface RuntimeFleet {
   readonly schema: TestSchema;
+  /** The embedded mesh: one replica on a SQLite file, no PostgreSQL, no Redis. */
+  readonly sqlite: boolean;
+  /** The fleet's database, opened by the test process (the final reads). */
+  openDatabase(): Promise<Database>;
   readonly stream: string;
   readonly nodes: readonly FleetNode[];
   /** The private redis-server's port (the proxies' target). */
@@ -57,9 +67,14 @@ export interface RuntimeFleet {
 
 /**
  * Starts `replicas` runtime replicas (`runtime-1`…), the first alone (it migrates the new schema),
- * the others side by side; `extraEnv` goes to every process (a test-only switch).
+ * the others side by side; `extraEnv` goes to every process (a test-only switch); with `logDir`, each
+ * replica logs at info to `<logDir>/<name>.log`.
  */
-export async function startRuntimeFleet(options: { replicas: number; extraEnv?: Record<string, string> }): Promise<RuntimeFleet> {
+export async function startRuntimeFleet(options: { replicas: number; extraEnv?: Record<string, string>; logDir?: string; sqlite?: boolean }): Promise<RuntimeFleet> {
+  const sqlite = options.sqlite === true;
+  if (sqlite && options.replicas !== 1) throw new Error('the embedded SQLite mesh is one process: replicas must be 1');
+  // SQLite: the file and the data dir outlive each process of the replica, as on a host's disk.
+  const sqliteDir = sqlite ? mkdtempSync(join(tmpdir(), 'agentmesh-nemesis-sqlite-')) : undefined;
   const schema = await createTestSchema();
   const stream = uniqueStreamKey();
   const nodes: FleetNode[] = [];
@@ -82,6 +97,8 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
       AGENTMESH_TEST_DATABASE_URL: databaseUrlOf(databaseUrl, n.pg.port, n.applicationName),
       AGENTMESH_TEST_REDIS_URL: `redis://127.0.0.1:${n.redis.port}`,
       AGENTMESH_TEST_STREAM: stream,
+      ...(options.logDir === undefined ? {} : { AGENTMESH_TEST_LOG_FILE: join(options.logDir, `${name}.log`) }),
+      ...(sqliteDir === undefined ? {} : { AGENTMESH_TEST_SQLITE_DIR: sqliteDir }),
       ...(startOptions.skew === undefined ? {} : { FAKETIME_DONT_FAKE_MONOTONIC: '1' }),
     };
     const command = startOptions.skew === undefined ? [process.execPath, ...TS_CHILD_ARGV, CHILD] : [FAKETIME, '-f', startOptions.skew, process.execPath, ...TS_CHILD_ARGV, CHILD];
@@ -120,6 +137,7 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
     }
     await stopChild(redis);
     await schema.drop();
+    if (sqliteDir !== undefined) rmSync(sqliteDir, { recursive: true, force: true });
   };
 
   try {
@@ -139,6 +157,8 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
 
   return {
     schema,
+    sqlite,
+    openDatabase: () => (sqliteDir === undefined ? createDatabase({ url: schema.url, poolSize: 4 }) : createDatabase({ sqlitePath: join(sqliteDir, SQLITE_FILE) })),
     stream,
     nodes,
     redisPort,

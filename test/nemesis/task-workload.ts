@@ -34,6 +34,8 @@ export interface TaskWorkloadOptions {
   workMs: [number, number];
   /** Process numbers are drawn from here, shared with other workloads of the run. */
   processes: ProcessNumbers;
+  /** The webhook a share of the tasks are created with (their pushes are due from their first event). */
+  pushUrl?: string;
 }
 
 /** Hands out process numbers: a client whose operation ended `info` continues under a new one. */
@@ -92,13 +94,16 @@ async function client(options: TaskWorkloadOptions, tasks: KnownTasks, stop: Abo
     if (draw < 0.4 || taskId === undefined) {
       const messageId = randomUUID();
       const ms = Math.round(options.workMs[0] + random() * (options.workMs[1] - options.workMs[0]));
+      const push = options.pushUrl !== undefined && random() < 0.3 ? { taskPushNotificationConfig: { url: options.pushUrl, token: messageId } } : {};
       const op = recorder.invoke(process, F.send, null, { message: messageId }, node.name);
-      const outcome = await a2aCall(node.url, 'SendMessage', { message: { messageId, role: 'ROLE_USER', parts: [{ text: String(ms) }] }, configuration: { returnImmediately: true } }, timeoutMs);
+      const outcome = await a2aCall(node.url, 'SendMessage', { message: { messageId, role: 'ROLE_USER', parts: [{ text: String(ms) }] }, configuration: { returnImmediately: true, ...push } }, timeoutMs);
       const task = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
       if (task) {
         tasks.add(task.id);
         recorder.ok(op, { taskId: task.id, state: task.state });
         ended = 'ok';
+        // The send that created the task acknowledged its push config: every event of its log is due.
+        if ('taskPushNotificationConfig' in push) recorder.ok(recorder.invoke(process, F.pushConfig, task.id, null, node.name), { taskId: task.id, fromSeq: 0 });
       } else if (outcome.kind === 'error' && outcome.code === INVALID_PARAMS) {
         recorder.fail(op, { error: outcome.message });
         ended = 'fail';

@@ -23,7 +23,9 @@ test('with fencing off, a paused lease holder that wakes overwrites its successo
     seed: 7,
     historyPath: join(dir, 'history.jsonl'),
     faults: ['pause'],
-    periods: 3,
+    // Each pause catches the tasks the paused replica owns; six of them make a write over a cancel
+    // or a re-run (and a read of it) all but certain.
+    periods: 6,
     faultMs: 4000,
     healMs: 2000,
     extraEnv: { AGENTMESH_TEST_BREAK: 'fencing-off' },
@@ -33,4 +35,22 @@ test('with fencing off, a paused lease holder that wakes overwrites its successo
   const failed = result.report.properties.filter((p) => p.status === 'fail').map((p) => p.name);
   assert.ok(failed.includes('task-state') || failed.includes('task-events'), report);
   assert.ok(!failed.includes('fault-liveness'), `the anomalies come from the break, not from a run where nothing succeeded\n${report}`);
+});
+
+test('with the push outbox written outside its transaction, a lost COMMIT answer loses pushes, and the checker says so', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-fleet-broken-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const result = await runFleetHistory({
+    seed: 4,
+    historyPath: join(dir, 'history.jsonl'),
+    faults: ['reset-after-commit'],
+    periods: 4,
+    faultMs: 4000,
+    healMs: 2000,
+    extraEnv: { AGENTMESH_TEST_BREAK: 'outbox-outside-transaction' },
+  });
+  const report = reportText(result.report);
+  const push = result.report.properties.find((p) => p.name === 'push');
+  assert.ok(push?.anomalies.some((a) => a.kind === 'push-lost'), report);
+  assert.ok(!result.report.properties.some((p) => p.name === 'fault-liveness' && p.status === 'fail'), report);
 });

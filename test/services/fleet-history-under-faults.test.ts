@@ -6,6 +6,7 @@
  * replica's clock 20 s ahead); the history of everything the clients were told, with each task's log
  * read after the last heal, is checked for every property (test/history/README.md). A run where
  * most operations during faults failed counts as failed, so this cannot pass by doing nothing.
+ * The embedded mesh (one runtime on SQLite) is run the same way, killed and its clock skewed.
  * Longer runs: `npm run test:history -- --seeds 3 --fault-seconds 20` (docs/reliability.md).
  */
 import { test } from 'node:test';
@@ -14,20 +15,47 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportText } from '../history/report-text.js';
-import { FLEET_FAULTS } from '../nemesis/fleet-nemesis.js';
+import { FLEET_FAULTS, SQLITE_FAULTS, type FleetFault } from '../nemesis/fleet-nemesis.js';
 import { runFleetHistory } from '../nemesis/run-fleet-history.js';
 import { postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
-test('a fleet under every fault keeps every task property, and every task ends', { skip, timeout: 290_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-fleet-history-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const result = await runFleetHistory({ seed: 1, historyPath: join(dir, 'history.jsonl'), faults: FLEET_FAULTS, periods: FLEET_FAULTS.length, faultMs: 20_000, healMs: 3000 });
+/** One run through `faults`, 20 s each with 3 s of healing between, checked whole. */
+async function runThrough(dir: string, faults: readonly FleetFault[]): Promise<void> {
+  const result = await runFleetHistory({ seed: 1, historyPath: join(dir, 'history.jsonl'), faults, periods: faults.length, faultMs: 20_000, healMs: 3000 });
   const report = reportText(result.report);
   assert.equal(result.report.verdict, 'valid', report);
   assert.deepEqual(result.unfinished, [], `tasks not terminal 30 s after the last heal\n${report}`);
+  assert.equal(result.pushesLeft, 0, report);
   assert.ok(result.tasks > 20, `${result.tasks} tasks: too few for the run to say anything\n${report}`);
   const liveness = result.report.properties.find((p) => p.name === 'fault-liveness');
-  assert.match(liveness?.checked ?? '', new RegExp(`^${FLEET_FAULTS.length} fault periods`), report);
+  assert.match(liveness?.checked ?? '', new RegExp(`^${faults.length} fault periods`), report);
+}
+
+// Every fault, in two runs of a fresh fleet each, so that each test stays well inside the tier's
+// five minutes on a loaded host.
+const HALF = Math.ceil(FLEET_FAULTS.length / 2);
+
+test('a fleet killed, paused, partitioned, half-open and reset after COMMIT keeps every task property, and every task ends', { skip, timeout: 290_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-fleet-history-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  await runThrough(dir, FLEET_FAULTS.slice(0, HALF));
+});
+
+test('a fleet whose sessions are terminated, whose Redis is paused and restarted, and one of whose clocks runs ahead keeps every task property, and every task ends', { skip, timeout: 290_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-fleet-history-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  await runThrough(dir, FLEET_FAULTS.slice(HALF));
+});
+
+test('the embedded mesh on SQLite, killed and its clock skewed, keeps every task property, and every task ends', { skip, timeout: 120_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-sqlite-history-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const result = await runFleetHistory({ sqlite: true, seed: 1, historyPath: join(dir, 'history.jsonl'), faults: SQLITE_FAULTS, periods: SQLITE_FAULTS.length, faultMs: 10_000, healMs: 3000 });
+  const report = reportText(result.report);
+  assert.equal(result.report.verdict, 'valid', report);
+  assert.deepEqual(result.unfinished, [], `tasks not terminal 30 s after the last heal\n${report}`);
+  assert.equal(result.pushesLeft, 0, report);
+  assert.ok(result.tasks > 20, `${result.tasks} tasks: too few for the run to say anything\n${report}`);
 });

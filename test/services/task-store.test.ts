@@ -43,6 +43,24 @@ for (const backend of BACKENDS) {
       assert.deepEqual([done?.owner, done?.terminal, done?.version, done?.lastSeq], [null, true, 4, 4]);
     });
 
+    test('an append without a snapshot keeps the stored one and still bumps version, state and lastSeq (alone or in a batch)', async () => {
+      await stores().tasks.create(newTask('lag-a'));
+      await stores().tasks.create(newTask('lag-b'));
+      await stores().tasks.append({ taskId: 'lag-a', expectedVersion: 1, state: 'TASK_STATE_WORKING', snapshot: '{"a":2}', terminal: false, events: events(2, 2), now: 2_000 });
+      await stores().tasks.append({ taskId: 'lag-a', expectedVersion: 2, state: 'TASK_STATE_WORKING', terminal: false, events: events(3, 3), now: 3_000 });
+      const a = await stores().tasks.get('lag-a');
+      assert.deepEqual([a?.version, a?.lastSeq, a?.snapshot, a?.updatedAt], [3, 3, '{"a":2}', 3_000]);
+      // Written together (PostgreSQL's group commit puts them in one statement): one with a snapshot, one without.
+      await Promise.all([
+        stores().tasks.append({ taskId: 'lag-a', expectedVersion: 3, state: 'TASK_STATE_WORKING', terminal: false, events: events(4, 4), now: 4_000 }),
+        stores().tasks.append({ taskId: 'lag-b', expectedVersion: 1, state: 'TASK_STATE_WORKING', snapshot: '{"b":2}', terminal: false, events: events(2, 2), now: 4_000 }),
+      ]);
+      const [a2, b2] = [await stores().tasks.get('lag-a'), await stores().tasks.get('lag-b')];
+      assert.deepEqual([a2?.version, a2?.lastSeq, a2?.snapshot], [4, 4, '{"a":2}']);
+      assert.deepEqual([b2?.version, b2?.lastSeq, b2?.snapshot], [2, 2, '{"b":2}']);
+      assert.deepEqual((await stores().tasks.events('lag-a', 0, 10)).map((e) => e.seq), [1, 2, 3, 4]);
+    });
+
     test('two concurrent appends with the same expectedVersion: exactly one wins', async () => {
       await stores().tasks.create(newTask('race'));
       const results = await Promise.allSettled(

@@ -43,6 +43,8 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   // Likewise back to node:http's server for the public port's connections (ADR 0065).
   const dataPlaneServer = envChoice('GATEWAY_DATA_PLANE_SERVER', env['GATEWAY_DATA_PLANE_SERVER'], ['llhttp', 'node']);
   if (dataPlaneServer) config.dataPlaneServer = dataPlaneServer;
+  const halfClose = envChoice('GATEWAY_HALF_CLOSE', env['GATEWAY_HALF_CLOSE'], ['answer', 'end']);
+  if (halfClose) config.halfClose = halfClose;
   assignEnvInts(config, env, { GATEWAY_CREDITS_LEASE_CALLS: 'creditsLeaseCalls', GATEWAY_CREDITS_FLUSH_MS: 'creditsFlushMs', GATEWAY_DEFAULT_RPM: 'defaultRequestsPerMinute' });
   const sweepIntervalMs = envInt('GATEWAY_APPROVALS_SWEEP_INTERVAL_MS', env['GATEWAY_APPROVALS_SWEEP_INTERVAL_MS']);
   if (sweepIntervalMs !== undefined) config.approvals = { ...config.approvals, sweepIntervalMs };

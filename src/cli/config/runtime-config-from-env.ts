@@ -1,5 +1,5 @@
 import type { RuntimeConfigInput } from '../../runtime/index.js';
-import { assignEnvInts, assignEnvTexts, envInt, servingFromEnv } from './role-env.js';
+import { assignEnvInts, assignEnvTexts, envChoice, envInt, servingFromEnv } from './role-env.js';
 
 /**
  * The runtime configuration from environment variables and flags: the one
@@ -53,6 +53,8 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>, fl
       throw new Error('AGENTMESH_WORKFLOW_HOOKS must be a JSON object of hooks by name: {"followups":{"url":"https://…","secrets":["whsec_…"]}}');
     }
   }
+  const halfClose = envChoice('AGENTMESH_HALF_CLOSE', env['AGENTMESH_HALF_CLOSE'], ['answer', 'end']);
+  if (halfClose) config.halfClose = halfClose;
   if (env['AGENTMESH_WORKFLOW_CALLBACK_URL']) config.workflowCallbackUrl = env['AGENTMESH_WORKFLOW_CALLBACK_URL'];
   return config;
 }

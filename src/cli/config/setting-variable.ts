@@ -30,7 +30,7 @@ function valueAt(read: (env: Env) => unknown, env: Env, path: readonly string[])
   } catch {
     return undefined;
   }
-  for (const key of path) value = value !== null && typeof value === 'object' && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+  for (const key of path) value = value !== null && typeof value === 'object' && Object.hasOwn(value, key) ? Reflect.get(value, key) : undefined;
   return { value };
 }
 

@@ -1,4 +1,4 @@
-import { type AgentmeshError, Errors } from '../../protocol/index.js';
+import { type AgentmeshError, Errors, errorCode } from '../../protocol/index.js';
 
 /** A role as the CLI starts it: listening is the last step that can fail. */
 interface Listenable<T> {
@@ -37,13 +37,19 @@ export async function listenOrClose<T>(role: Listenable<T>, ports: readonly Port
 
 /** Node's listen error as one that names its component and option, when `ports` says whose port it was. */
 export function portError(err: unknown, ports: readonly PortOwner[]): AgentmeshError | undefined {
-  const e = err as NodeJS.ErrnoException & { port?: number; address?: string; hostname?: string };
+  // Node's system error: its fields read by name, each only when it has the type Node gives it.
+  const text = (name: string): string | undefined => {
+    const value: unknown = typeof err === 'object' && err !== null ? Reflect.get(err, name) : undefined;
+    return typeof value === 'string' ? value : undefined;
+  };
+  const port: unknown = typeof err === 'object' && err !== null ? Reflect.get(err, 'port') : undefined;
+  const e = { code: errorCode(err), syscall: text('syscall'), address: text('address'), hostname: text('hostname'), port: typeof port === 'number' ? port : undefined };
   // An interface this host does not have, or a name that resolves to none: the host is at fault, not a port.
-  if ((e?.code === 'EADDRNOTAVAIL' && e.syscall === 'listen') || ((e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN') && e.syscall === 'getaddrinfo')) {
+  if ((e.code === 'EADDRNOTAVAIL' && e.syscall === 'listen') || ((e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') && e.syscall === 'getaddrinfo')) {
     const why = e.code === 'EADDRNOTAVAIL' ? 'no interface of this host has that address' : 'that name does not resolve to an address';
     return Errors.cliHostUnusable({ component: ports[0]?.component ?? 'the server', host: e.address ?? e.hostname ?? 'the host', why }, { cause: err });
   }
-  if (e?.code !== 'EADDRINUSE' && e?.code !== 'EACCES') return undefined;
+  if (e.code !== 'EADDRINUSE' && e.code !== 'EACCES') return undefined;
   const owner = ports.find((p) => p.port !== undefined && p.port !== 0 && p.port === e.port) ?? (ports.length === 1 ? ports[0] : undefined);
   if (owner === undefined) return undefined;
   const where = `${e.address ?? 'the host'}:${e.port ?? owner.port}`;
@@ -62,6 +68,6 @@ export async function listenNamed<T>(listen: () => Promise<T>, ports: readonly P
 
 /** Whether `err` is a listen refused because another process holds the address (as {@link portError} reports it, or Node's own). */
 export function isPortInUse(err: unknown): boolean {
-  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
-  return e?.code === 'EADDRINUSE' || e?.cause?.code === 'EADDRINUSE';
+  const cause: unknown = typeof err === 'object' && err !== null ? Reflect.get(err, 'cause') : undefined;
+  return errorCode(err) === 'EADDRINUSE' || errorCode(cause) === 'EADDRINUSE';
 }

@@ -179,7 +179,7 @@ function root(name: string, facts: ConditionFacts): unknown {
 function read(object: unknown, key: string): unknown {
   if (object === null || typeof object !== 'object') return undefined;
   if (!Array.isArray(object) && Object.getPrototypeOf(object) !== Object.prototype && Object.getPrototypeOf(object) !== null) return undefined;
-  return Object.hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined;
+  return Object.hasOwn(object, key) ? Reflect.get(object, key) : undefined;
 }
 
 /** Scalars compare by value, a missing value equals null; objects and arrays are never equal to anything. */

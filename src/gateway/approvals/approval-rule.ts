@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApprovalRuleView } from '../../contracts/approvals/index.js';
+import { errorMessage } from '../../protocol/index.js';
 import { MAX_CONDITION_LENGTH, parseCondition } from './approval-condition.js';
 
 /** The scope an approver holds unless a rule names another (docs/approvals.md). */
@@ -31,7 +32,7 @@ export const approvalRuleSchema = z
         try {
           parseCondition(text);
         } catch (err) {
-          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          ctx.addIssue({ code: 'custom', message: errorMessage(err) });
         }
       })
       .optional(),

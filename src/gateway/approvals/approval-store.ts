@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { GatewayApprovalsTable, Tables } from '../../storage/index.js';
+import { requireOneOf } from '../../protocol/index.js';
 import type { Principal } from '../identity/index.js';
 import type { ApprovalRule } from './approval-rule.js';
 
@@ -17,7 +18,8 @@ const REPEAT_SEPARATOR = '\u001f';
  * by two approvers or two replicas); then `approved` (forwarded), `denied`
  * or `expired` (both end the caller's task REJECTED).
  */
-export type ApprovalState = 'pending' | 'forwarding' | 'approved' | 'denied' | 'expired' | 'canceled';
+export type ApprovalState = (typeof APPROVAL_STATES)[number];
+const APPROVAL_STATES = ['pending', 'forwarding', 'approved', 'denied', 'expired', 'canceled'] as const;
 
 /** The call as received, kept to forward it once approved. */
 export interface ParkedRequest {
@@ -237,7 +239,7 @@ function recordOf(r: Selectable<GatewayApprovalsTable>): ApprovalRecord {
     ruleId: r.rule_id,
     reason: r.reason,
     approverScope: r.approver_scope,
-    state: r.state as ApprovalState,
+    state: requireOneOf(APPROVAL_STATES, r.state, 'gateway_approvals.state'),
     principal: JSON.parse(r.principal) as Principal,
     request: JSON.parse(r.request) as ParkedRequest,
     messageId: r.message_id.split(REPEAT_SEPARATOR, 1)[0]!,

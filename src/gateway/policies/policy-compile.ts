@@ -43,6 +43,8 @@ export interface CounterRef {
 export interface CompiledCondition {
   readonly source: string;
   readonly counters: readonly CounterRef[];
+  /** It reads `context.time`: only then is the time made a timestamp for the call. */
+  readonly readsTime: boolean;
   test(entities: PolicyEntities): boolean | Error;
 }
 
@@ -90,6 +92,8 @@ export function compileCondition(source: string, options: { fastPath?: boolean }
   };
   const counters: CounterRef[] = [];
   checkExpr(parsed.expr, new Set(), at, counters);
+  // A word test, conservative: the word `time` anywhere (a string literal too), or `context` read other than by a member name.
+  const readsTime = /\btime\b|\bcontext\b\s*[^.\s]|\bcontext\s*$/.test(source);
   if (!mayBeBoolean(parsed.expr)) throw at(parsed.expr, 'a condition must be true or false: a comparison, a test (in, has, contains, …) or a boolean attribute');
   const run = plan(env, parsed);
   const fast = options.fastPath === false ? undefined : fastPath(parsed.expr);
@@ -108,6 +112,7 @@ export function compileCondition(source: string, options: { fastPath?: boolean }
   return {
     source,
     counters: dedupe(counters),
+    readsTime,
     test: fast === undefined ? library : (entities) => {
       const result = fast(entities);
       if (typeof result === 'boolean') return result;
@@ -220,9 +225,10 @@ function checkPath(expr: Expr, bound: ReadonlySet<string>, at: At, counters: Cou
     path.push(field);
     attribute = next;
   }
-  if (root === 'context' && path.length === 4 && (COUNTER_METRICS as readonly string[]).includes(path[1]!)) {
-    counters.push({ metric: path[1] as CounterMetric, scope: path[2] as CounterScope, window: path[3] as CounterWindow });
-  } else if (root === 'context' && path.length > 1 && (COUNTER_METRICS as readonly string[]).includes(path[1]!) && typeof attribute !== 'string') {
+  const [, metric, scope, window] = path;
+  if (root === 'context' && isOneOf(COUNTER_METRICS, metric) && isOneOf(COUNTER_SCOPES, scope) && isOneOf(COUNTER_WINDOWS, window)) {
+    counters.push({ metric, scope, window });
+  } else if (root === 'context' && isOneOf(COUNTER_METRICS, metric) && typeof attribute !== 'string') {
     throw at(expr, `a counter is read whole: context.${path[1]}.<${COUNTER_SCOPES.join('|')}>.<${COUNTER_WINDOWS.join('|')}>`);
   }
 }
@@ -263,6 +269,11 @@ function leafOf(expr: Expr): Attribute | undefined {
     attribute = attribute[f];
   }
   return attribute;
+}
+
+/** Whether `value` is one of `names` (narrowing it to their type). */
+function isOneOf<T extends string>(names: readonly T[], value: string | undefined): value is T {
+  return value !== undefined && names.some((n) => n === value);
 }
 
 function dedupe(refs: CounterRef[]): CounterRef[] {

@@ -74,7 +74,7 @@ export class PolicyEngine {
       if (!(err instanceof PolicySyntaxError)) throw err;
       this.#o.logger.warn({ policy: record.id, tenant: record.tenant, err: err.message }, 'a stored policy no longer compiles: it holds for every call it targets (forbid, approval) or none (permit) until it is fixed');
       const holds = record.effect !== 'permit';
-      return { record, ref: compilePolicy({ ...record, condition: undefined }).ref, condition: { source: record.condition ?? '', counters: [], test: () => holds } };
+      return { record, ref: compilePolicy({ ...record, condition: undefined }).ref, condition: { source: record.condition ?? '', counters: [], readsTime: false, test: () => holds } };
     }
   }
 

@@ -14,12 +14,14 @@ export interface CallFacts {
  * The entities a condition reads (entity-model.ts), in the shapes CEL
  * expects: the time as a timestamp, the call and denial counters as ints,
  * spend in credits as a double. Counters are given only when a policy that
- * applies reads them (the step fetched them).
+ * applies reads them (the step fetched them); the time only `withTime`.
  */
-export function entitiesOf(f: CallFacts, counters?: CounterValues): PolicyEntities {
+export function entitiesOf(f: CallFacts, counters?: CounterValues, withTime = true): PolicyEntities {
   const p = f.principal;
   const r = f.resource;
-  const context: Record<string, unknown> = { input: f.context.input ?? null, time: timestampFromMs(f.context.time), contextId: f.context.contextId };
+  // The time as a protobuf timestamp only when a condition that applies reads it: a message built per call otherwise for nothing.
+  const context: Record<string, unknown> = { input: f.context.input ?? null, contextId: f.context.contextId };
+  if (withTime) context['time'] = timestampFromMs(f.context.time);
   if (counters !== undefined) {
     // Only the cells a policy that applies reads: a condition reads no other (it was checked against the model).
     const calls: Record<string, Record<string, bigint>> = {};

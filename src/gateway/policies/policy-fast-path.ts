@@ -27,6 +27,28 @@ export class CelFault {
   }
 }
 
+/** A CEL type as a value (`type(x)`, or a type's name such as `string`): equal to the same type only. */
+class TypeToken {
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
+}
+
+const TYPE_TOKENS: ReadonlyMap<string, TypeToken> = new Map(['bool', 'int', 'uint', 'double', 'string', 'bytes', 'list', 'map', 'null_type', 'type'].map((n) => [n, new TypeToken(n)]));
+
+/** The type of a value the entities hold, or undefined for one the closures leave to the library (a message). */
+function typeOf(v: Value): TypeToken | undefined {
+  if (typeof v === 'string') return TYPE_TOKENS.get('string');
+  if (typeof v === 'bigint') return TYPE_TOKENS.get('int');
+  if (typeof v === 'number') return TYPE_TOKENS.get('double');
+  if (typeof v === 'boolean') return TYPE_TOKENS.get('bool');
+  if (v === null) return TYPE_TOKENS.get('null_type');
+  if (Array.isArray(v)) return TYPE_TOKENS.get('list');
+  if (isMap(v)) return TYPE_TOKENS.get('map');
+  return undefined;
+}
+
 /** A value the closures do not handle: the whole condition is evaluated by the library instead, for this call. */
 export const FALLBACK: unique symbol = Symbol('fallback to @bufbuild/cel');
 
@@ -70,6 +92,8 @@ function compile(expr: Expr): Closure {
       if (name === 'action') return (e) => e.action;
       if (name === 'resource') return (e) => e.resource;
       if (name === 'context') return (e) => e.context;
+      const token = TYPE_TOKENS.get(name);
+      if (token !== undefined) return () => token;
       throw UNSUPPORTED;
     }
     case 'selectExpr': {
@@ -170,6 +194,15 @@ function call(fn: string, target: Expr | undefined, args: readonly Expr[]): Clos
       case 'size':
         if (a.length !== 1) throw UNSUPPORTED;
         return sizeOf(a[0]!);
+      case 'type': {
+        if (a.length !== 1) throw UNSUPPORTED;
+        const x = a[0]!;
+        return (e) => {
+          const v = x(e);
+          if (isFault(v)) return v;
+          return typeOf(v) ?? FALLBACK;
+        };
+      }
       case '_?_:_': {
         const [c, x, y] = [a[0]!, a[1]!, a[2]!];
         return (e) => {
@@ -265,6 +298,7 @@ function isPlainScalar(v: Value): boolean {
 
 /** CEL's equality over scalars; lists, maps and messages go to the library. */
 function equal(l: Value, r: Value): boolean | typeof FALLBACK {
+  if (l instanceof TypeToken || r instanceof TypeToken) return l instanceof TypeToken && r instanceof TypeToken ? l === r : FALLBACK;
   if (l === null || r === null) return l === r ? true : (isPlainScalar(l) && isPlainScalar(r)) || l === null || r === null ? false : FALLBACK;
   if (isNumeric(l) && isNumeric(r)) {
     // Loose equality on purpose: a bigint and a number compare by value, as CEL's int and double do.

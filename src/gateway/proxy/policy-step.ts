@@ -30,7 +30,7 @@ export function policyStep(c: GatewayCall, d: ProxyDeps): undefined | Promise<vo
   const facts = factsOf(c, skill);
   const cells = counterCellsRead(applicable);
   if (cells.length === 0) {
-    apply(c, decide(applicable, entitiesOf(facts)));
+    apply(c, decide(applicable, entitiesOf(facts, undefined, readsTime(applicable))));
     return undefined;
   }
   const counters = engine.counters;
@@ -43,12 +43,17 @@ export function policyStep(c: GatewayCall, d: ProxyDeps): undefined | Promise<vo
 
 /** Decides with the counters' values; a refusal takes the call back out of the counters and counts the denial. */
 function decideCounted(c: GatewayCall, d: ProxyDeps, applicable: readonly CompiledPolicy[], facts: CallFacts, counted: CountedCall, cells: readonly CounterCellRef[], values: CounterValues): undefined | Promise<void> {
-  const decision = decide(applicable, entitiesOf(facts, values));
+  const decision = decide(applicable, entitiesOf(facts, values, readsTime(applicable)));
   if (decision.outcome !== 'forbid' && decision.outcome !== 'unpermitted') {
     apply(c, decision);
     return undefined;
   }
   return d.policies!.counters.refused(counted, cells).then(() => apply(c, decision));
+}
+
+function readsTime(applicable: readonly CompiledPolicy[]): boolean {
+  for (const p of applicable) if (p.condition?.readsTime === true) return true;
+  return false;
 }
 
 /** The call as the entity model reads it. */

@@ -87,6 +87,13 @@ export function clientErrorHandler(options: { log: Logger; securityHeaders: bool
     const parserError = err as ParserError;
     // A reset connection (https://nodejs.org/api/http.html#event-clienterror) cannot be answered.
     if (parserError.code === 'ECONNRESET' || socket.destroyed) return;
+    // Bytes after a request that asked for `Connection: close` (RFC 9112 §9.6): the parser refuses them, so no
+    // request among them runs, and they are not answered either: that request's answer, which closes the
+    // connection, is still to be written, and a 400 here would take its place (its call run, its answer lost).
+    if (parserError.code === 'HPE_CLOSED_CONNECTION') {
+      log.debug({ parserCode: parserError.code }, 'bytes after Connection: close ignored');
+      return;
+    }
     const reqId = randomUUID();
     const { statusCode, body, error } = renderHttpError(clientErrorOf(parserError), reqId);
     log.info({ reqId, code: error.code, statusCode, parserCode: parserError.code }, 'request rejected');

@@ -16,6 +16,7 @@ import { sharedRouteValidators } from './route-validators.js';
 import { CertificateReloader, readServerTls } from '../tls/server-tls.js';
 import { ServerState } from '../lifecycle/server-state.js';
 import { trackConnections } from '../lifecycle/silent-connections.js';
+import { allowHalfOpen } from './half-open.js';
 
 /**
  * Builds the Fastify app every agentmesh role starts from; never listens
@@ -63,7 +64,9 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
 
   // With `tls`, Fastify builds an https server from these options (its `http` ones are ignored then).
   const secure = options.tls === undefined ? undefined : readServerTls(options.tls);
-  const serverOptions = { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: checkingIntervalMs };
+  // `allowHalfOpen`: a TLS connection whose client half-closed stays open for its answers (node:http's own
+  // server always asks it of its sockets; node:https's leaves it to these options). See allowHalfOpen below.
+  const serverOptions = { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: checkingIntervalMs, allowHalfOpen: true };
   const securityHeaders = options.securityHeaders ?? d.securityHeaders;
   // Set once the metrics are installed, before any request can arrive.
   const unrouted: { record?: HttpRecorder } = {};
@@ -126,6 +129,9 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   app.decorate('agentmesh', state);
   // For the drain: connections that never carry a request would hold it to its deadline.
   trackConnections(app.server);
+  // A client that half-closes after its requests gets their answers (ADR 0069): set before the server
+  // listens (`listen` runs the ready hooks first), once node:http's switch has passed its check.
+  if ((options.halfClose ?? 'answer') === 'answer') app.addHook('onReady', () => allowHalfOpen(app.server, log));
   if (secure !== undefined && options.tls !== undefined) {
     // The data plane's server factory made an https server for these settings.
     const server = app.server;

@@ -24,6 +24,8 @@ export abstract class FrontAnswerQueue implements AnswerHost {
   protected readonly timed: boolean;
   /** The keep-alive deadline is set on the socket (idle between requests). */
   protected keepAliveSet = false;
+  /** The client half-closed with answers still to come: the connection closes once they are written (node:http's `_last` on the last). */
+  protected clientEnded = false;
   #keepAliveTimeout = -1;
   #keepAliveLinesText = '';
 
@@ -177,6 +179,10 @@ export abstract class FrontAnswerQueue implements AnswerHost {
       else if (next.head !== undefined || next.cutPending) this.#write(next);
     } else {
       if (this.answered()) return;
+      if (this.clientEnded) {
+        this.close();
+        return;
+      }
       const keepAlive = this.server.keepAliveTimeout;
       if (!this.receiving() && Number.isFinite(keepAlive) && keepAlive > 0 && this.timed) {
         // As node:http: the connection is kept a little past the deadline its Keep-Alive header gives (its

@@ -386,14 +386,19 @@ export class FrontConnection extends FrontAnswerQueue {
   }
 
   readonly #onEnd = (): void => {
-    // As node:http's server (httpAllowHalfOpen off): the parser's verdict on what was cut, else the
-    // connection ends with the client's end, whatever is still to be answered.
+    // As node:http's server (`socketOnEnd`): the parser's verdict on what was cut; else, with the server's
+    // half-open switch on (half-open.ts), the answers still to come are written and the last closes the
+    // connection; with it off, the connection ends with the client's end, whatever is still to be answered.
     if (this.#mode === 'parser' || this.#mode === 'sized' || this.#mode === 'chunked') {
       const error = this.#mode === 'sized' ? this.#cutSizedBody() : this.#parser.finish();
       if (error instanceof Error) {
         this.#fail(error, undefined, 0);
         return;
       }
+    }
+    if (this.queue.length > 0 && this.internals.allowsHalfOpen(this.server)) {
+      this.clientEnded = true;
+      return;
     }
     if (this.socket.writable) this.socket.end();
   };

@@ -58,6 +58,16 @@ export interface HttpServerOptions {
    * already bound idle and slow clients.
    */
   connectionTimeoutMs?: number;
+  /**
+   * What a client's half-close (a FIN after its requests, as `nc -N` sends) means (ADR 0069, "Half-close").
+   * `answer` (default; HAProxy's default): the client has nothing more to send, and reads on; its answers are
+   * written and the connection closes after the last, unless a streamed answer was already being written (that
+   * connection ends at the FIN). A client that closes its socket sends no more than a FIN: the server learns
+   * it has left only when its answer is written. `end` (nginx's default for proxied calls, node:http's own): the
+   * client has left: the connection ends at the FIN, and a request still in flight sees its client gone (an
+   * ACP `sync` run is cancelled, a relayed call aborted); a client that half-closes gets no answer.
+   */
+  halfClose?: 'answer' | 'end';
   /** Idle keep-alive socket lifetime. Default 72 s (72_000), longer than common LB idle timeouts (60 s). */
   keepAliveTimeoutMs?: number;
   /** Readiness checks run by `/ready`, in parallel. Default none. */
@@ -162,6 +172,7 @@ export function validateHttpServerOptions(options: HttpServerOptions): void {
     nonNegativeInteger(options, key);
   }
   if (options.bodyLimitBytes === 0) throw new TypeError('"bodyLimitBytes" option must be a positive integer');
+  if (options.halfClose !== undefined && options.halfClose !== 'answer' && options.halfClose !== 'end') throw new TypeError(`"halfClose" option must be "answer" or "end", got ${JSON.stringify(options.halfClose)}`);
   const headers = options.headersTimeoutMs;
   const request = options.requestTimeoutMs ?? HTTP_SERVER_DEFAULTS.requestTimeoutMs;
   // Node refuses to start with headersTimeout > requestTimeout (0 = no request timeout).

@@ -150,6 +150,10 @@ export function openClientTls(settings: ClientTlsSettings | undefined, options: 
 
 function sameOptions(a: ClientTlsOptions, b: ClientTlsOptions): boolean {
   const same = (x: Buffer | undefined, y: Buffer | undefined) => (x === undefined ? y === undefined : y !== undefined && x.equals(y));
-  const lastCa = (o: ClientTlsOptions) => o.ca?.at(-1) as Buffer | undefined;
+  // The CA the settings add comes last, a Buffer (the system roots before it are strings).
+  const lastCa = (o: ClientTlsOptions): Buffer | undefined => {
+    const ca = o.ca?.at(-1);
+    return Buffer.isBuffer(ca) ? ca : undefined;
+  };
   return same(a.cert, b.cert) && same(a.key, b.key) && same(lastCa(a), lastCa(b));
 }

@@ -73,7 +73,7 @@ export class ReviewDesk {
       (stored, current, now) => {
         const record = pendingRecordOf(stored, current);
         if (cardDigest(record.card) !== stored.baseCardDigest) throw Errors.registryReviewStale({ id, agent: stored.agent });
-        const metadata = validateAgentMetadata(mergePatch(record.metadata as Record<string, unknown>, stored.proposal.metadataPatch), card);
+        const metadata = validateAgentMetadata(mergePatch(record.metadata, stored.proposal.metadataPatch), card);
         const { review: _review, bridge: _bridge, cardUrl: _cardUrl, ownership: _ownership, ...kept } = record;
         const at = new Date(now).toISOString();
         const next: AgentRecord = {

@@ -1,7 +1,7 @@
 import { CancelTaskRequest, GetTaskRequest, StreamResponse, TaskState, type AgentCard } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { acpInputToA2a, awaitResumeToA2a, cardToManifest, isAcpAgentName, isUuid, loadAcpSpecValidator, RunEventTranslator, taskToRun, toAcpError, type AcpEvent, type AcpRunCreateRequest, type AcpRunResumeRequest } from '../../acp/index.js';
+import { acpInputToA2a, awaitResumeToA2a, cardToManifest, isAcpAgentName, isUuid, loadAcpSpecValidator, RunEventTranslator, taskToRun, toAcpError, type AcpEvent, type AcpSchemaTypes } from '../../acp/index.js';
 import { abortOnClientGone, renderHttpError, type SseOptions } from '../../http/index.js';
 import { Errors, logAnsweredError, isRecord } from '../../protocol/index.js';
 import { uuidv7, type TaskRecord, type TaskStore } from '../../storage/index.js';
@@ -106,7 +106,7 @@ export function registerAcpRoutes(app: FastifyInstance, options: AcpRouteOptions
   }));
 
   app.post('/runs', route(async (request, reply) => {
-    const body = await validBody<AcpRunCreateRequest>('RunCreateRequest', request.body);
+    const body = await validBody('RunCreateRequest', request.body);
     const agent = agents.get(body.agent_name);
     if (!agent) throw Errors.agentNotHostedHere({ agent: body.agent_name });
     const sessionId = body.session_id ?? body.session?.id;
@@ -121,7 +121,7 @@ export function registerAcpRoutes(app: FastifyInstance, options: AcpRouteOptions
   }));
 
   app.post('/runs/:run_id', route(async (request, reply) => {
-    const body = await validBody<AcpRunResumeRequest>('RunResumeRequest', request.body);
+    const body = await validBody('RunResumeRequest', request.body);
     const { run_id: runId } = request.params as { run_id: string };
     if (body.run_id !== runId) throw Errors.acpRunIdMismatch({ runId: body.run_id }, { violations: [{ field: 'run_id', description: 'must match the path' }] });
     const { row, agent, context, task } = await locate(request, reply);
@@ -178,14 +178,12 @@ export function registerAcpRoutes(app: FastifyInstance, options: AcpRouteOptions
 }
 
 /** A request body checked against the ACP document's schema of it; every problem is named. */
-async function validBody<T>(schema: string, raw: unknown): Promise<T> {
+async function validBody<K extends 'RunCreateRequest' | 'RunResumeRequest'>(schema: K, raw: unknown): Promise<AcpSchemaTypes[K]> {
   const body = parseRestBody(raw);
-  const problems = (await loadAcpSpecValidator()).check(schema, body);
-  if (problems.length > 0) {
-    const violations = problems.map((p) => ({ field: p.path, description: p.message }));
-    throw Errors.acpBodyInvalid({ problems: violations.map((v) => `${v.field} ${v.description}`).join('; ') }, { violations });
-  }
-  return body as T;
+  const validator = await loadAcpSpecValidator();
+  if (validator.conforms(schema, body)) return body;
+  const violations = validator.check(schema, body).map((p) => ({ field: p.path, description: p.message }));
+  throw Errors.acpBodyInvalid({ problems: violations.map((v) => `${v.field} ${v.description}`).join('; ') }, { violations });
 }
 
 /** `limit` (1–1000, default 10) and `offset` (default 0) of `GET /agents`. */

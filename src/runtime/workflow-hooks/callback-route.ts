@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { renderHttpError } from '../../http/index.js';
-import { assertJsonDepth, Errors, errorMessage, invalidParams, isRecord } from '../../protocol/index.js';
+import { assertJsonDepth, Errors, errorMessage, invalidParams, isRecord, oneOf } from '../../protocol/index.js';
 import { takeBodiesAsText } from '../transports/text-bodies.js';
 import { CALLBACK_PATH, type WorkflowCallback, type WorkflowHooks } from './workflow-hooks.js';
 
@@ -9,7 +9,7 @@ const MAX_TEXT = 4_000;
 const MAX_EXECUTION_ID = 200;
 /** Longest task id looked at (Fastify's route parameters stop at 100): ours are UUIDs. */
 const MAX_TASK_ID = 100;
-const STATUSES: ReadonlySet<string> = new Set(['running', 'succeeded', 'failed']);
+const STATUSES = ['running', 'succeeded', 'failed'] as const satisfies ReadonlyArray<WorkflowCallback['status']>;
 
 /** Options of {@link registerWorkflowCallbackRoute}. */
 export interface WorkflowCallbackRouteOptions {
@@ -56,8 +56,9 @@ export function readCallback(text: string): WorkflowCallback {
   }
   if (!isRecord(value)) throw invalidParams('body', 'must be a JSON object { status, executionId?, result?, message?, error? }');
   const status = value['status'];
-  if (typeof status !== 'string' || !STATUSES.has(status)) throw invalidParams('status', 'must be "running", "succeeded" or "failed"');
-  const callback: WorkflowCallback = { status: status as WorkflowCallback['status'] };
+  const known = oneOf(STATUSES, status);
+  if (known === undefined) throw invalidParams('status', 'must be "running", "succeeded" or "failed"');
+  const callback: WorkflowCallback = { status: known };
   const executionId = value['executionId'];
   if (executionId !== undefined && executionId !== null) {
     const id = typeof executionId === 'number' && Number.isSafeInteger(executionId) ? String(executionId) : executionId;

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ErrorCodes, Errors, isAgentmeshError, stateName, type AgentmeshError } from '../../protocol/index.js';
+import { ErrorCodes, Errors, isAgentmeshError, isRecord, oneOf, stateName } from '../../protocol/index.js';
 import type { Logger, Metrics } from '../../observability/index.js';
 import type { PushStore, TaskStore } from '../../storage/index.js';
 import type { AgentTaskControl } from '../../contracts/agent/index.js';
@@ -7,7 +7,7 @@ import type { OutboxAnswer, OutboxKind, OutboxKindRow, OutboxRequest } from '../
 import { readEngineAnswer, type EngineAnswer } from './engine-answer.js';
 import { LAUNCH_CONFIG_ID, readLaunchConfig, readLaunchEvent, WORKFLOW_HOOK_PROTOCOL, WORKFLOW_METADATA_KEY, type LaunchConfig } from './launch-event.js';
 import { signStandardWebhook } from './standard-webhooks.js';
-import type { WorkflowEngine, WorkflowHookConfig } from './workflow-hook-config.js';
+import { WORKFLOW_ENGINES, type WorkflowEngine, type WorkflowHookConfig } from './workflow-hook-config.js';
 
 /** The `type` of a launch's body (Standard Webhooks' `{ type, timestamp, data }` envelope). */
 export const LAUNCH_EVENT_TYPE = 'agentmesh.workflow.launch';
@@ -141,10 +141,13 @@ export class WorkflowHooks implements WorkflowLauncher {
   async callback(taskId: string, body: WorkflowCallback): Promise<{ taskId: string; state: string }> {
     const tasks = this.#o.tasks();
     const task = await tasks.get(taskId);
-    const launched = task.metadata?.[WORKFLOW_METADATA_KEY] as Partial<LaunchRecord> | undefined;
-    const hook = typeof launched?.hook === 'string' ? launched.hook : 'unknown';
-    const engine = (typeof launched?.engine === 'string' ? launched.engine : 'generic') as WorkflowEngine;
-    const executionId = body.executionId ?? launched?.executionId;
+    // The launch record this runtime wrote on the task, read field by field: task metadata is JSON.
+    const stored = task.metadata?.[WORKFLOW_METADATA_KEY];
+    const launched = isRecord(stored) ? stored : {};
+    const hook = typeof launched['hook'] === 'string' ? launched['hook'] : 'unknown';
+    const engine = oneOf(WORKFLOW_ENGINES, launched['engine']) ?? 'generic';
+    const storedExecutionId = launched['executionId'];
+    const executionId = body.executionId ?? (typeof storedExecutionId === 'string' ? storedExecutionId : undefined);
     const base = { hook, engine, ...(executionId !== undefined && { executionId }) };
     let written;
     if (body.status === 'running') {
@@ -240,7 +243,7 @@ export class WorkflowHooks implements WorkflowLauncher {
       await write();
     } catch (err) {
       if (isAgentmeshError(err) && (err.code === ErrorCodes.TASK_TERMINAL || err.code === ErrorCodes.TASK_NOT_FOUND)) {
-        this.#log.debug({ taskId, code: (err as AgentmeshError).code }, 'launch outcome not recorded: the task ended first');
+        this.#log.debug({ taskId, code: err.code }, 'launch outcome not recorded: the task ended first');
         return;
       }
       throw err;

@@ -92,8 +92,13 @@ export class PostgresTaskStore implements TaskStore, PushStore {
         })
         .execute();
       if (task.events.length > 0) await trx.insertInto('task_events').values(packEvents(task.id, task.events, task.now)).execute();
-      if (task.pushConfigured && task.events.length > 0) await enqueuePushes(trx, task.id, task.events.map((e) => e.seq), task.now);
+      if (task.pushConfigured && task.events.length > 0 && !deliberateFault('outbox-outside-transaction')) await enqueuePushes(trx, task.id, task.events.map((e) => e.seq), task.now);
     });
+    // Only in a build broken on purpose for tests: the outbox rows after the commit, in a transaction of their own.
+    if (task.pushConfigured && task.events.length > 0 && deliberateFault('outbox-outside-transaction')) await this.#db.transaction().execute(async (trx) => {
+        await scopeTo(trx, task.tenant);
+        await enqueuePushes(trx, task.id, task.events.map((e) => e.seq), task.now);
+      });
   }
 
   async #append(change: TaskAppend): Promise<void> {
@@ -104,7 +109,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
         .updateTable('tasks')
         .set({
           state: change.state,
-          snapshot: change.snapshot,
+          ...(change.snapshot === undefined ? {} : { snapshot: change.snapshot }),
           terminal: change.terminal ? 1 : 0,
           last_seq: sql<number>`greatest(last_seq, ${lastSeq})`,
           updated_at: change.now,
@@ -122,8 +127,13 @@ export class PostgresTaskStore implements TaskStore, PushStore {
         .values(packEvents(change.taskId, change.events, change.now))
         .$if(deliberateFault('fencing-off'), (q) => q.onConflict((oc) => oc.doNothing()))
         .execute();
-      await enqueuePushes(trx, change.taskId, change.events.map((e) => e.seq), change.now);
+      if (!deliberateFault('outbox-outside-transaction')) await enqueuePushes(trx, change.taskId, change.events.map((e) => e.seq), change.now);
     });
+    // Only in a build broken on purpose for tests: the outbox rows after the commit, in a transaction of their own.
+    if (change.events.length > 0 && deliberateFault('outbox-outside-transaction')) await this.#db.transaction().execute(async (trx) => {
+        if (change.tenant !== undefined) await scopeTo(trx, change.tenant);
+        await enqueuePushes(trx, change.taskId, change.events.map((e) => e.seq), change.now);
+      });
   }
 
   async get(id: string, tenant?: string): Promise<TaskRecord | undefined> {

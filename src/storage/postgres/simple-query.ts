@@ -1,4 +1,5 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import { isRecord } from '../../protocol/index.js';
 
 /**
  * The rows of each statement of a simple-query text, in order: pg answers a
@@ -10,7 +11,7 @@ export function statementRows(answer: unknown): Record<string, unknown>[][] {
   const list: readonly unknown[] = Array.isArray(answer) ? answer : [answer];
   return list.map((result) => {
     const rows = result !== null && typeof result === 'object' ? (result as { rows?: unknown }).rows : undefined;
-    return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
+    return Array.isArray(rows) ? rows.filter(isRecord) : [];
   });
 }
 

@@ -12,6 +12,8 @@ import { intLiteral, textLiteral } from './sql-literals.js';
 const UNFENCED = deliberateFault('fencing-off');
 const FENCED = UNFENCED ? '' : ' AND t.version = u.expected';
 const ON_SEQ_TAKEN = UNFENCED ? ' ON CONFLICT DO NOTHING' : '';
+/** The outbox rows in the events' transaction; apart, after its commit, only in a build broken on purpose for tests. */
+const OUTBOX_APART = deliberateFault('outbox-outside-transaction');
 
 /**
  * One batch of the PostgreSQL task store's hot path, as one multi-statement
@@ -55,6 +57,11 @@ export interface BatchPlan {
   lookupResults: number[];
   /** Result index of each group's append statement (rows: the `ord` of every append whose version matched). */
   appendResults: number[];
+  /**
+   * Only in a build broken on purpose for tests (deliberate-faults.ts, `outbox-outside-transaction`):
+   * the outbox rows, as a query of their own to run after the batch committed, given the appends applied.
+   */
+  outboxAfterCommit?: (applied: ReadonlySet<number>) => string | undefined;
 }
 
 const TASK_COLUMNS = 'id, agent, tenant, context_id, state, skill, message_id, message_key, message_bucket, version, last_seq, snapshot, owner, idempotent, terminal, created_at, updated_at';
@@ -106,7 +113,7 @@ function appendRow(c: TaskAppend, ord: number): string {
     textLiteral(c.taskId),
     intLiteral(c.expectedVersion),
     textLiteral(c.state),
-    textLiteral(c.snapshot),
+    textLiteral(c.snapshot ?? null),
     c.terminal ? '1' : '0',
     intLiteral(lastSeq),
     intLiteral(c.now),
@@ -209,6 +216,7 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
   const statements = writing ? ['BEGIN'] : [];
   const lookupResults: number[] = [];
   const appendResults: number[] = [];
+  const apart: Array<(applied: ReadonlySet<number>) => string | undefined> = [];
   for (const [tenant, g] of groups) {
     if (g.lookups.length + g.tasks.length + g.appends.length === 0) continue;
     // The lookup function sets the marker itself; writes need it set for their statements.
@@ -221,7 +229,11 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
       statements.push(`INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${g.tasks.join(', ')}`);
       // A statement of its own, after the tasks: a child row's policy looks its parent up, and a CTE would not see it yet.
       if (g.events.length > 0) statements.push(`INSERT INTO task_events (${EVENT_COLUMNS}) VALUES ${g.events.join(', ')}`);
-      if (g.outbox.length > 0) statements.push(outboxFrom(`(VALUES ${g.outbox.join(', ')}) AS e(task_id, seq, last_seq, created_at)`));
+      if (g.outbox.length > 0) {
+        const outbox = outboxFrom(`(VALUES ${g.outbox.join(', ')}) AS e(task_id, seq, last_seq, created_at)`);
+        if (OUTBOX_APART) apart.push(() => inScope(tenant, outbox));
+        else statements.push(outbox);
+      }
     }
     if (g.appends.length > 0) {
       appendResults.push(statements.length);
@@ -231,11 +243,17 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
           ? ''
           : `, e (ord, task_id, seq, last_seq, kind, payload, created_at) AS (VALUES ${g.appendEvents.join(', ')}),
           ev AS (INSERT INTO task_events (${EVENT_COLUMNS}) SELECT e.task_id, e.seq, e.last_seq, e.kind, e.payload, e.created_at FROM e WHERE e.ord IN (SELECT ord FROM upd)${ON_SEQ_TAKEN}
-            RETURNING task_id, seq, last_seq, created_at),
-          ob AS (${outboxFrom('ev AS e')})`;
+            RETURNING task_id, seq, last_seq, created_at)${OUTBOX_APART ? '' : `,
+          ob AS (${outboxFrom('ev AS e')})`}`;
+      if (OUTBOX_APART && g.appendEvents.length > 0) {
+        const values = g.appendEvents.join(', ');
+        apart.push((applied) =>
+          applied.size === 0 ? undefined : inScope(tenant, outboxFrom(`(SELECT * FROM (VALUES ${values}) AS v (ord, task_id, seq, last_seq, kind, payload, created_at) WHERE v.ord IN (${[...applied].join(', ')})) AS e`)),
+        );
+      }
       statements.push(
         `WITH u (ord, id, expected, state, snapshot, terminal, last_seq, now, set_owner, owner) AS (VALUES ${g.appends.join(', ')}),
-        upd AS (UPDATE tasks t SET state = u.state, snapshot = u.snapshot, terminal = u.terminal, last_seq = greatest(t.last_seq, u.last_seq),
+        upd AS (UPDATE tasks t SET state = u.state, snapshot = coalesce(u.snapshot, t.snapshot), terminal = u.terminal, last_seq = greatest(t.last_seq, u.last_seq),
             updated_at = u.now, version = t.version + 1, owner = CASE WHEN u.set_owner THEN u.owner ELSE t.owner END
           FROM u WHERE t.id = u.id${FENCED} RETURNING u.ord)${withEvents}
         SELECT ord FROM upd`,
@@ -243,5 +261,18 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
     }
   }
   if (writing) statements.push('COMMIT');
-  return { text: statements.join(';\n'), lookupResults, appendResults };
+  const plan: BatchPlan = { text: statements.join(';\n'), lookupResults, appendResults };
+  if (apart.length > 0) {
+    plan.outboxAfterCommit = (applied) => {
+      const texts = apart.map((statement) => statement(applied)).filter((text) => text !== undefined);
+      return texts.length === 0 ? undefined : texts.join(';\n');
+    };
+  }
+  return plan;
+}
+
+/** One statement in a transaction of its own, as `tenant` (row security) when it names one. */
+function inScope(tenant: string | undefined, statement: string): string {
+  const scope = tenant === undefined ? '' : `SELECT set_config('agentmesh.scope', 'tenant', true), set_config('agentmesh.tenant', ${textLiteral(tenant)}, true);\n`;
+  return `BEGIN;\n${scope}${statement};\nCOMMIT`;
 }

@@ -69,8 +69,8 @@ export class SqliteTaskStore implements TaskStore, PushStore {
       const lastSeq = lastSeqOf(change.events, -1);
       const result =
         change.owner === undefined
-          ? this.#s.updateTask.run(change.state, change.snapshot, change.terminal ? 1 : 0, lastSeq, change.now, change.taskId, change.expectedVersion)
-          : this.#s.updateTaskOwner.run(change.state, change.snapshot, change.terminal ? 1 : 0, lastSeq, change.now, change.owner, change.taskId, change.expectedVersion);
+          ? this.#s.updateTask.run(change.state, change.snapshot ?? null, change.terminal ? 1 : 0, lastSeq, change.now, change.taskId, change.expectedVersion)
+          : this.#s.updateTaskOwner.run(change.state, change.snapshot ?? null, change.terminal ? 1 : 0, lastSeq, change.now, change.owner, change.taskId, change.expectedVersion);
       if (result.changes === 0) throw versionConflict(change.taskId, change.expectedVersion);
       if (change.events.length === 0) return;
       this.#insertEvents(change.taskId, change.events, change.now);
@@ -378,8 +378,8 @@ function prepare(db: BetterSqlite3.Database) {
       'INSERT INTO tasks (id, agent, tenant, context_id, state, skill, message_id, message_key, message_bucket, version, last_seq, snapshot, owner, idempotent, terminal, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     // last_seq = max(...) keeps the column right when an append carries no events (-1).
-    updateTask: db.prepare('UPDATE tasks SET state = ?, snapshot = ?, terminal = ?, last_seq = max(last_seq, ?), updated_at = ?, version = version + 1 WHERE id = ? AND version = ?'),
-    updateTaskOwner: db.prepare('UPDATE tasks SET state = ?, snapshot = ?, terminal = ?, last_seq = max(last_seq, ?), updated_at = ?, owner = ?, version = version + 1 WHERE id = ? AND version = ?'),
+    updateTask: db.prepare('UPDATE tasks SET state = ?, snapshot = coalesce(?, snapshot), terminal = ?, last_seq = max(last_seq, ?), updated_at = ?, version = version + 1 WHERE id = ? AND version = ?'),
+    updateTaskOwner: db.prepare('UPDATE tasks SET state = ?, snapshot = coalesce(?, snapshot), terminal = ?, last_seq = max(last_seq, ?), updated_at = ?, owner = ?, version = version + 1 WHERE id = ? AND version = ?'),
     insertEvent: db.prepare('INSERT INTO task_events (task_id, seq, last_seq, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
     enqueuePush: db.prepare(
       "INSERT INTO push_outbox (task_id, config_id, seq, state, attempts, next_attempt_at, created_at, updated_at) SELECT task_id, id, ?, 'pending', 0, ?, ?, ? FROM push_configs WHERE task_id = ?",

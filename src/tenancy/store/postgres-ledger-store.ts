@@ -159,8 +159,10 @@ export class PostgresLedgerStore extends LedgerCore implements LedgerStore {
         .where('key', '=', leaseKey)
         .forUpdate()
         .executeTakeFirst();
-      const { taken_keys: taken, ...found } = locked ?? { taken_keys: [] as TakenKey[] };
-      const lease = locked && locked.status === 'held' ? normalizeReservation(found as ReservationRow) : undefined;
+      const taken: TakenKey[] = locked?.taken_keys ?? [];
+      // The row without the keys the statement added beside it.
+      const found: ReservationRow | undefined = locked && withoutTakenKeys(locked);
+      const lease = found && found.status === 'held' ? normalizeReservation(found) : undefined;
       if (lease) return this.#spendHeldLease(trx, lease, spends, new Map(taken.map(([id, key, status]) => [key, { id, status }])), now);
       // The lease is gone (expired or released): each call is charged to the available balance, never below zero, one by one.
       let raw: BalanceRow | undefined;
@@ -210,7 +212,7 @@ export class PostgresLedgerStore extends LedgerCore implements LedgerStore {
         charged.push(true);
       }
       const move = raw ? await this.#afterMove(trx, raw, now) : { balance: undefined, crossing: undefined };
-      return { lease: locked && normalizeReservation(found as ReservationRow), charged, ...move };
+      return { lease: found && normalizeReservation(found), charged, ...move };
     });
   }
 
@@ -434,4 +436,8 @@ async function settleRefunded(trx: Trx, spend: LeaseSpend, charged: number, now:
     .where('status', '=', 'refunded')
     .returning('id')
     .executeTakeFirst();
+}
+
+function withoutTakenKeys({ taken_keys: _taken, ...row }: ReservationRow & { taken_keys: unknown }): ReservationRow {
+  return row;
 }

@@ -241,7 +241,7 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
       const keys = new Array<string>(end - start);
       for (let i = start; i < end; i++) keys[i - start] = spends[i]!.key;
       const statement = (this.#byKeys[keys.length] ??= this.#raw.prepare<unknown[], ReservationRow>(`select * from credit_reservations where key in (${new Array<string>(keys.length).fill('?').join(', ')})`));
-      for (const row of Reflect.apply(statement.all, statement, keys) as ReservationRow[]) used.set(row.key, row);
+      for (const row of statement.all(...keys)) used.set(row.key, row);
     }
     return used;
   }

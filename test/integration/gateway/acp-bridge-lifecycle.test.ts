@@ -29,11 +29,11 @@ async function setUp(acp: AcpReferenceServer, config: Parameters<typeof startGat
 }
 
 /** For one describe block: an ACP reference server whose `echo` and `holder` are registered behind a gateway. */
-function bridgedPair(options: { syncOnly?: boolean; asyncOnly?: boolean } = {}) {
+function bridgedPair(options: { syncOnly?: boolean; asyncOnly?: boolean } = {}, config: Parameters<typeof startGateway>[1] = {}) {
   const f = {} as { acp: AcpReferenceServer; env: Awaited<ReturnType<typeof setUp>> };
   before(async () => {
     f.acp = await startAcpReferenceServer({ manifests: [manifest('echo'), manifest('holder')], behaviours: { echo: 'echo', holder: 'hold' }, ...options });
-    f.env = await setUp(f.acp);
+    f.env = await setUp(f.acp, config);
   });
   after(async () => {
     await f.env?.gw.close();
@@ -48,8 +48,10 @@ function sendBody(text: string, version: '1.0' | '0.3') {
   return JSON.stringify({ jsonrpc: '2.0', id: 1, method: version === '1.0' ? 'SendMessage' : 'message/send', params: { message } });
 }
 
-describe('a blocking send whose client leaves before the answer', () => {
-  const f = bridgedPair();
+describe('a blocking send whose client leaves before the answer, on a gateway set to halfClose: end', () => {
+  // A client that aborts closes its socket: a FIN, which the default (`answer`, ADR 0069) reads as a half-close
+  // still waiting for its answer; `end` reads it as the client gone.
+  const f = bridgedPair({}, { halfClose: 'end' });
 
   for (const version of ['1.0', '0.3'] as const) {
     test(`has its ACP run cancelled, and its hold refunded (A2A ${version})`, async () => {

@@ -67,7 +67,9 @@ describe('balancing over the instances of one agent', () => {
     reg = await startRegistry({ probeIntervalMs: 60_000 });
     // A short drain deadline: a runtime's drain can wait out keep-alive connections it does not close (see the report).
     for (let i = 0; i < 3; i++) hosts.push(await startRuntime([testAgent], { registryUrl: reg.url, shutdownDeadlineMs: 1000 }));
-    gw = await startRouterApp(reg.url);
+    // `halfClose: end`: a client that abandons its request closes its socket, a FIN the default (`answer`,
+    // ADR 0069) reads as a half-close still waiting; these tests release an instance by abandoning its request.
+    gw = await startRouterApp(reg.url, { halfClose: 'end' });
     await until('three instances in rotation', () => gw.router.agent('tester')?.instances.filter((i) => i.inRotation).length === 3);
   });
   after(async () => {

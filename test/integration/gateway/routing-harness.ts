@@ -15,7 +15,7 @@ export { freePort } from '../../helpers/free-port.js';
  */
 export async function startRouterApp(
   registryUrl: string,
-  options: Partial<UpstreamRouterOptions> & { idempotent?: (method: string, body: Buffer | undefined) => boolean; extraHeaders?: Record<string, string>; tap?: (chunk: Buffer) => void } = {},
+  options: Partial<UpstreamRouterOptions> & { idempotent?: (method: string, body: Buffer | undefined) => boolean; extraHeaders?: Record<string, string>; tap?: (chunk: Buffer) => void; halfClose?: 'answer' | 'end' } = {},
 ): Promise<{ router: UpstreamRouter; app: FastifyInstance; url: string; metrics: Metrics; results: ForwardResult[]; logs: Array<{ msg: string; [key: string]: unknown }>; close: () => Promise<void> }> {
   // The router's log lines, kept for assertions (ROUTING_TEST_LOG=debug prints them too).
   const logs: Array<{ msg: string; [key: string]: unknown }> = [];
@@ -32,7 +32,7 @@ export async function startRouterApp(
   const metrics = createMetrics({ defaultMetrics: false });
   const router = createUpstreamRouter({ registryUrl, logger, metrics, ...options });
   await router.start();
-  const app = buildHttpServer({ name: 'gateway', version: 'test', logger, metrics, requestTimeoutMs: 60_000, handlerTimeoutMs: 0 });
+  const app = buildHttpServer({ name: 'gateway', version: 'test', logger, metrics, requestTimeoutMs: 60_000, handlerTimeoutMs: 0, ...(options.halfClose !== undefined && { halfClose: options.halfClose }) });
   const results: ForwardResult[] = [];
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();

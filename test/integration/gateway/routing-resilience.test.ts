@@ -103,8 +103,9 @@ describe('breakers, retries and timeouts', () => {
 
   before(async () => {
     reg = await startRegistry({ probeIntervalMs: 60_000 });
-    // GETs and bodies saying "read" are the idempotent requests of these tests.
-    gw = await startRouterApp(reg.url, { breaker: { failures: 5, openMs: BREAKER_OPEN_MS }, requestTimeoutMs: REQUEST_TIMEOUT_MS, idempotent: (method, body) => method === 'GET' || (body?.toString().includes('"read"') ?? false) });
+    // GETs and bodies saying "read" are the idempotent requests of these tests. `halfClose: end`: a client that
+    // aborts its call closes its socket, a FIN the default (`answer`, ADR 0069) reads as a half-close still waiting.
+    gw = await startRouterApp(reg.url, { breaker: { failures: 5, openMs: BREAKER_OPEN_MS }, requestTimeoutMs: REQUEST_TIMEOUT_MS, idempotent: (method, body) => method === 'GET' || (body?.toString().includes('"read"') ?? false), halfClose: 'end' });
   });
   after(async () => {
     await gw.close();

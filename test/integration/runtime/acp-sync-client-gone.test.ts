@@ -2,7 +2,9 @@
  * An ACP `sync` run lives as long as its client waits for it: a client that
  * goes away before the answer has its run cancelled (nobody is left to read
  * the result), on the runtime's ACP endpoint and through the gateway's ACP
- * door alike. An `async` run is the client's to cancel and goes on.
+ * door alike. An `async` run is the client's to cancel and goes on. Both roles are set to `halfClose: end`:
+ * a client that closes its socket sends no more than a FIN, which under the default (`answer`, ADR 0069)
+ * reads as a half-close whose answer is still wanted, so the run is then left to finish.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,7 +28,7 @@ const holder = oneSkillAgent({ name: 'holder', description: 'Works until cancell
 });
 
 describe('an ACP sync run whose client goes away is cancelled', () => {
-  const mesh = startedForSuite(() => startGatewayMeshFor({ name: 'acp', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'], credits: 100 }, { agents: [holder], runtime: { requireGatewayAssertion: false } }));
+  const mesh = startedForSuite(() => startGatewayMeshFor({ name: 'acp', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'], credits: 100 }, { agents: [holder], runtime: { requireGatewayAssertion: false, halfClose: 'end' }, gateway: { halfClose: 'end' } }));
 
   /** Starts a run in `mode`, waits until the agent works on it, then drops the client; returns the run's id. */
   async function startThenLeave(base: string, headers: Record<string, string>, mode: 'sync' | 'async'): Promise<string> {

@@ -4,7 +4,7 @@ import { parseGatewayConfig } from '../../../src/gateway/config.js';
 
 /** How the gateway reads one of its engine choices: the setting, its environment variable, its values. */
 export interface EngineSetting {
-  setting: 'dataPlaneServer' | 'upstreamClient';
+  setting: 'dataPlaneServer' | 'upstreamClient' | 'halfClose';
   variable: string;
   /** What the parsed config holds when nothing is set. */
   byDefault: string;

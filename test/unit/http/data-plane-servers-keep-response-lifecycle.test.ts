@@ -149,7 +149,8 @@ test('a response asked for after the client left is already closed, as node:http
     const { port } = await planeServer(t, kind, async (request, reply) => {
       entered.open();
       const socket = request.raw.socket;
-      if (!socket.destroyed) await once(socket, 'close');
+      // Not `once`: it rejects on the reset's `error`, which comes first.
+      if (!socket.destroyed) await new Promise((resolve) => socket.once('close', resolve));
       const raw = reply.raw;
       const destroyed = raw.destroyed;
       finished(raw, (err) => seen.open({ destroyed, finished: (err as NodeJS.ErrnoException | undefined)?.code ?? 'finished' }));
@@ -158,7 +159,8 @@ test('a response asked for after the client left is already closed, as node:http
     const socket = connect(port, '127.0.0.1');
     socket.write(`GET /plane/late HTTP/1.1\r\n${H}\r\n`);
     await entered.promise;
-    socket.destroy();
+    // A reset: the server hears the client is gone (a FIN alone says only that it has nothing more to send).
+    socket.resetAndDestroy();
     assert.deepEqual(await seen.promise, { destroyed: true, finished: 'ERR_STREAM_PREMATURE_CLOSE' }, kind);
   }
 });
@@ -230,7 +232,8 @@ test('a streamed body sent after the client left is destroyed, on either server'
     const { port } = await planeServer(t, kind, async (request, reply) => {
       entered.open();
       const socket = request.raw.socket;
-      if (!socket.destroyed) await once(socket, 'close');
+      // Not `once`: it rejects on the reset's `error`, which comes first.
+      if (!socket.destroyed) await new Promise((resolve) => socket.once('close', resolve));
       const body = new Readable({
         read() {
           this.push(Buffer.alloc(65_536));
@@ -245,7 +248,8 @@ test('a streamed body sent after the client left is destroyed, on either server'
     const socket = connect(port, '127.0.0.1');
     socket.write(`GET /plane/late HTTP/1.1\r\n${H}\r\n`);
     await entered.promise;
-    socket.destroy();
+    // A reset: the server hears the client is gone (a FIN alone says only that it has nothing more to send).
+    socket.resetAndDestroy();
     await destroyed.promise;
   }
 });
@@ -276,55 +280,39 @@ test('a large stream answered behind a slower answer is written to its last byte
   }
 });
 
-test('a client that half-closes before its answer gets none, and the request is recorded, as node:http does it, on either server', async (t) => {
-  // node:http ends the connection at the client's end (httpAllowHalfOpen off): an answer given after it, whole or
-  // streamed, fails to write, and the response closes with the status the handler gave.
+test('a client that half-closes before its answer gets it, whole or streamed, and the request is recorded, on either server', { timeout: 10_000 }, async (t) => {
+  // A FIN after the request (`nc -N`) says the client has nothing more to send, not that it stopped reading: the
+  // answer given after the server read that FIN is written, and the connection closes after it (ADR 0069).
   for (const path of ['/plane/whole', '/plane/stream']) {
     const seen: string[] = [];
     for (const kind of ['node', 'llhttp'] as const) {
-      const destroyed = gate();
       const answered = gate();
       const { port, metrics } = await planeServer(t, kind, async (request, reply) => {
-        if (!request.raw.socket.writableEnded) await once(request.raw.socket, 'finish');
-        if (request.url === '/plane/whole') {
-          reply.send('late');
-          destroyed.open();
-        } else {
-          reply.header('content-type', 'text/event-stream').send(
-            new Readable({
-              read() {
-                this.push('data: x\n\n');
-              },
-              destroy(err, callback) {
-                destroyed.open();
-                callback(err);
-              },
-            }),
-          );
-        }
-        // The request is recorded when its response closes, with its connection.
-        if (!request.raw.socket.destroyed) await once(request.raw.socket, 'close');
-        setImmediate(() => answered.open());
+        const socket = request.raw.socket;
+        if (!socket.readableEnded) await once(socket, 'end');
+        reply.raw.once('close', () => setImmediate(() => answered.open()));
+        if (request.url === '/plane/whole') reply.send('late');
+        else reply.header('content-type', 'text/event-stream').send(Readable.from(['data: 1\n\n', 'data: 2\n\n']));
       });
       const socket = connect(port, '127.0.0.1');
       const chunks: Buffer[] = [];
       socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-      socket.on('error', () => undefined);
       socket.end(`GET ${path} HTTP/1.1\r\n${H}\r\n`);
       await once(socket, 'close');
-      await destroyed.promise;
+      // The request is recorded when its response closes.
       await answered.promise;
       const recorded = (await metrics.registry.metrics()).split('\n').filter((line) => line.startsWith('agentmesh_http_requests_total'));
-      seen.push(`${Buffer.concat(chunks).length} bytes; ${recorded.join(' ')}`);
+      seen.push(`${mask(Buffer.concat(chunks).toString('latin1'))}; ${recorded.join(' ')}`);
     }
-    assert.match(seen[0]!, /^0 bytes; .*status="200"\} 1$/, path);
+    assert.match(seen[0]!, path === '/plane/whole' ? /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nlate; .*status="200"\} 1$/ : /^HTTP\/1\.1 200 [\s\S]*\r\n9\r\ndata: 2\n\n\r\n0\r\n\r\n; .*status="200"\} 1$/, path);
     assert.equal(seen[1], seen[0], path);
   }
 });
 
 test('a client that half-closes during a stream ends it, and the body piped into it is destroyed, on either server', { timeout: 10_000 }, async (t) => {
-  // node:http's server ends a connection whose client stops sending (httpAllowHalfOpen off), whatever it is
-  // writing: the stream's next write fails, the response closes, and its body (the relayed answer) goes with it.
+  // A FIN read while a stream is being written ends the connection, as node:http's default does (half-open.ts): a
+  // client that leaves sends no more than that, and the stream's next write fails, the response closes, and its
+  // body (the relayed answer) goes with it, however long the stream would have stayed silent.
   const answers: string[] = [];
   for (const kind of ['node', 'llhttp'] as const) {
     const over = gate();

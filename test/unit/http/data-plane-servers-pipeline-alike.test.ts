@@ -38,6 +38,12 @@ const CASES: Record<string, Sent> = {
   'a half-close after a slow answer': { parts: [GET('/plane/slow')], end: true },
   'a half-close after two requests': { parts: [GET('/plane/1') + POST('/plane/2', 'b')], end: true },
   'a half-close after a health check': { parts: [GET('/health')], end: true },
+  'a half-close after a stream': { parts: [GET('/plane/stream')], end: true },
+  'a half-close behind a held stream': { parts: [GET('/plane/held')], end: true, thenRelease: true },
+  'a half-close after a control-plane request behind a plane one': { parts: [GET('/plane/1') + GET('/control')], end: true },
+  'a half-close after a control-plane request behind a slow answer': { parts: [GET('/plane/slow') + GET('/control') + GET('/plane/3')], end: true },
+  'a half-close after a body over the limit': { parts: [POST('/plane/big', 'x'.repeat(65))], end: true },
+  'a half-close after Connection: close': { parts: [GET('/plane/slow', 'Connection: close\r\n')], end: true },
   'a half-close in the middle of a head': { parts: [`GET /plane/1 HTTP/1.1\r\n${H}`], end: true },
   'a half-close in the middle of a sized body': { parts: [`POST /plane/1 HTTP/1.1\r\n${H}Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nab`], end: true },
   'a half-close in the middle of a chunked body': { parts: [`POST /plane/1 HTTP/1.1\r\n${H}Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n`], end: true },
@@ -66,8 +72,30 @@ test('the llhttp front answers requests in a row, and those it hands over, as no
   assert.deepEqual(statuses(seen['a control-plane request behind plane requests, in one read']!), ['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 200']);
   assert.equal(seen['a control-plane request first']!.closed, false, 'node:http keeps the connection a control-plane answer went out on');
   assert.deepEqual(statuses(seen['a health check, its head in two reads (the last header apart)']!), ['HTTP/1.1 200', 'HTTP/1.1 200']);
-  assert.deepEqual(statuses(seen['a half-close after a plane GET']!), ['HTTP/1.1 200'], 'an answer given at once reaches a client that half-closed');
-  assert.deepEqual(statuses(seen['a half-close after a slow answer']!), [], 'node:http ends the connection at the client\'s end: an answer given later is not written');
+  // A client that half-closes (FIN after its requests, as `nc -N`) gets every answer, given before or after its
+  // FIN is read, and the connection closes after the last (ADR 0069, "Half-close"); what it cut short is a 400.
+  const halfClosed: Record<string, string[]> = {
+    'a half-close after a plane GET': ['HTTP/1.1 200'],
+    'a half-close after a plane POST': ['HTTP/1.1 200'],
+    'a half-close after a slow answer': ['HTTP/1.1 200'],
+    'a half-close after two requests': ['HTTP/1.1 200', 'HTTP/1.1 200'],
+    'a half-close after a health check': ['HTTP/1.1 200'],
+    'a half-close after a stream': ['HTTP/1.1 200'],
+    'a half-close behind a held stream': ['HTTP/1.1 200'],
+    'a half-close after a control-plane request behind a plane one': ['HTTP/1.1 200', 'HTTP/1.1 200'],
+    'a half-close after a control-plane request behind a slow answer': ['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 200'],
+    'a half-close after a body over the limit': ['HTTP/1.1 413'],
+    'a half-close after Connection: close': ['HTTP/1.1 200'],
+    'a half-close in the middle of a head': ['HTTP/1.1 400'],
+    'a half-close in the middle of a sized body': ['HTTP/1.1 400'],
+    'a half-close in the middle of a chunked body': ['HTTP/1.1 400'],
+  };
+  for (const [name, expected] of Object.entries(halfClosed)) {
+    assert.deepEqual(statuses(seen[name]!), expected, name);
+    assert.equal(seen[name]!.closed, true, `${name}: the connection closes after the last answer`);
+  }
+  assert.match(seen['a half-close after a slow answer']!.answer, /\r\n\r\nGET \/plane\/slow -$/, 'an answer given after the FIN was read is written whole');
+  assert.deepEqual(seen['a half-close after two requests']!.ran, ['GET /plane/1', 'POST /plane/2']);
   assert.deepEqual(statuses(seen['Expect: 100-continue, the body after the 100']!), ['HTTP/1.1 100', 'HTTP/1.1 200', 'HTTP/1.1 200']);
 });
 
@@ -86,6 +114,9 @@ test('a request after one that closes the connection never reaches the handler, 
   for (const [name, answer] of Object.entries(seen)) {
     assert.ok(!answer.ran.some((ran) => ran.includes('/never')), `${name}: ${answer.ran.join(', ')}`);
     assert.equal(answer.closed, true, name);
+    // The request that asked to close is answered: the bytes after it are ignored, not answered with a 400 that
+    // would take its answer's place (its call run, its answer lost).
+    assert.deepEqual(statuses(answer), [name === 'behind a body refused as too large' ? 'HTTP/1.1 413' : 'HTTP/1.1 200'], name);
   }
 });
 

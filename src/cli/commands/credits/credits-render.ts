@@ -44,7 +44,7 @@ export function formatTopUp(topUp: TopUpAnswer): string {
 /** Usage rows as a table, one column per grouping, then a total. */
 export function formatUsage(usage: CreditUsageAnswer): string {
   if (usage.rows.length === 0) return `no settled calls for ${usage.tenant}${usage.from || usage.to ? ' in that window' : ''}\n`;
-  const dims = usage.groupBy as Array<'agent' | 'skill' | 'day'>;
+  const dims = usage.groupBy.filter(isGrouping);
   const header = [...dims.map((d) => d.toUpperCase()), 'CREDITS', 'CALLS'];
   const rows = usage.rows.map((r) => [...dims.map((d) => r[d] ?? ''), r.credits, String(r.calls)]);
   if (dims.length > 0) rows.push([...dims.map((_, i) => (i === 0 ? 'total' : '')), usage.total.credits, String(usage.total.calls)]);
@@ -64,4 +64,9 @@ export function formatHolds(holds: CreditHoldsAnswer): string {
 export function formatRelease(release: HoldReleaseAnswer): string {
   if (release.replayed) return `hold ${release.key} of ${release.tenant} was already ${release.status} at ${release.closedAt}${release.reason ? ` (${release.reason})` : ''}; nothing released\n`;
   return `released ${release.releasedCredits} credits held by ${release.key} back to ${release.tenant} (${release.reason ?? 'released'})\n`;
+}
+
+/** A grouping the usage rows have a column for (the request's schema admits no other). */
+function isGrouping(name: string): name is 'agent' | 'skill' | 'day' {
+  return name === 'agent' || name === 'skill' || name === 'day';
 }

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isRecord } from '../../../protocol/index.js';
 
 /**
  * A request init refuses (a bad name, a folder in use): a usage error. Not an
@@ -166,7 +167,23 @@ interface OwnPackage {
 
 function readPackage(dir: string): OwnPackage | undefined {
   const file = join(dir, 'package.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as OwnPackage) : undefined;
+  if (!existsSync(file)) return undefined;
+  const json: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (!isRecord(json)) return undefined;
+  // Each member kept only when it has the type init reads it as (any package.json up the tree is read).
+  const { name, devDependencies, allowScripts } = json;
+  return {
+    ...(typeof name === 'string' && { name }),
+    ...(isRecord(devDependencies) && { devDependencies: entriesOf(devDependencies, (v) => typeof v === 'string') }),
+    ...(isRecord(allowScripts) && { allowScripts: entriesOf(allowScripts, (v) => typeof v === 'boolean') }),
+  };
+}
+
+/** The members of `record` whose value `keep` says is a T. */
+function entriesOf<T>(record: Record<string, unknown>, keep: (value: unknown) => value is T): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [key, value] of Object.entries(record)) if (keep(value)) out[key] = value;
+  return out;
 }
 
 /** Files under `dir`, as `/`-separated paths relative to it. */

@@ -5,7 +5,7 @@
  */
 import type { Artifact, Message, Task } from '@a2a-js/sdk';
 import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_WORKFLOW_SKILL, STEPS_ARTIFACT, type RunEvent, type StepSummary } from '../../../orchestrator/index.js';
-import { isRecord } from '../../../protocol/index.js';
+import { isRecord, oneOf } from '../../../protocol/index.js';
 
 /** The run event a status message carries, if any. */
 export function runEventOf(message: Message | undefined): RunEvent | undefined {
@@ -55,7 +55,24 @@ export function runEventsOf(task: Task): RunEvent[] {
 export function stepsOf(artifacts: readonly Artifact[] | undefined): StepSummary[] {
   const part = artifacts?.find((a) => a.name === STEPS_ARTIFACT)?.parts.find((p) => p.content?.$case === 'data');
   const steps = part?.content?.$case === 'data' ? (part.content.value as { steps?: unknown } | null)?.steps : undefined;
-  return Array.isArray(steps) ? (steps as StepSummary[]) : [];
+  return Array.isArray(steps) ? steps.filter(isStepSummary) : [];
+}
+
+const SUMMARY_STATUSES = ['pending', 'running', 'input-required', 'awaiting-approval', 'completed', 'failed', 'skipped', 'canceled'] as const satisfies ReadonlyArray<StepSummary['status']>;
+
+/** A row of the `steps` artifact as the orchestrator writes it: each member of {@link StepSummary} of its type, the optional ones absent or so. */
+function isStepSummary(row: unknown): row is StepSummary {
+  if (!isRecord(row) || typeof row['path'] !== 'string' || typeof row['kind'] !== 'string' || oneOf(SUMMARY_STATUSES, row['status']) === undefined) return false;
+  const optional = (name: string, type: 'string' | 'number'): boolean => row[name] === undefined || typeof row[name] === type;
+  const units = row['units'];
+  return (
+    optional('attempt', 'number') &&
+    optional('agent', 'string') &&
+    optional('taskId', 'string') &&
+    optional('durationMs', 'number') &&
+    optional('error', 'string') &&
+    (units === undefined || (isRecord(units) && typeof units['done'] === 'number' && typeof units['failed'] === 'number'))
+  );
 }
 
 /** The workflow's outputs: the data of the `outputs` artifact (absent until the run completed). */

@@ -52,7 +52,7 @@ interface StreamEnd {
  * run completes, fails, is canceled, or waits for input nobody can give.
  */
 export async function followRun(ctx: CliContext, stream: AsyncIterable<StreamResponse>, o: FollowRunOptions): Promise<ExitCode> {
-  const run = { id: undefined as string | undefined, contextId: '', artifacts: [] as Artifact[] };
+  const run: { id: string | undefined; contextId: string; artifacts: Artifact[] } = { id: undefined, contextId: '', artifacts: [] };
   let canceling = false;
   const cancel = async (): Promise<Task | undefined> => {
     if (canceling || run.id === undefined) return undefined;

@@ -1,8 +1,7 @@
 import { createPublicKey } from 'node:crypto';
-import type { JsonWebKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { SsrfGuard } from '../../../http/index.js';
-import { ErrorCodes, isAgentmeshError, invalidArgument } from '../../../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, isRecord, invalidArgument } from '../../../protocol/index.js';
 
 /** Members only a private JWK has (RFC 7518 §6.2.2, §6.3.2; RFC 8037). */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -15,24 +14,27 @@ const MAX_KEYS = 20;
  * stripped: whoever sent it has leaked the key and must make another.
  */
 export function checkClientJwks(jwks: unknown): { keys: JWK[] } {
-  if (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as { keys?: unknown }).keys)) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'jwks', 'must be a JWK Set: { "keys": [ … ] }');
-  const keys = (jwks as { keys: unknown[] }).keys;
+  const keys: unknown = isRecord(jwks) ? jwks['keys'] : undefined;
+  if (!Array.isArray(keys)) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'jwks', 'must be a JWK Set: { "keys": [ … ] }');
+  const checked: JWK[] = [];
   if (keys.length === 0 || keys.length > MAX_KEYS) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'jwks.keys', `must hold 1 to ${MAX_KEYS} keys`);
-  keys.forEach((key, i) => {
+  keys.forEach((key: unknown, i) => {
     const field = `jwks.keys[${i}]`;
-    if (typeof key !== 'object' || key === null) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, field, 'must be a JWK object');
-    const jwk = key as JWK;
-    if (typeof jwk.kty !== 'string' || !ASYMMETRIC.has(jwk.kty)) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, `${field}.kty`, 'must be EC, RSA or OKP (public-key signatures only)');
+    if (!isRecord(key)) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, field, 'must be a JWK object');
+    const kty = key['kty'];
+    if (typeof kty !== 'string' || !ASYMMETRIC.has(kty)) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, `${field}.kty`, 'must be EC, RSA or OKP (public-key signatures only)');
+    const jwk = { ...key, kty };
     const leaked = PRIVATE_MEMBERS.find((m) => m in jwk);
     if (leaked !== undefined) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, field, `holds the private member "${leaked}": register the public key only (and replace this key, it has been exposed)`);
-    if (jwk.use !== undefined && jwk.use !== 'sig') throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, `${field}.use`, 'must be "sig" when present');
+    if (key['use'] !== undefined && key['use'] !== 'sig') throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, `${field}.use`, 'must be "sig" when present');
     try {
-      createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+      createPublicKey({ key: jwk, format: 'jwk' });
     } catch {
       throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, field, 'is not a valid public JWK');
     }
+    checked.push(jwk);
   });
-  return { keys: keys as JWK[] };
+  return { keys: checked };
 }
 
 /**

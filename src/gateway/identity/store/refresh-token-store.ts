@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, Tables } from '../../../storage/index.js';
+import { oneOf } from '../../../protocol/index.js';
 
 /** One refresh token of a delegation grant, as stored (docs/adr/0042-durable-delegation-grants.md). */
 export interface RefreshTokenRow {
@@ -31,7 +32,7 @@ export interface StoredRefreshToken extends RefreshTokenRow {
   activeSuccessor: string | undefined;
 }
 
-const STATUSES: ReadonlySet<string> = new Set(['active', 'used', 'revoked']);
+const STATUSES = ['active', 'used', 'revoked'] as const satisfies ReadonlyArray<RefreshTokenRow['status']>;
 
 /**
  * The refresh tokens of delegation grants. A token is redeemed once: its row
@@ -111,7 +112,8 @@ export class RefreshTokenStore {
       .select((eb) => eb.selectFrom('identity_refresh_tokens as s').select('s.token_hash').whereRef('s.replaces', '=', 't.token_hash').where('s.status', '=', 'active').limit(1).as('active_successor'))
       .where('t.token_hash', '=', tokenHash)
       .executeTakeFirst();
-    if (r === undefined || !STATUSES.has(r.status)) return undefined;
+    const status = r === undefined ? undefined : oneOf(STATUSES, r.status);
+    if (r === undefined || status === undefined) return undefined;
     const scopes: unknown = JSON.parse(r.scopes);
     return {
       tokenHash: r.token_hash,
@@ -125,7 +127,7 @@ export class RefreshTokenStore {
       origin: r.origin,
       originJti: r.origin_jti ?? undefined,
       originId: r.origin_id ?? undefined,
-      status: r.status as RefreshTokenRow['status'],
+      status,
       familyExpiresAt: Number(r.family_expires_at),
       createdAt: Number(r.created_at),
       usedAt: r.used_at === null ? undefined : Number(r.used_at),

@@ -50,6 +50,11 @@ describe('a policy condition', () => {
     assert.equal(c.test(entities({ calls: 3n })), true);
   });
 
+  test('says whether it may read the time, erring towards yes', () => {
+    for (const source of ['context.time.getHours() >= 20', 'context["ti" + "me"] != null', 'has(context.time)', 'size(context) > 1']) assert.equal(compileCondition(source).readsTime, true, source);
+    for (const source of ['resource.price > 1.0', 'context.input.amount > 3', 'context.calls.principal.day >= 3']) assert.equal(compileCondition(source).readsTime, false, source);
+  });
+
   test('a missing input field is an evaluation error, never a throw', () => {
     const result = compileCondition('context.input.amount > 1000').test(entities({ input: { other: 1 } }));
     assert.ok(result instanceof Error);

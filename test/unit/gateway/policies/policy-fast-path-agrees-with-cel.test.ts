@@ -42,6 +42,9 @@ const CONDITIONS = [
   'action.skill != "" && !(action.skill in ["echo", "score"])',
   'resource.tags == ["a"]',
   'context.input == {"a": 1}',
+  'type(context.input) == string && size(context.input) > 3',
+  'type(context.input) == map || type(context.input) == list || type(context.input) == double || type(context.input) == bool || type(context.input) == null_type',
+  'type(context.calls.principal.day) == int && type(resource.price) != int',
 ];
 
 const pick = <T>(...values: T[]) => fc.constantFrom(...values);

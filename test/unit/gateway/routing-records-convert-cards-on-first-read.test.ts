@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentCard } from '@a2a-js/sdk';
 import { recordFromJson, recordFromJsonLazily, recordToJson, type WireAgentRecord } from '../../../src/contracts/registry/record-json.js';
+import { sampleCard } from '../../helpers/registry-fixture.js';
 
 // A gateway loading a large registry keeps each record's card as the wire sent it
 // and converts it when a call first reads it: what it reads must be what the
@@ -10,17 +11,8 @@ import { recordFromJson, recordFromJsonLazily, recordToJson, type WireAgentRecor
 const wire = {
   name: 'invoice-matcher',
   identifier: 'urn:air:acme.com:agent:invoice-matcher',
-  card: {
-    name: 'Invoice matcher',
-    description: 'Matches supplier invoices to purchase orders.',
-    version: '2.1.0',
-    supportedInterfaces: [{ url: 'https://agents.example.com/invoice-matcher', protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
-    capabilities: { streaming: true },
-    securitySchemes: { bearer: { httpAuthSecurityScheme: { scheme: 'Bearer' } } },
-    defaultInputModes: ['text/plain'],
-    defaultOutputModes: ['application/json'],
-    skills: [{ id: 'match', name: 'Match invoices', description: 'Three-way match', tags: ['finance'], examples: ['match this invoice'] }],
-  },
+  // With a security scheme: a oneof in the card's proto form, converted too.
+  card: sampleCard('invoice-matcher', { securitySchemes: { bearer: { httpAuthSecurityScheme: { scheme: 'Bearer' } } } }),
   sourceProtocol: '1.0',
   signed: false,
   metadata: { department: 'finance' },

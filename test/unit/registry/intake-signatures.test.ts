@@ -7,20 +7,10 @@ import { generateAgentCardSignature, type AgentCard } from '@a2a-js/sdk';
 import { base64url, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { createSsrfGuard } from '../../../src/http/outbound/ssrf-guard.js';
 import { createCardIntake } from '../../../src/registry/intake/card-intake.js';
+import { sampleCard } from '../../helpers/registry-fixture.js';
 
-function validCard(): Record<string, any> {
-  return {
-    name: 'Contract Reviewer',
-    description: 'Reviews contracts for risky clauses',
-    version: '1.0.0',
-    supportedInterfaces: [{ url: 'https://legal.example.com/a2a', protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
-    capabilities: { streaming: true },
-    securitySchemes: { bearer: { httpAuthSecurityScheme: { scheme: 'Bearer' } } },
-    defaultInputModes: ['text/plain'],
-    defaultOutputModes: ['application/json'],
-    skills: [{ id: 'review', name: 'Review', description: 'Flags risky clauses', tags: ['legal', 'contracts'] }],
-  };
-}
+/** A valid card with a security scheme (a oneof, signed in its JSON form): what is signed matters here, not what it says. */
+const validCard = () => sampleCard('contract-reviewer', { securitySchemes: { bearer: { httpAuthSecurityScheme: { scheme: 'Bearer' } } } });
 
 /** Signs the card's JSON form with the SDK signer (the JSON form, as it goes on the wire). */
 async function sign(card: Record<string, any>, key: CryptoKey, header: Record<string, unknown>): Promise<Record<string, any>> {

@@ -2,10 +2,9 @@
 import { Command, Option } from 'commander';
 import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
-import { ExitCodes } from '../../io/exit-codes.js';
 import type { AgentStatus } from '../../../contracts/registry/index.js';
 import type { AcpRegistrationRequest, RegistrationRequest } from '../../role-apis/registry-client.js';
-import { addRegistryOptions, printJson, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, printAnswer, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { fields } from './agents-render.js';
 
 interface RegisterFlags extends RegistryFlags {
@@ -50,28 +49,20 @@ export function agentsRegisterCommand(ctx: CliContext): Command {
       throw Errors.cliRegisterWhat({});
     }
     if (flags.acp !== undefined) return registerAcp(ctx, flags.acp, flags);
-    const body: RegistrationRequest = cardUrl !== undefined ? { cardUrl } : { card: await readJsonObject(flags.card!, '--card') };
-    if (flags.name !== undefined) body.name = flags.name;
-    if (flags.metadata !== undefined) body.metadata = await readJsonObject(flags.metadata, '--metadata');
-    if (flags.status !== undefined) body.status = flags.status;
+    const body: RegistrationRequest = { ...(cardUrl !== undefined ? { cardUrl } : { card: await readJsonObject(flags.card!, '--card') }), ...(await extrasOf(flags)) };
     await runRegistryCommand(ctx, flags, async (registry, output) => {
       const record = await registry.register(body);
-      if (output.json) {
-        printJson(ctx, record);
-        return ExitCodes.OK;
-      }
-      ctx.io.stdout.write(
+      return printAnswer(ctx, output, record, () =>
         `registered ${record.name}\n` +
-          fields([
-            ['identifier', record.identifier],
-            ['version', record.card.version],
-            ['skills', record.card.skills.map((s) => s.id).join(', ')],
-            ['card url', record.cardUrl],
-            ['signed', record.signed ? 'yes' : 'no'],
-            ['status', record.status],
-          ]),
+        fields([
+          ['identifier', record.identifier],
+          ['version', record.card.version],
+          ['skills', record.card.skills.map((s) => s.id).join(', ')],
+          ['card url', record.cardUrl],
+          ['signed', record.signed ? 'yes' : 'no'],
+          ['status', record.status],
+        ]),
       );
-      return ExitCodes.OK;
     });
   });
   return command;
@@ -79,27 +70,31 @@ export function agentsRegisterCommand(ctx: CliContext): Command {
 
 /** `--acp <url>`: every agent of that ACP server (or the one `--name`d), one line each. */
 async function registerAcp(ctx: CliContext, url: string, flags: RegisterFlags): Promise<void> {
-  const body: AcpRegistrationRequest = { url };
-  if (flags.name !== undefined) body.name = flags.name;
-  if (flags.metadata !== undefined) body.metadata = await readJsonObject(flags.metadata, '--metadata');
-  if (flags.status !== undefined) body.status = flags.status;
+  const body: AcpRegistrationRequest = { url, ...(await extrasOf(flags)) };
   await runRegistryCommand(ctx, flags, async (registry, output) => {
     const records = await registry.registerAcp(body);
-    if (output.json) {
-      printJson(ctx, { agents: records });
-      return ExitCodes.OK;
-    }
-    for (const record of records) {
-      ctx.io.stdout.write(
-        `registered ${record.name} (bridged ACP agent)\n` +
-          fields([
-            ['identifier', record.identifier],
-            ['skills', record.card.skills.map((s) => s.id).join(', ')],
-            ['acp url', record.bridge?.url],
-            ['status', record.status],
-          ]),
-      );
-    }
-    return ExitCodes.OK;
+    return printAnswer(ctx, output, { agents: records }, () =>
+      records
+        .map(
+          (record) =>
+            `registered ${record.name} (bridged ACP agent)\n` +
+            fields([
+              ['identifier', record.identifier],
+              ['skills', record.card.skills.map((s) => s.id).join(', ')],
+              ['acp url', record.bridge?.url],
+              ['status', record.status],
+            ]),
+        )
+        .join(''),
+    );
   });
+}
+
+/** What `--name`, `--metadata` and `--status` add to either registration. */
+async function extrasOf(flags: RegisterFlags): Promise<Pick<RegistrationRequest, 'name' | 'metadata' | 'status'>> {
+  return {
+    ...(flags.name !== undefined && { name: flags.name }),
+    ...(flags.metadata !== undefined && { metadata: await readJsonObject(flags.metadata, '--metadata') }),
+    ...(flags.status !== undefined && { status: flags.status }),
+  };
 }

@@ -4,10 +4,8 @@ import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
 import { printAnswer } from '../agents/agents-options.js';
 import { withSubcommands } from '../command-group.js';
-import { addCreditsOptions, bearerOf, type CreditsFlags } from '../credits/credits-options.js';
-import { chooseRoleUrl, DEFAULT_GATEWAY_URL, explainUnreachable } from '../../role-apis/role-url-choice.js';
-import { runRoleCommand } from '../../client/role-command.js';
-import { localAdminToken } from '../../role-apis/local-admin-token.js';
+import { addCreditsOptions, runGatewayCommand, type CreditsFlags } from '../credits/credits-options.js';
+import { DEFAULT_GATEWAY_URL } from '../../role-apis/role-url-choice.js';
 import { ApprovalsClient } from './approvals-client.js';
 import { formatApproval, formatApprovalList, formatDecision, formatRules } from './approvals-render.js';
 
@@ -37,11 +35,7 @@ or --admin-token (gateway:admin: every tenant, and the rules).
 }
 
 function run(ctx: CliContext, flags: CreditsFlags, body: (gateway: ApprovalsClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
-  const where = chooseRoleUrl('gateway', flags.gateway, ctx.io.env);
-  const { url } = where;
-  return runRoleCommand(ctx, 'gateway', flags, (signal, onRetry) => new ApprovalsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal, onRetry }), body).catch((err: unknown) => {
-    throw explainUnreachable(err, where, ctx.io.env);
-  });
+  return runGatewayCommand(ctx, flags, ApprovalsClient, body);
 }
 
 const STATES = ['pending', 'forwarding', 'approved', 'denied', 'expired', 'canceled'];

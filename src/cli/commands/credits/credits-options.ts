@@ -9,6 +9,7 @@ import type { ExitCode } from '../../io/exit-codes.js';
 import { addRoleTimeoutOption, runRoleCommand, type RoleCommandFlags } from '../../client/role-command.js';
 import { localAdminToken } from '../../role-apis/local-admin-token.js';
 import { chooseRoleUrl, explainUnreachable, roleUrlDefaultHelp } from '../../role-apis/role-url-choice.js';
+import type { GatewayClientOptions } from '../../role-apis/role-api.js';
 import { CreditsClient } from './credits-client.js';
 
 /** Parsed values of the shared options. */
@@ -34,11 +35,20 @@ export function bearerOf(flags: CreditsFlags, env: Record<string, string | undef
   return flags.token ?? flags.adminToken ?? (env.GATEWAY_ADMIN_TOKEN || undefined) ?? (env.AGENTMESH_TOKEN || undefined);
 }
 
-/** Builds the client from the shared flags and runs `body` under the `--timeout` deadline ({@link runRoleCommand}). */
-export function runCreditsCommand(ctx: CliContext, flags: CreditsFlags, body: (gateway: CreditsClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
+/**
+ * Builds a client of the gateway's management API (`Client`: credits, approvals, policies) from the
+ * shared flags, the bearer of {@link bearerOf} or else a local `agentmesh up`'s admin token, and runs
+ * `body` under the `--timeout` deadline ({@link runRoleCommand}); an unreachable gateway is explained.
+ */
+export function runGatewayCommand<C extends { readonly url: string }>(ctx: CliContext, flags: CreditsFlags, Client: new (options: GatewayClientOptions) => C, body: (gateway: C, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
   const where = chooseRoleUrl('gateway', flags.gateway, ctx.io.env);
   const { url } = where;
-  return runRoleCommand(ctx, 'gateway', flags, (signal, onRetry) => new CreditsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal, onRetry }), body).catch((err: unknown) => {
+  return runRoleCommand(ctx, 'gateway', flags, (signal, onRetry) => new Client({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal, onRetry }), body).catch((err: unknown) => {
     throw explainUnreachable(err, where, ctx.io.env);
   });
+}
+
+/** {@link runGatewayCommand} with the credits client. */
+export function runCreditsCommand(ctx: CliContext, flags: CreditsFlags, body: (gateway: CreditsClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
+  return runGatewayCommand(ctx, flags, CreditsClient, body);
 }

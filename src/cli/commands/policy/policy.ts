@@ -4,10 +4,8 @@ import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
 import { printAnswer, readJsonObject } from '../agents/agents-options.js';
 import { withSubcommands } from '../command-group.js';
-import { addCreditsOptions, bearerOf, type CreditsFlags } from '../credits/credits-options.js';
-import { chooseRoleUrl, DEFAULT_GATEWAY_URL, explainUnreachable } from '../../role-apis/role-url-choice.js';
-import { runRoleCommand } from '../../client/role-command.js';
-import { localAdminToken } from '../../role-apis/local-admin-token.js';
+import { addCreditsOptions, runGatewayCommand, type CreditsFlags } from '../credits/credits-options.js';
+import { DEFAULT_GATEWAY_URL } from '../../role-apis/role-url-choice.js';
 import { PolicyClient } from './policy-client.js';
 import { formatExplain, formatPolicy, formatPolicyList, formatTest, formatVersions } from './policy-render.js';
 
@@ -39,11 +37,7 @@ Bearer: --token (a principal holding gateway:policies: its own tenant's policies
 }
 
 function run(ctx: CliContext, flags: CreditsFlags, body: (gateway: PolicyClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
-  const where = chooseRoleUrl('gateway', flags.gateway, ctx.io.env);
-  const { url } = where;
-  return runRoleCommand(ctx, 'gateway', flags, (signal, onRetry) => new PolicyClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal, onRetry }), body).catch((err: unknown) => {
-    throw explainUnreachable(err, where, ctx.io.env);
-  });
+  return runGatewayCommand(ctx, flags, PolicyClient, body);
 }
 
 const positive = (v: string): number => {

@@ -1,5 +1,6 @@
 /** `agentmesh tasks cancel <url> <taskId>`: CancelTask (A2A §3.1.5). */
-import { Command } from 'commander';
+import type { Command } from 'commander';
+import { agentTaskCommand } from './agent-task-command.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../client/connection-options.js';
 import { ExitCodes } from '../../io/exit-codes.js';
@@ -16,10 +17,7 @@ fails with TASK_NOT_CANCELABLE (exit 1).
 
 /** Builds `tasks cancel`. */
 export function tasksCancelCommand(ctx: CliContext): Command {
-  const command = new Command('cancel')
-    .description('ask the agent to cancel a running task')
-    .argument('<url>', 'agent base URL or agent card URL')
-    .argument('<taskId>', 'task id');
+  const command = agentTaskCommand('cancel', 'ask the agent to cancel a running task', 'task');
   addConnectionOptions(command).addHelpText('after', EXAMPLES);
   command.action(async (url: string, taskId: string, flags: ConnectionFlags) => {
     await runAgentCommand(ctx, url, flags, async ({ client }, output) => {

@@ -1,5 +1,6 @@
 /** `agentmesh tasks get <url> <taskId>`: GetTask (A2A §3.1.3). */
-import { Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { agentTaskCommand } from './agent-task-command.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../client/connection-options.js';
 import { ExitCodes } from '../../io/exit-codes.js';
@@ -26,10 +27,7 @@ Exits 0 when the task was read, whatever its state.
 
 /** Builds `tasks get`. */
 export function tasksGetCommand(ctx: CliContext): Command {
-  const command = new Command('get')
-    .description('show a task: state, status message, artifacts')
-    .argument('<url>', 'agent base URL or agent card URL')
-    .argument('<taskId>', 'task id')
+  const command = agentTaskCommand('get', 'show a task: state, status message, artifacts', 'task')
     .option('--history <n>', 'also show the last n messages of the history', nonNegativeInteger);
   addConnectionOptions(command).addHelpText('after', EXAMPLES);
   command.action(async (url: string, taskId: string, flags: GetFlags) => {

@@ -1,5 +1,6 @@
 /** `agentmesh tasks list <url>`: ListTasks (A2A §3.1.4), one page or all of them. */
-import { Command } from 'commander';
+import type { Command } from 'commander';
+import { agentTaskCommand } from './agent-task-command.js';
 import { ListTasksResponse, TaskState, type ListTasksRequest, type Task } from '@a2a-js/sdk';
 import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
@@ -29,9 +30,7 @@ the token of the next one goes to stderr. Needs A2A 1.0: v0.3 has no tasks/list.
 
 /** Builds `tasks list`. */
 export function tasksListCommand(ctx: CliContext): Command {
-  const command = new Command('list')
-    .description('list tasks: id, state, last update, context')
-    .argument('<url>', 'agent base URL or agent card URL')
+  const command = agentTaskCommand('list', 'list tasks: id, state, last update, context', 'agent')
     .option('--context <id>', 'only tasks of this context')
     .option('--state <state>', 'only tasks in this state (working, input-required, completed, …)', taskStateOption);
   addPageOptions(command, { items: 'tasks', maxPageSize: MAX_PAGE_SIZE, defaultSize: "default: the agent's", allNote: ' (progress on stderr)' });

@@ -1,5 +1,6 @@
 /** `agentmesh tasks watch <url> <taskId>`: SubscribeToTask (A2A §3.1.6). */
-import { Command } from 'commander';
+import type { Command } from 'commander';
+import { agentTaskCommand } from './agent-task-command.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../client/connection-options.js';
 import { followStream } from '../../io/task-output.js';
@@ -16,10 +17,7 @@ terminal or interrupted state. Exit codes as for send (0 completed, 1 failed,
 
 /** Builds `tasks watch`. */
 export function tasksWatchCommand(ctx: CliContext): Command {
-  const command = new Command('watch')
-    .description('stream the events of a running task until it finishes')
-    .argument('<url>', 'agent base URL or agent card URL')
-    .argument('<taskId>', 'task id');
+  const command = agentTaskCommand('watch', 'stream the events of a running task until it finishes', 'task');
   addConnectionOptions(command).addHelpText('after', EXAMPLES);
   command.action(async (url: string, taskId: string, flags: ConnectionFlags) => {
     await runAgentCommand(ctx, url, flags, ({ client }, output) => followStream(ctx, client.resubscribeTask({ tenant: '', id: taskId }), { ...output, resubscribe: (id: string) => client.resubscribeTask({ tenant: '', id }), readTask: (id: string) => client.getTask({ tenant: '', id, historyLength: 0 }) }));

@@ -35,8 +35,8 @@ const STEPS = 1_000;
 const WARMUP_STEPS = 200;
 /** Anchor and workflow are measured this many times, alternately; the fastest of each counts (the machine's other load only slows). */
 const STEP_REPETITIONS = 2;
-/** A shorter workflow, run once after the measured ones, for the orchestrator's CPU per step against the workflow's length. */
-const SHORT_STEPS = 250;
+/** Workflow lengths run once each after the measured ones (direct path), each beside its anchor: a step's cost against its run's length. */
+const LENGTHS = [250, 1_000, 4_000, 10_000] as const;
 /** Seed 004: 10,000 leads in batches of 500; five batches in flight (one per instance of seed 004's five). */
 const BATCH_MAP = { items: 10_000, batchSize: 500, concurrency: 5, mode: 'batch', rounds: 5 } as const;
 /** One item per call, 16 in flight: the per-item cost of a map. */
@@ -74,7 +74,7 @@ export async function runOrchestratorBench({ instances, log }: OrchestratorBench
     });
     const runner = await sdkClient(orchestrator.urls['orchestrator']!);
 
-    report.steps.push(await stepOverhead({ path: 'direct', agents: agents[0]!, orchestrator, runner, agentUrl: agents[0]!.urls[NOOP_AGENT]!, log }));
+    report.steps.push(await stepOverhead({ path: 'direct', agents: agents[0]!, orchestrator, runner, agentUrl: agents[0]!.urls[NOOP_AGENT]!, lengths: LENGTHS, log }));
     for (const map of [BATCH_MAP, ITEM_MAP]) report.maps.push(await mapThroughput({ ...map, instances, agents, orchestrator, runner, log }));
 
     report.steps.push(await gatewayStepOverhead({ dataRoot, spawn, log }));
@@ -107,7 +107,7 @@ async function expectNoops(agents: BenchProcess, expected: number, what: string)
   if (noop !== expected) throw new Error(`${what}: the no-op agent got ${noop} calls, not ${expected}`);
 }
 
-async function stepOverhead(o: { path: StepRow['path']; agents: BenchProcess; orchestrator: BenchProcess; runner: Client; agentUrl: string; bearer?: string; log: Log }): Promise<StepRow> {
+async function stepOverhead(o: { path: StepRow['path']; agents: BenchProcess; orchestrator: BenchProcess; runner: Client; agentUrl: string; bearer?: string; lengths?: readonly number[]; log: Log }): Promise<StepRow> {
   const { agents, orchestrator, runner, log } = o;
   const row: StepRow = { path: o.path, steps: STEPS, repetitions: STEP_REPETITIONS };
   try {
@@ -145,11 +145,20 @@ async function stepOverhead(o: { path: StepRow['path']; agents: BenchProcess; or
       if (row.workflowMs === undefined || elapsed < row.workflowMs) Object.assign(row, { workflowMs: elapsed, orchestratorCpuMs: cpu });
       log(`  ${o.path}: direct ${(row.anchorMs / STEPS).toFixed(3)} ms/call, workflow ${(elapsed / STEPS).toFixed(3)} ms/step (orchestrator CPU ${(cpu / STEPS).toFixed(3)} ms/step)`);
     }
-    // A step should cost the same however long its workflow: a shorter run's CPU per step shows whether it does.
-    const cpuBefore = await orchestrator.cpuMs();
-    await runWorkflow(runner, noopChain(SHORT_STEPS));
-    row.short = { steps: SHORT_STEPS, orchestratorCpuMs: (await orchestrator.cpuMs()) - cpuBefore };
-    await expectNoops(agents, SHORT_STEPS, `the ${SHORT_STEPS}-step workflow`);
+    // A step should cost the same however long its workflow: each length's CPU per step shows whether it does.
+    for (const steps of o.lengths ?? []) {
+      log(`orchestrator: ${o.path}: ${steps} direct calls, then a workflow of ${steps} steps…`);
+      const anchorMs = await sequentialCalls(direct, steps);
+      await expectNoops(agents, steps, `${steps} direct calls`);
+      const cpuBefore = await orchestrator.cpuMs();
+      const started = performance.now();
+      await runWorkflow(runner, noopChain(steps));
+      const workflowMs = performance.now() - started;
+      const orchestratorCpuMs = (await orchestrator.cpuMs()) - cpuBefore;
+      await expectNoops(agents, steps, `the ${steps}-step workflow`);
+      (row.lengths ??= []).push({ steps, anchorMs, workflowMs, orchestratorCpuMs });
+      log(`  ${o.path}: ${steps} steps: direct ${(anchorMs / steps).toFixed(3)} ms/call, workflow ${(workflowMs / steps).toFixed(3)} ms/step (orchestrator CPU ${(orchestratorCpuMs / steps).toFixed(3)} ms/step)`);
+    }
   } catch (err) {
     row.failure = err instanceof Error ? err.message : String(err);
     log(`  ! ${o.path}: ${row.failure}`);

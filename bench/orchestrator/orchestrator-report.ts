@@ -20,9 +20,20 @@ export interface StepRow {
   workflowMs?: number;
   /** CPU time the orchestrator's process spent on the fastest workflow. */
   orchestratorCpuMs?: number;
-  /** CPU time the orchestrator spent on one shorter workflow of the same steps. */
-  short?: { steps: number; orchestratorCpuMs: number };
+  /**
+   * One workflow per length (250 … 10,000 steps, direct path), each right after
+   * its anchor (as many direct calls): a step should cost the same however long its run.
+   */
+  lengths?: LengthRow[];
   failure?: string;
+}
+
+/** One workflow length and its same-run anchor, ms. */
+export interface LengthRow {
+  steps: number;
+  anchorMs: number;
+  workflowMs: number;
+  orchestratorCpuMs: number;
 }
 
 /** One map variant: times over every round, ms. A row with `failure` has no result. */
@@ -87,9 +98,16 @@ export function formatOrchestratorBench(report: OrchestratorBenchReport): string
     formatTable(['path', 'steps', 'direct ms', 'direct ms/call', 'caller ms/call', 'workflow ms', 'ms/step', 'overhead ms/step', 'orch CPU ms/step', 'workflow/direct'], stepRows),
   );
   for (const row of report.steps) {
-    if (row.short && row.orchestratorCpuMs !== undefined) {
-      lines.push(`${row.path}: orchestrator CPU per step ${fixed(row.short.orchestratorCpuMs / row.short.steps, 3)} ms in a ${row.short.steps}-step workflow, ${fixed(row.orchestratorCpuMs / row.steps, 3)} ms in a ${row.steps}-step one`);
-    }
+    if (row.lengths === undefined || row.lengths.length === 0) continue;
+    const first = row.lengths[0]!;
+    const cpuOf = (l: LengthRow): number => l.orchestratorCpuMs / l.steps;
+    lines.push('', `== Orchestrator: a step's cost against its run's length (${row.path} path, each workflow beside its anchor of as many direct calls) ==`);
+    lines.push(
+      formatTable(
+        ['steps', 'direct ms/call', 'ms/step', 'overhead ms/step', 'orch CPU ms/step', `CPU vs ${first.steps} steps`],
+        row.lengths.map((l) => [String(l.steps), fixed(l.anchorMs / l.steps, 3), fixed(l.workflowMs / l.steps, 3), fixed((l.workflowMs - l.anchorMs) / l.steps, 3), fixed(cpuOf(l), 3), times(cpuOf(l) / cpuOf(first))]),
+      ),
+    );
   }
   for (const row of report.steps) if (row.failure !== undefined) lines.push(`! ${row.path}: ${row.failure}`);
 

@@ -23,8 +23,8 @@ const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
 /**
  * One run through `faults`, 20 s each with 3 s of healing between, checked whole. That every task
- * ends within 30 s of the last heal is a subtest marked todo: one run in about eight through the
- * first five faults, on a host at a load average of 15, left two tasks working (docs/reliability.md,
+ * ends within 30 s of the last heal is a subtest marked todo: two runs in about nine through the
+ * first five faults, on a loaded host, left a task or two working (docs/reliability.md,
  * "Anomalies found, not yet fixed"); it is reported on every run, and fails none until it is fixed.
  * The folder of the history and the replicas' logs is removed only when the run showed nothing.
  */

@@ -696,7 +696,10 @@ export class TaskEngine {
     } finally {
       if (span !== undefined) endSkillSpan(span, replied ? undefined : run.state, this.#o.genAiSpans ? run.usage : undefined);
       limit.release();
-      this.#runs.delete(run.id);
+      // Only this run's own entry: a run that stopped (a failed write, a conflict) may end after the
+      // re-run that replaced it was registered, and must not unregister it (then the check of failed
+      // writes, finding no live run, would start yet another beside it).
+      if (this.#runs.get(run.id) === run) this.#runs.delete(run.id);
       if (held !== undefined && !held.settled) {
         // Stopped before it wrote or answered anything (its replica drains and lets it go): the caller gets the reason.
         held.settled = true;

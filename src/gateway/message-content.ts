@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Message } from '@a2a-js/sdk';
-import { isRecord, type ProtocolVersion } from '../protocol/index.js';
+import { canonicalJson, isRecord, type ProtocolVersion } from '../protocol/index.js';
 
 /**
  * What identifies a sent message's content (ADR 0046): the message read as
@@ -58,15 +58,4 @@ function legacyPartAsV1(part: unknown): unknown {
     return { data, metadata: meta };
   }
   return part;
-}
-
-/** JSON with object keys sorted: two equal values give the same text, whatever their key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
-  if (!isRecord(value)) return JSON.stringify(value) ?? 'null';
-  const record = value;
-  const keys = Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
 }

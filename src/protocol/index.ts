@@ -30,6 +30,7 @@ export { A2A_JSON, PLAIN_JSON, assertJsonRequest, restMediaType } from './media-
 export { MAX_JSON_DEPTH, jsonDepth, assertJsonDepth, deeperThan } from './json-depth.js';
 export * as jsonBytes from './json-bytes.js';
 export { isRecord, isStringArray, oneOf, requireOneOf, errorMessage, errorCode, toError } from './narrowing.js';
+export { canonicalJson } from './sorted-json.js';
 export { deepFreeze } from './deep-freeze.js';
 export { errorCodeOf } from './error-code-of.js';
 export { answeredErrorCode } from './answered-error-code.js';

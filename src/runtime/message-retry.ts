@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Message, Role, TaskState, type Task } from '@a2a-js/sdk';
-import { isRecord } from '../protocol/index.js';
+import { canonicalJson } from '../protocol/index.js';
 
 /**
  * When a new message repeating a messageId is a retry (ADR 0046).
@@ -12,21 +12,6 @@ import { isRecord } from '../protocol/index.js';
  * (a follow-up or a cancel names the task: the client had the answer), so
  * both start a task of their own. The conformance suite sends both.
  */
-
-/**
- * The canonical JSON of a plain JSON value: object keys sorted by UTF-16 code
- * units, no whitespace, strings and numbers as `JSON.stringify` writes them.
- * Two values that are equal as JSON give the same text, whatever their key order.
- */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
-  if (!isRecord(value)) return JSON.stringify(value) ?? 'null';
-  const entries = Object.keys(value)
-    .filter((key) => value[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`);
-  return `{${entries.join(',')}}`;
-}
 
 /**
  * What identifies a message's content, as a hash: its role, parts, metadata,

@@ -6,6 +6,7 @@ import { reviewFromRow, type ReviewOutcome, type StoredReview } from './review-r
 import { writeAgentIn } from './agent-writes.js';
 import type { NewInstance, ReviewDecider } from './store-types.js';
 import type { WriteGroups } from './write-groups.js';
+import { claimDueRows } from './claim-due-rows.js';
 
 /**
  * The registry's governance rows (docs/adr/0072-registry-ownership-claims-and-review-holds.md):
@@ -83,17 +84,14 @@ export class GovernanceStore {
     if (options.only !== undefined) select = select.where('name', '=', options.only);
     if (options.force !== true) select = select.where('ownership_check_at', '<=', now);
     const rows = await select.orderBy('ownership_check_at').limit(limit).execute();
-    const claimed: string[] = [];
-    for (const row of rows) {
-      const result = await this.#db
+    const claimed = await claimDueRows(rows, (row) =>
+      this.#db
         .updateTable('registry_agents')
         .set({ ownership_check_at: now + claimMs })
         .where('name', '=', row.name)
         .where('ownership_check_at', '=', row.ownership_check_at)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 1) claimed.push(row.name);
-    }
-    return claimed;
+        .executeTakeFirst());
+    return claimed.map((row) => row.name);
   }
 
 }

@@ -5,6 +5,7 @@ import { instanceFromRow } from './rows.js';
 import { refreshHealth, requireAgent } from './agent-health.js';
 import type { DueProbe, NewInstance, ProbeOutcome, ProbePoint } from './store-types.js';
 import type { ChangeLog, Trx, WriteGroups } from './write-groups.js';
+import { claimDueRows } from './claim-due-rows.js';
 
 /** Adds (or, for the same agent and URL, renews) an instance, inside a write's transaction; recomputes the agent's health. */
 export async function putInstance(groups: WriteGroups, trx: Trx, agent: string, input: NewInstance, now: number, log: ChangeLog): Promise<AgentInstance> {
@@ -160,19 +161,14 @@ export class InstanceStore {
       .orderBy('next_probe_at')
       .limit(limit)
       .execute();
-    const claimed: DueProbe[] = [];
-    for (const row of rows) {
-      const result = await this.#db
+    const claimed = await claimDueRows(rows, (row) =>
+      this.#db
         .updateTable('registry_instances')
         .set({ next_probe_at: now + claimMs })
         .where('id', '=', row.id)
         .where('next_probe_at', '=', row.next_probe_at)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 1) {
-        claimed.push({ id: row.id, agent: row.agent, url: row.url, kind: row.kind === 'static' ? 'static' : 'leased', consecutiveFailures: row.consecutive_failures });
-      }
-    }
-    return claimed;
+        .executeTakeFirst());
+    return claimed.map((row): DueProbe => ({ id: row.id, agent: row.agent, url: row.url, kind: row.kind === 'static' ? 'static' : 'leased', consecutiveFailures: row.consecutive_failures }));
   }
 
   /** Records a probe, schedules the next one, keeps `keepHistory` points, and recomputes health. */

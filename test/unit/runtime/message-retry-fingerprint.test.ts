@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { Message, Task, TaskState } from '@a2a-js/sdk';
-import { canonicalJson, isRetryOf, messageFingerprint } from '../../../src/runtime/message-retry.js';
+import { isRetryOf, messageFingerprint } from '../../../src/runtime/message-retry.js';
+import { canonicalJson } from '../../../src/protocol/index.js';
 
 /** JSON values as JSON.parse makes them (no -0: JSON has one zero). */
 const json = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);

@@ -4,7 +4,7 @@ import { ErrorCodes, isAgentmeshError, Errors, isRecord } from '../../../protoco
 import type { CliContext } from '../../io/cli-io.js';
 import { withSubcommands } from '../command-group.js';
 import type { RegistryClient } from '../../role-apis/registry-client.js';
-import { addRegistryOptions, collectKeyValue, printAnswer, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, examplesFor, collectKeyValue, printAnswer, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { positiveInteger } from '../../io/positive-integer.js';
 import { formatConfigHistory, formatConfigVersion } from './agents-render.js';
 
@@ -47,9 +47,7 @@ function parseValue(raw: string): unknown {
   }
 }
 
-function examples(...lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ agentmesh agents config ${l}\n`).join('')}`;
-}
+const examples = examplesFor('agents config');
 
 /** The active config, or `{}` when the agent has none yet (so `--set` can start one). */
 async function activeOrEmpty(registry: RegistryClient, name: string): Promise<Record<string, unknown>> {

@@ -13,6 +13,11 @@ import { openRegistry, type RegistryClient } from '../../role-apis/registry-clie
 import { chooseRoleUrl, explainUnreachable, roleUrlDefaultHelp } from '../../role-apis/role-url-choice.js';
 
 /** Parsed values of the shared options. */
+/** The help text's "Examples:" section for `agentmesh <group>`'s subcommands: each line is shown after `$ agentmesh <group> `. */
+export function examplesFor(group: string): (...lines: string[]) => string {
+  return (...lines) => `\nExamples:\n${lines.map((l) => `  $ agentmesh ${group} ${l}\n`).join('')}`;
+}
+
 export interface RegistryFlags extends RoleCommandFlags {
   registry?: string;
   token?: string;

@@ -9,7 +9,7 @@ import { REVIEW_STATES, type CardReview, type ReviewState } from '../../../contr
 import type { CliContext } from '../../io/cli-io.js';
 import type { RegistryClient } from '../../role-apis/registry-client.js';
 import { withSubcommands } from '../command-group.js';
-import { addRegistryOptions, printAnswer, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, examplesFor, printAnswer, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 
 interface ListFlags extends RegistryFlags {
   state?: ReviewState;
@@ -19,9 +19,7 @@ interface DecisionFlags extends RegistryFlags {
   reason?: string;
 }
 
-function examples(...lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ agentmesh agents review ${l}\n`).join('')}`;
-}
+const examples = examplesFor('agents review');
 
 /** The change of `name` waiting for review. */
 async function pendingOf(registry: RegistryClient, name: string): Promise<CardReview> {

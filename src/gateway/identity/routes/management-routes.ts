@@ -84,6 +84,34 @@ export async function managementRoutes(app: FastifyInstance, options: Management
       });
     };
 
+    /**
+     * A kind of credential's rotation (the new secret shown once, the old one
+     * working for the grace period) and its revocation: the same for clients
+     * and API keys but for the names the answer and the log give them.
+     */
+    const rotateRevokeRoutes = <R extends { id: string }>(kind: {
+      path: string;
+      tags: string[];
+      logId: string;
+      view: (record: R, now: number) => object;
+      rotate: { path: string; summary: string; logged: string; run: (id: string, graceSeconds: number | undefined) => Promise<{ record: R; shown: Record<string, string>; detail?: Record<string, unknown> }> };
+      revoke: { summary: string; logged: string; run: (id: string) => Promise<R> };
+    }) => {
+      const params = s.clientIdParams;
+      scope.post<ById & { Body: unknown }>(`${kind.path}/:id/${kind.rotate.path}`, { schema: { tags: kind.tags, summary: kind.rotate.summary, params } }, async (request) => {
+        const caller = await admin(request);
+        const { record, shown, detail } = await kind.rotate.run(request.params.id, graceOf(request.body));
+        log.info({ [kind.logId]: record.id, by: caller.subject, ...detail }, kind.rotate.logged);
+        return { ...kind.view(record, clock()), ...shown };
+      });
+      scope.post<ById>(`${kind.path}/:id/revoke`, { schema: { tags: kind.tags, summary: kind.revoke.summary, params } }, async (request) => {
+        const caller = await admin(request);
+        const record = await kind.revoke.run(request.params.id);
+        log.info({ [kind.logId]: record.id, by: caller.subject }, kind.revoke.logged);
+        return kind.view(record, clock());
+      });
+    };
+
     const ctags = ['clients'];
     scope.post<{ Body: NewClientInput }>('/v1/clients', { schema: { tags: ctags, summary: 'Register an OAuth client (secret shown once)', body: s.newClientBody } }, async (request, reply) => {
       const caller = await admin(request);
@@ -97,22 +125,13 @@ export async function managementRoutes(app: FastifyInstance, options: Management
 
     readRoutes({ path: '/v1/clients', tags: ctags, plural: 'clients', singular: 'client', listedAs: 'clients', service: clients, view: clientView });
 
-    scope.post<ById & { Body: unknown }>(
-      '/v1/clients/:id/rotate-secret',
-      { schema: { tags: ctags, summary: 'New client secret (shown once); the old one works for the grace period (body { graceSeconds } optional)', params: s.clientIdParams } },
-      async (request) => {
-        const caller = await admin(request);
-        const { client, secret } = await clients.rotateSecret(request.params.id, graceOf(request.body));
-        log.info({ clientId: client.id, by: caller.subject, previousSecretExpiresAt: client.previousSecretExpiresAt }, 'client secret rotated');
-        return { ...clientView(client, clock()), client_secret: secret };
-      },
-    );
-
-    scope.post<ById>('/v1/clients/:id/revoke', { schema: { tags: ctags, summary: 'Revoke a client and its tokens', params: s.clientIdParams } }, async (request) => {
-      const caller = await admin(request);
-      const client = await clients.revoke(request.params.id);
-      log.info({ clientId: client.id, by: caller.subject }, 'client revoked');
-      return clientView(client, clock());
+    rotateRevokeRoutes({
+      path: '/v1/clients', tags: ctags, logId: 'clientId', view: clientView,
+      rotate: { path: 'rotate-secret', logged: 'client secret rotated', summary: 'New client secret (shown once); the old one works for the grace period (body { graceSeconds } optional)', run: async (id, graceSeconds) => {
+        const { client, secret } = await clients.rotateSecret(id, graceSeconds);
+        return { record: client, shown: { client_secret: secret }, detail: { previousSecretExpiresAt: client.previousSecretExpiresAt } };
+      } },
+      revoke: { summary: 'Revoke a client and its tokens', logged: 'client revoked', run: (id) => clients.revoke(id) },
     });
 
     const ktags = ['api-keys'];
@@ -130,22 +149,13 @@ export async function managementRoutes(app: FastifyInstance, options: Management
 
     readRoutes({ path: '/v1/api-keys', tags: ktags, plural: 'API keys', singular: 'API key', listedAs: 'apiKeys', service: apiKeys, view: apiKeyView });
 
-    scope.post<ById & { Body: unknown }>(
-      '/v1/api-keys/:id/rotate',
-      { schema: { tags: ktags, summary: 'New secret for the key (shown once); the old key works for the grace period (body { graceSeconds } optional)', params: s.clientIdParams } },
-      async (request) => {
-        const caller = await admin(request);
-        const { apiKey, key } = await apiKeys.rotate(request.params.id, graceOf(request.body));
-        log.info({ keyId: apiKey.id, by: caller.subject }, 'API key rotated');
-        return { ...apiKeyView(apiKey, clock()), key };
-      },
-    );
-
-    scope.post<ById>('/v1/api-keys/:id/revoke', { schema: { tags: ktags, summary: 'Revoke an API key', params: s.clientIdParams } }, async (request) => {
-      const caller = await admin(request);
-      const apiKey = await apiKeys.revoke(request.params.id);
-      log.info({ keyId: apiKey.id, by: caller.subject }, 'API key revoked');
-      return apiKeyView(apiKey, clock());
+    rotateRevokeRoutes({
+      path: '/v1/api-keys', tags: ktags, logId: 'keyId', view: apiKeyView,
+      rotate: { path: 'rotate', logged: 'API key rotated', summary: 'New secret for the key (shown once); the old key works for the grace period (body { graceSeconds } optional)', run: async (id, graceSeconds) => {
+        const { apiKey, key } = await apiKeys.rotate(id, graceSeconds);
+        return { record: apiKey, shown: { key } };
+      } },
+      revoke: { summary: 'Revoke an API key', logged: 'API key revoked', run: (id) => apiKeys.revoke(id) },
     });
   });
 }

@@ -6,7 +6,15 @@ import { requireOneOf, isRecord } from '../../../protocol/index.js';
 type ClientRow = Selectable<Tables['identity_clients']>;
 type ApiKeyRow = Selectable<Tables['identity_api_keys']>;
 
-const num = (v: number | string | null): number | undefined => (v === null ? undefined : Number(v));
+/**
+ * `{ [key]: ms }` for an epoch-ms column that holds a value, `{}` for a null
+ * one: spread into a record, its optional instants stay absent, never undefined.
+ */
+function instant<K extends string>(key: K, column: number | string | null): Partial<Record<K, number>> {
+  const out: Partial<Record<K, number>> = {};
+  if (column !== null) out[key] = Number(column);
+  return out;
+}
 
 /** A stored rate limit (JSON `{ requestsPerMinute, burst }`), checked: a column is data like any other. */
 function rateLimitOf(text: string, what: string): RateLimit {
@@ -27,18 +35,15 @@ export function clientFromRow(row: ClientRow): ClientRecord {
     status: requireOneOf(CREDENTIAL_STATUSES, row.status, 'identity_clients.status'),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    ...instant('previousSecretExpiresAt', row.previous_secret_expires_at),
+    ...instant('secretRotatedAt', row.secret_rotated_at),
+    ...instant('revokedAt', row.revoked_at),
   };
   if (row.secret_hash !== null) record.secretHash = row.secret_hash;
   if (row.previous_secret_hash !== null) record.previousSecretHash = row.previous_secret_hash;
-  const previousExpiry = num(row.previous_secret_expires_at);
-  if (previousExpiry !== undefined) record.previousSecretExpiresAt = previousExpiry;
   if (row.jwks !== null) record.jwks = JSON.parse(row.jwks) as ClientRecord['jwks'] & object;
   if (row.jwks_uri !== null) record.jwksUri = row.jwks_uri;
   if (row.rate_limit !== null) record.rateLimit = rateLimitOf(row.rate_limit, 'identity_clients.rate_limit');
-  const rotated = num(row.secret_rotated_at);
-  if (rotated !== undefined) record.secretRotatedAt = rotated;
-  const revoked = num(row.revoked_at);
-  if (revoked !== undefined) record.revokedAt = revoked;
   return record;
 }
 
@@ -76,16 +81,12 @@ export function apiKeyFromRow(row: ApiKeyRow): ApiKeyRecord {
     status: requireOneOf(CREDENTIAL_STATUSES, row.status, 'identity_api_keys.status'),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    ...instant('previousSecretExpiresAt', row.previous_secret_expires_at),
+    ...instant('expiresAt', row.expires_at),
+    ...instant('rotatedAt', row.rotated_at),
+    ...instant('revokedAt', row.revoked_at),
   };
   if (row.previous_secret_hash !== null) record.previousSecretHash = row.previous_secret_hash;
-  const previousExpiry = num(row.previous_secret_expires_at);
-  if (previousExpiry !== undefined) record.previousSecretExpiresAt = previousExpiry;
-  const expires = num(row.expires_at);
-  if (expires !== undefined) record.expiresAt = expires;
-  const rotated = num(row.rotated_at);
-  if (rotated !== undefined) record.rotatedAt = rotated;
-  const revoked = num(row.revoked_at);
-  if (revoked !== undefined) record.revokedAt = revoked;
   return record;
 }
 

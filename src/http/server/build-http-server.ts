@@ -66,7 +66,9 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const secure = options.tls === undefined ? undefined : readServerTls(options.tls);
   // `allowHalfOpen`: a TLS connection whose client half-closed stays open for its answers (node:http's own
   // server always asks it of its sockets; node:https's leaves it to these options). See allowHalfOpen below.
-  const serverOptions = { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: checkingIntervalMs, allowHalfOpen: true };
+  // Not where client certificates are asked for: a client refused for want of one was then never closed
+  // (the CLI waited for an answer that could not come), so there a FIN still ends the connection.
+  const serverOptions = { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: checkingIntervalMs, allowHalfOpen: secure?.requestCert !== true };
   const securityHeaders = options.securityHeaders ?? d.securityHeaders;
   // Set once the metrics are installed, before any request can arrive.
   const unrouted: { record?: HttpRecorder } = {};

@@ -243,28 +243,28 @@ function call(fn: string, target: Expr | undefined, args: readonly Expr[]): Clos
   throw UNSUPPORTED;
 }
 
-function and(x: Closure, y: Closure): Closure {
+/**
+ * CEL's `&&` and `||`, commutative as the spec has them: a side equal to the operator's absorbing value
+ * (false for `&&`, true for `||`) decides whatever the other side is, even an error.
+ */
+function logical(x: Closure, y: Closure, absorbing: boolean, operator: string): Closure {
   return (e) => {
     const l = x(e);
-    if (l === false) return false;
+    if (l === absorbing) return absorbing;
     const r = y(e);
-    if (r === false) return false;
-    if (l === true && r === true) return true;
+    if (r === absorbing) return absorbing;
+    if (l === !absorbing && r === !absorbing) return !absorbing;
     if (l === FALLBACK || r === FALLBACK) return FALLBACK;
-    return l instanceof CelFault ? l : r instanceof CelFault ? r : new CelFault("no matching overload for '_&&_'");
+    return l instanceof CelFault ? l : r instanceof CelFault ? r : new CelFault(`no matching overload for '${operator}'`);
   };
 }
 
+function and(x: Closure, y: Closure): Closure {
+  return logical(x, y, false, '_&&_');
+}
+
 function or(x: Closure, y: Closure): Closure {
-  return (e) => {
-    const l = x(e);
-    if (l === true) return true;
-    const r = y(e);
-    if (r === true) return true;
-    if (l === false && r === false) return false;
-    if (l === FALLBACK || r === FALLBACK) return FALLBACK;
-    return l instanceof CelFault ? l : r instanceof CelFault ? r : new CelFault("no matching overload for '_||_'");
-  };
+  return logical(x, y, true, '_||_');
 }
 
 function sizeOf(x: Closure): Closure {

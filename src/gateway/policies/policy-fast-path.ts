@@ -157,39 +157,25 @@ function call(fn: string, target: Expr | undefined, args: readonly Expr[]): Clos
       case '_!=_': {
         const [x, y] = [a[0]!, a[1]!];
         const negate = fn === '_!=_';
-        return (e) => {
-          const l = x(e);
-          if (isFault(l)) return l;
-          const r = y(e);
-          if (isFault(r)) return r;
+        return operands(x, y, (l, r) => {
           const eq = equal(l, r);
           return eq === FALLBACK || !negate ? eq : !eq;
-        };
+        });
       }
       case '_<_':
       case '_<=_':
       case '_>_':
       case '_>=_': {
         const [x, y] = [a[0]!, a[1]!];
-        return (e) => {
-          const l = x(e);
-          if (isFault(l)) return l;
-          const r = y(e);
-          if (isFault(r)) return r;
+        return operands(x, y, (l, r) => {
           const c = compare(l, r, fn);
           if (c === FALLBACK || c instanceof CelFault) return c;
           return fn === '_<_' ? c < 0 : fn === '_<=_' ? c <= 0 : fn === '_>_' ? c > 0 : c >= 0;
-        };
+        });
       }
       case '@in': {
         const [x, y] = [a[0]!, a[1]!];
-        return (e) => {
-          const l = x(e);
-          if (isFault(l)) return l;
-          const r = y(e);
-          if (isFault(r)) return r;
-          return contained(l, r);
-        };
+        return operands(x, y, contained);
       }
       case 'size':
         if (a.length !== 1) throw UNSUPPORTED;
@@ -283,6 +269,17 @@ function sizeOf(x: Closure): Closure {
 }
 
 /** A fault or a fallback: what a closure passes up unchanged. */
+/** Both operands evaluated left to right, a fault (or a hand-over to the library) of either answered as it is. */
+function operands(x: Closure, y: Closure, apply: (l: Value, r: Value) => Value): Closure {
+  return (e) => {
+    const l = x(e);
+    if (isFault(l)) return l;
+    const r = y(e);
+    if (isFault(r)) return r;
+    return apply(l, r);
+  };
+}
+
 function isFault(v: Value): v is CelFault | typeof FALLBACK {
   return v === FALLBACK || v instanceof CelFault;
 }

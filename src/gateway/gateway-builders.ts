@@ -180,6 +180,9 @@ export async function buildParts({ config, backends, publicUrl, metrics, log, st
     bridgedRuns.sweep(Date.now() - BRIDGED_RUN_RETENTION_MS).catch((err: unknown) => log.warn({ err }, 'sweeping bridged runs failed'));
   }, 3600_000).unref();
   stack.defer('bridged runs sweep', () => clearInterval(sweep));
+  // Session counters live where the quotas do: Redis across replicas, memory on one gateway.
+  const policies = new PolicyEngine({ store: new PolicyStore(database.db), counters: new SessionCounters({ redis, logger: log.child({ module: 'policies' }) }), logger: log.child({ module: 'policies' }), reloadIntervalMs: config.approvals.sweepIntervalMs, bus });
+  stack.defer('policies', () => policies.stop());
   const approvals = new ApprovalGate({
     store: new ApprovalStore(database.db),
     configRules: config.approvals.rules.map((rule) => ({ ...rule, source: 'config' as const })),
@@ -193,12 +196,10 @@ export async function buildParts({ config, backends, publicUrl, metrics, log, st
     timeoutMs: config.requestTimeoutMs,
     sweepIntervalMs: config.approvals.sweepIntervalMs,
     bus,
+    heldByPolicy: (agent) => policies.set.mayHoldForApproval(agent),
   });
   // Stopped before the credit holds close: a sweep in progress still refunds through them.
   stack.defer('approvals', () => approvals.stop());
-  // Session counters live where the quotas do: Redis across replicas, memory on one gateway.
-  const policies = new PolicyEngine({ store: new PolicyStore(database.db), counters: new SessionCounters({ redis, logger: log.child({ module: 'policies' }) }), logger: log.child({ module: 'policies' }), reloadIntervalMs: config.approvals.sweepIntervalMs, bus });
-  stack.defer('policies', () => policies.stop());
   return { identity, ledger, audit, router, quotas, credits, tracker, bridgedRuns, approvals, policies, journal };
 }
 

@@ -35,6 +35,12 @@ export interface ApprovalGateOptions extends ParkedForwardOptions {
    * (the sweep re-reads them anyway, for an announcement missed).
    */
   bus?: Pick<Bus, 'publish' | 'subscribe'>;
+  /**
+   * Whether a policy in force may hold a call to `agent` for approval
+   * (`permit_when_approved`, docs/policies.md): such an agent's card declares
+   * the approvals extension as one a rule may gate does.
+   */
+  heldByPolicy?: (agent: string) => boolean;
   now?: () => number;
 }
 
@@ -105,13 +111,13 @@ export class ApprovalGate {
   /**
    * The extensions the gateway declares on `agent`'s served card: the
    * approvals extension (ADR 0037) when a rule in force may gate its calls
-   * (one naming it, or naming no agent), so a client knows a call may come
-   * back as a gated task. Not required: a client that ignores it still reads
+   * (one naming it, or naming no agent) or a `permit_when_approved` policy
+   * may hold them, so a client knows a call may come back as a gated task. Not required: a client that ignores it still reads
    * a spec-conformant task in `AUTH_REQUIRED` with a readable reason.
    */
   cardExtensions(agent: string): GatewayExtension[] {
-    const rules = this.rules().filter((r) => r.agent === undefined || r.agent === agent);
-    if (rules.length === 0) return [];
+    const gated = this.rules().some((r) => r.agent === undefined || r.agent === agent) || this.#o.heldByPolicy?.(agent) === true;
+    if (!gated) return [];
     return [{
       uri: APPROVAL_EXTENSION_URI,
       description: `Some calls to this agent wait for a person's approval at the gateway: such a call is answered with a task in AUTH_REQUIRED whose status message gives the reason and whose metadata["${APPROVAL_METADATA_KEY}"] says who may decide and when it expires; it ends REJECTED if denied or expired, and the caller may cancel it while it waits (CancelTask on its id).`,

@@ -73,6 +73,15 @@ export class PolicySet {
     return [...seen];
   }
 
+  /**
+   * Whether a `permit_when_approved` policy may hold some call to `agent`
+   * (one naming it, or naming no agent), whatever the tenant: the card
+   * served for it then declares the approvals extension.
+   */
+  mayHoldForApproval(agent: string): boolean {
+    return (this.#byAgent.get(agent) ?? this.#anyAgent).some((p) => p.record.effect === 'permit_when_approved');
+  }
+
   /** The policies whose target covers the call (no allocation when none does). */
   applicable(t: PolicyTarget): readonly CompiledPolicy[] {
     const candidates = this.#byAgent.get(t.agent) ?? this.#anyAgent;

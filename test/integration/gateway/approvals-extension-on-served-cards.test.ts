@@ -5,7 +5,9 @@
  * gate, in the v1.0 and the v0.3 card shapes alike, and on no other card;
  * a rule written through the API (one naming no agent gates every agent)
  * changes the served cards at once, and deleting it takes the declaration
- * away. An agent cannot declare the extension itself. The card a tenant
+ * away; a `permit_when_approved` policy holds calls for approval as a rule
+ * does, so it declares the extension on the cards of the agents it may hold.
+ * An agent cannot declare the extension itself. The card a tenant
  * admin reads in the console is the served one, declaration included.
  */
 import { after, before, describe, test } from 'node:test';
@@ -73,5 +75,17 @@ describe('the approvals extension on served cards', () => {
     assert.equal((await fetch(`${mesh.gw.url}/v1/approval-rules/everything`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 204);
     for (const version of ['1.0', '0.3'] as const) assert.deepEqual(await extensions('weather', version), [], `v${version}`);
     assert.equal((await extensions('payments', '1.0')).length, 1);
+  });
+
+  test('a permit_when_approved policy declares it on the cards of the agents it may hold; deleting it takes it away', async () => {
+    const policy = `${mesh.gw.url}/v1/policies/forecasts-need-approval`;
+    const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const put = await fetch(policy, { method: 'PUT', headers, body: JSON.stringify({ effect: 'permit_when_approved', tenant: 'acme', target: { agent: 'weather' }, condition: 'context.input.days > 7', reason: 'long forecasts need a meteorologist', approverScope: 'weather:approve' }) });
+    assert.equal(put.status, 201, await put.text());
+    for (const version of ['1.0', '0.3'] as const) assert.equal((await extensions('weather', version)).length, 1, `v${version}`);
+    const forbid = await fetch(`${mesh.gw.url}/v1/policies/no-forecasts`, { method: 'PUT', headers, body: JSON.stringify({ effect: 'forbid', target: { agent: 'weather' }, condition: 'context.input.days > 30' }) });
+    assert.equal(forbid.status, 201, await forbid.text());
+    assert.equal((await fetch(`${policy}?tenant=acme`, { method: 'DELETE', headers: { authorization: headers.authorization } })).status, 200);
+    assert.deepEqual(await extensions('weather', '1.0'), [], 'a forbid policy holds nothing for approval');
   });
 });

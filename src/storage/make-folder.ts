@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { errorCode } from '../protocol/index.js';
 
 /**
  * Makes `dir` and the parents it lacks, one level at a time, as
@@ -37,7 +36,9 @@ export function makeFolderSync(dir: string, mode: number): void {
     try {
       mkdirSync(folder, { mode });
     } catch (err) {
-      if (errorCode(err) !== 'EEXIST' || !statSync(folder).isDirectory()) throw err;
+      // Read here, not through the protocol's errorCode: that import would load the whole protocol before the CLI's bundle.
+      const exists = err instanceof Error && 'code' in err && err.code === 'EEXIST';
+      if (!exists || !statSync(folder).isDirectory()) throw err;
     }
   }
 }

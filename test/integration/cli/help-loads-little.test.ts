@@ -110,4 +110,21 @@ describe('agentmesh --help loads little', () => {
     const files = loaded.map((url) => relative(repo, fileURLToPath(url))).map((path) => path.replace(/^node_modules\/((?:@[^/]+\/)?[^/]+)\/.*/, '$1'));
     assert.deepEqual([...new Set(files)].sort(), ['commander', 'src/cli/config/secret-files.ts', 'src/cli/io/cli-io.ts', 'src/cli/io/exit-codes.ts', 'src/cli/launch/command-operands.ts', 'src/cli/program.ts', 'src/cli/unknown-command.ts']);
   });
+
+  test('the launcher that chooses the bundle loads only its own few files before it', async () => {
+    const launcher = join(repo, 'src/cli/load-cli.ts');
+    const script = `
+      import { registerHooks } from 'node:module';
+      const loaded = [];
+      registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
+      await import(${JSON.stringify(launcher)});
+      process.stdout.write(JSON.stringify(loaded.filter((u) => u.startsWith('file:'))));
+    `;
+    const { stdout } = await run(process.execPath, [...TS_CHILD_ARGV, '--input-type=module', '-e', script], { cwd: repo });
+    const files = (JSON.parse(stdout) as string[]).map((url) => relative(repo, fileURLToPath(url)));
+    // A stray import here (make-folder.ts once took the whole protocol, 270 modules) runs on every --help and send, before the bundle.
+    const strays = files.filter((path) => !/^src\/cli\/(load-cli\.ts|launch\/[a-z-]+\.ts)$/.test(path) && path !== 'src/storage/make-folder.ts');
+    assert.deepEqual(strays, []);
+    assert.ok(files.includes('src/storage/make-folder.ts'), 'the code cache makes its folder private');
+  });
 });

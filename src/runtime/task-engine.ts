@@ -137,6 +137,8 @@ export class TaskEngine {
   /** Tasks whose run stopped on a failed write: still non-terminal and owned here, ended by the next {@link recover}. */
   #unwritten = new Set<string>();
   #controls = new Map<string, TaskControl>();
+  /** The recovery round in progress (settled when none is). */
+  #recovering: Promise<unknown> = Promise.resolve();
 
   constructor(options: TaskEngineOptions) {
     this.#o = options;
@@ -384,7 +386,15 @@ export class TaskEngine {
    * stopped heartbeating before `staleBefore`. Idempotent tasks of agents not
    * hosted here are skipped until `giveUpBefore`, then failed.
    */
-  async recover(staleBefore: number, options: { giveUpBefore?: number } = {}): Promise<{ failed: number; rerun: number }> {
+  recover(staleBefore: number, options: { giveUpBefore?: number } = {}): Promise<{ failed: number; rerun: number }> {
+    // One round at a time: two rounds overlapping (a slow database makes a round outlast the timer)
+    // could both find a task no run holds yet and both take it.
+    const round = this.#recovering.then(() => this.#recoverRound(staleBefore, options));
+    this.#recovering = round.catch(() => undefined);
+    return round;
+  }
+
+  async #recoverRound(staleBefore: number, options: { giveUpBefore?: number }): Promise<{ failed: number; rerun: number }> {
     let { failed, rerun } = await this.#recoverUnwritten();
     // Paged by id, so rows this replica leaves (other agents' idempotent tasks) never hide the rest.
     let afterId = '';
@@ -410,8 +420,9 @@ export class TaskEngine {
     let failed = 0;
     let rerun = 0;
     for (const id of [...this.#unwritten]) {
-      const live = this.#runs.get(id);
-      if (live && !live.closed) continue;
+      // A run of the task still executes here (a re-run, or one whose last write is in flight): it
+      // ends the task, or its failed write brings the task back here once it has stopped.
+      if (this.#runs.has(id)) continue;
       let row: TaskRecord | undefined;
       try {
         row = await this.#o.store.get(id);
@@ -434,6 +445,9 @@ export class TaskEngine {
     let failed = 0;
     let rerun = 0;
     for (const row of orphans) {
+      // Never a second run of a task beside one executing here: this replica's own rows look orphaned
+      // when its heartbeat could not commit, and two runs of one task stop each other's writes.
+      if (this.#runs.has(row.id)) continue;
       const agent = this.#o.agents.get(row.agent);
       const skill = row.skill ? agent?.skills.get(row.skill) : undefined;
       // An idempotent task this replica cannot run is left for one that hosts its

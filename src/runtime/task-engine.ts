@@ -360,8 +360,15 @@ export class TaskEngine {
     this.#agent(agentName);
     const local = this.#runs.get(taskId);
     if (local && local.tenant === call.tenant && local.agent === agentName && !local.closed) {
-      await this.#cancelLocal(local);
-      return (await this.#o.store.get(taskId))!;
+      try {
+        await this.#cancelLocal(local);
+        return (await this.#o.store.get(taskId))!;
+      } catch (err) {
+        // The run's write failed: another replica moved the task on (took it over, ended it), or a
+        // write before the cancel failed. Its version is no answer to the client: the cancel is made
+        // on the fresh row as for any task no run here holds (the canceled task, or not cancelable).
+        this.#o.logger.info({ err, taskId }, 'the cancel written by the task run failed; writing it on the fresh row');
+      }
     }
     return cancelTask(this.#runDeps(), taskId, () => this.getVisible(agentName, taskId, call));
   }

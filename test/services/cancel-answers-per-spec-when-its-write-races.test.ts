@@ -15,8 +15,8 @@ import { connectAgent } from '../../src/cli/index.js';
 import { CANCELED, asTask } from '../helpers/sdk-client.js';
 import { holdUntilCanceled, rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
-import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, waitFor, withPgClient, type TestSchema } from '../helpers/services.js';
-import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { postgresSkipReason, redisSkipReason, waitFor, withPgClient } from '../helpers/services.js';
+import { startProxiedReplica, type ProxiedReplica } from '../helpers/proxied-replica.js';
 import { defineAgent } from '../../src/runtime/index.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
@@ -29,57 +29,49 @@ const holder = defineAgent({
   },
 });
 
-let schema: TestSchema;
-let stream: string;
-let proxy: TcpProxy;
-/** `a` reaches PostgreSQL through the proxy; `b` directly. */
-let a: RuntimeReplica | undefined;
+/** `a` reaches PostgreSQL through the proxy; `b`, on the same schema and stream, directly. */
+let fleet: ProxiedReplica | undefined;
+let a: RuntimeReplica;
 let b: RuntimeReplica | undefined;
 let client: Client;
 
 before(async () => {
   if (skip) return;
-  schema = await createTestSchema();
-  stream = uniqueStreamKey();
-  const proxied = await proxyInFrontOf(schema.url, 5432);
-  proxy = proxied.proxy;
   // Heartbeats and recovery rounds far apart: a takeover happens when the test runs one.
   const config = { heartbeatMs: 600_000, replicaTtlMs: 600_000 };
-  a = await startRuntimeReplica({ ...schema, url: proxied.url }, stream, [holder], config);
-  b = await startRuntimeReplica(schema, stream, [holder], config);
+  fleet = await startProxiedReplica([holder], config);
+  a = fleet.replica;
+  b = await startRuntimeReplica(fleet.schema, fleet.stream, [holder], config);
   client = (await connectAgent({ url: a.agents['holder']!, protocol: '1.0', binding: 'jsonrpc' })).client;
 });
 
 after(async () => {
   if (skip) return;
-  await stopRuntimeReplica(a);
   await stopRuntimeReplica(b);
-  await proxy.close();
-  await deleteRedisKey(stream);
-  await schema.drop();
+  await fleet?.close();
 });
 
-const rowOf = (id: string) => withPgClient(schema.url, async (db) => (await db.query<{ state: string; owner: string | null; snapshot: string }>('SELECT state, owner, snapshot FROM tasks WHERE id = $1', [id])).rows[0]);
+const rowOf = (id: string) => withPgClient(fleet!.schema.url, async (db) => (await db.query<{ state: string; owner: string | null; snapshot: string }>('SELECT state, owner, snapshot FROM tasks WHERE id = $1', [id])).rows[0]);
 
 /** A task of `skill` started on `a`, whose handler holds it (its progress stored). */
 async function heldOnA(skill: string): Promise<string> {
-  const sent = await rpc(a!.agents['holder']!, 'SendMessage', { message: { ...userMessage('hold'), metadata: { skillId: skill } }, configuration: { returnImmediately: true } });
+  const sent = await rpc(a.agents['holder']!, 'SendMessage', { message: { ...userMessage('hold'), metadata: { skillId: skill } }, configuration: { returnImmediately: true } });
   const id = sent.body.result.task.id as string;
   await waitFor('the progress to be stored', async () => ((await rowOf(id))?.snapshot.includes('"holding"') ? true : undefined));
-  assert.ok(a!.runtime.engine.localRun(id), 'a run of replica a holds the task');
+  assert.ok(a.runtime.engine.localRun(id), 'a run of replica a holds the task');
   return id;
 }
 
 /** Replica b's orphan scan takes over a's tasks: a's heartbeat did not commit for a while. */
 async function bTakesOverFromA(): Promise<void> {
-  await withPgClient(schema.url, (db) => db.query('UPDATE runtime_replicas SET heartbeat_at = 0 WHERE id = $1', [a!.runtime.replicaId]));
+  await withPgClient(fleet!.schema.url, (db) => db.query('UPDATE runtime_replicas SET heartbeat_at = 0 WHERE id = $1', [a.runtime.replicaId]));
   await b!.runtime.recoverNow();
-  await withPgClient(schema.url, (db) => db.query('UPDATE runtime_replicas SET heartbeat_at = $2 WHERE id = $1', [a!.runtime.replicaId, Date.now()]));
+  await withPgClient(fleet!.schema.url, (db) => db.query('UPDATE runtime_replicas SET heartbeat_at = $2 WHERE id = $1', [a.runtime.replicaId, Date.now()]));
 }
 
 test("a cancel whose write's COMMIT answer was lost answers the canceled task", { skip }, async () => {
   const id = await heldOnA('once');
-  proxy.cutAfterClientSends(/\bcommit\b/i, { once: true });
+  fleet!.proxy.cutAfterClientSends(/\bcommit\b/i, { once: true });
   const task = await client.cancelTask(CancelTaskRequest.fromJSON({ id }));
   assert.equal(asTask(task).status?.state, CANCELED);
   assert.equal((await rowOf(id))?.state, 'TASK_STATE_CANCELED');

@@ -15,9 +15,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
-import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
-import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, waitFor, withPgClient, type TestSchema } from '../helpers/services.js';
-import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { postgresSkipReason, redisSkipReason, waitFor, withPgClient } from '../helpers/services.js';
+import { startProxiedReplica, type ProxiedReplica } from '../helpers/proxied-replica.js';
 import { Latches } from '../helpers/latches.js';
 import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 
@@ -53,47 +52,37 @@ const stepper = oneSkillAgent({ name: 'stepper', description: 'Reports one step 
   },
 });
 
-let schema: TestSchema;
-let stream: string;
-let proxy: TcpProxy;
-let replica: RuntimeReplica | undefined;
+let fleet: ProxiedReplica | undefined;
 
 before(async () => {
   if (skip) return;
-  schema = await createTestSchema();
-  stream = uniqueStreamKey();
-  const proxied = await proxyInFrontOf(schema.url, 5432);
-  proxy = proxied.proxy;
   // Heartbeats and recovery rounds far apart: the test runs each round itself.
-  replica = await startRuntimeReplica({ ...schema, url: proxied.url }, stream, [stepper], { heartbeatMs: 600_000, replicaTtlMs: 600_000 });
+  fleet = await startProxiedReplica([stepper], { heartbeatMs: 600_000, replicaTtlMs: 600_000 });
 });
 
 after(async () => {
   if (skip) return;
   for (let n = 1; n <= 4; n++) gates.get(`step-${n}`).resolve();
   gates.get('end').resolve();
-  await stopRuntimeReplica(replica);
-  await proxy.close();
-  await deleteRedisKey(stream);
-  await schema.drop();
+  await fleet?.close();
 });
 
 const rowOf = (id: string) =>
-  withPgClient(schema.url, async (db) => (await db.query<{ state: string; owner: string | null; last_seq: number }>('SELECT state, owner, last_seq FROM tasks WHERE id = $1', [id])).rows[0]);
+  withPgClient(fleet!.schema.url, async (db) => (await db.query<{ state: string; owner: string | null; last_seq: number }>('SELECT state, owner, last_seq FROM tasks WHERE id = $1', [id])).rows[0]);
 
 test("a replica whose orphan scan meets a task it is re-running leaves it to that run: one run of a task at a time", { skip }, async () => {
-  const { runtime } = replica!;
-  const url = replica!.agents['stepper']!;
+  const { runtime } = fleet!.replica;
+  const url = fleet!.replica.agents['stepper']!;
   const sent = await rpc(url, 'SendMessage', { message: userMessage('a'), configuration: { returnImmediately: true } });
   const id = sent.body.result.task.id as string;
   await gates.get('started-1').promise;
   // The task and its WORKING status are stored (seqs 1 and 2) before the step's write is refused.
   await waitFor('the working status to be stored', async () => ((await rowOf(id))?.last_seq === 2 ? true : undefined));
   // Every COMMIT is dropped, the batch's and its retry alone: the step's write fails, the run stops.
-  proxy.cutAfterClientSends(/\bcommit\b/i, { drop: true });
+  fleet!.proxy.cutAfterClientSends(/\bcommit\b/i, { drop: true });
   gates.get('step-1').resolve();
   await waitFor('the run whose write failed to stop', async () => (runtime.engine.localRun(id) === undefined ? true : undefined));
-  proxy.heal();
+  fleet!.proxy.heal();
   const owned = await rowOf(id);
   assert.equal(owned?.owner, runtime.replicaId, 'the row still names this replica: its check of failed writes ends the task');
 
@@ -103,7 +92,7 @@ test("a replica whose orphan scan meets a task it is re-running leaves it to tha
   await waitFor('the re-run to be stored', async () => ((await rowOf(id))?.last_seq === 4 ? true : undefined));
 
   // The replica's heartbeat did not commit for a while: its own rows look orphaned to its orphan scan.
-  await withPgClient(schema.url, (db) => db.query('UPDATE runtime_replicas SET heartbeat_at = 0 WHERE id = $1', [runtime.replicaId]));
+  await withPgClient(fleet!.schema.url, (db) => db.query('UPDATE runtime_replicas SET heartbeat_at = 0 WHERE id = $1', [runtime.replicaId]));
   await runtime.recoverNow();
 
   gates.get('step-2').resolve();
@@ -114,6 +103,6 @@ test("a replica whose orphan scan meets a task it is re-running leaves it to tha
     return row?.state === 'TASK_STATE_COMPLETED' || row?.state === 'TASK_STATE_FAILED' || row?.state === 'TASK_STATE_CANCELED' ? row.state : undefined;
   }, { timeoutMs: 10_000 });
   assert.equal(ended, 'TASK_STATE_COMPLETED');
-  const reruns = await withPgClient(schema.url, async (db) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM task_events WHERE task_id = $1 AND payload LIKE '%Re-running%'`, [id])).rows[0]!.n);
+  const reruns = await withPgClient(fleet!.schema.url, async (db) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM task_events WHERE task_id = $1 AND payload LIKE '%Re-running%'`, [id])).rows[0]!.n);
   assert.deepEqual({ handlerRuns: runs.started, mostAtOnce: runs.mostAtOnce, rerunEvents: reruns }, { handlerRuns: 2, mostAtOnce: 1, rerunEvents: 1 });
 });

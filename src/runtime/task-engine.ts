@@ -139,6 +139,8 @@ export class TaskEngine {
   #controls = new Map<string, TaskControl>();
   /** The recovery round in progress (settled when none is). */
   #recovering: Promise<unknown> = Promise.resolve();
+  /** The round to start when the one in progress ends, if one was asked for. */
+  #nextRound: Promise<{ failed: number; rerun: number }> | undefined;
 
   constructor(options: TaskEngineOptions) {
     this.#o = options;
@@ -395,8 +397,15 @@ export class TaskEngine {
    */
   recover(staleBefore: number, options: { giveUpBefore?: number } = {}): Promise<{ failed: number; rerun: number }> {
     // One round at a time: two rounds overlapping (a slow database makes a round outlast the timer)
-    // could both find a task no run holds yet and both take it.
-    const round = this.#recovering.then(() => this.#recoverRound(staleBefore, options));
+    // could both find a task no run holds yet and both take it. A round asked for while one runs
+    // starts when it ends, to see what changed since; calls meanwhile join that one (a stuck round
+    // queues one more, not one per tick).
+    if (this.#nextRound) return this.#nextRound;
+    const round = this.#recovering.then(() => {
+      this.#nextRound = undefined;
+      return this.#recoverRound(staleBefore, options);
+    });
+    this.#nextRound = round;
     this.#recovering = round.catch(() => undefined);
     return round;
   }

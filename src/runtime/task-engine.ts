@@ -461,9 +461,16 @@ export class TaskEngine {
     let failed = 0;
     let rerun = 0;
     for (const row of orphans) {
-      // Never a second run of a task beside one executing here: this replica's own rows look orphaned
-      // when its heartbeat could not commit, and two runs of one task stop each other's writes.
-      if (this.#runs.has(row.id)) continue;
+      const local = this.#runs.get(row.id);
+      if (local !== undefined) {
+        // Never a second run of a task beside one executing here: this replica's own rows look
+        // orphaned when its heartbeat could not commit, and two runs of one task stop each other's writes.
+        if (row.owner === this.#o.replicaId) continue;
+        // Rounds never overlap, so the row was read after the write that made this replica its owner:
+        // another replica took the task over since (and stopped), and the run here, which has not
+        // written since, is stale. It stops before the task is taken back; one handed off writes nothing more.
+        if (!local.handedOff) local.detach('another replica took the task over');
+      }
       const agent = this.#o.agents.get(row.agent);
       const skill = row.skill ? agent?.skills.get(row.skill) : undefined;
       // An idempotent task this replica cannot run is left for one that hosts its

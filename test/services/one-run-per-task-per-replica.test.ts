@@ -15,12 +15,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
+import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { postgresSkipReason, redisSkipReason, waitFor, withPgClient } from '../helpers/services.js';
 import { startProxiedReplica, type ProxiedReplica } from '../helpers/proxied-replica.js';
 import { Latches } from '../helpers/latches.js';
 import { oneSkillAgent } from '../helpers/one-skill-agent.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
+/** Heartbeats and recovery rounds far apart: the test runs each round itself. */
+const CONFIG = { heartbeatMs: 600_000, replicaTtlMs: 600_000 };
 const gates = new Latches();
 /** Handler runs so far, those running now, and the most ever running at once. */
 const runs = { started: 0, live: 0, mostAtOnce: 0 };
@@ -52,20 +55,46 @@ const stepper = oneSkillAgent({ name: 'stepper', description: 'Reports one step 
   },
 });
 
+/** What the holder's handler runs did, in order: `start <n>`, `stop <n>` (its run stopped), `end <n>`. */
+const held: string[] = [];
+
+const holder = oneSkillAgent({ name: 'holder', description: 'Holds each task until the test lets it end' }, 'hold', {
+  description: 'Idempotent: a replica may run it again',
+  idempotent: true,
+  handler: async (_: string, ctx) => {
+    const n = held.filter((e) => e.startsWith('start')).length + 1;
+    held.push(`start ${n}`);
+    gates.get(`held-${n}`).resolve();
+    try {
+      await until(gates.get('release').promise, ctx.signal);
+    } catch (err) {
+      held.push(`stop ${n}`);
+      throw err;
+    }
+    held.push(`end ${n}`);
+    return 'done';
+  },
+});
+
 let fleet: ProxiedReplica | undefined;
 
 before(async () => {
   if (skip) return;
-  // Heartbeats and recovery rounds far apart: the test runs each round itself.
-  fleet = await startProxiedReplica([stepper], { heartbeatMs: 600_000, replicaTtlMs: 600_000 });
+  fleet = await startProxiedReplica([stepper, holder], CONFIG);
 });
 
 after(async () => {
   if (skip) return;
   for (let n = 1; n <= 4; n++) gates.get(`step-${n}`).resolve();
   gates.get('end').resolve();
+  gates.get('release').resolve();
   await fleet?.close();
 });
+
+const stateOf = (id: string) => waitFor('the task to end', async () => {
+  const state = (await rowOf(id))?.state;
+  return state === 'TASK_STATE_COMPLETED' || state === 'TASK_STATE_FAILED' || state === 'TASK_STATE_CANCELED' ? state : undefined;
+}, { timeoutMs: 10_000 });
 
 const rowOf = (id: string) =>
   withPgClient(fleet!.schema.url, async (db) => (await db.query<{ state: string; owner: string | null; last_seq: number }>('SELECT state, owner, last_seq FROM tasks WHERE id = $1', [id])).rows[0]);
@@ -98,11 +127,32 @@ test("a replica whose orphan scan meets a task it is re-running leaves it to tha
   gates.get('step-2').resolve();
   gates.get('step-3').resolve();
   gates.get('end').resolve();
-  const ended = await waitFor('the task to end', async () => {
-    const row = await rowOf(id);
-    return row?.state === 'TASK_STATE_COMPLETED' || row?.state === 'TASK_STATE_FAILED' || row?.state === 'TASK_STATE_CANCELED' ? row.state : undefined;
-  }, { timeoutMs: 10_000 });
-  assert.equal(ended, 'TASK_STATE_COMPLETED');
+  assert.equal(await stateOf(id), 'TASK_STATE_COMPLETED');
   const reruns = await withPgClient(fleet!.schema.url, async (db) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM task_events WHERE task_id = $1 AND payload LIKE '%Re-running%'`, [id])).rows[0]!.n);
   assert.deepEqual({ handlerRuns: runs.started, mostAtOnce: runs.mostAtOnce, rerunEvents: reruns }, { handlerRuns: 2, mostAtOnce: 1, rerunEvents: 1 });
+});
+
+test('a run another replica took its task from, which then stopped, is stopped when its replica takes the task back', { skip }, async () => {
+  const a = fleet!.replica;
+  let b: RuntimeReplica | undefined = await startRuntimeReplica(fleet!.schema, fleet!.stream, [stepper, holder], CONFIG);
+  try {
+    const sent = await rpc(a.agents['holder']!, 'SendMessage', { message: userMessage('h'), configuration: { returnImmediately: true } });
+    const id = sent.body.result.task.id as string;
+    await gates.get('held-1').promise;
+    await waitFor('the working status to be stored', async () => ((await rowOf(id))?.last_seq === 2 ? true : undefined));
+    // a's heartbeat did not commit for a while: b takes the task over and runs it again; a's run, parked, knows nothing of it.
+    await withPgClient(fleet!.schema.url, (db) => db.query('UPDATE runtime_replicas SET heartbeat_at = 0 WHERE id = $1', [a.runtime.replicaId]));
+    await b!.runtime.recoverNow();
+    await gates.get('held-2').promise;
+    await withPgClient(fleet!.schema.url, (db) => db.query('UPDATE runtime_replicas SET heartbeat_at = $2 WHERE id = $1', [a.runtime.replicaId, Date.now()]));
+    // b stops (its idempotent run left for another replica): a's orphan scan finds the task b owned.
+    await stopRuntimeReplica(b);
+    b = undefined;
+    await a.runtime.recoverNow();
+    gates.get('release').resolve();
+    assert.equal(await stateOf(id), 'TASK_STATE_COMPLETED');
+    assert.deepEqual(held, ['start 1', 'start 2', 'stop 2', 'stop 1', 'start 3', 'end 3'], "a's stale run stopped before a ran the task again");
+  } finally {
+    await stopRuntimeReplica(b);
+  }
 });

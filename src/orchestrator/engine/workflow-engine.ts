@@ -77,8 +77,8 @@ export class WorkflowEngine {
     const grant = await this.#grantOf(existing, host.onBehalfOf, created);
     // The definition as recorded: a run started from a file keeps its steps even if the file changes.
     const definition = existing.definition as WorkflowDefinition;
-    const records = await store.steps(host.runId);
-    const resumed = records.size > 0;
+    const recorded = await store.countSteps(host.runId);
+    const resumed = recorded > 0;
     const started = now();
     const metrics = this.#o.metrics;
     metrics?.runStarted(host.runId, definition.name);
@@ -112,11 +112,11 @@ export class WorkflowEngine {
         },
       },
       definition,
-      records,
+      resumed,
     );
     host.emit(
       { type: 'run.started', runId: host.runId, workflow: definition.name, steps: definition.steps.length, resumed },
-      resumed ? `Resuming workflow ${definition.name} (${records.size} step records)` : `Running workflow ${definition.name}`,
+      resumed ? `Resuming workflow ${definition.name} (${recorded} step records)` : `Running workflow ${definition.name}`,
     );
     try {
       const outputs = await execution.execute(existing.inputs);

@@ -118,6 +118,34 @@ export class RunStore {
     return row ? toStep(row) : undefined;
   }
 
+  /** The records of these paths (those that have one), by path: one page of a run's steps. */
+  async stepsAt(runId: string, paths: readonly string[]): Promise<Map<string, StepRecord>> {
+    if (paths.length === 0) return new Map();
+    const rows = await this.#db.selectFrom('workflow_steps').selectAll().where('run_id', '=', runId).where('path', 'in', [...paths]).execute();
+    return new Map(rows.map((r) => [r.path, toStep(r)]));
+  }
+
+  /** How many of the steps right under `prefix` (a map's units, `score/0`, `score/1`…) ended done (completed or skipped) and failed. */
+  async unitCounts(runId: string, prefix: string): Promise<{ done: number; failed: number }> {
+    const rows = await this.#db
+      .selectFrom('workflow_steps')
+      .select(['status', (eb) => eb.fn.countAll<string | number | bigint>().as('n')])
+      .where('run_id', '=', runId)
+      .where('status', 'in', ['completed', 'skipped', 'failed'])
+      .where(sql<boolean>`substr(path, 1, ${prefix.length}) = ${prefix}`)
+      // Units only: `score/3`, not the steps inside a unit (`score/3/fetch`).
+      .where(sql<boolean>`substr(path, ${prefix.length + 1}) not like '%/%'`)
+      .groupBy('status')
+      .execute();
+    let done = 0;
+    let failed = 0;
+    for (const row of rows) {
+      if (row.status === 'failed') failed += Number(row.n);
+      else done += Number(row.n);
+    }
+    return { done, failed };
+  }
+
   /** How many step records a run has (a run that has some is resuming). */
   async countSteps(runId: string): Promise<number> {
     const row = await this.#db.selectFrom('workflow_steps').select((eb) => eb.fn.countAll<string | number | bigint>().as('n')).where('run_id', '=', runId).executeTakeFirst();

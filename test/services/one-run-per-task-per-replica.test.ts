@@ -11,6 +11,10 @@
  * re-run parked in its handler the replica's heartbeat is made stale and its orphan scan run. The
  * scan must leave the task to the run it has; the task then completes, run twice in all, once at a
  * time, with one `Re-running` event.
+ *
+ * The other way round, a run whose task another replica took over (and then stopped) must not hold
+ * the task off nor run beside the re-run when its own replica's orphan scan takes the task back: it
+ * is stopped first.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

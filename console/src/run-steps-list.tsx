@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { rpc, userMessage } from './a2a.js';
 import { addPage, RUN_STEPS_SKILL, STEPS_PER_PAGE, stepsPageOf, type StepRows } from './run-steps-page.js';
+import { ColumnHeads } from './column-heads.js';
 import { formatDuration, plural } from './format.js';
 import type { Loose } from './workflow-run.js';
 
@@ -54,15 +55,7 @@ export function RunStepsList(props: { runId: string; ended: boolean }) {
         Steps: {loaded.rows.length} of {plural(loaded.total, 'step')}
       </summary>
       <table data-testid="run-steps">
-        <thead>
-          <tr>
-            <th scope="col">Step</th>
-            <th scope="col">Kind</th>
-            <th scope="col">State</th>
-            <th scope="col">Agent</th>
-            <th scope="col">Took</th>
-          </tr>
-        </thead>
+        <ColumnHeads labels={['Step', 'Kind', 'State', 'Agent', 'Took']} />
         <tbody>
           {loaded.rows.map((row) => (
             <tr key={row.path} data-step={row.path}>

@@ -6,7 +6,7 @@ import { RunExecution, type ResolveTarget, type RunHost } from './run-execution.
 import type { RunGrant, RunGrants } from './run-grants.js';
 import type { RunRecord, RunStore } from './run-store.js';
 import { failureCode, failureMessage, StepFailure } from './step-failure.js';
-import { summarizeSteps, summarizeStepsPage } from './step-summary.js';
+import { summarizeStepsPage } from './step-summary.js';
 import { DEFAULT_STEPS_PAGE, MAX_STEPS_PAGE, type StepsPage, type StepSummary } from '../run-events.js';
 import type { WorkflowMetrics } from './workflow-metrics.js';
 
@@ -50,11 +50,18 @@ export class WorkflowEngine {
     return this.#o.store;
   }
 
-  /** One row per top-level step of a run, from its records (empty when the run is unknown). */
+  /**
+   * One row per top-level step of a run, from its records (empty when the
+   * run is unknown), read a page at a time: never the run's records (and
+   * their outputs) at once.
+   */
   async summary(runId: string): Promise<StepSummary[]> {
     const run = await this.#o.store.get(runId);
     if (!run) return [];
-    return summarizeSteps(definitionOf(run), await this.#o.store.steps(runId));
+    const definition = definitionOf(run);
+    const rows: StepSummary[] = [];
+    for (let offset = 0; offset < definition.steps.length; offset += MAX_STEPS_PAGE) rows.push(...(await summarizeStepsPage(definition, this.#o.store, runId, offset, MAX_STEPS_PAGE)));
+    return rows;
   }
 
   /**

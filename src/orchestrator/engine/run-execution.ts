@@ -175,6 +175,17 @@ export class RunExecution implements StepRunner {
     }
   }
 
+  /**
+   * Whether a restart without this call's record would send it again under
+   * the same message id to the same agent: its first send to an agent named
+   * in the step (ids derive from run, path and send; routing by skill may
+   * pick another agent next time). Then a map unit need not record that it
+   * was sent, only that it ended: a third of the writes per unit.
+   */
+  #idRecurs(step: CallStep, record: StepRecord): boolean {
+    return record.sends === 1 && step.call.agent !== undefined && step.call.agent === record.agent;
+  }
+
   /** Whether the run's process let it go (draining) rather than the run being canceled. */
   letGo(): boolean {
     return this.host.detached?.() === true;
@@ -184,7 +195,7 @@ export class RunExecution implements StepRunner {
   async #run(step: Step, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord, options: StepOptions): Promise<unknown> {
     switch (step.kind) {
       case 'call':
-        return this.#call(step, scope, path, signal, record);
+        return this.#call(step, scope, path, signal, record, options.quiet === true);
       case 'sequence':
         return this.sequence(step.steps, { ...scope, steps: { ...scope.steps } }, `${path}/`, signal, options);
       case 'parallel':
@@ -212,7 +223,7 @@ export class RunExecution implements StepRunner {
     throw new StepFailure(path, errors.length > 0 ? Errors.workflowFallbackFailed({ errors: errors.join('; ') }) : Errors.workflowFallbackNoneApplied({}));
   }
 
-  async #call(step: CallStep, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord): Promise<unknown> {
+  async #call(step: CallStep, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord, quiet: boolean): Promise<unknown> {
     const input = compileTemplate(step.input).render(scope);
     const onBehalfOf = this.host.onBehalfOf;
     // A record with a message id and no outcome is a call the last process made: send the same id again.
@@ -223,7 +234,7 @@ export class RunExecution implements StepRunner {
       record.messageId = stepMessageId(this.host.runId, path, record.sends);
       record.agent = target.agent;
       record.taskId = null;
-      await this.#save({ ...record, status: 'running' });
+      if (!quiet || !this.#idRecurs(step, record)) await this.#save({ ...record, status: 'running' });
     }
     const common = { agent: target.agent, onBehalfOf, signal, ...(this.host.traceparent ? { traceparent: this.host.traceparent } : {}) };
     try {
@@ -240,6 +251,8 @@ export class RunExecution implements StepRunner {
                 if (record.taskId === taskId) return;
                 record.taskId = taskId;
                 record.contextId = contextId;
+                // A map unit is found again by its message id (the runtime answers a repeated id with its task): one write fewer per unit.
+                if (quiet && this.#idRecurs(step, record)) return;
                 void this.#save({ ...record, status: 'running' }).catch((err) => this.deps.logger.warn({ err, path }, 'step record not saved'));
               },
             });

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Task } from '@a2a-js/sdk';
+import pino from 'pino';
+import type { AgentCaller, ChildCall, ChildOutcome } from '../../../../src/orchestrator/calls/agent-caller.js';
+import { RunStore, type StepRecord } from '../../../../src/orchestrator/engine/run-store.js';
+import { WorkflowEngine } from '../../../../src/orchestrator/engine/workflow-engine.js';
+import type { RunHost } from '../../../../src/orchestrator/engine/run-execution.js';
+import { parseWorkflowObject } from '../../../../src/orchestrator/workflow/index.js';
+import { createDatabase } from '../../../../src/storage/database.js';
+
+/**
+ * A map unit calling an agent named in the step writes its record once, when
+ * it ends: a restart that finds no record sends the unit again under the same
+ * derived message id to the same agent, which answers with the task it
+ * already has. A unit routed by skill records its send first (the next
+ * routing may pick another agent).
+ */
+
+/** The real store, counting the writes of each step path. */
+class CountingStore extends RunStore {
+  readonly writes = new Map<string, number>();
+  override async putStep(runId: string, step: StepRecord): Promise<void> {
+    this.writes.set(step.path, (this.writes.get(step.path) ?? 0) + 1);
+    await super.putStep(runId, step);
+  }
+}
+
+/** An agent answering each call at once, reporting its task as a streaming call does (onTask). */
+function answeringCaller(): AgentCaller & { calls: ChildCall[] } {
+  const calls: ChildCall[] = [];
+  return {
+    calls,
+    async send(call: ChildCall): Promise<ChildOutcome> {
+      calls.push(call);
+      const taskId = `t${calls.length}`;
+      call.onTask?.(taskId, 'c');
+      return { state: 'completed', taskId, contextId: 'c', output: { count: 1 }, task: Task.fromJSON({ id: taskId, contextId: 'c', status: { state: 'TASK_STATE_COMPLETED' } }) };
+    },
+    reply: () => Promise.reject(new Error('no questions in this test')),
+    attach: () => Promise.reject(new Error('nothing to attach to in this test')),
+    cancel: () => Promise.resolve(),
+  };
+}
+
+function host(runId: string): RunHost {
+  return { runId, onBehalfOf: { tenant: 't' }, traceparent: undefined, signal: new AbortController().signal, emit: () => undefined, requestInput: () => Promise.reject(new Error('no questions')) };
+}
+
+async function mapOnce(call: Record<string, unknown>): Promise<Map<string, number>> {
+  const database = await createDatabase({ sqlitePath: ':memory:' });
+  try {
+    const store = new CountingStore(database.db);
+    const engine = new WorkflowEngine({ store, caller: answeringCaller(), resolveTarget: async (target) => ({ agent: target.agent ?? 'worker' }), logger: pino({ level: 'silent' }) });
+    const definition = parseWorkflowObject(
+      { name: 'units', inputs: { items: { type: 'array', items: { type: 'number' } } }, steps: [{ id: 'work', map: { over: '{{ inputs.items }}', concurrency: 4, step: { call, input: { item: '{{ item }}' } } } }] },
+      { source: '<test>' },
+    );
+    const outputs = await engine.run(host('run-1'), { definition, inputs: { items: Array.from({ length: 20 }, (_, i) => i) } });
+    assert.equal(Array.isArray(outputs) ? outputs.length : -1, 20);
+    const units = await store.steps('run-1');
+    for (let i = 0; i < 20; i++) assert.equal(units.get(`work/${i}`)?.status, 'completed', `unit ${i} is recorded as completed`);
+    return store.writes;
+  } finally {
+    await database.close();
+  }
+}
+
+test('a map unit calling a named agent writes its record once, when it ends', async () => {
+  const writes = await mapOnce({ agent: 'worker' });
+  for (let i = 0; i < 20; i++) assert.equal(writes.get(`work/${i}`), 1, `unit ${i}'s writes`);
+});
+
+test('a map unit routed by skill records its send before it sends', async () => {
+  const writes = await mapOnce({ skill: 'work' });
+  for (let i = 0; i < 20; i++) assert.ok((writes.get(`work/${i}`) ?? 0) >= 2, `unit ${i} wrote ${writes.get(`work/${i}`)} times`);
+});

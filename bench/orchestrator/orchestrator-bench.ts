@@ -46,8 +46,8 @@ const BATCH_MAP = { items: 10_000, batchSize: 500, concurrency: 5, mode: 'batch'
 const ITEM_MAP = { items: 2_000, batchSize: 1, concurrency: 16, mode: 'item', rounds: 2 } as const;
 /** Long maps, same shape at two lengths: the orchestrator's peak RSS at 10,000 and at 100,000 items shows whether a map's memory grows with it. */
 const LONG_MAPS = [
-  { items: 10_000, batchSize: 100, concurrency: 16, mode: 'batch', rounds: 1 },
-  { items: 100_000, batchSize: 100, concurrency: 16, mode: 'batch', rounds: 1 },
+  { items: 10_000, batchSize: 100, concurrency: 16, mode: 'batch', rounds: 2 },
+  { items: 100_000, batchSize: 100, concurrency: 16, mode: 'batch', rounds: 2 },
 ] as const;
 /** How often the orchestrator's RSS is read while a map runs, ms. */
 const RSS_SAMPLE_MS = 200;

@@ -128,8 +128,23 @@ export class RunExecution implements StepRunner {
 
   /** The record a step left in the store, if it may have one: the run resumed, or the step is inside one being retried. */
   async #stored(path: string): Promise<StepRecord | undefined> {
-    if (!this.#resumed && ![...this.#reopened].some((prefix) => path.startsWith(prefix))) return undefined;
+    if (!this.#mayHaveRecord(path)) return undefined;
     return this.deps.store.step(this.host.runId, path);
+  }
+
+  #mayHaveRecord(path: string): boolean {
+    return this.#resumed || [...this.#reopened].some((prefix) => path.startsWith(prefix));
+  }
+
+  async finished(paths: readonly string[]): Promise<Map<string, StepResult>> {
+    const results = new Map<string, StepResult>();
+    const read = paths.filter((path) => this.#mayHaveRecord(path));
+    if (read.length === 0) return results;
+    for (const [path, record] of await this.deps.store.stepsAt(this.host.runId, read)) {
+      const result = resultOf(record);
+      if (result !== undefined) results.set(path, result);
+    }
+    return results;
   }
 
   /**

@@ -13,6 +13,7 @@ import { stepMessageId } from './message-ids.js';
 import { runParallel } from './parallel-step.js';
 import type { RunStore, StepRecord } from './run-store.js';
 import { resultOf, SequenceView, StepOutputs } from './step-outputs.js';
+import { StepWrites } from './step-writes.js';
 import type { WorkflowMetrics } from './workflow-metrics.js';
 import { failureCode, failureMessage, StepFailure } from './step-failure.js';
 import type { StepOptions, StepRunner } from './step-runner.js';
@@ -72,6 +73,8 @@ export class RunExecution implements StepRunner {
   readonly host: RunHost;
   readonly definition: WorkflowDefinition;
   readonly #outputs: StepOutputs;
+  /** Step-record writes, gathered into one statement while one is on its way. */
+  readonly #writes: StepWrites;
   /** Whether the store held step records when the run began (a resume): then every step looks for its own. */
   readonly #resumed: boolean;
   /** Composite steps being retried (`path/`): the steps inside them look for their records, this run wrote some. */
@@ -85,6 +88,7 @@ export class RunExecution implements StepRunner {
     this.definition = definition;
     this.#resumed = resumed;
     this.#outputs = new StepOutputs((path) => deps.store.step(host.runId, path));
+    this.#writes = new StepWrites(deps.store, host.runId);
   }
 
   /** Runs the top-level steps in order; returns the workflow's outputs. */
@@ -404,6 +408,6 @@ export class RunExecution implements StepRunner {
   }
 
   async #save(record: StepRecord): Promise<void> {
-    await this.deps.store.putStep(this.host.runId, record);
+    await this.#writes.put(record);
   }
 }

@@ -23,9 +23,11 @@ class CountingStore extends RunStore {
   readonly writes = new Map<string, number>();
   pointReads = 0;
   pageReads = 0;
-  override async putStep(runId: string, step: StepRecord): Promise<void> {
-    this.writes.set(step.path, (this.writes.get(step.path) ?? 0) + 1);
-    await super.putStep(runId, step);
+  statements = 0;
+  override async putSteps(runId: string, steps: readonly StepRecord[]): Promise<void> {
+    this.statements++;
+    for (const step of steps) this.writes.set(step.path, (this.writes.get(step.path) ?? 0) + 1);
+    await super.putSteps(runId, steps);
   }
   override async step(runId: string, path: string): Promise<StepRecord | undefined> {
     this.pointReads++;
@@ -38,13 +40,13 @@ class CountingStore extends RunStore {
 }
 
 /** An agent answering each call at once, reporting its task as a streaming call does (onTask). */
-function answeringCaller(beforeAnswer: (calls: number) => void = () => undefined): AgentCaller & { calls: ChildCall[] } {
+function answeringCaller(beforeAnswer: (calls: number) => void | Promise<void> = () => undefined): AgentCaller & { calls: ChildCall[] } {
   const calls: ChildCall[] = [];
   return {
     calls,
     async send(call: ChildCall): Promise<ChildOutcome> {
       calls.push(call);
-      beforeAnswer(calls.length);
+      await beforeAnswer(calls.length);
       const taskId = `t${calls.length}`;
       call.onTask?.(taskId, 'c');
       return { state: 'completed', taskId, contextId: 'c', output: { count: 1 }, task: Task.fromJSON({ id: taskId, contextId: 'c', status: { state: 'TASK_STATE_COMPLETED' } }) };
@@ -59,9 +61,9 @@ function host(runId: string, signal = new AbortController().signal): RunHost {
   return { runId, onBehalfOf: { tenant: 't' }, traceparent: undefined, signal, emit: () => undefined, requestInput: () => Promise.reject(new Error('no questions')), detached: () => signal.aborted };
 }
 
-function mapDefinition(call: Record<string, unknown>) {
+function mapDefinition(call: Record<string, unknown>, concurrency = 4) {
   return parseWorkflowObject(
-    { name: 'units', inputs: { items: { type: 'array', items: { type: 'number' } } }, steps: [{ id: 'work', map: { over: '{{ inputs.items }}', concurrency: 4, step: { call, input: { item: '{{ item }}' } } } }] },
+    { name: 'units', inputs: { items: { type: 'array', items: { type: 'number' } } }, steps: [{ id: 'work', map: { over: '{{ inputs.items }}', concurrency, step: { call, input: { item: '{{ item }}' } } } }] },
     { source: '<test>' },
   );
 }
@@ -102,7 +104,9 @@ test('a resumed map reads the units it finished a page at a time', async () => {
     const definition = mapDefinition({ agent: 'worker' });
     // The first process lets the run go (as a draining one does) while its 700th unit is in flight.
     const letGo = new AbortController();
-    const first = new WorkflowEngine({ store, caller: answeringCaller((calls) => calls === 700 && letGo.abort()), resolveTarget, logger });
+    const first = new WorkflowEngine({ store, caller: answeringCaller((calls) => {
+      if (calls === 700) letGo.abort();
+    }), resolveTarget, logger });
     await assert.rejects(first.run(host('run-2', letGo.signal), { definition, inputs: { items } }));
     const finished = [...(await store.steps('run-2')).values()].filter((r) => r.status === 'completed').length;
     assert.ok(finished >= 690 && finished < 1_200, `${finished} units finished before the run was let go`);
@@ -116,6 +120,25 @@ test('a resumed map reads the units it finished a page at a time', async () => {
     assert.equal(caller.calls.length, 1_200 - finished, 'only the units not finished are sent');
     assert.equal(store.pageReads, 3, 'one read per page of 500 units');
     assert.ok(store.pointReads <= 1_200 - finished + 2, `${store.pointReads} reads of one step, for ${1_200 - finished} units left`);
+  } finally {
+    await database.close();
+  }
+});
+
+test('map units ending together write their records in one statement', async () => {
+  const database = await createDatabase({ sqlitePath: ':memory:' });
+  try {
+    const store = new CountingStore(database.db);
+    // The agent answers the eight calls together, once all eight are in.
+    let release: () => void = () => undefined;
+    const allIn = new Promise<void>((resolve) => (release = resolve));
+    const engine = new WorkflowEngine({ store, caller: answeringCaller((calls) => (calls === 8 ? release() : allIn)), resolveTarget, logger });
+    const outputs = await engine.run(host('run-3'), { definition: mapDefinition({ agent: 'worker' }, 8), inputs: { items: Array.from({ length: 8 }, (_, i) => i) } });
+    assert.equal(Array.isArray(outputs) ? outputs.length : -1, 8);
+    const unitWrites = [...store.writes].filter(([path]) => path.startsWith('work/')).length;
+    assert.equal(unitWrites, 8);
+    // The eight units' records, the map's and nothing else: at most the first unit alone, the seven others together, then the map.
+    assert.ok(store.statements <= 3, `${store.statements} statements for 8 units and the map`);
   } finally {
     await database.close();
   }

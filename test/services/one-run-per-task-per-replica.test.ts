@@ -11,6 +11,10 @@
  * re-run parked in its handler the replica's heartbeat is made stale and its orphan scan run. The
  * scan must leave the task to the run it has; the task then completes, run twice in all, once at a
  * time, with one `Re-running` event.
+ *
+ * The other way round, a run whose task another replica took over (and then stopped) must not hold
+ * the task off nor run beside the re-run when its own replica's orphan scan takes the task back: it
+ * is stopped first.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -155,4 +159,15 @@ test('a run another replica took its task from, which then stopped, is stopped w
   } finally {
     await stopRuntimeReplica(b);
   }
+});
+
+test('recovery rounds never overlap: those asked for while one runs make one more round, not one each', { skip }, async () => {
+  const { engine } = fleet!.replica.runtime;
+  const running = engine.recover(0);
+  // One turn of the microtask queue: the first round has started (it reads the store from here on).
+  await Promise.resolve();
+  const rounds = [running, engine.recover(0), engine.recover(0)];
+  const [first, second, third] = await Promise.all(rounds);
+  assert.notEqual(second, first, 'the round asked for while one runs is a round of its own, after it');
+  assert.equal(third, second, 'a call while that round waits joins it');
 });

@@ -3,28 +3,9 @@ import type { Step, WorkflowDefinition } from '../workflow/workflow-definition.j
 import type { RunStore, StepRecord } from './run-store.js';
 
 /**
- * One row per top-level step, from the run's step records: what the `steps`
- * artifact reports. A map's row counts its units (`<path>/<n>` records).
- */
-export function summarizeSteps(definition: WorkflowDefinition, records: ReadonlyMap<string, StepRecord>): StepSummary[] {
-  return definition.steps.map((step) => {
-    const record = records.get(step.id);
-    if (step.kind !== 'map' || !record) return summarizeStep(step, record);
-    const unit = new RegExp(`^${escape(step.id)}/\\d+$`);
-    let done = 0;
-    let failed = 0;
-    for (const [path, r] of records) {
-      if (!unit.test(path)) continue;
-      if (r.status === 'completed' || r.status === 'skipped') done++;
-      else if (r.status === 'failed') failed++;
-    }
-    return summarizeStep(step, record, { done, failed });
-  });
-}
-
-/**
- * The rows of the top-level steps `offset` to `offset + limit`, reading only
- * their records (and, for maps, their units' counts): a page of a long run
+ * The rows of the top-level steps `offset` to `offset + limit`, from their
+ * records (what the `steps` artifact and `run-steps` report), reading only
+ * those records and, for maps, their units' counts: a page of a long run
  * costs the page, not the run.
  */
 export async function summarizeStepsPage(definition: WorkflowDefinition, store: RunStore, runId: string, offset: number, limit: number): Promise<StepSummary[]> {
@@ -51,8 +32,4 @@ function summarizeStep(step: Step, record: StepRecord | undefined, units?: { don
   if (record.error && record.status !== 'completed') row.error = record.error;
   if (units !== undefined) row.units = units;
   return row;
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -6,7 +6,7 @@ import { RunExecution, type ResolveTarget, type RunHost } from './run-execution.
 import type { RunGrant, RunGrants } from './run-grants.js';
 import type { RunRecord, RunStore } from './run-store.js';
 import { failureCode, failureMessage, StepFailure } from './step-failure.js';
-import { summarizeSteps, summarizeStepsPage } from './step-summary.js';
+import { summarizeStepsPage } from './step-summary.js';
 import { DEFAULT_STEPS_PAGE, MAX_STEPS_PAGE, type StepsPage, type StepSummary } from '../run-events.js';
 import type { WorkflowMetrics } from './workflow-metrics.js';
 
@@ -50,11 +50,18 @@ export class WorkflowEngine {
     return this.#o.store;
   }
 
-  /** One row per top-level step of a run, from its records (empty when the run is unknown). */
+  /**
+   * One row per top-level step of a run, from its records (empty when the
+   * run is unknown), read a page at a time: never the run's records (and
+   * their outputs) at once.
+   */
   async summary(runId: string): Promise<StepSummary[]> {
     const run = await this.#o.store.get(runId);
     if (!run) return [];
-    return summarizeSteps(run.definition as WorkflowDefinition, await this.#o.store.steps(runId));
+    const definition = definitionOf(run);
+    const rows: StepSummary[] = [];
+    for (let offset = 0; offset < definition.steps.length; offset += MAX_STEPS_PAGE) rows.push(...(await summarizeStepsPage(definition, this.#o.store, runId, offset, MAX_STEPS_PAGE)));
+    return rows;
   }
 
   /**
@@ -67,7 +74,7 @@ export class WorkflowEngine {
     if (!run || run.tenant !== tenant) throw invalidParams('runId', 'is not a run of this tenant');
     const size = Math.min(MAX_STEPS_PAGE, Math.max(1, page.pageSize ?? DEFAULT_STEPS_PAGE));
     const offset = page.pageToken === undefined || page.pageToken === '' ? 0 : pageOffset(page.pageToken);
-    const definition = run.definition as WorkflowDefinition;
+    const definition = definitionOf(run);
     const steps = await summarizeStepsPage(definition, this.#o.store, runId, offset, size);
     const next = offset + size;
     return { runId, steps, total: definition.steps.length, ...(next < definition.steps.length && { nextPageToken: Buffer.from(`steps:${next}`).toString('base64url') }) };
@@ -92,7 +99,7 @@ export class WorkflowEngine {
     }
     const grant = await this.#grantOf(existing, host.onBehalfOf, created);
     // The definition as recorded: a run started from a file keeps its steps even if the file changes.
-    const definition = existing.definition as WorkflowDefinition;
+    const definition = definitionOf(existing);
     const recorded = await store.countSteps(host.runId);
     const resumed = recorded > 0;
     const started = now();
@@ -215,6 +222,11 @@ export class WorkflowEngine {
     }
     await store.copySteps(earlier.id, host.runId);
   }
+}
+
+/** The definition a run recorded when it started (written by {@link RunStore.create} from a checked definition). */
+function definitionOf(run: RunRecord): WorkflowDefinition {
+  return run.definition as WorkflowDefinition;
 }
 
 /** Where the page a token names starts. */

@@ -15,8 +15,8 @@ const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'c'];
 export type ScaleCall = 'sendmessage' | 'streaming';
 const SCALE_CALLS: readonly ScaleCall[] = ['sendmessage', 'streaming'];
 /** The rows of the orchestrator part (`--orchestrator-rows`). */
-export type OrchestratorRows = 'steps' | 'maps' | 'long-maps' | 'gateway';
-const ORCHESTRATOR_ROWS: readonly OrchestratorRows[] = ['steps', 'maps', 'long-maps', 'gateway'];
+export type OrchestratorRows = 'steps' | 'maps' | 'long-maps' | 'fleet-maps' | 'gateway';
+const ORCHESTRATOR_ROWS: readonly OrchestratorRows[] = ['steps', 'maps', 'long-maps', 'fleet-maps', 'gateway'];
 const MAX_ORCHESTRATOR_INSTANCES = 16;
 const MAX_ROUNDS = 9;
 /** The scale part loads ten setups; its rows are short unless --duration / --warmup say otherwise. */
@@ -84,7 +84,8 @@ export const USAGE = `Usage: npm run bench -- [options]
                          agents runtimes the orchestrator's maps spread over (default 2, env BENCH_ORCHESTRATOR_INSTANCES)
   --orchestrator-rows <rows>
                          the orchestrator part's rows: comma list of ${ORCHESTRATOR_ROWS.join(', ')} (default: all;
-                         long-maps is 10,000 and 100,000 items with the orchestrator's peak RSS)
+                         long-maps is 10,000 and 100,000 items with the orchestrator's peak RSS; fleet-maps the
+                         same with every process on PostgreSQL + Redis, BENCH_DATABASE_URL, BENCH_REDIS_URL)
   --store-tasks <n>      task writes per target and round of the store part (default 100000, env BENCH_STORE_TASKS)
   --rounds <n>           rounds of the sendmessage, streaming, grpc, gateway and scale parts, every target once a round;
                          sendmessage/streaming/grpc report the round with the median agentmesh/sdk ratio, gateway

@@ -23,6 +23,8 @@ import { startBenchProcess, type BenchProcess } from './bench-process.js';
 import { batchesOf, mapItems, mapWorkflow, noopChain } from './bench-workflows.js';
 import { pooledCalls, sdkClient, sequentialCalls, streamCall } from './direct-calls.js';
 import type { MapRow, OrchestratorBenchReport, StepRow } from './orchestrator-report.js';
+import { createBenchDatabase, postgresUnreachable } from '../scale/service-stats.js';
+import { redisUnreachable } from '../../test/helpers/services.js';
 
 /** Settings of the orchestrator part. */
 export interface OrchestratorBenchOptions {
@@ -31,6 +33,8 @@ export interface OrchestratorBenchOptions {
   log: Log;
   /** Which rows to measure (default all): `steps` (direct path), `maps`, `long-maps` (10,000 and 100,000 items), `gateway`. */
   parts?: readonly OrchestratorRows[];
+  /** PostgreSQL (a role that may create databases) and Redis of the `fleet-maps` rows. */
+  fleet?: { databaseUrl: string; redisUrl: string };
 }
 
 /** Steps of the per-step workflow (and calls of its anchors). */
@@ -46,8 +50,8 @@ const BATCH_MAP = { items: 10_000, batchSize: 500, concurrency: 5, mode: 'batch'
 const ITEM_MAP = { items: 2_000, batchSize: 1, concurrency: 16, mode: 'item', rounds: 2 } as const;
 /** Long maps, same shape at two lengths: the orchestrator's peak RSS at 10,000 and at 100,000 items shows whether a map's memory grows with it. */
 const LONG_MAPS = [
-  { items: 10_000, batchSize: 100, concurrency: 16, mode: 'batch', rounds: 1 },
-  { items: 100_000, batchSize: 100, concurrency: 16, mode: 'batch', rounds: 1 },
+  { items: 10_000, batchSize: 100, concurrency: 16, mode: 'batch', rounds: 2 },
+  { items: 100_000, batchSize: 100, concurrency: 16, mode: 'batch', rounds: 2 },
 ] as const;
 /** How often the orchestrator's RSS is read while a map runs, ms. */
 const RSS_SAMPLE_MS = 200;
@@ -64,7 +68,7 @@ const SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'gatew
  * for (const line of formatOrchestratorBench(report)) console.log(line);
  * ```
  */
-export async function runOrchestratorBench({ instances, log, parts = ['steps', 'maps', 'long-maps', 'gateway'] }: OrchestratorBenchOptions): Promise<OrchestratorBenchReport> {
+export async function runOrchestratorBench({ instances, log, fleet, parts = ['steps', 'maps', 'long-maps', 'fleet-maps', 'gateway'] }: OrchestratorBenchOptions): Promise<OrchestratorBenchReport> {
   const dataRoot = await mkdtemp(join(tmpdir(), 'agentmesh-bench-orchestrator-'));
   const processes: BenchProcess[] = [];
   const spawn = async (start: Parameters<typeof startBenchProcess>[0]): Promise<BenchProcess> => {
@@ -88,6 +92,7 @@ export async function runOrchestratorBench({ instances, log, parts = ['steps', '
     const maps = [...(parts.includes('maps') ? [BATCH_MAP, ITEM_MAP] : []), ...(parts.includes('long-maps') ? LONG_MAPS : [])];
     for (const map of maps) report.maps.push(await mapThroughput({ ...map, instances, agents, orchestrator, runner, log }));
 
+    if (parts.includes('fleet-maps') && fleet !== undefined) report.maps.push(...(await fleetMaps({ ...fleet, instances, dataRoot, spawn, log })));
     if (parts.includes('gateway')) report.steps.push(await gatewayStepOverhead({ dataRoot, spawn, log }));
     return report;
   } finally {
@@ -256,6 +261,42 @@ async function mapThroughput(o: {
     log(`  ! ${o.mode} map: ${row.failure}`);
   }
   return row;
+}
+
+/**
+ * The long maps on a fleet: the agents runtimes and the orchestrator keep
+ * their state in one PostgreSQL database (fresh, dropped after) and share a
+ * Redis bus stream of the run's own, as replicas do.
+ */
+async function fleetMaps(o: { databaseUrl: string; redisUrl: string; instances: number; dataRoot: string; spawn: (start: Parameters<typeof startBenchProcess>[0]) => Promise<BenchProcess>; log: Log }): Promise<MapRow[]> {
+  const { instances, dataRoot, log } = o;
+  const unreachable = (await postgresUnreachable(o.databaseUrl)) ?? (await redisUnreachable(o.redisUrl));
+  if (unreachable !== undefined) {
+    log(`orchestrator: fleet maps skipped: ${unreachable}`);
+    return LONG_MAPS.map((map) => ({ ...map, instances, failure: `skipped: ${unreachable}` }));
+  }
+  const suffix = `${process.pid}_${Date.now()}`;
+  const database = await createBenchDatabase({ adminUrl: o.databaseUrl, name: `agentmesh_bench_maps_${suffix}` });
+  const state = { databaseUrl: database.url, redisUrl: o.redisUrl, stream: `agentmesh:bench:maps:${suffix}` };
+  const started: BenchProcess[] = [];
+  const spawn = async (start: Parameters<typeof startBenchProcess>[0]): Promise<BenchProcess> => {
+    const child = await o.spawn(start);
+    started.push(child);
+    return child;
+  };
+  try {
+    log(`orchestrator: fleet: ${instances} agents runtime(s) and the orchestrator on PostgreSQL (${database.name}) and Redis (${state.stream})…`);
+    const agents = await Promise.all(Array.from({ length: instances }, (_, i) => spawn({ type: 'start', kind: 'agents', dataDir: join(dataRoot, `fleet-agents-${i}`), fleet: state })));
+    const orchestrator = await spawn({ type: 'start', kind: 'orchestrator', dataDir: join(dataRoot, 'fleet-orchestrator'), fleet: state, agentUrls: { [BATCH_AGENT]: agents.map((a) => a.urls[BATCH_AGENT]!) } });
+    const runner = await sdkClient(orchestrator.urls['orchestrator']!);
+    const rows: MapRow[] = [];
+    for (const map of LONG_MAPS) rows.push({ ...(await mapThroughput({ ...map, instances, agents, orchestrator, runner, log })), fleet: true });
+    return rows;
+  } finally {
+    // Stopped before their database goes.
+    await Promise.all(started.map((child) => child.stop()));
+    await database.drop();
+  }
 }
 
 async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {

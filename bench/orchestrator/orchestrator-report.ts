@@ -50,6 +50,8 @@ export interface MapRow {
   /** The map workflows, one per round. */
   workflowMs?: number;
   orchestratorCpuMs?: number;
+  /** Every process on PostgreSQL + Redis (a fleet), not SQLite each. */
+  fleet?: boolean;
   /** The orchestrator process's highest resident set seen while a map ran (warm-up included), MiB. */
   orchestratorPeakRssMb?: number;
   failure?: string;
@@ -121,7 +123,7 @@ export function formatOrchestratorBench(report: OrchestratorBenchReport): string
     const direct = rate(items, row.anchorMs);
     const map = rate(items, row.workflowMs);
     return [
-      `${row.mode === 'batch' ? `batches of ${row.batchSize}` : 'per item'}, concurrency ${row.concurrency}`,
+      `${row.mode === 'batch' ? `batches of ${row.batchSize}` : 'per item'}, concurrency ${row.concurrency}${row.fleet ? ', fleet (PG + Redis)' : ''}`,
       `${row.rounds} × ${row.items}`,
       fixed(direct, 0),
       fixed(rate(batches, row.anchorMs), 1),

@@ -9,8 +9,9 @@ import { createGateway } from '../../src/gateway/index.js';
 import { createAgentCaller, createOrchestrator } from '../../src/compose/orchestrator-entry.js';
 import { createRegistry } from '../../src/registry/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
+import { RedisBus } from '../../src/storage/index.js';
 import { benchAgents, CallCounter } from './bench-agents.js';
-import type { ChildMessage, HarnessMessage, StartMessage } from './target-messages.js';
+import type { ChildMessage, FleetState, HarnessMessage, StartMessage } from './target-messages.js';
 
 const counter = new CallCounter();
 let close: (() => Promise<void>) | undefined;
@@ -31,14 +32,24 @@ function roundRobin(agentUrls: Record<string, string[]>): (agent: string) => str
   };
 }
 
+/** A fleet process's database and bus settings (none: its own SQLite and an in-process bus). */
+async function fleetOf(fleet: FleetState | undefined) {
+  if (fleet === undefined) return { config: {}, bus: {} };
+  const bus = await RedisBus.connect({ url: fleet.redisUrl, stream: fleet.stream });
+  // Replicas on one database seal push configs under one secret (docs/operations.md, AGENTMESH_SECRET).
+  return { config: { databaseUrl: fleet.databaseUrl, redisUrl: fleet.redisUrl, storageSecret: 'bench-orchestrator-fleet-secret-0123456789abcdef' }, bus: { bus } };
+}
+
 async function start(message: StartMessage): Promise<Record<string, string>> {
   // Errors only: the startup warnings about generated keys are expected here and would drown the progress lines.
   const server = { port: 0, host: '127.0.0.1', dataDir: message.dataDir, logLevel: 'error' } as const;
   switch (message.kind) {
     case 'agents': {
+      const fleet = await fleetOf(message.fleet);
       const runtime = await createRuntime({
         agents: benchAgents(counter),
-        config: { ...server, ...(message.registryUrl ? { registryUrl: message.registryUrl } : {}), ...(message.jwksUrl ? { gatewayJwksUrl: message.jwksUrl } : {}) },
+        ...fleet.bus,
+        config: { ...server, ...fleet.config, ...(message.registryUrl ? { registryUrl: message.registryUrl } : {}), ...(message.jwksUrl ? { gatewayJwksUrl: message.jwksUrl } : {}) },
       });
       const { agents } = await runtime.listen();
       close = () => runtime.close();
@@ -46,11 +57,13 @@ async function start(message: StartMessage): Promise<Record<string, string>> {
     }
     case 'orchestrator': {
       const { agentUrls, gateway } = message;
+      const fleet = await fleetOf(message.fleet);
+      const runtime = { ...server, ...fleet.config };
       const orchestrator = await createOrchestrator(
         gateway
           ? // The harness calls the orchestrator itself, not through the gateway: its runs act for the tenant named here.
-            { config: { gatewayUrl: gateway.url, clientId: gateway.clientId, clientSecret: gateway.clientSecret, anonymousTenant: gateway.tenant, runtime: server } }
-          : { config: { runtime: server }, caller: createAgentCaller({ directUrl: roundRobin(agentUrls ?? {}) }) },
+            { config: { gatewayUrl: gateway.url, clientId: gateway.clientId, clientSecret: gateway.clientSecret, anonymousTenant: gateway.tenant, runtime }, ...fleet.bus }
+          : { config: { runtime }, caller: createAgentCaller({ directUrl: roundRobin(agentUrls ?? {}) }), ...fleet.bus },
       );
       const { url } = await orchestrator.listen();
       close = () => orchestrator.close();

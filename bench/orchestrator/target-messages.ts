@@ -6,11 +6,19 @@
  */
 import type { CallCounts } from './bench-agents.js';
 
-/** Start an agents runtime; with `registryUrl` it registers there, with `jwksUrl` it trusts the gateway's assertions. */
+/** Where a fleet's processes share state: one PostgreSQL database, one Redis and a bus stream key of the run's own. */
+export interface FleetState {
+  databaseUrl: string;
+  redisUrl: string;
+  stream: string;
+}
+
+/** Start an agents runtime; with `registryUrl` it registers there, with `jwksUrl` it trusts the gateway's assertions, with `fleet` it keeps its state there. */
 export interface StartAgents {
   type: 'start';
   kind: 'agents';
   dataDir: string;
+  fleet?: FleetState;
   registryUrl?: string;
   jwksUrl?: string;
 }
@@ -20,6 +28,7 @@ export interface StartOrchestrator {
   type: 'start';
   kind: 'orchestrator';
   dataDir: string;
+  fleet?: FleetState;
   agentUrls?: Record<string, string[]>;
   /** Through the gateway with this OAuth client, calling for `tenant` (the orchestrator's `anonymousTenant`). */
   gateway?: { url: string; clientId: string; clientSecret: string; tenant: string };

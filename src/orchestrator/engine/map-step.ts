@@ -1,9 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import { Errors } from '../../protocol/index.js';
 import { compileTemplate } from '../workflow/index.js';
-import type { MapStep, TemplateScope } from '../workflow/workflow-definition.js';
+import type { MapStep, StepResult, TemplateScope } from '../workflow/workflow-definition.js';
 import type { StepRunner } from './step-runner.js';
 import { failureMessage, StepFailure } from './step-failure.js';
+
+/** Units whose records a resumed map reads at once. */
+const FINISHED_PAGE = 500;
 
 /**
  * Runs the inner step once per item (or per batch of `batchSize` items),
@@ -44,6 +47,17 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
   };
   const tooMany = () => (step.onFailure.mode === 'fail' ? failures.length > 0 : step.onFailure.mode === 'threshold' ? failures.length > (step.onFailure.maxFailures ?? 0) : false);
 
+  // Units an earlier process finished, read a page at a time (workers take units in order, so one page is current).
+  let page: { number: number; results: Promise<Map<string, StepResult>> } | undefined;
+  const finishedEarlier = (index: number): Promise<Map<string, StepResult>> => {
+    const number = Math.floor(index / FINISHED_PAGE);
+    if (page?.number !== number) {
+      const paths = Array.from({ length: Math.min(FINISHED_PAGE, unitCount - number * FINISHED_PAGE) }, (_, i) => `${path}/${number * FINISHED_PAGE + i}`);
+      page = { number, results: run.finished(paths) };
+    }
+    return page.results;
+  };
+
   const worker = async () => {
     while (next < unitCount && !unitSignal.aborted) {
       const index = next++;
@@ -51,7 +65,9 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
       // The unit's step reads the map's scope and never adds to its steps (a sequence inside copies its own), so units share it.
       const unitScope: TemplateScope = { ...scope, index, ...(batched ? { batch: unit } : { item: unit[0] }) };
       try {
-        outputs[index] = (await run.step(step.step, unitScope, `${path}/${index}`, unitSignal, { quiet: true })).output;
+        const unitPath = `${path}/${index}`;
+        const earlier = (await finishedEarlier(index)).get(unitPath);
+        outputs[index] = (earlier ?? (await run.step(step.step, unitScope, unitPath, unitSignal, { quiet: true }))).output;
         run.deps.metrics?.mapItems(run.host.runId, 'completed', unit.length);
       } catch (err) {
         if (unitSignal.aborted && !(err instanceof StepFailure)) return;

@@ -13,6 +13,7 @@ import { stepMessageId } from './message-ids.js';
 import { runParallel } from './parallel-step.js';
 import type { RunStore, StepRecord } from './run-store.js';
 import { resultOf, SequenceView, StepOutputs } from './step-outputs.js';
+import { StepWrites } from './step-writes.js';
 import type { WorkflowMetrics } from './workflow-metrics.js';
 import { failureCode, failureMessage, StepFailure } from './step-failure.js';
 import type { StepOptions, StepRunner } from './step-runner.js';
@@ -72,6 +73,8 @@ export class RunExecution implements StepRunner {
   readonly host: RunHost;
   readonly definition: WorkflowDefinition;
   readonly #outputs: StepOutputs;
+  /** Step-record writes, gathered into one statement while one is on its way. */
+  readonly #writes: StepWrites;
   /** Whether the store held step records when the run began (a resume): then every step looks for its own. */
   readonly #resumed: boolean;
   /** Composite steps being retried (`path/`): the steps inside them look for their records, this run wrote some. */
@@ -85,6 +88,7 @@ export class RunExecution implements StepRunner {
     this.definition = definition;
     this.#resumed = resumed;
     this.#outputs = new StepOutputs((path) => deps.store.step(host.runId, path));
+    this.#writes = new StepWrites(deps.store, host.runId);
   }
 
   /** Runs the top-level steps in order; returns the workflow's outputs. */
@@ -128,8 +132,23 @@ export class RunExecution implements StepRunner {
 
   /** The record a step left in the store, if it may have one: the run resumed, or the step is inside one being retried. */
   async #stored(path: string): Promise<StepRecord | undefined> {
-    if (!this.#resumed && ![...this.#reopened].some((prefix) => path.startsWith(prefix))) return undefined;
+    if (!this.#mayHaveRecord(path)) return undefined;
     return this.deps.store.step(this.host.runId, path);
+  }
+
+  #mayHaveRecord(path: string): boolean {
+    return this.#resumed || [...this.#reopened].some((prefix) => path.startsWith(prefix));
+  }
+
+  async finished(paths: readonly string[]): Promise<Map<string, StepResult>> {
+    const results = new Map<string, StepResult>();
+    const read = paths.filter((path) => this.#mayHaveRecord(path));
+    if (read.length === 0) return results;
+    for (const [path, record] of await this.deps.store.stepsAt(this.host.runId, read)) {
+      const result = resultOf(record);
+      if (result !== undefined) results.set(path, result);
+    }
+    return results;
   }
 
   /**
@@ -218,6 +237,17 @@ export class RunExecution implements StepRunner {
     }
   }
 
+  /**
+   * Whether a restart without this call's record would send it again under
+   * the same message id to the same agent: its first send to an agent named
+   * in the step (ids derive from run, path and send; routing by skill may
+   * pick another agent next time). Then a map unit need not record that it
+   * was sent, only that it ended: a third of the writes per unit.
+   */
+  #idRecurs(step: CallStep, record: StepRecord): boolean {
+    return record.sends === 1 && step.call.agent !== undefined && step.call.agent === record.agent;
+  }
+
   /** Whether the run's process let it go (draining) rather than the run being canceled. */
   letGo(): boolean {
     return this.host.detached?.() === true;
@@ -227,7 +257,7 @@ export class RunExecution implements StepRunner {
   async #run(step: Step, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord, options: StepOptions): Promise<unknown> {
     switch (step.kind) {
       case 'call':
-        return this.#call(step, scope, path, signal, record);
+        return this.#call(step, scope, path, signal, record, options.quiet === true);
       case 'sequence':
         return this.sequence(step.steps, { ...scope }, `${path}/`, signal, options);
       case 'parallel':
@@ -256,7 +286,7 @@ export class RunExecution implements StepRunner {
     throw new StepFailure(path, errors.length > 0 ? Errors.workflowFallbackFailed({ errors: errors.join('; ') }) : Errors.workflowFallbackNoneApplied({}));
   }
 
-  async #call(step: CallStep, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord): Promise<unknown> {
+  async #call(step: CallStep, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord, quiet: boolean): Promise<unknown> {
     const input = await this.#render(step.input, scope);
     const onBehalfOf = this.host.onBehalfOf;
     // A record with a message id and no outcome is a call the last process made: send the same id again.
@@ -267,7 +297,7 @@ export class RunExecution implements StepRunner {
       record.messageId = stepMessageId(this.host.runId, path, record.sends);
       record.agent = target.agent;
       record.taskId = null;
-      await this.#save({ ...record, status: 'running' });
+      if (!quiet || !this.#idRecurs(step, record)) await this.#save({ ...record, status: 'running' });
     }
     const common = { agent: target.agent, onBehalfOf, signal, ...(this.host.traceparent ? { traceparent: this.host.traceparent } : {}) };
     try {
@@ -284,6 +314,8 @@ export class RunExecution implements StepRunner {
                 if (record.taskId === taskId) return;
                 record.taskId = taskId;
                 record.contextId = contextId;
+                // A map unit is found again by its message id (the runtime answers a repeated id with its task): one write fewer per unit.
+                if (quiet && this.#idRecurs(step, record)) return;
                 void this.#save({ ...record, status: 'running' }).catch((err) => this.deps.logger.warn({ err, path }, 'step record not saved'));
               },
             });
@@ -376,6 +408,6 @@ export class RunExecution implements StepRunner {
   }
 
   async #save(record: StepRecord): Promise<void> {
-    await this.deps.store.putStep(this.host.runId, record);
+    await this.#writes.put(record);
   }
 }

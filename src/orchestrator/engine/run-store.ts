@@ -166,7 +166,13 @@ export class RunStore {
   }
 
   async putStep(runId: string, step: StepRecord): Promise<void> {
-    const row = {
+    await this.putSteps(runId, [step]);
+  }
+
+  /** Writes several step records of a run in one statement (at most one record per path). */
+  async putSteps(runId: string, steps: readonly StepRecord[]): Promise<void> {
+    if (steps.length === 0) return;
+    const rows = steps.map((step) => ({
       run_id: runId,
       path: step.path,
       status: step.status,
@@ -180,12 +186,25 @@ export class RunStore {
       error: step.error,
       started_at: step.startedAt,
       finished_at: step.finishedAt,
-    };
-    const { run_id: _r, path: _p, ...update } = row;
+    }));
     await this.#db
       .insertInto('workflow_steps')
-      .values(row)
-      .onConflict((oc) => oc.columns(['run_id', 'path']).doUpdateSet(update))
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['run_id', 'path']).doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          attempt: eb.ref('excluded.attempt'),
+          sends: eb.ref('excluded.sends'),
+          agent: eb.ref('excluded.agent'),
+          message_id: eb.ref('excluded.message_id'),
+          task_id: eb.ref('excluded.task_id'),
+          context_id: eb.ref('excluded.context_id'),
+          output: eb.ref('excluded.output'),
+          error: eb.ref('excluded.error'),
+          started_at: eb.ref('excluded.started_at'),
+          finished_at: eb.ref('excluded.finished_at'),
+        })),
+      )
       .execute();
   }
 

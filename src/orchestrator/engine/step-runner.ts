@@ -19,6 +19,12 @@ export interface StepRunner {
   readonly host: { readonly runId: string };
   /** Runs one step with its `when`, `retry` and `timeout`; throws a `StepFailure` (or the abort of `signal`). */
   step(step: Step, scope: TemplateScope, path: string, signal: AbortSignal, options?: StepOptions): Promise<StepResult>;
+  /**
+   * The results of those of `paths` an earlier process finished (completed or
+   * skipped), read at once: a resumed map reads its units a page at a time,
+   * not one by one. Empty when the run can have no such records.
+   */
+  finished(paths: readonly string[]): Promise<Map<string, StepResult>>;
   /** Reports progress on the workflow's task. */
   emit(event: RunEvent, text: string): void;
 }

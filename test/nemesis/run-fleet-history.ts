@@ -21,6 +21,8 @@ export interface FleetRunOptions {
   healMs: number;
   periods: number;
   faults?: readonly FleetFault[];
+  /** The roles whose nodes the faults hit (default: all). */
+  faultRoles?: readonly FleetRole[];
   replicas?: number;
   /** Orchestrator processes, whose workflow runs write to the ledger (default 1; none on SQLite). */
   orchestrators?: number;
@@ -69,7 +71,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     const workload = runTaskWorkload({ recorder, targets, random, clients: options.clients ?? 6, timeoutMs, workMs: [200, 2500], processes, pushUrl: receiver.url }, tasks, stop.signal);
     let settleBy = Number.POSITIVE_INFINITY;
     const workflows = orchestrators === 0 ? Promise.resolve({ runs: [], unfinished: [] }) : runWorkflowWorkload({ recorder, targets: liveOf('orchestrator'), random: mulberry32(options.seed + 1), clients: options.workflowClients ?? 2, timeoutMs, workMs: [100, 800], processes, deadline: () => settleBy }, stop.signal);
-    const lastHeal = await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });
+    const lastHeal = await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, ...(options.faultRoles === undefined ? {} : { roles: options.faultRoles }), periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });
     settleBy = lastHeal + (options.settleMs ?? 30_000);
     stop.abort();
     await workload;

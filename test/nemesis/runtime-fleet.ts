@@ -31,7 +31,8 @@ export const SQLITE_FILE = 'mesh.db';
 export const FAKETIME = '/usr/bin/faketime';
 
 /** A runtime replica hosts the worker and ledger agents; the orchestrator runs the workflows whose steps call the ledger. */
-export type FleetRole = 'runtime' | 'orchestrator';
+export const FLEET_ROLES = ['runtime', 'orchestrator'] as const;
+export type FleetRole = (typeof FLEET_ROLES)[number];
 
 export interface FleetNode {
   readonly name: string;

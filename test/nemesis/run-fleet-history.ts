@@ -42,13 +42,15 @@ export interface FleetRunOptions {
 export interface FleetRunResult {
   report: HistoryReport;
   historyPath: string;
-  /** Tasks (workflow runs among them) not terminal `settleMs` after the last heal. */
+  /** Tasks not terminal `settleMs` after the last heal. */
   unfinished: string[];
   /** Pushes still not delivered `settleMs` after the final log reads. */
   pushesLeft: number;
   tasks: number;
   /** Workflow runs the clients started. */
   runs: number;
+  /** Workflow runs a client started and saw no end of `settleMs` after the last heal. */
+  unfinishedRuns: string[];
 }
 
 export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRunResult> {
@@ -86,7 +88,6 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
       const unfinished = [
         ...(await readUntilTerminal({ recorder, targets, processes, taskIds: tasks.ids, deadline, timeoutMs })),
         ...(await waitUntilTerminalInDatabase(database, unknown, deadline)),
-        ...runsUnfinished,
       ];
       await readLogs({ recorder, processes, database, taskIds: ids });
       if (orchestrators > 0) await readEffects({ recorder, processes, database });
@@ -95,7 +96,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
       close();
       closed = true;
       const report = checkHistoryText(readFileSync(options.historyPath, 'utf8'));
-      return { report, historyPath: options.historyPath, unfinished, pushesLeft, tasks: ids.length, runs: runs.length };
+      return { report, historyPath: options.historyPath, unfinished, pushesLeft, tasks: ids.length, runs: runs.length, unfinishedRuns: runsUnfinished };
     } finally {
       await database.close();
     }

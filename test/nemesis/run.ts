@@ -67,8 +67,9 @@ for (const seed of seeds) {
   process.stdout.write(`\n== seed ${seed}: ${result.tasks} tasks, ${result.runs} workflow runs, ${((Date.now() - started) / 1000).toFixed(0)} s, history ${historyPath}\n`);
   process.stdout.write(reportText(result.report));
   if (result.unfinished.length > 0) process.stdout.write(`\nnot terminal 30 s after the last heal: ${result.unfinished.join(', ')}\n`);
+  if (result.unfinishedRuns.length > 0) process.stdout.write(`\nworkflow runs not ended 30 s after the last heal: ${result.unfinishedRuns.join(', ')}\n`);
   if (result.pushesLeft > 0) process.stdout.write(`\n${result.pushesLeft} pushes still undelivered 30 s after the final reads\n`);
-  if (result.report.verdict !== 'valid' || result.unfinished.length > 0 || result.pushesLeft > 0) failed += 1;
+  if (result.report.verdict !== 'valid' || result.unfinished.length > 0 || result.unfinishedRuns.length > 0 || result.pushesLeft > 0) failed += 1;
 }
 process.stdout.write(`\n${seeds.length - failed} of ${seeds.length} runs valid\n`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -54,3 +54,24 @@ test('with the push outbox written outside its transaction, a lost COMMIT answer
   assert.ok(push?.anomalies.some((a) => a.kind === 'push-lost'), report);
   assert.ok(!result.report.properties.some((p) => p.name === 'fault-liveness' && p.status === 'fail'), report);
 });
+
+test('with a workflow step recorded only after its effect, an orchestrator killed mid-step applies the step twice, and the checker says so', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-fleet-broken-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const result = await runFleetHistory({
+    seed: 1,
+    historyPath: join(dir, 'history.jsonl'),
+    faults: ['kill'],
+    // Only the orchestrator is killed: each kill lands inside some run's step (the ledger agent
+    // works after writing the effect), which the restarted orchestrator sends again.
+    faultRoles: ['orchestrator'],
+    periods: 3,
+    faultMs: 4000,
+    healMs: 2000,
+    extraEnv: { AGENTMESH_TEST_BREAK: 'result-after-effect' },
+  });
+  const report = reportText(result.report);
+  const workflow = result.report.properties.find((p) => p.name === 'workflow');
+  assert.ok(workflow?.anomalies.some((a) => a.kind === 'step-effect-twice'), report);
+  assert.ok(!result.report.properties.some((p) => p.name === 'fault-liveness' && p.status === 'fail'), report);
+});

@@ -9,6 +9,7 @@
 import { sql, type Kysely } from 'kysely';
 import { defineAgent, type AgentDefinition, type SkillContext } from '../../src/runtime/index.js';
 import type { Tables } from '../../src/storage/index.js';
+import { pause } from './worker-agent.js';
 
 /** The external ledger's table, in the fleet's test schema. */
 export const LEDGER_TABLE = 'nemesis_step_effects';
@@ -24,16 +25,6 @@ export async function readLedger(db: Kysely<Tables>): Promise<Map<string, Array<
   const byRun = new Map<string, Array<{ step: string; effectId: string }>>();
   for (const row of rows) byRun.set(row.run_id, [...(byRun.get(row.run_id) ?? []), { step: row.step, effectId: row.effect_id }]);
   return byRun;
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }
 
 export function ledgerAgent(db: Kysely<Tables>): AgentDefinition {

@@ -8,9 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { F } from '../history/history-format.js';
-import type { HistoryRecorder } from '../history/history-recorder.js';
 import { a2aCall, taskOf } from './a2a-call.js';
-import type { ProcessNumbers, Targets } from './task-workload.js';
+import type { WorkloadOptions } from './task-workload.js';
 
 /** The steps of the workload's workflow, each one call to the ledger agent. */
 export const WORKFLOW_STEPS = ['a', 'b', 'c'] as const;
@@ -30,16 +29,8 @@ ${WORKFLOW_STEPS.map((step) => `  ${step}: "{{ steps.${step}.output.effectId }}"
 const TERMINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
 const STATUS: Record<string, string> = { TASK_STATE_COMPLETED: 'completed', TASK_STATE_FAILED: 'failed', TASK_STATE_CANCELED: 'canceled', TASK_STATE_REJECTED: 'rejected' };
 
-export interface WorkflowWorkloadOptions {
-  recorder: HistoryRecorder;
-  /** The orchestrators that run now. */
-  targets: Targets;
-  random: () => number;
-  clients: number;
-  timeoutMs: number;
-  /** Each step's work after its effect, drawn between these (ms): the window a fault lands in. */
-  workMs: [number, number];
-  processes: ProcessNumbers;
+/** `targets` are the orchestrators; `workMs` is each step's work after its effect: the window a fault lands in. */
+export interface WorkflowWorkloadOptions extends WorkloadOptions {
   /** Runs still followed when the clients stop are followed until this time (Date.now()), then left `info`. */
   deadline: () => number;
 }

@@ -14,6 +14,9 @@ const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'c'];
 /** The calls the scale part loads. */
 export type ScaleCall = 'sendmessage' | 'streaming';
 const SCALE_CALLS: readonly ScaleCall[] = ['sendmessage', 'streaming'];
+/** The rows of the orchestrator part (`--orchestrator-rows`). */
+export type OrchestratorRows = 'steps' | 'maps' | 'long-maps' | 'gateway';
+const ORCHESTRATOR_ROWS: readonly OrchestratorRows[] = ['steps', 'maps', 'long-maps', 'gateway'];
 const MAX_ORCHESTRATOR_INSTANCES = 16;
 const MAX_ROUNDS = 9;
 /** The scale part loads ten setups; its rows are short unless --duration / --warmup say otherwise. */
@@ -44,6 +47,8 @@ export interface BenchOptions {
   registryAgents: number;
   /** Agents runtimes the orchestrator part's maps spread over (default 2, `BENCH_ORCHESTRATOR_INSTANCES`). */
   orchestratorInstances: number;
+  /** Rows of the orchestrator part (default every one; `--orchestrator-rows`). */
+  orchestratorRows: readonly OrchestratorRows[];
   /** Task writes per target and round of the store part (default 100000, `BENCH_STORE_TASKS`). */
   storeTasks: number;
   /** Rounds of each throughput scenario and of the gateway part, every target once per round; medians are reported (default 1, `BENCH_ROUNDS`). */
@@ -77,6 +82,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --registry-agents <n>  agents registered before the registry search load (default 10000, env BENCH_REGISTRY_AGENTS)
   --orchestrator-instances <n>
                          agents runtimes the orchestrator's maps spread over (default 2, env BENCH_ORCHESTRATOR_INSTANCES)
+  --orchestrator-rows <rows>
+                         the orchestrator part's rows: comma list of ${ORCHESTRATOR_ROWS.join(', ')} (default: all;
+                         long-maps is 10,000 and 100,000 items with the orchestrator's peak RSS)
   --store-tasks <n>      task writes per target and round of the store part (default 100000, env BENCH_STORE_TASKS)
   --rounds <n>           rounds of the sendmessage, streaming, grpc, gateway and scale parts, every target once a round;
                          sendmessage/streaming/grpc report the round with the median agentmesh/sdk ratio, gateway
@@ -134,6 +142,7 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
       'memory-tasks': { type: 'string' },
       'registry-agents': { type: 'string' },
       'orchestrator-instances': { type: 'string' },
+      'orchestrator-rows': { type: 'string' },
       'store-tasks': { type: 'string' },
       rounds: { type: 'string' },
       'scale-setups': { type: 'string' },
@@ -164,6 +173,7 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
     memoryTasks: positiveNumber({ name: '--memory-tasks', raw: values['memory-tasks'] ?? env.BENCH_MEMORY_TASKS, fallback: 200_000, integer: true }),
     registryAgents: positiveNumber({ name: '--registry-agents', raw: values['registry-agents'] ?? env.BENCH_REGISTRY_AGENTS, fallback: 10_000, integer: true }),
     orchestratorInstances,
+    orchestratorRows: Object.freeze(values['orchestrator-rows'] === undefined ? [...ORCHESTRATOR_ROWS] : commaList({ name: '--orchestrator-rows', raw: values['orchestrator-rows'], allowed: ORCHESTRATOR_ROWS })),
     storeTasks: positiveNumber({ name: '--store-tasks', raw: values['store-tasks'] ?? env.BENCH_STORE_TASKS, fallback: 100_000, integer: true }),
     rounds,
     scaleSetups: Object.freeze(values['scale-setups'] === undefined ? [...SCALE_SETUPS] : SCALE_SETUPS.filter((setup) => commaList({ name: '--scale-setups', raw: values['scale-setups']!, allowed: SCALE_SETUPS }).includes(setup))),

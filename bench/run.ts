@@ -81,7 +81,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
       else if (part === 'gateway') gateway = await runGatewayBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, rounds: options.rounds, log });
       else if (part === 'inprocess') inprocess = await runInProcessBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, rounds: options.rounds, log });
       else if (part === 'acp') acp = await runAcpBridgeBench({ rounds: options.rounds, log });
-      else if (part === 'orchestrator') orchestrator = await runOrchestratorBench({ instances: options.orchestratorInstances, log });
+      else if (part === 'orchestrator') orchestrator = await runOrchestratorBench({ instances: options.orchestratorInstances, parts: options.orchestratorRows, log });
       else if (part === 'store') store = await runStoreBench({ tasks: options.storeTasks, dataRoot, log });
       else if (part === 'cli') cli = await runCliBench({ runs: 15, log });
       else if (part === 'scale') {

@@ -22,6 +22,8 @@ export interface BenchProcess {
   counts(reset?: boolean): Promise<CallCounts>;
   /** User + system CPU time of the process so far, ms. */
   cpuMs(): Promise<number>;
+  /** Resident set size of the process now, bytes. */
+  rssBytes(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -65,6 +67,11 @@ export async function startBenchProcess(start: StartMessage): Promise<BenchProce
         const cpu = answer(child, ['cpu'], ANSWER_TIMEOUT_MS);
         post({ type: 'cpu' });
         return (await cpu).micros / 1000;
+      },
+      async rssBytes() {
+        const memory = answer(child, ['memory'], ANSWER_TIMEOUT_MS);
+        post({ type: 'memory' });
+        return (await memory).rss;
       },
       stop: () => stop(child),
     };

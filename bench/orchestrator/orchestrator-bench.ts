@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { SendMessageRequest, TaskState, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { createAgentCaller, OUTPUTS_ARTIFACT, RUN_WORKFLOW_SKILL } from '../../src/orchestrator/index.js';
+import type { OrchestratorRows } from '../bench-options.js';
 import type { Log } from '../report.js';
 import { BATCH_AGENT, NOOP_AGENT, type CallCounts } from './bench-agents.js';
 import { startBenchProcess, type BenchProcess } from './bench-process.js';
@@ -28,6 +29,8 @@ export interface OrchestratorBenchOptions {
   /** Agents runtimes the maps spread over (`--orchestrator-instances`). */
   instances: number;
   log: Log;
+  /** Which rows to measure (default all): `steps` (direct path), `maps`, `long-maps` (10,000 and 100,000 items), `gateway`. */
+  parts?: readonly OrchestratorRows[];
 }
 
 /** Steps of the per-step workflow (and calls of its anchors). */
@@ -41,6 +44,13 @@ const LENGTHS = [250, 1_000, 4_000, 10_000] as const;
 const BATCH_MAP = { items: 10_000, batchSize: 500, concurrency: 5, mode: 'batch', rounds: 5 } as const;
 /** One item per call, 16 in flight: the per-item cost of a map. */
 const ITEM_MAP = { items: 2_000, batchSize: 1, concurrency: 16, mode: 'item', rounds: 2 } as const;
+/** Long maps, same shape at two lengths: the orchestrator's peak RSS at 10,000 and at 100,000 items shows whether a map's memory grows with it. */
+const LONG_MAPS = [
+  { items: 10_000, batchSize: 100, concurrency: 16, mode: 'batch', rounds: 1 },
+  { items: 100_000, batchSize: 100, concurrency: 16, mode: 'batch', rounds: 1 },
+] as const;
+/** How often the orchestrator's RSS is read while a map runs, ms. */
+const RSS_SAMPLE_MS = 200;
 const ADMIN_TOKEN = 'bench-orchestrator-admin-token-0123456789';
 /** Scopes of the gateway-path clients; `gateway:delegate` lets the orchestrator name its own tenant in the delegation header. */
 const SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'gateway:delegate'];
@@ -54,7 +64,7 @@ const SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'gatew
  * for (const line of formatOrchestratorBench(report)) console.log(line);
  * ```
  */
-export async function runOrchestratorBench({ instances, log }: OrchestratorBenchOptions): Promise<OrchestratorBenchReport> {
+export async function runOrchestratorBench({ instances, log, parts = ['steps', 'maps', 'long-maps', 'gateway'] }: OrchestratorBenchOptions): Promise<OrchestratorBenchReport> {
   const dataRoot = await mkdtemp(join(tmpdir(), 'agentmesh-bench-orchestrator-'));
   const processes: BenchProcess[] = [];
   const spawn = async (start: Parameters<typeof startBenchProcess>[0]): Promise<BenchProcess> => {
@@ -74,10 +84,11 @@ export async function runOrchestratorBench({ instances, log }: OrchestratorBench
     });
     const runner = await sdkClient(orchestrator.urls['orchestrator']!);
 
-    report.steps.push(await stepOverhead({ path: 'direct', agents: agents[0]!, orchestrator, runner, agentUrl: agents[0]!.urls[NOOP_AGENT]!, lengths: LENGTHS, log }));
-    for (const map of [BATCH_MAP, ITEM_MAP]) report.maps.push(await mapThroughput({ ...map, instances, agents, orchestrator, runner, log }));
+    if (parts.includes('steps')) report.steps.push(await stepOverhead({ path: 'direct', agents: agents[0]!, orchestrator, runner, agentUrl: agents[0]!.urls[NOOP_AGENT]!, lengths: LENGTHS, log }));
+    const maps = [...(parts.includes('maps') ? [BATCH_MAP, ITEM_MAP] : []), ...(parts.includes('long-maps') ? LONG_MAPS : [])];
+    for (const map of maps) report.maps.push(await mapThroughput({ ...map, instances, agents, orchestrator, runner, log }));
 
-    report.steps.push(await gatewayStepOverhead({ dataRoot, spawn, log }));
+    if (parts.includes('gateway')) report.steps.push(await gatewayStepOverhead({ dataRoot, spawn, log }));
     return report;
   } finally {
     await Promise.all(processes.map((child) => child.stop()));
@@ -206,8 +217,17 @@ async function mapThroughput(o: {
     };
     const viaWorkflow = async (round: number): Promise<number> => {
       const started = performance.now();
-      const outputs = await runWorkflow(runner, workflow, { items: roundItems(round) });
+      // The orchestrator's resident set, read while the map runs: its peak says what a map of this length holds.
+      let peak = await orchestrator.rssBytes();
+      const sampler = setInterval(() => void orchestrator.rssBytes().then((rss) => (peak = Math.max(peak, rss)), () => undefined), RSS_SAMPLE_MS);
+      let outputs: unknown;
+      try {
+        outputs = await runWorkflow(runner, workflow, { items: roundItems(round) });
+      } finally {
+        clearInterval(sampler);
+      }
       const elapsed = performance.now() - started;
+      row.orchestratorPeakRssMb = Math.max(row.orchestratorPeakRssMb ?? 0, peak / 2 ** 20);
       const counted = ((outputs as { value?: Array<{ count?: number }> } | undefined)?.value ?? []).reduce((n, b) => n + (b?.count ?? 0), 0);
       if (counted !== o.items) throw new Error(`the map's outputs count ${counted} items, not ${o.items}`);
       return elapsed;

@@ -50,6 +50,8 @@ export interface MapRow {
   /** The map workflows, one per round. */
   workflowMs?: number;
   orchestratorCpuMs?: number;
+  /** The orchestrator process's highest resident set seen while a map ran (warm-up included), MiB. */
+  orchestratorPeakRssMb?: number;
   failure?: string;
 }
 
@@ -126,10 +128,11 @@ export function formatOrchestratorBench(report: OrchestratorBenchReport): string
       fixed(map, 0),
       fixed(rate(batches, row.workflowMs), 1),
       fixed(row.orchestratorCpuMs === undefined ? undefined : (row.orchestratorCpuMs * 1000) / batches, 0),
+      fixed(row.orchestratorPeakRssMb, 0),
       times(direct !== undefined && map !== undefined ? map / direct : undefined),
     ];
   });
-  lines.push(formatTable(['variant', 'items', 'direct items/s', 'direct batches/s', 'map items/s', 'map batches/s', 'orch CPU µs/batch', 'map/direct'], mapRows));
+  lines.push(formatTable(['variant', 'items', 'direct items/s', 'direct batches/s', 'map items/s', 'map batches/s', 'orch CPU µs/batch', 'orch peak RSS MiB', 'map/direct'], mapRows));
   for (const row of report.maps) if (row.failure !== undefined) lines.push(`! ${row.mode} map: ${row.failure}`);
   return lines;
 }

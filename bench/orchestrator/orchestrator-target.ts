@@ -97,6 +97,9 @@ process.on('message', (message: HarnessMessage) => {
       send({ type: 'cpu', micros: usage.user + usage.system });
       break;
     }
+    case 'memory':
+      send({ type: 'memory', rss: process.memoryUsage.rss() });
+      break;
     case 'stop':
       void shutdown();
       break;

@@ -35,8 +35,8 @@ export interface StartControl {
 
 export type StartMessage = StartAgents | StartOrchestrator | StartControl;
 
-/** Harness → child. `counts` (agents only) answers `counts` and resets them with `reset: true`; `cpu` answers the process's CPU time. */
-export type HarnessMessage = StartMessage | { type: 'counts'; reset?: boolean } | { type: 'cpu' } | { type: 'stop' };
+/** Harness → child. `counts` (agents only) answers `counts` and resets them with `reset: true`; `cpu` answers the process's CPU time, `memory` its resident set. */
+export type HarnessMessage = StartMessage | { type: 'counts'; reset?: boolean } | { type: 'cpu' } | { type: 'memory' } | { type: 'stop' };
 
 /** Child → harness. */
 export type ChildMessage =
@@ -44,4 +44,6 @@ export type ChildMessage =
   | { type: 'failed'; message: string }
   | { type: 'counts'; counts: CallCounts }
   /** User + system CPU time since the process started, microseconds. */
-  | { type: 'cpu'; micros: number };
+  | { type: 'cpu'; micros: number }
+  /** Resident set size now, bytes. */
+  | { type: 'memory'; rss: number };

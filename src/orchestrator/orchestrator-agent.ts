@@ -2,7 +2,7 @@ import { defineAgent, type AgentDefinition, type SkillContext, type DynamicSkill
 import { Errors, isRecord } from '../protocol/index.js';
 import type { RunHost } from './engine/run-execution.js';
 import type { RunStart, WorkflowEngine } from './engine/workflow-engine.js';
-import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_WORKFLOW_SKILL, STEPS_ARTIFACT, type RunEvent } from './run-events.js';
+import { MAX_STEPS_PAGE, OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_STEPS_SKILL, RUN_WORKFLOW_SKILL, STEPS_ARTIFACT, type RunEvent } from './run-events.js';
 import { parseWorkflow, parseWorkflowObject, validateWorkflowInputs, workflowInputSchema, workflowOutline } from './workflow/index.js';
 import type { WorkflowDefinition } from './workflow/workflow-definition.js';
 
@@ -71,6 +71,26 @@ export function createOrchestratorAgent(options: OrchestratorAgentOptions): Agen
         await options.checkAgents?.(definition);
       }
       return finish(ctx, options.engine, () => options.engine.run(hostOf(ctx, options.anonymousTenant), start));
+    },
+  };
+  skills[RUN_STEPS_SKILL] = {
+    name: "Read a run's steps",
+    description: "Reads a run's top-level steps a page at a time, in the workflow's order: { runId, pageSize?, pageToken? } answers { runId, steps, total, nextPageToken? }.",
+    tags: ['workflow'],
+    examples: ['{"runId": "<run id>", "pageSize": 100}'],
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['runId'],
+      properties: { runId: { type: 'string', minLength: 1, maxLength: 100 }, pageSize: { type: 'integer', minimum: 1, maximum: MAX_STEPS_PAGE }, pageToken: { type: 'string', maxLength: 512 } },
+    },
+    // A read: answered with a message, no task stored (and none listed among the runs).
+    messageReplies: true,
+    handler: async (input: { runId: string; pageSize?: number; pageToken?: string }, ctx: SkillContext) => {
+      const tenant = ctx.tenant || options.anonymousTenant;
+      if (!tenant) throw Errors.workflowNeedsTenant({});
+      const page = await options.engine.stepsPage(input.runId, tenant, { ...(input.pageSize !== undefined && { pageSize: input.pageSize }), ...(input.pageToken !== undefined && { pageToken: input.pageToken }) });
+      return ctx.reply({ data: page });
     },
   };
   for (const workflow of options.workflows) {

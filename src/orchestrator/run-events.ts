@@ -42,6 +42,26 @@ export const OUTPUTS_ARTIFACT = 'outputs';
  */
 export const STEPS_ARTIFACT = 'steps';
 
+/**
+ * The orchestrator's skill that reads a run's top-level steps a page at a
+ * time (`{ runId, pageSize?, pageToken? }` → a {@link StepsPage}), answered
+ * with a message: no task is stored for a read.
+ */
+export const RUN_STEPS_SKILL = 'run-steps';
+
+/** Most top-level steps one `run-steps` page holds, and how many without `pageSize`. */
+export const MAX_STEPS_PAGE = 500;
+export const DEFAULT_STEPS_PAGE = 100;
+
+/** One page of a run's top-level steps, in the definition's order; `nextPageToken` names the next while there is one. */
+export interface StepsPage {
+  runId: string;
+  steps: StepSummary[];
+  /** Top-level steps of the run, all pages together. */
+  total: number;
+  nextPageToken?: string;
+}
+
 /** One top-level step of a run, as the `steps` artifact reports it. */
 export interface StepSummary {
   path: string;

@@ -137,6 +137,10 @@ export class TaskEngine {
   /** Tasks whose run stopped on a failed write: still non-terminal and owned here, ended by the next {@link recover}. */
   #unwritten = new Set<string>();
   #controls = new Map<string, TaskControl>();
+  /** The recovery round in progress (settled when none is). */
+  #recovering: Promise<unknown> = Promise.resolve();
+  /** The round to start when the one in progress ends, if one was asked for. */
+  #nextRound: Promise<{ failed: number; rerun: number }> | undefined;
 
   constructor(options: TaskEngineOptions) {
     this.#o = options;
@@ -358,8 +362,15 @@ export class TaskEngine {
     this.#agent(agentName);
     const local = this.#runs.get(taskId);
     if (local && local.tenant === call.tenant && local.agent === agentName && !local.closed) {
-      await this.#cancelLocal(local);
-      return (await this.#o.store.get(taskId))!;
+      try {
+        await this.#cancelLocal(local);
+        return (await this.#o.store.get(taskId))!;
+      } catch (err) {
+        // The run's write failed: another replica moved the task on (took it over, ended it), or a
+        // write before the cancel failed. Its version is no answer to the client: the cancel is made
+        // on the fresh row as for any task no run here holds (the canceled task, or not cancelable).
+        this.#o.logger.info({ err, taskId }, 'the cancel written by the task run failed; writing it on the fresh row');
+      }
     }
     return cancelTask(this.#runDeps(), taskId, () => this.getVisible(agentName, taskId, call));
   }
@@ -384,7 +395,22 @@ export class TaskEngine {
    * stopped heartbeating before `staleBefore`. Idempotent tasks of agents not
    * hosted here are skipped until `giveUpBefore`, then failed.
    */
-  async recover(staleBefore: number, options: { giveUpBefore?: number } = {}): Promise<{ failed: number; rerun: number }> {
+  recover(staleBefore: number, options: { giveUpBefore?: number } = {}): Promise<{ failed: number; rerun: number }> {
+    // One round at a time: two rounds overlapping (a slow database makes a round outlast the timer)
+    // could both find a task no run holds yet and both take it. A round asked for while one runs
+    // starts when it ends, to see what changed since; calls meanwhile join that one (a stuck round
+    // queues one more, not one per tick).
+    if (this.#nextRound) return this.#nextRound;
+    const round = this.#recovering.then(() => {
+      this.#nextRound = undefined;
+      return this.#recoverRound(staleBefore, options);
+    });
+    this.#nextRound = round;
+    this.#recovering = round.catch(() => undefined);
+    return round;
+  }
+
+  async #recoverRound(staleBefore: number, options: { giveUpBefore?: number }): Promise<{ failed: number; rerun: number }> {
     let { failed, rerun } = await this.#recoverUnwritten();
     // Paged by id, so rows this replica leaves (other agents' idempotent tasks) never hide the rest.
     let afterId = '';
@@ -410,8 +436,9 @@ export class TaskEngine {
     let failed = 0;
     let rerun = 0;
     for (const id of [...this.#unwritten]) {
-      const live = this.#runs.get(id);
-      if (live && !live.closed) continue;
+      // A run of the task still executes here (a re-run, or one whose last write is in flight): it
+      // ends the task, or its failed write brings the task back here once it has stopped.
+      if (this.#runs.has(id)) continue;
       let row: TaskRecord | undefined;
       try {
         row = await this.#o.store.get(id);
@@ -434,6 +461,16 @@ export class TaskEngine {
     let failed = 0;
     let rerun = 0;
     for (const row of orphans) {
+      const local = this.#runs.get(row.id);
+      if (local !== undefined) {
+        // Never a second run of a task beside one executing here: this replica's own rows look
+        // orphaned when its heartbeat could not commit, and two runs of one task stop each other's writes.
+        if (row.owner === this.#o.replicaId) continue;
+        // Rounds never overlap, so the row was read after the write that made this replica its owner:
+        // another replica took the task over since (and stopped), and the run here, which has not
+        // written since, is stale. It stops before the task is taken back; one handed off writes nothing more.
+        if (!local.handedOff) local.detach('another replica took the task over');
+      }
       const agent = this.#o.agents.get(row.agent);
       const skill = row.skill ? agent?.skills.get(row.skill) : undefined;
       // An idempotent task this replica cannot run is left for one that hosts its

@@ -23,10 +23,9 @@ import { postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
 /**
- * One run through `faults`, 20 s each with 3 s of healing between, checked whole. That every task
- * ends within 30 s of the last heal is a subtest marked todo: two runs in about nine through the
- * first five faults, on a loaded host, left a task or two working (docs/reliability.md,
- * "Anomalies found, not yet fixed"); it is reported on every run, and fails none until it is fixed.
+ * One run through `faults`, 20 s each with 3 s of healing between, checked whole, and every task
+ * ended within 30 s of the last heal (a subtest of its own, so a run that left one working says so
+ * apart from the safety properties: docs/reliability.md, "Anomalies found").
  * The folder of the history and the replicas' logs is removed only when the run showed nothing.
  */
 async function runThrough(t: TestContext, dir: string, faults: readonly FleetFault[]): Promise<void> {
@@ -37,7 +36,7 @@ async function runThrough(t: TestContext, dir: string, faults: readonly FleetFau
   const report = `${reportText(result.report)}\nhistory and logs kept in ${dir}`;
   const unfinished = result.unfinished.length;
   assert.equal(result.report.verdict, 'valid', report);
-  await t.test('every task is terminal within 30 s of the last heal', { todo: 'a rare task left working: docs/reliability.md, "Anomalies found, not yet fixed"' }, () => {
+  await t.test('every task is terminal within 30 s of the last heal', () => {
     assert.deepEqual(result.unfinished, [], `tasks not terminal 30 s after the last heal\n${report}`);
   });
   assert.equal(result.pushesLeft, 0, report);

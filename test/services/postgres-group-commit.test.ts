@@ -104,7 +104,7 @@ describe('PostgreSQL group commit of task writes', { skip }, () => {
     await opened().stores.tasks.create(newTask('f-1', { tenant: 'acme', messageId: 'm-f' }));
     // A failed batch retries each write alone (ADR 0022), which would hide a missing or broken function: here the lone path refuses.
     const refuse = () => Promise.reject(new Error('the batch fell back to the one-at-a-time path'));
-    const batcher = new WriteBatcher({ pool: opened().database.postgresPool!, toTask: (row) => row as never, lone: { lookup: refuse, create: refuse, append: refuse } });
+    const batcher = new WriteBatcher({ pool: opened().database.postgresPool!, toTask: (row) => row as never, lone: { lookup: refuse, create: refuse, append: refuse, landed: refuse } });
     const now = Date.now();
     const found = await Promise.all([
       batcher.submit<Record<string, unknown> | undefined>({ kind: 'lookup', agent: 'tester', tenant: 'acme', messageId: 'm-f', now }),

@@ -19,9 +19,11 @@ import { ErrorAlert } from '../error-alert.js';
 import { formatTime, plural, stateClass, stateLabel } from '../format.js';
 import { TenantView } from '../tenant-bar.js';
 import { Parts } from '../parts.js';
+import { RUN_STEPS_SKILL } from '../run-steps-page.js';
+import { RunStepsList } from '../run-steps-list.js';
 
 /** The orchestrator's skills that are not workflows. */
-const BUILT_IN = new Set(['route', 'run-workflow']);
+const BUILT_IN = new Set(['route', 'run-workflow', RUN_STEPS_SKILL]);
 
 /** A workflow's recent runs, newest first: the orchestrator's tasks of that skill (the caller's tenant's, as ListTasks answers). */
 function RecentRuns(props: { workflow: string; refresh: unknown }) {
@@ -219,6 +221,7 @@ function Workflows(props: { workflow?: string; run?: string }) {
             </button>
           )}
           <StepGraph run={run} outline={outlineOf(workflow)} />
+          <RunStepsList runId={run.id} ended={run.state !== undefined && FINAL.has(run.state)} />
           {run.error !== undefined && <p class="error">{run.error}</p>}
           {run.outputs !== undefined && (
             <>

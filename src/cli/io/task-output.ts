@@ -150,7 +150,7 @@ function printFollowUpHint(ctx: CliContext, taskId: string, state: TaskState, op
   }
 }
 
-function isTask(result: Task | Message): result is Task {
+export function isTask(result: Task | Message): result is Task {
   // A Task has `status`; a Message has `role` and `parts` (A2A §3.1.1 result oneof).
   return 'status' in result && !('role' in result);
 }

@@ -16,15 +16,15 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
   const list = compileTemplate(step.over).render(scope);
   if (!Array.isArray(list)) throw new StepFailure(path, Errors.workflowMapOverNotAList({ path, over: step.over, what: list === undefined || list === null ? 'empty' : `a ${typeof list}` }));
   const batched = step.mode === 'batch';
-  const units: unknown[][] = [];
   const size = batched ? Math.max(1, step.batchSize) : 1;
-  for (let i = 0; i < list.length; i += size) units.push(list.slice(i, i + size));
+  // Units are cut as workers take them: a 100,000-item map holds its list once, not a second time in slices.
+  const unitCount = Math.ceil(list.length / size);
 
   const stop = new AbortController();
   const unitSignal = AbortSignal.any([signal, stop.signal]);
   // Every unit in flight listens on it (a concurrency above ten is ordinary).
   setMaxListeners(0, unitSignal);
-  const outputs: unknown[] = new Array(units.length).fill(null);
+  const outputs: unknown[] = new Array(unitCount).fill(null);
   const failures: Array<{ index: number; error: string }> = [];
   const started = run.deps.now();
   let next = 0;
@@ -38,17 +38,18 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
     const seconds = Math.max(0.001, (now - started) / 1000);
     const rate = Math.round((itemsDone / seconds) * 10) / 10;
     run.emit(
-      { type: 'map.progress', runId: run.host.runId, path, batchesDone: done, batches: units.length, itemsDone, items: list.length, failed: failures.length, rate },
-      `${path}: ${done}/${units.length} ${batched ? 'batches' : 'items'} done${failures.length ? `, ${failures.length} failed` : ''} (${rate} items/s)`,
+      { type: 'map.progress', runId: run.host.runId, path, batchesDone: done, batches: unitCount, itemsDone, items: list.length, failed: failures.length, rate },
+      `${path}: ${done}/${unitCount} ${batched ? 'batches' : 'items'} done${failures.length ? `, ${failures.length} failed` : ''} (${rate} items/s)`,
     );
   };
   const tooMany = () => (step.onFailure.mode === 'fail' ? failures.length > 0 : step.onFailure.mode === 'threshold' ? failures.length > (step.onFailure.maxFailures ?? 0) : false);
 
   const worker = async () => {
-    while (next < units.length && !unitSignal.aborted) {
+    while (next < unitCount && !unitSignal.aborted) {
       const index = next++;
-      const unit = units[index]!;
-      const unitScope: TemplateScope = { ...scope, steps: { ...scope.steps }, index, ...(batched ? { batch: unit } : { item: unit[0] }) };
+      const unit = list.slice(index * size, (index + 1) * size);
+      // The unit's step reads the map's scope and never adds to its steps (a sequence inside copies its own), so units share it.
+      const unitScope: TemplateScope = { ...scope, index, ...(batched ? { batch: unit } : { item: unit[0] }) };
       try {
         outputs[index] = (await run.step(step.step, unitScope, `${path}/${index}`, unitSignal, { quiet: true })).output;
         run.deps.metrics?.mapItems(run.host.runId, 'completed', unit.length);
@@ -60,15 +61,15 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
       }
       done++;
       itemsDone += unit.length;
-      report(done === units.length);
+      report(done === unitCount);
     }
   };
   report(true);
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, step.concurrency), Math.max(1, units.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, step.concurrency), Math.max(1, unitCount)) }, worker));
   signal.throwIfAborted();
   if (tooMany()) {
     const first = failures.sort((a, b) => a.index - b.index)[0]!;
-    throw new StepFailure(path, Errors.workflowMapFailed({ path, failed: failures.length, units: units.length, unitsName: batched ? 'batches' : 'items', unitName: batched ? 'batch' : 'item', index: first.index, error: first.error }));
+    throw new StepFailure(path, Errors.workflowMapFailed({ path, failed: failures.length, units: unitCount, unitsName: batched ? 'batches' : 'items', unitName: batched ? 'batch' : 'item', index: first.index, error: first.error }));
   }
   return outputs;
 }

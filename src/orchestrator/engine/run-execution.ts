@@ -7,12 +7,13 @@ import { deliberateFault, exponentialBackoff } from '../../storage/index.js';
 import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/agent-caller.js';
 import { approvalReason, awaitApprovalDecision, isParkedForApproval } from '../calls/approval-wait.js';
 import type { RunEvent } from '../run-events.js';
-import { compileTemplate, evaluateCondition } from '../workflow/index.js';
+import { compileExpression, compileTemplate } from '../workflow/index.js';
 import type { CallStep, CallTarget, FallbackStep, Step, StepResult, TemplateScope, WorkflowDefinition } from '../workflow/workflow-definition.js';
 import { runMap } from './map-step.js';
 import { stepMessageId } from './message-ids.js';
 import { runParallel } from './parallel-step.js';
 import type { RunStore, StepRecord } from './run-store.js';
+import { resultOf, SequenceView, StepOutputs } from './step-outputs.js';
 import type { WorkflowMetrics } from './workflow-metrics.js';
 import { failureCode, failureMessage, StepFailure } from './step-failure.js';
 import type { StepOptions, StepRunner } from './step-runner.js';
@@ -67,20 +68,31 @@ export interface ExecutionDeps {
  * records say is done, and records every step it starts and ends. Paths name
  * steps across restarts (`score/3` is the map `score`'s fourth batch), so a
  * re-run after a crash meets its own records.
+ *
+ * Memory stays flat along the run (docs/adr/0070): a step's record lives in
+ * the frame running it and in the store; results are read back from the
+ * store when a template names them, the latest few kept at hand
+ * ({@link StepOutputs}); scopes know which steps they see by position in the
+ * definition ({@link SequenceView}), not by holding their results.
  */
 export class RunExecution implements StepRunner {
   readonly deps: ExecutionDeps;
   readonly host: RunHost;
   readonly definition: WorkflowDefinition;
-  readonly #records: Map<string, StepRecord>;
+  readonly #outputs: StepOutputs;
+  /** Whether the store held step records when the run began (a resume): then every step looks for its own. */
+  readonly #resumed: boolean;
+  /** Composite steps being retried (`path/`): the steps inside them look for their records, this run wrote some. */
+  readonly #reopened = new Set<string>();
   /** One question to the user at a time, however many branches ask. */
   #asking: Promise<unknown> = Promise.resolve();
 
-  constructor(deps: ExecutionDeps, host: RunHost, definition: WorkflowDefinition, records: Map<string, StepRecord>) {
+  constructor(deps: ExecutionDeps, host: RunHost, definition: WorkflowDefinition, resumed: boolean) {
     this.deps = deps;
     this.host = host;
     this.definition = definition;
-    this.#records = records;
+    this.#resumed = resumed;
+    this.#outputs = new StepOutputs((path) => deps.store.step(host.runId, path));
   }
 
   /** Runs the top-level steps in order; returns the workflow's outputs. */
@@ -89,23 +101,43 @@ export class RunExecution implements StepRunner {
     const last = await this.sequence(this.definition.steps, scope, '', this.host.signal);
     if (!this.definition.outputs) return last;
     const outputs: Record<string, unknown> = {};
-    for (const [name, template] of Object.entries(this.definition.outputs)) outputs[name] = compileTemplate(template).render(scope) ?? null;
+    for (const [name, template] of Object.entries(this.definition.outputs)) outputs[name] = (await this.#render(template, scope)) ?? null;
     return outputs;
   }
 
   /**
-   * Runs steps one after another, adding each result to `scope.steps` for
-   * those after it (callers pass a copy when the results must stay inside).
-   * Returns the last one's output.
+   * Runs steps one after another, each seeing those before it: `scope`'s
+   * view grows by one step as each ends (callers pass a copy when the steps
+   * must stay inside). Returns the last one's output.
    */
   async sequence(steps: Step[], scope: TemplateScope, prefix: string, signal: AbortSignal, options: StepOptions = {}): Promise<unknown> {
+    const view = new SequenceView(steps, prefix, scope.inView);
+    scope.inView = view;
     let last: unknown = null;
     for (const step of steps) {
       const result = await this.step(step, scope, prefix + step.id, signal, options);
-      scope.steps[step.id] = result;
+      view.done++;
       last = result.output;
     }
     return last;
+  }
+
+  /** Renders a template with the step results it names read first. */
+  async #render(template: unknown, scope: TemplateScope): Promise<unknown> {
+    const compiled = compileTemplate(template);
+    return compiled.render(await this.#outputs.scopeFor(scope, compiled.stepsRead));
+  }
+
+  /** A step's `when`, with the step results it names read first. */
+  async #holds(when: string, scope: TemplateScope): Promise<boolean> {
+    const compiled = compileExpression(when);
+    return Boolean(compiled.evaluate(await this.#outputs.scopeFor(scope, compiled.stepsRead)));
+  }
+
+  /** The record a step left in the store, if it may have one: the run resumed, or the step is inside one being retried. */
+  async #stored(path: string): Promise<StepRecord | undefined> {
+    if (!this.#resumed && ![...this.#reopened].some((prefix) => path.startsWith(prefix))) return undefined;
+    return this.deps.store.step(this.host.runId, path);
   }
 
   /**
@@ -113,20 +145,31 @@ export class RunExecution implements StepRunner {
    * result, or throws a {@link StepFailure} (or the abort of `signal`).
    */
   async step(step: Step, scope: TemplateScope, path: string, signal: AbortSignal, options: StepOptions = {}): Promise<StepResult> {
+    try {
+      const result = await this.#step(step, scope, path, signal, options);
+      this.#outputs.remember(path, result);
+      return result;
+    } finally {
+      this.#reopened.delete(`${path}/`);
+    }
+  }
+
+  async #step(step: Step, scope: TemplateScope, path: string, signal: AbortSignal, options: StepOptions): Promise<StepResult> {
     signal.throwIfAborted();
-    const known = this.#records.get(path);
-    if (known?.status === 'completed' || known?.status === 'skipped') {
+    this.#outputs.forget(path);
+    const known = await this.#stored(path);
+    const done = resultOf(known);
+    if (done !== undefined) {
       if (!options.quiet) this.#emit({ type: 'step.completed', runId: this.host.runId, path, kind: step.kind, durationMs: 0, cached: true }, `${path}: done earlier`);
-      return { status: known.status, output: known.output ?? null, ...(known.taskId ? { taskId: known.taskId } : {}), ...(known.agent ? { agent: known.agent } : {}) };
+      return done;
     }
     // A failure recorded before a crash stands: its parent decides again, without calling anyone.
     if (known?.status === 'failed') throw new StepFailure(path, known.error ? relayed(ErrorCodes.WORKFLOW_STEP_FAILED, known.error) : Errors.workflowStepFailed({ path }));
     // A step canceled by a join or a fail-fast map (or by its parent's retry) starts over with a new message.
     if (known?.status === 'canceled') Object.assign(known, { status: 'running', messageId: null, taskId: null, attempt: 1 });
     const record: StepRecord = known ?? { path, status: 'running', attempt: 1, sends: 0, agent: null, messageId: null, taskId: null, contextId: null, output: undefined, error: null, startedAt: this.deps.now(), finishedAt: null };
-    this.#records.set(path, record);
 
-    if (step.when !== undefined && !evaluateCondition(step.when, scope)) {
+    if (step.when !== undefined && !(await this.#holds(step.when, scope))) {
       await this.#save({ ...record, status: 'skipped', output: null, finishedAt: this.deps.now() });
       if (!options.quiet) this.#emit({ type: 'step.skipped', runId: this.host.runId, path }, `${path}: skipped (when is false)`);
       return { status: 'skipped', output: null };
@@ -194,11 +237,12 @@ export class RunExecution implements StepRunner {
       case 'call':
         return this.#call(step, scope, path, signal, record);
       case 'sequence':
-        return this.sequence(step.steps, { ...scope, steps: { ...scope.steps } }, `${path}/`, signal, options);
+        return this.sequence(step.steps, { ...scope }, `${path}/`, signal, options);
       case 'parallel':
         return runParallel(this, step, scope, path, signal, options);
       case 'map':
-        return runMap(this, step, scope, path, signal);
+        // The map renders its `over` itself: the results it names are read for it first.
+        return runMap(this, step, await this.#outputs.scopeFor(scope, compileTemplate(step.over).stepsRead), path, signal);
       case 'fallback':
         return this.#fallback(step, scope, path, signal, options);
     }
@@ -221,7 +265,7 @@ export class RunExecution implements StepRunner {
   }
 
   async #call(step: CallStep, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord): Promise<unknown> {
-    const input = compileTemplate(step.input).render(scope);
+    const input = await this.#render(step.input, scope);
     const onBehalfOf = this.host.onBehalfOf;
     // A record with a message id and no outcome is a call the last process made: send the same id again.
     const replay = record.messageId !== null && record.agent !== null;
@@ -327,8 +371,8 @@ export class RunExecution implements StepRunner {
    */
   async #reopenInside(path: string): Promise<void> {
     const prefix = `${path}/`;
-    for (const record of [...this.#records.values()]) {
-      if (!record.path.startsWith(prefix) || (record.status !== 'failed' && record.status !== 'canceled')) continue;
+    this.#reopened.add(prefix);
+    for (const record of await this.deps.store.stepsUnder(this.host.runId, prefix, ['failed', 'canceled'])) {
       await this.#save({ ...record, status: 'canceled', messageId: null, taskId: null });
     }
   }
@@ -343,7 +387,6 @@ export class RunExecution implements StepRunner {
   }
 
   async #save(record: StepRecord): Promise<void> {
-    this.#records.set(record.path, record);
     await this.deps.store.putStep(this.host.runId, record);
   }
 }

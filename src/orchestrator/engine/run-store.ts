@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Tables } from '../../storage/index.js';
 import type { OnBehalfOf } from '../calls/agent-caller.js';
 import { isRecord, requireOneOf, isStringArray } from '../../protocol/index.js';
@@ -106,10 +106,63 @@ export class RunStore {
     return row?.id;
   }
 
-  /** Every step row of a run, by path. */
+  /** Every step row of a run, by path (a whole run in memory: the engine reads one step at a time, {@link step}). */
   async steps(runId: string): Promise<Map<string, StepRecord>> {
     const rows = await this.#db.selectFrom('workflow_steps').selectAll().where('run_id', '=', runId).execute();
     return new Map(rows.map((r) => [r.path, toStep(r)]));
+  }
+
+  /** One step's record, by its path. */
+  async step(runId: string, path: string): Promise<StepRecord | undefined> {
+    const row = await this.#db.selectFrom('workflow_steps').selectAll().where('run_id', '=', runId).where('path', '=', path).executeTakeFirst();
+    return row ? toStep(row) : undefined;
+  }
+
+  /** The records of these paths (those that have one), by path: one page of a run's steps. */
+  async stepsAt(runId: string, paths: readonly string[]): Promise<Map<string, StepRecord>> {
+    if (paths.length === 0) return new Map();
+    const rows = await this.#db.selectFrom('workflow_steps').selectAll().where('run_id', '=', runId).where('path', 'in', [...paths]).execute();
+    return new Map(rows.map((r) => [r.path, toStep(r)]));
+  }
+
+  /** How many of the steps right under `prefix` (a map's units, `score/0`, `score/1`…) ended done (completed or skipped) and failed. */
+  async unitCounts(runId: string, prefix: string): Promise<{ done: number; failed: number }> {
+    const rows = await this.#db
+      .selectFrom('workflow_steps')
+      .select(['status', (eb) => eb.fn.countAll<string | number | bigint>().as('n')])
+      .where('run_id', '=', runId)
+      .where('status', 'in', ['completed', 'skipped', 'failed'])
+      .where(sql<boolean>`substr(path, 1, ${prefix.length}) = ${prefix}`)
+      // Units only: `score/3`, not the steps inside a unit (`score/3/fetch`).
+      .where(sql<boolean>`substr(path, ${prefix.length + 1}) not like '%/%'`)
+      .groupBy('status')
+      .execute();
+    let done = 0;
+    let failed = 0;
+    for (const row of rows) {
+      if (row.status === 'failed') failed += Number(row.n);
+      else done += Number(row.n);
+    }
+    return { done, failed };
+  }
+
+  /** How many step records a run has (a run that has some is resuming). */
+  async countSteps(runId: string): Promise<number> {
+    const row = await this.#db.selectFrom('workflow_steps').select((eb) => eb.fn.countAll<string | number | bigint>().as('n')).where('run_id', '=', runId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** The records of the steps under `prefix` (`retry/`) in these states: what a composite step's retry runs again. */
+  async stepsUnder(runId: string, prefix: string, statuses: readonly StepStatus[]): Promise<StepRecord[]> {
+    const rows = await this.#db
+      .selectFrom('workflow_steps')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('status', 'in', [...statuses])
+      // substr, not LIKE or a range: no escaping, and the same on both databases whatever their collation.
+      .where(sql<boolean>`substr(path, 1, ${prefix.length}) = ${prefix}`)
+      .execute();
+    return rows.map(toStep);
   }
 
   async putStep(runId: string, step: StepRecord): Promise<void> {
@@ -142,9 +195,20 @@ export class RunStore {
    * re-attaches the new run to the child task that asked.
    */
   async copySteps(fromRun: string, toRun: string): Promise<number> {
-    const rows = await this.#db.selectFrom('workflow_steps').selectAll().where('run_id', '=', fromRun).where('status', 'in', ['completed', 'skipped', 'input-required']).execute();
-    for (const row of rows) await this.putStep(toRun, toStep(row));
-    return rows.length;
+    // One statement: the rows go from table to table without passing through the process (a long run has many).
+    const result = await this.#db
+      .insertInto('workflow_steps')
+      .columns(['run_id', 'path', 'status', 'attempt', 'sends', 'agent', 'message_id', 'task_id', 'context_id', 'output', 'error', 'started_at', 'finished_at'])
+      .expression(
+        this.#db
+          .selectFrom('workflow_steps')
+          .select([sql<string>`cast(${toRun} as text)`.as('run_id'), 'path', 'status', 'attempt', 'sends', 'agent', 'message_id', 'task_id', 'context_id', 'output', 'error', 'started_at', 'finished_at'])
+          .where('run_id', '=', fromRun)
+          .where('status', 'in', ['completed', 'skipped', 'input-required']),
+      )
+      .onConflict((oc) => oc.columns(['run_id', 'path']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
   }
 }
 

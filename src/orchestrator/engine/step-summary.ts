@@ -1,36 +1,35 @@
 import type { StepSummary } from '../run-events.js';
-import type { WorkflowDefinition } from '../workflow/workflow-definition.js';
-import type { StepRecord } from './run-store.js';
+import type { Step, WorkflowDefinition } from '../workflow/workflow-definition.js';
+import type { RunStore, StepRecord } from './run-store.js';
 
 /**
- * One row per top-level step, from the run's step records: what the `steps`
- * artifact reports. A map's row counts its units (`<path>/<n>` records).
+ * The rows of the top-level steps `offset` to `offset + limit`, from their
+ * records (what the `steps` artifact and `run-steps` report), reading only
+ * those records and, for maps, their units' counts: a page of a long run
+ * costs the page, not the run.
  */
-export function summarizeSteps(definition: WorkflowDefinition, records: ReadonlyMap<string, StepRecord>): StepSummary[] {
-  return definition.steps.map((step) => {
+export async function summarizeStepsPage(definition: WorkflowDefinition, store: RunStore, runId: string, offset: number, limit: number): Promise<StepSummary[]> {
+  const steps = definition.steps.slice(offset, offset + limit);
+  const records = await store.stepsAt(
+    runId,
+    steps.map((step) => step.id),
+  );
+  const rows: StepSummary[] = [];
+  for (const step of steps) {
     const record = records.get(step.id);
-    const row: StepSummary = { path: step.id, kind: step.kind, status: record?.status ?? 'pending' };
-    if (!record) return row;
-    row.attempt = record.attempt;
-    if (record.agent) row.agent = record.agent;
-    if (record.taskId) row.taskId = record.taskId;
-    if (record.finishedAt !== null) row.durationMs = record.finishedAt - record.startedAt;
-    if (record.error && record.status !== 'completed') row.error = record.error;
-    if (step.kind === 'map') {
-      const unit = new RegExp(`^${escape(step.id)}/\\d+$`);
-      let done = 0;
-      let failed = 0;
-      for (const [path, r] of records) {
-        if (!unit.test(path)) continue;
-        if (r.status === 'completed' || r.status === 'skipped') done++;
-        else if (r.status === 'failed') failed++;
-      }
-      row.units = { done, failed };
-    }
-    return row;
-  });
+    rows.push(summarizeStep(step, record, step.kind === 'map' && record ? await store.unitCounts(runId, `${step.id}/`) : undefined));
+  }
+  return rows;
 }
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+function summarizeStep(step: Step, record: StepRecord | undefined, units?: { done: number; failed: number }): StepSummary {
+  const row: StepSummary = { path: step.id, kind: step.kind, status: record?.status ?? 'pending' };
+  if (!record) return row;
+  row.attempt = record.attempt;
+  if (record.agent) row.agent = record.agent;
+  if (record.taskId) row.taskId = record.taskId;
+  if (record.finishedAt !== null) row.durationMs = record.finishedAt - record.startedAt;
+  if (record.error && record.status !== 'completed') row.error = record.error;
+  if (units !== undefined) row.units = units;
+  return row;
 }

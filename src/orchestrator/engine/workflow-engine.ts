@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
-import { AgentmeshError, Errors } from '../../protocol/index.js';
+import { AgentmeshError, Errors, invalidParams } from '../../protocol/index.js';
 import type { AgentCaller, OnBehalfOf } from '../calls/agent-caller.js';
 import type { WorkflowDefinition } from '../workflow/workflow-definition.js';
 import { RunExecution, type ResolveTarget, type RunHost } from './run-execution.js';
 import type { RunGrant, RunGrants } from './run-grants.js';
 import type { RunRecord, RunStore } from './run-store.js';
 import { failureCode, failureMessage, StepFailure } from './step-failure.js';
-import { summarizeSteps } from './step-summary.js';
-import type { StepSummary } from '../run-events.js';
+import { summarizeStepsPage } from './step-summary.js';
+import { DEFAULT_STEPS_PAGE, MAX_STEPS_PAGE, type StepsPage, type StepSummary } from '../run-events.js';
 import type { WorkflowMetrics } from './workflow-metrics.js';
 
 export interface WorkflowEngineOptions {
@@ -50,11 +50,34 @@ export class WorkflowEngine {
     return this.#o.store;
   }
 
-  /** One row per top-level step of a run, from its records (empty when the run is unknown). */
+  /**
+   * One row per top-level step of a run, from its records (empty when the
+   * run is unknown), read a page at a time: never the run's records (and
+   * their outputs) at once.
+   */
   async summary(runId: string): Promise<StepSummary[]> {
     const run = await this.#o.store.get(runId);
     if (!run) return [];
-    return summarizeSteps(run.definition as WorkflowDefinition, await this.#o.store.steps(runId));
+    const definition = definitionOf(run);
+    const rows: StepSummary[] = [];
+    for (let offset = 0; offset < definition.steps.length; offset += MAX_STEPS_PAGE) rows.push(...(await summarizeStepsPage(definition, this.#o.store, runId, offset, MAX_STEPS_PAGE)));
+    return rows;
+  }
+
+  /**
+   * One page of a run's top-level steps, in the definition's order: what
+   * `workflow show` and the console read of a long run. The token is where
+   * the next page starts.
+   */
+  async stepsPage(runId: string, tenant: string, page: { pageSize?: number; pageToken?: string } = {}): Promise<StepsPage> {
+    const run = await this.#o.store.get(runId);
+    if (!run || run.tenant !== tenant) throw invalidParams('runId', 'is not a run of this tenant');
+    const size = Math.min(MAX_STEPS_PAGE, Math.max(1, page.pageSize ?? DEFAULT_STEPS_PAGE));
+    const offset = page.pageToken === undefined || page.pageToken === '' ? 0 : pageOffset(page.pageToken);
+    const definition = definitionOf(run);
+    const steps = await summarizeStepsPage(definition, this.#o.store, runId, offset, size);
+    const next = offset + size;
+    return { runId, steps, total: definition.steps.length, ...(next < definition.steps.length && { nextPageToken: Buffer.from(`steps:${next}`).toString('base64url') }) };
   }
 
   /** Runs (or resumes) the run `host.runId`; resolves with its outputs, rejects with the reason it failed. */
@@ -76,9 +99,9 @@ export class WorkflowEngine {
     }
     const grant = await this.#grantOf(existing, host.onBehalfOf, created);
     // The definition as recorded: a run started from a file keeps its steps even if the file changes.
-    const definition = existing.definition as WorkflowDefinition;
-    const records = await store.steps(host.runId);
-    const resumed = records.size > 0;
+    const definition = definitionOf(existing);
+    const recorded = await store.countSteps(host.runId);
+    const resumed = recorded > 0;
     const started = now();
     const metrics = this.#o.metrics;
     metrics?.runStarted(host.runId, definition.name);
@@ -112,11 +135,11 @@ export class WorkflowEngine {
         },
       },
       definition,
-      records,
+      resumed,
     );
     host.emit(
       { type: 'run.started', runId: host.runId, workflow: definition.name, steps: definition.steps.length, resumed },
-      resumed ? `Resuming workflow ${definition.name} (${records.size} step records)` : `Running workflow ${definition.name}`,
+      resumed ? `Resuming workflow ${definition.name} (${recorded} step records)` : `Running workflow ${definition.name}`,
     );
     try {
       const outputs = await execution.execute(existing.inputs);
@@ -199,6 +222,18 @@ export class WorkflowEngine {
     }
     await store.copySteps(earlier.id, host.runId);
   }
+}
+
+/** The definition a run recorded when it started (written by {@link RunStore.create} from a checked definition). */
+function definitionOf(run: RunRecord): WorkflowDefinition {
+  return run.definition as WorkflowDefinition;
+}
+
+/** Where the page a token names starts. */
+function pageOffset(token: string): number {
+  const match = /^steps:(\d{1,9})$/.exec(Buffer.from(token, 'base64url').toString());
+  if (!match) throw invalidParams('pageToken', 'is not a token this listing handed out');
+  return Number(match[1]);
 }
 
 /** The run's stored principal, with the subject token of the task running it when that task is the same caller's. */

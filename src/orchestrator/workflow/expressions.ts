@@ -32,12 +32,22 @@ export interface CompiledTemplate {
   /** Renders against a scope; throws AgentmeshError `AM_ERR_WORKFLOW_EXPRESSION` naming the failed expression. */
   render(scope: TemplateScope): unknown;
   references(): TemplateReferences;
+  /** The step results a render reads, for the engine to fetch first. */
+  readonly stepsRead: StepsRead;
 }
 
 export interface CompiledExpression {
   readonly source: string;
   evaluate(scope: TemplateScope): unknown;
   references(): TemplateReferences;
+  /** The step results an evaluation reads, for the engine to fetch first. */
+  readonly stepsRead: StepsRead;
+}
+
+/** Step results read by a template: these ids, or (`every`) any of them: `steps[expr]` or a bare `steps`. */
+export interface StepsRead {
+  readonly ids: readonly string[];
+  readonly every: boolean;
 }
 
 /** An expression found in a template: where it sits (JSON path; offset of its `{{` in that string) and what it reads. */
@@ -218,6 +228,19 @@ function collectReferences(sites: readonly TemplateSite[]): TemplateReferences {
   return { inputs: [...inputs], steps: [...steps], locals: [...locals] };
 }
 
+function stepsReadBy(sites: readonly TemplateSite[]): StepsRead {
+  const ids = new Set<string>();
+  let every = false;
+  for (const site of sites) {
+    for (const ref of site.references) {
+      if (ref.root !== 'steps') continue;
+      if (ref.name === undefined) every = true;
+      else ids.add(ref.name);
+    }
+  }
+  return Object.freeze({ ids: Object.freeze([...ids]), every });
+}
+
 function invalid(problems: TemplateProblem[]): AgentmeshError {
   const lines = problems.map((p) => `${formatPath(p.path)}: ${p.message}`);
   return Errors.workflowTemplateInvalid({ problems: lines.join('; ') }, { violations: problems.map((p) => ({ field: formatPath(p.path), description: p.message })) });
@@ -241,6 +264,7 @@ export function compileTemplate(template: unknown): CompiledTemplate {
   const compiled: CompiledTemplate = Object.freeze({
     render: (scope: TemplateScope) => renderNode(node, scope),
     references: () => ({ inputs: [...references.inputs], steps: [...references.steps], locals: [...references.locals] }),
+    stepsRead: stepsReadBy(sites),
   });
   if (typeof template === 'string') remember(stringTemplates, template, compiled);
   // Only a frozen object is cached by identity: an unfrozen one could change under the cache.
@@ -299,11 +323,13 @@ export function compileExpression(text: string): CompiledExpression {
     }
     throw err;
   }
-  const references = collectReferences([{ path: [], offset: 0, references: parsed.references }]);
+  const sites = [{ path: [], offset: 0, references: parsed.references }];
+  const references = collectReferences(sites);
   const compiled: CompiledExpression = Object.freeze({
     source: text,
     evaluate: (scope: TemplateScope) => run(parsed, scope, []),
     references: () => ({ inputs: [...references.inputs], steps: [...references.steps], locals: [...references.locals] }),
+    stepsRead: stepsReadBy(sites),
   });
   remember(expressions, text, compiled);
   return compiled;

@@ -19,6 +19,7 @@ export type {
   RetryPolicy,
   MapFailurePolicy,
   StepResult,
+  StepsInView,
   TemplateScope,
   Template,
 } from './workflow-definition.js';
@@ -30,7 +31,7 @@ export { WORKFLOW_SCHEMA } from './workflow-schema.js';
 export { WORKFLOW_DEFAULTS } from './build-definition.js';
 export { validateWorkflowInputs, workflowInputSchema } from './input-validation.js';
 export { compileTemplate, compileExpression, evaluateCondition } from './expressions.js';
-export type { CompiledTemplate, CompiledExpression, TemplateReferences } from './expressions.js';
+export type { CompiledTemplate, CompiledExpression, StepsRead, TemplateReferences } from './expressions.js';
 export { parseDuration, MAX_DURATION_MS } from './duration.js';
 export { MAX_WORKFLOW_BYTES } from './yaml-source.js';
 export { workflowOutline, MAX_OUTLINE_STEPS } from './workflow-outline.js';

@@ -129,6 +129,12 @@ export interface StepResult {
   agent?: string;
 }
 
+/** The steps a scope sees: the path of the one an id names there (the innermost), and every id it sees. */
+export interface StepsInView {
+  pathOf(id: string): string | undefined;
+  ids(): string[];
+}
+
 /**
  * What templates can read: `inputs.*`, `steps.<id>.output|status|error`
  * (steps visible from where the template is: earlier siblings and the
@@ -137,7 +143,14 @@ export interface StepResult {
  */
 export interface TemplateScope {
   inputs: Record<string, unknown>;
+  /** The results a render reads; the engine fills in those a template names from `inView` just before it renders. */
   steps: Record<string, StepResult>;
+  /**
+   * The engine's: which steps this scope sees, by id, and their paths. A run
+   * keeps its results in its step records, not here, so its memory does not
+   * grow with its length.
+   */
+  inView?: StepsInView;
   item?: unknown;
   batch?: unknown[];
   index?: number;

@@ -9,6 +9,7 @@ import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, dead
 import type { Tables } from '../schema.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 import { WriteBatcher } from './write-batcher.js';
+import { hasLanded } from './landed-write.js';
 import { parseTaskRow, toPushConfig, toTask } from '../task-rows.js';
 
 /** Transactional outbox: one row per (config, event), committed with the events. */
@@ -49,6 +50,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
             lookup: (w) => this.#findByMessage(w.agent, w.tenant, w.messageId, w.now),
             create: (w) => this.#create(w.task),
             append: (w) => this.#append(w.change),
+            landed: (w) => hasLanded(this.#db, w),
           },
         })
       : undefined;

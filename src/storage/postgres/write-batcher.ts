@@ -18,6 +18,8 @@ export interface LoneWrites {
   lookup(write: Extract<BatchWrite, { kind: 'lookup' }>): Promise<TaskRecord | undefined>;
   create(write: Extract<BatchWrite, { kind: 'create' }>): Promise<void>;
   append(write: Extract<BatchWrite, { kind: 'append' }>): Promise<void>;
+  /** Whether a create or append is in the store as it was made (a batch whose COMMIT answer was lost may have committed it). */
+  landed(write: Exclude<BatchWrite, { kind: 'lookup' }>): Promise<boolean>;
 }
 
 /** A pg result of one statement of a multi-statement query. */
@@ -140,7 +142,7 @@ export class WriteBatcher {
       }
       client?.release();
       client = undefined;
-      await Promise.all(writes.map((p) => this.#alone(p)));
+      await Promise.all(writes.map((p) => this.#alone(p, { batchMayHaveCommitted: true })));
       return;
     } finally {
       client?.release();
@@ -165,12 +167,19 @@ export class WriteBatcher {
     });
   }
 
-  async #alone(p: Pending): Promise<void> {
+  /**
+   * One write on the store's parameterized path. After a failed batch, the batch may have committed
+   * (its COMMIT went out, its answer was lost): the write retried alone then meets its own version,
+   * or its own row, and would read as another writer's. It is checked against the store first, and
+   * answered as written when it is there as it was made.
+   */
+  async #alone(p: Pending, options: { batchMayHaveCommitted?: boolean } = {}): Promise<void> {
     const w = p.write;
     try {
       p.resolve(w.kind === 'lookup' ? await this.#lone.lookup(w) : w.kind === 'create' ? await this.#lone.create(w) : await this.#lone.append(w));
     } catch (err) {
-      p.reject(err);
+      if (options.batchMayHaveCommitted === true && w.kind !== 'lookup' && (await this.#lone.landed(w).catch(() => false))) p.resolve(undefined);
+      else p.reject(err);
     }
   }
 }

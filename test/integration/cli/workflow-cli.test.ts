@@ -83,6 +83,13 @@ outputs:
   passed: "{{ steps.pass.output.passed }}"
 `;
 
+/** Seven top-level steps: more than a page of three. */
+const SEVEN = `
+name: seven
+steps:
+${Array.from({ length: 7 }, (_, i) => `  - id: e${i}\n    call: { agent: enricher }\n    input: { leadIds: ["seven-${i}"] }`).join('\n')}
+`;
+
 const SLOW = `
 name: slow-lookup
 inputs:
@@ -113,7 +120,7 @@ describe('agentmesh workflow, against an orchestrator and live agents', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentmesh-workflow-cli-'));
-    for (const [name, text] of Object.entries({ 'chain.yaml': CHAIN, 'ask.yaml': ASK, 'gated.yaml': GATED, 'slow.yaml': SLOW })) writeFileSync(file(name), text);
+    for (const [name, text] of Object.entries({ 'chain.yaml': CHAIN, 'ask.yaml': ASK, 'gated.yaml': GATED, 'slow.yaml': SLOW, 'seven.yaml': SEVEN })) writeFileSync(file(name), text);
     writeFileSync(file('leads.json'), JSON.stringify(['a-1', 'b-2', 'c-3-dup', 'd-4']));
     writeFileSync(file('broken.yaml'), 'name: broken\nsteps:\n  - id: a\n    call: { agent: enricher }\n    input: {}\n    retry: { attempts: "many" }\n');
     agents = await startRuntime([...specialists(log), batchWorker(log), gate]);
@@ -230,6 +237,35 @@ describe('agentmesh workflow, against an orchestrator and live agents', () => {
     const shown = await inProcess(['workflow', 'show', id, '--json']);
     assert.equal(JSON.parse(shown.stdout).status.state, 'TASK_STATE_CANCELED');
     await until('the child task to be canceled', () => log.count('provider-slow', 'canceled') > childCancels);
+  });
+
+  test('show pages a run with more steps than a page, in the workflow\'s order, and --all reads every page', async () => {
+    const run = await inProcess(['workflow', 'run', file('seven.yaml')]);
+    assert.equal(run.code, 0, run.stderr);
+    const id = runIdOf(run.stderr);
+    const rowsOf = (stdout: string) => [...stdout.matchAll(/^ {2}✓ (e\d) {2}call/gm)].map((m) => m[1]);
+    const first = await inProcess(['workflow', 'show', id, '--page-size', '3']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(rowsOf(first.stdout), ['e0', 'e1', 'e2']);
+    assert.match(first.stdout, /^ {10}3 of 7 steps shown$/m);
+    assert.match(first.stdout, /^state {5}completed$/m);
+    const token = /^more steps: add --page-token (\S+) \(or --all\)$/m.exec(first.stderr)?.[1];
+    assert.ok(token, first.stderr);
+    const second = await inProcess(['workflow', 'show', id, '--page-size', '3', '--page-token', token]);
+    assert.deepEqual(rowsOf(second.stdout), ['e3', 'e4', 'e5']);
+    const all = await inProcess(['workflow', 'show', id, '--page-size', '3', '--all', '--json']);
+    assert.equal(all.code, 0, all.stderr);
+    const page = JSON.parse(all.stdout);
+    assert.equal(page.total, 7);
+    assert.deepEqual(page.steps.map((row: { path: string; status: string }) => `${row.path}:${row.status}`), ['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6'].map((p) => `${p}:completed`));
+    assert.match(all.stderr, /^reading steps: 7 of 7 after page 3$/m);
+    // Without paging options a short page is the whole run: nothing more to ask for.
+    const whole = await inProcess(['workflow', 'show', id]);
+    assert.deepEqual(rowsOf(whole.stdout), ['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6']);
+    assert.ok(!whole.stderr.includes('more steps'), whole.stderr);
+    const bad = await inProcess(['workflow', 'show', id, '--page-token', 'bm9wZQ']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /pageToken/);
   });
 
   test('list shows runs with their workflow and state, newest first, filtered by state and limited', async () => {

@@ -200,6 +200,9 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
     await page.goto(`${mesh.gatewayUrl}/console/#/workflows/lookalike-campaign/runs/${encodeURIComponent(runId)}`);
     await page.getByTestId('run-state').filter({ hasText: /^completed$/ }).waitFor();
     await page.getByTestId('graph').locator('li[data-step="launch"][data-state="completed"]').waitFor();
+    // The run's steps as rows, read a page at a time (run-steps): a short run's one page, nothing more to load.
+    await page.getByTestId('run-steps').locator('tr[data-step="launch"]').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Load more steps' }).count(), 0);
 
     const audit: any = await (await fetch(`${mesh.gatewayUrl}/v1/console/audit?limit=1000`, { headers: { authorization: `Bearer ${adminToken}` } })).json();
     const acted = audit.rows.filter((r: any) => r.eventType === 'console.act-as');

@@ -4,7 +4,7 @@
  * artifact, and the workflow's name on a listed task.
  */
 import type { Artifact, Message, Task } from '@a2a-js/sdk';
-import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_WORKFLOW_SKILL, STEPS_ARTIFACT, type RunEvent, type StepSummary } from '../../../orchestrator/index.js';
+import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_STEPS_SKILL, RUN_WORKFLOW_SKILL, STEPS_ARTIFACT, type RunEvent, type StepsPage, type StepSummary } from '../../../orchestrator/index.js';
 import { isRecord, oneOf } from '../../../protocol/index.js';
 
 /** The run event a status message carries, if any. */
@@ -27,13 +27,14 @@ export function statusTextOf(message: Message | undefined): string {
  * Every run event a task still tells, in order. Step starts and ends are
  * streamed but not kept in the history; a finished run's `steps` artifact
  * says how each top-level step ended, so its rows stand in for them, after
- * the kept events (a retry's failure) and before the run's end.
+ * the kept events (a retry's failure) and before the run's end. `rows`,
+ * when given (a page of a long run's steps), stand in for the artifact's.
  */
-export function runEventsOf(task: Task): RunEvent[] {
+export function runEventsOf(task: Task, rows: readonly StepSummary[] = stepsOf(task.artifacts)): RunEvent[] {
   const kept = (task.history ?? []).map(runEventOf).filter((e): e is RunEvent => e !== undefined);
   const isEnd = (e: RunEvent) => e.type === 'run.completed' || e.type === 'run.failed';
   const runId = task.id;
-  const fromSteps = stepsOf(task.artifacts).flatMap((row): RunEvent[] => {
+  const fromSteps = rows.flatMap((row): RunEvent[] => {
     const started: RunEvent = { type: 'step.started', runId, path: row.path, kind: row.kind, attempt: row.attempt ?? 1, ...(row.agent !== undefined ? { agent: row.agent } : {}) };
     switch (row.status) {
       case 'completed':
@@ -48,14 +49,31 @@ export function runEventsOf(task: Task): RunEvent[] {
         return [started];
     }
   });
-  return [...kept.filter((e) => !isEnd(e)), ...fromSteps, ...kept.filter(isEnd)];
+  // A step still under way (a page of a running run) started before what the history kept of it (its question).
+  const underWay = fromSteps.filter((e) => e.type === 'step.started' && rows.some((row) => row.path === e.path && UNDER_WAY.has(row.status)));
+  const ended = fromSteps.filter((e) => !underWay.includes(e));
+  return [...underWay, ...kept.filter((e) => !isEnd(e)), ...ended, ...kept.filter(isEnd)];
 }
+
+const UNDER_WAY: ReadonlySet<StepSummary['status']> = new Set(['running', 'input-required', 'awaiting-approval']);
 
 /** The rows of a run's `steps` artifact (absent until the run ended). */
 export function stepsOf(artifacts: readonly Artifact[] | undefined): StepSummary[] {
   const part = artifacts?.find((a) => a.name === STEPS_ARTIFACT)?.parts.find((p) => p.content?.$case === 'data');
   const steps = part?.content?.$case === 'data' ? (part.content.value as { steps?: unknown } | null)?.steps : undefined;
   return Array.isArray(steps) ? steps.filter(isStepSummary) : [];
+}
+
+/** The page of steps a `run-steps` answer carries (its data part), checked row by row; undefined when it carries none. */
+export function stepsPageOf(message: Message): StepsPage | undefined {
+  for (const part of message.parts) {
+    if (part.content?.$case !== 'data') continue;
+    const value: unknown = part.content.value;
+    if (!isRecord(value) || typeof value['runId'] !== 'string' || typeof value['total'] !== 'number' || !Array.isArray(value['steps'])) continue;
+    const next = value['nextPageToken'];
+    return { runId: value['runId'], total: value['total'], steps: value['steps'].filter(isStepSummary), ...(typeof next === 'string' && next !== '' && { nextPageToken: next }) };
+  }
+  return undefined;
 }
 
 const SUMMARY_STATUSES = ['pending', 'running', 'input-required', 'awaiting-approval', 'completed', 'failed', 'skipped', 'canceled'] as const satisfies ReadonlyArray<StepSummary['status']>;
@@ -91,7 +109,9 @@ export function skillOf(task: Task): string | undefined {
 
 /** Whether a task of the orchestrator is a workflow run (its router tasks are not). */
 export function isWorkflowRun(task: Task): boolean {
-  return skillOf(task) !== ROUTE_SKILL;
+  // A read of a run's steps refused (a bad page token) leaves a task too: not a run.
+  const skill = skillOf(task);
+  return skill !== ROUTE_SKILL && skill !== RUN_STEPS_SKILL;
 }
 
 /**

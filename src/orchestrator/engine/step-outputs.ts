@@ -1,0 +1,114 @@
+import type { StepsRead } from '../workflow/index.js';
+import type { Step, StepResult, StepsInView, TemplateScope } from '../workflow/workflow-definition.js';
+import type { StepRecord } from './run-store.js';
+
+/** How many step results a run keeps at hand: the steps just finished, which the next ones most often read. */
+export const RECENT_OUTPUTS = 64;
+
+/** Position of each id in a list of steps, computed once per list (definitions do not change while they run). */
+const positions = new WeakMap<readonly Step[], Map<string, number>>();
+
+function positionsOf(steps: readonly Step[]): Map<string, number> {
+  let found = positions.get(steps);
+  if (found === undefined) {
+    found = new Map(steps.map((step, i) => [step.id, i]));
+    positions.set(steps, found);
+  }
+  return found;
+}
+
+/**
+ * The steps a sequence has finished, as its scope sees them: the first
+ * `done` of its list, then whatever the enclosing scope sees. It holds no
+ * results and nothing per step, only a count: a run of 10,000 steps keeps
+ * one of these per sequence level in progress.
+ */
+export class SequenceView implements StepsInView {
+  done = 0;
+  readonly #steps: readonly Step[];
+  readonly #prefix: string;
+  readonly #outer: StepsInView | undefined;
+
+  constructor(steps: readonly Step[], prefix: string, outer: StepsInView | undefined) {
+    this.#steps = steps;
+    this.#prefix = prefix;
+    this.#outer = outer;
+  }
+
+  pathOf(id: string): string | undefined {
+    const at = positionsOf(this.#steps).get(id);
+    if (at !== undefined && at < this.done) return this.#prefix + id;
+    return this.#outer?.pathOf(id);
+  }
+
+  ids(): string[] {
+    const own = this.#steps.slice(0, this.done).map((step) => step.id);
+    return [...new Set([...(this.#outer?.ids() ?? []), ...own])];
+  }
+}
+
+/** A step's record as the result later templates read, or undefined while it has none (not finished). */
+export function resultOf(record: StepRecord | undefined): StepResult | undefined {
+  if (record?.status !== 'completed' && record?.status !== 'skipped') return undefined;
+  return { status: record.status, output: record.output ?? null, ...(record.taskId ? { taskId: record.taskId } : {}), ...(record.agent ? { agent: record.agent } : {}) };
+}
+
+/**
+ * The results of a run's finished steps, read on demand: the most recent
+ * {@link RECENT_OUTPUTS} at hand, any other one read from its step record
+ * (one row, by path) when a template names it.
+ */
+export class StepOutputs {
+  readonly #recent = new Map<string, StepResult>();
+  readonly #read: (path: string) => Promise<StepRecord | undefined>;
+
+  constructor(read: (path: string) => Promise<StepRecord | undefined>) {
+    this.#read = read;
+  }
+
+  /** Keeps a step's result at hand (the least recently used leaves). */
+  remember(path: string, result: StepResult): void {
+    this.#recent.delete(path);
+    this.#recent.set(path, result);
+    if (this.#recent.size > RECENT_OUTPUTS) this.#recent.delete(this.#recent.keys().next().value!);
+  }
+
+  /** Forgets a step's result (it runs again). */
+  forget(path: string): void {
+    this.#recent.delete(path);
+  }
+
+  /** How many results are at hand (tests check the bound). */
+  get size(): number {
+    return this.#recent.size;
+  }
+
+  async get(path: string): Promise<StepResult | undefined> {
+    const hit = this.#recent.get(path);
+    if (hit !== undefined) {
+      this.remember(path, hit);
+      return hit;
+    }
+    const result = resultOf(await this.#read(path));
+    if (result !== undefined) this.remember(path, result);
+    return result;
+  }
+
+  /**
+   * The scope to render with: its `steps` holds the results `reads` names
+   * among the steps the scope sees. A scope without a view (built by hand,
+   * not by the engine) is rendered as it is.
+   */
+  async scopeFor(scope: TemplateScope, reads: StepsRead): Promise<TemplateScope> {
+    const view = scope.inView;
+    if (view === undefined) return scope;
+    const ids = reads.every ? view.ids() : reads.ids;
+    const steps: Record<string, StepResult> = {};
+    for (const id of ids) {
+      const path = view.pathOf(id);
+      const result = path === undefined ? undefined : await this.get(path);
+      if (result !== undefined) steps[id] = result;
+    }
+    return { ...scope, steps };
+  }
+}

@@ -46,6 +46,15 @@ function stepEffects(result: Record<string, unknown>): Array<{ step: string; eff
   return Object.entries(data).flatMap(([step, effectId]) => (typeof effectId === 'string' ? [{ step, effectId }] : []));
 }
 
+/** The text of a run's status message: why a run that did not complete ended (kept in the history to read, not checked). */
+function statusText(result: Record<string, unknown>): string | undefined {
+  const status = isRecord(result.status) ? result.status : {};
+  const message = isRecord(status.message) ? status.message : {};
+  const parts = Array.isArray(message.parts) ? message.parts : [];
+  const text = parts.flatMap((p) => (isRecord(p) && typeof p.text === 'string' ? [p.text] : [])).join(' ');
+  return text === '' ? undefined : text;
+}
+
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Reads the run on whichever orchestrator runs until it is terminal or the deadline passes. */
@@ -94,7 +103,9 @@ async function client(options: WorkflowWorkloadOptions, runs: string[], unfinish
       continue;
     }
     const state = taskOf(ended)?.state ?? '';
-    recorder.ok(op, { runId: task.id, status: STATUS[state] ?? state, steps: stepEffects(ended) });
+    const status = STATUS[state] ?? state;
+    const reason = status === 'completed' ? undefined : statusText(ended);
+    recorder.ok(op, { runId: task.id, status, steps: stepEffects(ended), ...(reason === undefined ? {} : { reason }) });
   }
 }
 

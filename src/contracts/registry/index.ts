@@ -57,6 +57,7 @@ export {
   reviewParams,
   reviewListQuery,
   reviewDecisionBody,
+  MAX_SEARCH_TEXT_LENGTH,
 } from './requests.js';
 export type {
   RegistrationBody,

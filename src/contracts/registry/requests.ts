@@ -122,6 +122,9 @@ export const configVersionParams = {
   properties: { name: agentNameParams.properties.name, version: { type: 'integer', minimum: 1 } },
 } as const;
 
+/** The longest search text the registry accepts: its search bodies' schemas, its search index and the clients that cut a query to fit all read this one limit. */
+export const MAX_SEARCH_TEXT_LENGTH = 1000;
+
 const filter = { type: 'object', description: 'ARD filter: dot paths into the catalog entry → value or array of values (OR within a key, AND across keys)' } as const;
 
 export const searchBody = {
@@ -131,7 +134,7 @@ export const searchBody = {
     query: {
       type: 'object',
       required: ['text'],
-      properties: { text: { type: 'string', minLength: 1, maxLength: 1000 }, filter },
+      properties: { text: { type: 'string', minLength: 1, maxLength: MAX_SEARCH_TEXT_LENGTH }, filter },
     },
     federation: { type: 'string', enum: ['auto', 'referrals', 'none'] },
     pageSize: { type: 'integer', minimum: 1, maximum: 100 },
@@ -143,7 +146,7 @@ export const exploreBody = {
   type: 'object',
   required: ['resultType'],
   properties: {
-    query: { type: 'object', properties: { text: { type: 'string', maxLength: 1000 }, filter } },
+    query: { type: 'object', properties: { text: { type: 'string', maxLength: MAX_SEARCH_TEXT_LENGTH }, filter } },
     resultType: {
       type: 'object',
       required: ['facets'],

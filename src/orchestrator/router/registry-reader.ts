@@ -1,6 +1,7 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import { ErrorCodes, invalidArgument } from '../../protocol/index.js';
 import { createRegistryClient, recordFromJson, registryStatusOf, type AgentHealth, type RegistryClient, type WireAgentRecord } from '../../contracts/registry-client/index.js';
+import { MAX_SEARCH_TEXT_LENGTH } from '../../contracts/registry/index.js';
 
 export type { AgentHealth } from '../../contracts/registry-client/index.js';
 
@@ -48,8 +49,6 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 const CACHE_ENTRIES = 512;
 /** Pages of 100 read for one listing: 10,000 agents share a skill or tag before we stop reading. */
 const MAX_PAGES = 100;
-/** The registry refuses longer search text (registry/search MAX_TEXT_LENGTH). */
-const MAX_SEARCH_TEXT = 1000;
 /** Search results read: the router re-ranks only the head of the ranking. */
 const SEARCH_PAGE_SIZE = 20;
 
@@ -165,10 +164,10 @@ function toAgent(json: WireAgentRecord): RegistryAgent {
 
 /** Cuts at a word boundary below the registry's limit. */
 function clip(text: string): string {
-  if (text.length <= MAX_SEARCH_TEXT) return text;
-  const cut = text.slice(0, MAX_SEARCH_TEXT);
+  if (text.length <= MAX_SEARCH_TEXT_LENGTH) return text;
+  const cut = text.slice(0, MAX_SEARCH_TEXT_LENGTH);
   const space = cut.lastIndexOf(' ');
-  return space > MAX_SEARCH_TEXT / 2 ? cut.slice(0, space) : cut;
+  return space > MAX_SEARCH_TEXT_LENGTH / 2 ? cut.slice(0, space) : cut;
 }
 
 function nonNegative(field: string, value: number): number {

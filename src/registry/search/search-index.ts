@@ -1,6 +1,6 @@
 import { ErrorCodes, Errors, invalidArgument } from '../../protocol/index.js';
 import { findParaphrases, rank } from '../../ranking/index.js';
-import type { CatalogEntry } from '../../contracts/registry/index.js';
+import { MAX_SEARCH_TEXT_LENGTH, type CatalogEntry } from '../../contracts/registry/index.js';
 import { toCatalogEntry } from '../catalog-entry.js';
 import type { AgentRecord } from '../../contracts/registry/index.js';
 import { compileFilter } from './catalog-filter.js';
@@ -107,7 +107,6 @@ function paraphraseSynonyms(text: string): CompiledSynonyms {
 /** Re-ordered heads kept (a few hundred bytes each). */
 const HEAD_CACHE_ENTRIES = 4_096;
 const LIST_PAGE_SIZE = 20;
-const MAX_TEXT_LENGTH = 1000;
 const LIST_CACHE_SIZE = 8;
 const VERDICT_MEMOS = 32;
 const ADMITTED = 1;
@@ -360,7 +359,7 @@ function checkText(text: unknown, required: boolean): string | undefined {
   if (typeof text !== 'string' || text.trim() === '') {
     throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'query.text', required ? 'is required and must be a non-empty string' : 'must be a non-empty string when given');
   }
-  if (text.length > MAX_TEXT_LENGTH) throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'query.text', `must be at most ${MAX_TEXT_LENGTH} characters`);
+  if (text.length > MAX_SEARCH_TEXT_LENGTH) throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'query.text', `must be at most ${MAX_SEARCH_TEXT_LENGTH} characters`);
   return text;
 }
 

@@ -1,28 +1,12 @@
-import {
-  CancelTaskRequest,
-  DeleteTaskPushNotificationConfigRequest,
-  GetExtendedAgentCardRequest,
-  GetTaskPushNotificationConfigRequest,
-  GetTaskRequest,
-  ListTaskPushNotificationConfigsRequest,
-  ListTasksRequest,
-  SendMessageRequest,
-  SubscribeToTaskRequest,
-  AgentCard,
-  Message,
-  Task,
-  TaskPushNotificationConfig,
-  ListTaskPushNotificationConfigsResponse,
-} from '@a2a-js/sdk';
+import { SendMessageRequest, SubscribeToTaskRequest } from '@a2a-js/sdk';
 import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
-import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { V1_METHODS, requestedVersion, assertJsonDepth, assertJsonRequest, PLAIN_JSON, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, logAnsweredError, AgentmeshError, ErrorCodes, WIRE, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import { streamTaskId, type CommittedEvent } from '../task-events.js';
 import { sendCommittedEvents, sendFirstCommittedEvent } from './committed-event-relay.js';
-import { listTasksJson } from './list-tasks-json.js';
+import { answerOperationJson } from './operation-json.js';
 import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
 
@@ -81,7 +65,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
         const events = envelope.method === 'SendStreamingMessage' ? options.handler.stream(SendMessageRequest.fromJSON(params), context) : options.handler.subscribe(SubscribeToTaskRequest.fromJSON(params), context);
         return await streamV1(request, reply, options.sse, events, id, typeof params['id'] === 'string' ? params['id'] : undefined);
       }
-      const resultJson = await dispatch(options.handler, envelope.method, params, context);
+      const resultJson = await answerOperationJson(options.handler, envelope.method, params, context);
       reply.header('content-type', 'application/json').send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`);
     } catch (err) {
       if (reply.sent) return;
@@ -92,38 +76,6 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       sendJson(reply, { jsonrpc: '2.0', id, error: toJsonRpcErrorObject(err, String(request.id)) });
     }
   };
-}
-
-async function dispatch(handler: AgentRequestHandler, method: string, params: Record<string, unknown>, context: ServerCallContext): Promise<string> {
-  switch (method) {
-    case 'SendMessage': {
-      const { task, json, message } = await handler.send(SendMessageRequest.fromJSON(params), context);
-      // SendMessageResponse is a oneof (A2A §3.1.1): the task, or a skill's message answer.
-      if (task === undefined) return `{"message":${JSON.stringify(Message.toJSON(message))}}`;
-      return `{"task":${json ?? JSON.stringify(Task.toJSON(task))}}`;
-    }
-    case 'GetTask':
-      return JSON.stringify(Task.toJSON(await handler.getTask(GetTaskRequest.fromJSON(params), context)));
-    case 'ListTasks': {
-      const request = ListTasksRequest.fromJSON(params);
-      return listTasksJson(await handler.listTasks(request, context), request.includeArtifacts === true);
-    }
-    case 'CancelTask':
-      return JSON.stringify(Task.toJSON(await handler.cancelTask(CancelTaskRequest.fromJSON(params), context)));
-    case 'CreateTaskPushNotificationConfig':
-      return JSON.stringify(TaskPushNotificationConfig.toJSON(await handler.createTaskPushNotificationConfig(TaskPushNotificationConfig.fromJSON(params), context)));
-    case 'GetTaskPushNotificationConfig':
-      return JSON.stringify(TaskPushNotificationConfig.toJSON(await handler.getTaskPushNotificationConfig(GetTaskPushNotificationConfigRequest.fromJSON(params), context)));
-    case 'ListTaskPushNotificationConfigs':
-      return JSON.stringify(ListTaskPushNotificationConfigsResponse.toJSON(await handler.listTaskPushNotificationConfigs(ListTaskPushNotificationConfigsRequest.fromJSON(params), context)));
-    case 'DeleteTaskPushNotificationConfig':
-      await handler.deleteTaskPushNotificationConfig(DeleteTaskPushNotificationConfigRequest.fromJSON(params), context);
-      return 'null';
-    case 'GetExtendedAgentCard':
-      return JSON.stringify(AgentCard.toJSON(await handler.getAuthenticatedExtendedAgentCard(GetExtendedAgentCardRequest.fromJSON(params), context)));
-    default:
-      throw methodNotFound(method);
-  }
 }
 
 /** Explicit version wins; without one, a v1 method name is served as v1 rather than refused (lenient to clients that omit the header). */

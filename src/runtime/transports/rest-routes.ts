@@ -1,24 +1,9 @@
-import {
-  AgentCard,
-  CancelTaskRequest,
-  DeleteTaskPushNotificationConfigRequest,
-  GetExtendedAgentCardRequest,
-  GetTaskPushNotificationConfigRequest,
-  GetTaskRequest,
-  ListTaskPushNotificationConfigsRequest,
-  ListTaskPushNotificationConfigsResponse,
-  ListTasksRequest,
-  Message,
-  SendMessageRequest,
-  SubscribeToTaskRequest,
-  Task,
-  TaskPushNotificationConfig,
-} from '@a2a-js/sdk';
+import { SendMessageRequest, SubscribeToTaskRequest } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError, validateParams, logAnsweredError, Errors, isRecord, taskOperationUnknown } from '../../protocol/index.js';
 import { parseRestBody } from './rest-body.js';
-import { listTasksJson } from './list-tasks-json.js';
+import { answerOperationJson } from './operation-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import { streamTaskId, type CommittedEvent } from '../task-events.js';
 import { sendCommittedEvents, sendFirstCommittedEvent } from './committed-event-relay.js';
@@ -67,9 +52,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
 
   app.post('/message::send', route(async (request, reply, context) => {
     const body = validateParams('SendMessage', parseBody(request));
-    const { task, json, message } = await handler.send(SendMessageRequest.fromJSON(body), context);
-    // SendMessageResponse is a oneof (A2A §3.1.1): the task, or a skill's message answer.
-    send(reply, task === undefined ? `{"message":${JSON.stringify(Message.toJSON(message))}}` : `{"task":${json ?? JSON.stringify(Task.toJSON(task))}}`);
+    send(reply, await answerOperationJson(handler, 'SendMessage', body, context));
   }));
 
   app.post('/message::stream', route(async (request, reply, context) => {
@@ -79,7 +62,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
 
   app.get('/tasks', route(async (request, reply, context) => {
     const params = validateParams('ListTasks', typedQuery(request.query, { pageSize: 'int', historyLength: 'int', includeArtifacts: 'bool' }));
-    send(reply, listTasksJson(await handler.listTasks(ListTasksRequest.fromJSON(params), context), params['includeArtifacts'] === true));
+    send(reply, await answerOperationJson(handler, 'ListTasks', params, context));
   }));
 
   app.get('/tasks/:id', route(async (request, reply, context) => {
@@ -95,7 +78,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
       return;
     }
     const params = validateParams('GetTask', { ...typedQuery(request.query, { historyLength: 'int' }), id });
-    send(reply, JSON.stringify(Task.toJSON(await handler.getTask(GetTaskRequest.fromJSON(params), context))));
+    send(reply, await answerOperationJson(handler, 'GetTask', params, context));
   }));
 
   // `/tasks/{id}:cancel` and `/tasks/{id}:subscribe`: the action is part of the last path segment.
@@ -111,7 +94,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     }
     if (action === 'cancel') {
       validateParams('CancelTask', { id });
-      send(reply, JSON.stringify(Task.toJSON(await handler.cancelTask(CancelTaskRequest.fromJSON({ id }), context))));
+      send(reply, await answerOperationJson(handler, 'CancelTask', { id }, context));
       return;
     }
     if (action === 'subscribe') {
@@ -127,32 +110,30 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     const sent = parseBody(request);
     // The path names the task, whichever spelling the body used for it.
     const body = validateParams('CreateTaskPushNotificationConfig', { ...(isRecord(sent) && withoutKeys(sent, ['taskId', 'task_id'])), taskId });
-    const config = await handler.createTaskPushNotificationConfig(TaskPushNotificationConfig.fromJSON(body), context);
-    send(reply, JSON.stringify(TaskPushNotificationConfig.toJSON(config)), 201);
+    send(reply, await answerOperationJson(handler, 'CreateTaskPushNotificationConfig', body, context), 201);
   }));
 
   app.get('/tasks/:taskId/pushNotificationConfigs', route(async (request, reply, context) => {
     const { taskId } = request.params as { taskId: string };
     validateParams('ListTaskPushNotificationConfigs', { taskId });
-    const result = await handler.listTaskPushNotificationConfigs(ListTaskPushNotificationConfigsRequest.fromJSON({ taskId }), context);
-    send(reply, JSON.stringify(ListTaskPushNotificationConfigsResponse.toJSON(result)));
+    send(reply, await answerOperationJson(handler, 'ListTaskPushNotificationConfigs', { taskId }, context));
   }));
 
   app.get('/tasks/:taskId/pushNotificationConfigs/:id', route(async (request, reply, context) => {
     const params = request.params as { taskId: string; id: string };
     validateParams('GetTaskPushNotificationConfig', params);
-    send(reply, JSON.stringify(TaskPushNotificationConfig.toJSON(await handler.getTaskPushNotificationConfig(GetTaskPushNotificationConfigRequest.fromJSON(params), context))));
+    send(reply, await answerOperationJson(handler, 'GetTaskPushNotificationConfig', params, context));
   }));
 
   app.delete('/tasks/:taskId/pushNotificationConfigs/:id', route(async (request, reply, context) => {
     const params = request.params as { taskId: string; id: string };
     validateParams('DeleteTaskPushNotificationConfig', params);
-    await handler.deleteTaskPushNotificationConfig(DeleteTaskPushNotificationConfigRequest.fromJSON(params), context);
+    await answerOperationJson(handler, 'DeleteTaskPushNotificationConfig', params, context);
     reply.code(204).send();
   }));
 
   app.get('/extendedAgentCard', route(async (_request, reply, context) => {
-    send(reply, JSON.stringify(AgentCard.toJSON(await handler.getAuthenticatedExtendedAgentCard(GetExtendedAgentCardRequest.fromJSON({}), context))));
+    send(reply, await answerOperationJson(handler, 'GetExtendedAgentCard', {}, context));
   }));
 }
 

@@ -11,8 +11,12 @@
  * - `outbox-outside-transaction` (PostgreSQL): a task's push outbox rows are written after its
  *   events' commit, in a transaction of their own, so a crash or a lost answer between the two
  *   loses the pushes.
+ * - `result-after-effect` (orchestrator): a workflow call step's message is not recorded before it
+ *   is sent, only with the step's result, and its id is new in each process rather than derived
+ *   from the run and the step; an orchestrator that dies between the agent's effect and the result
+ *   sends the step again under a new id, and the agent applies it twice.
  */
-export const DELIBERATE_FAULTS = ['fencing-off', 'outbox-outside-transaction'] as const;
+export const DELIBERATE_FAULTS = ['fencing-off', 'outbox-outside-transaction', 'result-after-effect'] as const;
 export type DeliberateFault = (typeof DELIBERATE_FAULTS)[number];
 
 /** The variable that names the fault. */

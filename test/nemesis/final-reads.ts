@@ -8,6 +8,7 @@ import { F } from '../history/history-format.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import { createRuntimeStores, type Database } from '../../src/storage/index.js';
 import { a2aCall, taskOf } from './a2a-call.js';
+import { readLedger } from './ledger-agent.js';
 import { frameEvent } from './task-streams.js';
 import { read, type ProcessNumbers, type Targets } from './task-workload.js';
 
@@ -105,3 +106,11 @@ export async function waitForPushesDelivered(database: Database, deadline: numbe
   }
 }
 
+
+/** Records the external ledger of workflow step effects (ledger-agent.ts), one `effects` operation per run it names. */
+export async function readEffects(options: { recorder: HistoryRecorder; processes: ProcessNumbers; database: Database }): Promise<void> {
+  const process = options.processes.next();
+  for (const [runId, effects] of await readLedger(options.database.db)) {
+    options.recorder.ok(options.recorder.invoke(process, F.effects, runId, null), { runId, effects });
+  }
+}

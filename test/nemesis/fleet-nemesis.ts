@@ -7,7 +7,7 @@ import pg from 'pg';
 import { F } from '../history/history-format.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import { DATABASE_URL } from '../helpers/services.js';
-import type { RuntimeFleet } from './runtime-fleet.js';
+import type { FleetRole, RuntimeFleet } from './runtime-fleet.js';
 
 /**
  * The faults a run draws from (docs/reliability.md, "Faults"):
@@ -131,6 +131,8 @@ export interface ScheduleOptions {
   periods: number;
   faultMs: number;
   healMs: number;
+  /** The roles whose nodes a fault may hit (default: every node, the orchestrators' too). */
+  roles?: readonly FleetRole[];
 }
 
 /**
@@ -140,10 +142,13 @@ export interface ScheduleOptions {
  */
 export async function runSchedule(options: ScheduleOptions): Promise<number> {
   const { recorder, fleet, random } = options;
+  const roles = options.roles;
+  const victims = roles === undefined ? fleet.nodes : fleet.nodes.filter((n) => roles.includes(n.role));
+  if (victims.length === 0) throw new Error(`no node of the roles ${roles?.join(', ')} to fault`);
   let lastHeal = Date.now();
   for (let i = 0; i < options.periods; i++) {
     const fault = options.faults[i % options.faults.length]!;
-    const node = fleet.nodes[Math.floor(random() * fleet.nodes.length)]!.name;
+    const node = victims[Math.floor(random() * victims.length)]!.name;
     const value = FLEET_WIDE.has(fault) ? { fault } : { fault, node };
     recorder.nemesis(F.start, value);
     const active = await startFault(fleet, fault, node, options.faultMs);

@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { mulberry32 } from '../../agents/data/mulberry32.js';
 import { checkHistoryText, type HistoryReport } from '../history/check-history.js';
 import { HistoryRecorder } from '../history/history-recorder.js';
-import { allTaskIds, readLogs, readUntilTerminal, waitForPushesDelivered, waitUntilTerminalInDatabase } from './final-reads.js';
+import { allTaskIds, readEffects, readLogs, readUntilTerminal, waitForPushesDelivered, waitUntilTerminalInDatabase } from './final-reads.js';
 import { startPushReceiver, type PushReceiver } from './push-receiver.js';
 import { FLEET_FAULTS, runSchedule, type FleetFault } from './fleet-nemesis.js';
-import { startRuntimeFleet, type RuntimeFleet } from './runtime-fleet.js';
+import { startRuntimeFleet, type FleetRole, type RuntimeFleet } from './runtime-fleet.js';
+import { runWorkflowWorkload } from './workflow-workload.js';
 import { KnownTasks, ProcessNumbers, runTaskWorkload, type Targets } from './task-workload.js';
 
 export interface FleetRunOptions {
@@ -20,7 +21,13 @@ export interface FleetRunOptions {
   healMs: number;
   periods: number;
   faults?: readonly FleetFault[];
+  /** The roles whose nodes the faults hit (default: all). */
+  faultRoles?: readonly FleetRole[];
   replicas?: number;
+  /** Orchestrator processes, whose workflow runs write to the ledger (default 1; none on SQLite). */
+  orchestrators?: number;
+  /** Clients starting workflow runs (default 2). */
+  workflowClients?: number;
   clients?: number;
   /** Every task must be terminal this long after the last heal. */
   settleMs?: number;
@@ -40,6 +47,10 @@ export interface FleetRunResult {
   /** Pushes still not delivered `settleMs` after the final log reads. */
   pushesLeft: number;
   tasks: number;
+  /** Workflow runs the clients started. */
+  runs: number;
+  /** Workflow runs a client started and saw no end of `settleMs` after the last heal. */
+  unfinishedRuns: string[];
 }
 
 export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRunResult> {
@@ -49,18 +60,24 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
   let fleet: RuntimeFleet | undefined;
   let receiver: PushReceiver | undefined;
   try {
-    fleet = await startRuntimeFleet({ replicas: options.sqlite === true ? 1 : (options.replicas ?? 3), ...(options.sqlite === true ? { sqlite: true } : {}), ...(options.extraEnv === undefined ? {} : { extraEnv: options.extraEnv }), ...(options.logDir === undefined ? {} : { logDir: options.logDir }) });
+    const orchestrators = options.sqlite === true ? 0 : (options.orchestrators ?? 1);
+    fleet = await startRuntimeFleet({ replicas: options.sqlite === true ? 1 : (options.replicas ?? 3), orchestrators, ...(options.sqlite === true ? { sqlite: true } : {}), ...(options.extraEnv === undefined ? {} : { extraEnv: options.extraEnv }), ...(options.logDir === undefined ? {} : { logDir: options.logDir }) });
     const running = fleet;
-    const targets: Targets = { live: () => running.nodes.flatMap((n) => (n.url === undefined ? [] : [{ name: n.name, url: n.url }])) };
+    const liveOf = (role: FleetRole): Targets => ({ live: () => running.nodesOf(role).flatMap((n) => (n.url === undefined ? [] : [{ name: n.name, url: n.url }])) });
+    const targets = liveOf('runtime');
     const processes = new ProcessNumbers();
     const tasks = new KnownTasks();
     const stop = new AbortController();
     const timeoutMs = 3000;
     receiver = await startPushReceiver(recorder, processes.next());
     const workload = runTaskWorkload({ recorder, targets, random, clients: options.clients ?? 6, timeoutMs, workMs: [200, 2500], processes, pushUrl: receiver.url }, tasks, stop.signal);
-    const lastHeal = await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });
+    let settleBy = Number.POSITIVE_INFINITY;
+    const workflows = orchestrators === 0 ? Promise.resolve({ runs: [], unfinished: [] }) : runWorkflowWorkload({ recorder, targets: liveOf('orchestrator'), random: mulberry32(options.seed + 1), clients: options.workflowClients ?? 2, timeoutMs, workMs: [100, 800], processes, deadline: () => settleBy }, stop.signal);
+    const lastHeal = await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, ...(options.faultRoles === undefined ? {} : { roles: options.faultRoles }), periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });
+    settleBy = lastHeal + (options.settleMs ?? 30_000);
     stop.abort();
     await workload;
+    const { runs, unfinished: runsUnfinished } = await workflows;
 
     const database = await fleet.openDatabase();
     try {
@@ -73,12 +90,13 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
         ...(await waitUntilTerminalInDatabase(database, unknown, deadline)),
       ];
       await readLogs({ recorder, processes, database, taskIds: ids });
+      if (orchestrators > 0) await readEffects({ recorder, processes, database });
       const pushesLeft = await waitForPushesDelivered(database, Date.now() + (options.settleMs ?? 30_000));
       await receiver.close();
       close();
       closed = true;
       const report = checkHistoryText(readFileSync(options.historyPath, 'utf8'));
-      return { report, historyPath: options.historyPath, unfinished, pushesLeft, tasks: ids.length };
+      return { report, historyPath: options.historyPath, unfinished, pushesLeft, tasks: ids.length, runs: runs.length, unfinishedRuns: runsUnfinished };
     } finally {
       await database.close();
     }

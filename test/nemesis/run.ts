@@ -8,6 +8,7 @@
  *   --fault-seconds S   each fault period (default 20); heal periods are half as long
  *   --periods N         fault periods per run (default 4)
  *   --faults a,b        the faults drawn from (default: all of FLEET_FAULTS)
+ *   --roles a,b         the roles whose nodes are faulted: runtime, orchestrator (default: both)
  *   --out DIR           where histories go (default: a temporary folder)
  *   --break NAME        run the replicas as a build broken on purpose (AGENTMESH_TEST_BREAK, tests only)
  *   --sqlite            the embedded mesh: one runtime on SQLite, faulted by kill and clock-skew (the default faults then)
@@ -20,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { reportText } from '../history/report-text.js';
 import { FLEET_FAULTS, SQLITE_FAULTS, type FleetFault } from './fleet-nemesis.js';
 import { runFleetHistory } from './run-fleet-history.js';
+import { FLEET_ROLES, type FleetRole } from './runtime-fleet.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     'fault-seconds': { type: 'string', default: '20' },
     periods: { type: 'string', default: '4' },
     faults: { type: 'string' },
+    roles: { type: 'string' },
     out: { type: 'string' },
     break: { type: 'string' },
     logs: { type: 'boolean', default: false },
@@ -45,6 +48,11 @@ const faults = values.faults === undefined ? (values.sqlite ? SQLITE_FAULTS : FL
   if (!isFault(name)) throw new Error(`--faults: ${name} is not one of ${FLEET_FAULTS.join(', ')}`);
   return name;
 });
+const isRole = (name: string): name is FleetRole => FLEET_ROLES.some((r) => r === name);
+const roles = values.roles?.split(',').map((name) => {
+  if (!isRole(name)) throw new Error(`--roles: ${name} is not one of ${FLEET_ROLES.join(', ')}`);
+  return name;
+});
 const seeds = values.seed !== undefined ? [positive('seed', values.seed)] : Array.from({ length: positive('seeds', values.seeds) }, (_, i) => i + 1);
 const faultMs = positive('fault-seconds', values['fault-seconds']) * 1000;
 const periods = positive('periods', values.periods);
@@ -55,12 +63,13 @@ let failed = 0;
 for (const seed of seeds) {
   const historyPath = join(out, `${values.sqlite ? 'sqlite' : 'fleet'}-seed-${seed}.jsonl`);
   const started = Date.now();
-  const result = await runFleetHistory({ ...(values.sqlite ? { sqlite: true } : {}), seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }), ...(values.logs ? { logDir: mkdirSync(join(out, `seed-${seed}-logs`), { recursive: true }) ?? join(out, `seed-${seed}-logs`) } : {}) });
-  process.stdout.write(`\n== seed ${seed}: ${result.tasks} tasks, ${((Date.now() - started) / 1000).toFixed(0)} s, history ${historyPath}\n`);
+  const result = await runFleetHistory({ ...(values.sqlite ? { sqlite: true } : {}), seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(roles === undefined ? {} : { faultRoles: roles }), ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }), ...(values.logs ? { logDir: mkdirSync(join(out, `seed-${seed}-logs`), { recursive: true }) ?? join(out, `seed-${seed}-logs`) } : {}) });
+  process.stdout.write(`\n== seed ${seed}: ${result.tasks} tasks, ${result.runs} workflow runs, ${((Date.now() - started) / 1000).toFixed(0)} s, history ${historyPath}\n`);
   process.stdout.write(reportText(result.report));
   if (result.unfinished.length > 0) process.stdout.write(`\nnot terminal 30 s after the last heal: ${result.unfinished.join(', ')}\n`);
+  if (result.unfinishedRuns.length > 0) process.stdout.write(`\nworkflow runs not ended 30 s after the last heal: ${result.unfinishedRuns.join(', ')}\n`);
   if (result.pushesLeft > 0) process.stdout.write(`\n${result.pushesLeft} pushes still undelivered 30 s after the final reads\n`);
-  if (result.report.verdict !== 'valid' || result.unfinished.length > 0 || result.pushesLeft > 0) failed += 1;
+  if (result.report.verdict !== 'valid' || result.unfinished.length > 0 || result.unfinishedRuns.length > 0 || result.pushesLeft > 0) failed += 1;
 }
 process.stdout.write(`\n${seeds.length - failed} of ${seeds.length} runs valid\n`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -1,5 +1,6 @@
 /**
  * The fleet a nemesis run faults: runtime replicas, each in its own process (fleet-runtime-child.ts),
+ * and orchestrators (fleet-orchestrator-child.ts) whose workflows call the replicas' ledger agent,
  * on one PostgreSQL test schema and a private redis-server the fleet starts (so pausing or restarting
  * it touches no other test), each replica reaching both through TCP proxies of its own
  * (test/helpers/tcp-proxy.ts) so one replica can be cut off alone. Each replica's PostgreSQL sessions
@@ -9,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,22 +21,29 @@ import { createTestSchema, uniqueStreamKey, type TestSchema } from '../helpers/s
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
+import { createLedger } from './ledger-agent.js';
 
 const CHILD = fileURLToPath(new URL('./fleet-runtime-child.ts', import.meta.url));
+const ORCHESTRATOR_CHILD = fileURLToPath(new URL('./fleet-orchestrator-child.ts', import.meta.url));
 /** The embedded mesh's database file, in the fleet's SQLite folder (fleet-runtime-child.ts opens it). */
 export const SQLITE_FILE = 'mesh.db';
 /** Debian's faketime (package faketime): the clock-skew fault starts a replica under it. */
 export const FAKETIME = '/usr/bin/faketime';
 
+/** A runtime replica hosts the worker and ledger agents; the orchestrator runs the workflows whose steps call the ledger. */
+export const FLEET_ROLES = ['runtime', 'orchestrator'] as const;
+export type FleetRole = (typeof FLEET_ROLES)[number];
+
 export interface FleetNode {
   readonly name: string;
+  readonly role: FleetRole;
   /** In front of PostgreSQL and of Redis, for this replica alone. */
   readonly pg: TcpProxy;
   readonly redis: TcpProxy;
   /** Its PostgreSQL sessions' application_name. */
   readonly applicationName: string;
   child: ChildProcess | undefined;
-  /** The worker agent's A2A URL while the process runs. */
+  /** The worker agent's (an orchestrator's: the orchestrator agent's) A2A URL while the process runs. */
   url: string | undefined;
   /** SIGSTOPped and not yet continued. */
   paused: boolean;
@@ -49,6 +57,8 @@ export interface RuntimeFleet {
   openDatabase(): Promise<Database>;
   readonly stream: string;
   readonly nodes: readonly FleetNode[];
+  /** The nodes of one role. */
+  nodesOf(role: FleetRole): FleetNode[];
   /** The private redis-server's port (the proxies' target). */
   readonly redisPort: number;
   node(name: string): FleetNode;
@@ -70,11 +80,20 @@ export interface RuntimeFleet {
  * the others side by side; `extraEnv` goes to every process (a test-only switch); with `logDir`, each
  * replica logs at info to `<logDir>/<name>.log`.
  */
-export async function startRuntimeFleet(options: { replicas: number; extraEnv?: Record<string, string>; logDir?: string; sqlite?: boolean }): Promise<RuntimeFleet> {
+export async function startRuntimeFleet(options: { replicas: number; orchestrators?: number; extraEnv?: Record<string, string>; logDir?: string; sqlite?: boolean }): Promise<RuntimeFleet> {
   const sqlite = options.sqlite === true;
   if (sqlite && options.replicas !== 1) throw new Error('the embedded SQLite mesh is one process: replicas must be 1');
+  if (sqlite && (options.orchestrators ?? 0) > 0) throw new Error('the embedded SQLite mesh has no orchestrator process');
   // SQLite: the file and the data dir outlive each process of the replica, as on a host's disk.
   const sqliteDir = sqlite ? mkdtempSync(join(tmpdir(), 'agentmesh-nemesis-sqlite-')) : undefined;
+  // The runtime replicas' worker URLs as they are now, for the orchestrator to call (fleet-orchestrator-child.ts).
+  const fleetDir = mkdtempSync(join(tmpdir(), 'agentmesh-nemesis-fleet-'));
+  const agentUrlsFile = join(fleetDir, 'agent-urls.json');
+  const publishUrls = (): void => {
+    const temporary = `${agentUrlsFile}.next`;
+    writeFileSync(temporary, JSON.stringify(nodes.filter((n) => n.role === 'runtime' && n.url !== undefined).map((n) => n.url)));
+    renameSync(temporary, agentUrlsFile);
+  };
   const schema = await createTestSchema();
   const stream = uniqueStreamKey();
   const nodes: FleetNode[] = [];
@@ -97,11 +116,13 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
       AGENTMESH_TEST_DATABASE_URL: databaseUrlOf(databaseUrl, n.pg.port, n.applicationName),
       AGENTMESH_TEST_REDIS_URL: `redis://127.0.0.1:${n.redis.port}`,
       AGENTMESH_TEST_STREAM: stream,
+      AGENTMESH_TEST_AGENT_URLS: agentUrlsFile,
       ...(options.logDir === undefined ? {} : { AGENTMESH_TEST_LOG_FILE: join(options.logDir, `${name}.log`) }),
       ...(sqliteDir === undefined ? {} : { AGENTMESH_TEST_SQLITE_DIR: sqliteDir }),
       ...(startOptions.skew === undefined ? {} : { FAKETIME_DONT_FAKE_MONOTONIC: '1' }),
     };
-    const command = startOptions.skew === undefined ? [process.execPath, ...TS_CHILD_ARGV, CHILD] : [FAKETIME, '-f', startOptions.skew, process.execPath, ...TS_CHILD_ARGV, CHILD];
+    const script = n.role === 'runtime' ? CHILD : ORCHESTRATOR_CHILD;
+    const command = startOptions.skew === undefined ? [process.execPath, ...TS_CHILD_ARGV, script] : [FAKETIME, '-f', startOptions.skew, process.execPath, ...TS_CHILD_ARGV, script];
     const child = spawn(command[0]!, command.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
     n.child = child;
     n.paused = false;
@@ -109,11 +130,13 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
       if (n.child === child) {
         n.child = undefined;
         n.url = undefined;
+        if (n.role === 'runtime') publishUrls();
       }
     });
     const line = await waitForOutput(child, /^(\{.*\})$/m, `${name}`);
     const ready = JSON.parse(line) as { agents: Record<string, string> };
-    n.url = ready.agents.worker;
+    n.url = n.role === 'runtime' ? ready.agents.worker : ready.agents.orchestrator;
+    if (n.role === 'runtime') publishUrls();
   };
 
   const kill = async (name: string): Promise<void> => {
@@ -126,6 +149,7 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
     await exited;
     n.child = undefined;
     n.paused = false;
+    if (n.role === 'runtime') publishUrls();
   };
 
   const close = async (): Promise<void> => {
@@ -138,17 +162,27 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
     await stopChild(redis);
     await schema.drop();
     if (sqliteDir !== undefined) rmSync(sqliteDir, { recursive: true, force: true });
+    rmSync(fleetDir, { recursive: true, force: true });
   };
 
   try {
     redis = await startRedisServer(redisPort);
-    for (let i = 1; i <= options.replicas; i++) {
-      const pg = await startTcpProxy(Number(databaseUrl.port || 5432), databaseUrl.hostname);
-      const redisProxy = await startTcpProxy(redisPort);
-      const name = `runtime-${i}`;
-      nodes.push({ name, pg, redis: redisProxy, applicationName: `${schema.name}-${name}`, child: undefined, url: undefined, paused: false });
+    publishUrls();
+    const roles: Array<[FleetRole, number]> = [['runtime', options.replicas], ['orchestrator', options.orchestrators ?? 0]];
+    for (const [role, count] of roles) {
+      for (let i = 1; i <= count; i++) {
+        const pg = await startTcpProxy(Number(databaseUrl.port || 5432), databaseUrl.hostname);
+        const redisProxy = await startTcpProxy(redisPort);
+        const name = `${role}-${i}`;
+        nodes.push({ name, role, pg, redis: redisProxy, applicationName: `${schema.name}-${name}`, child: undefined, url: undefined, paused: false });
+      }
     }
     await start(nodes[0]!.name);
+    // The ledger the workflow steps write to: the test's own table, beside agentmesh's (migrated by the first replica).
+    if (!sqlite) {
+      const database = await createDatabase({ url: schema.url, poolSize: 1 });
+      await createLedger(database.db).finally(() => database.close());
+    }
     await Promise.all(nodes.slice(1).map((n) => start(n.name)));
   } catch (err) {
     await close();
@@ -161,6 +195,7 @@ export async function startRuntimeFleet(options: { replicas: number; extraEnv?: 
     openDatabase: () => (sqliteDir === undefined ? createDatabase({ url: schema.url, poolSize: 4 }) : createDatabase({ sqlitePath: join(sqliteDir, SQLITE_FILE) })),
     stream,
     nodes,
+    nodesOf: (role) => nodes.filter((n) => n.role === role),
     redisPort,
     node,
     async stopRedis() {

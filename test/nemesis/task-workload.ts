@@ -23,17 +23,21 @@ export interface Targets {
   live(): Array<{ name: string; url: string }>;
 }
 
-export interface TaskWorkloadOptions {
+/** What every workload's clients share: where they record, where they send, their draws and numbers. */
+export interface WorkloadOptions {
   recorder: HistoryRecorder;
   targets: Targets;
   random: () => number;
   clients: number;
   /** Per request. */
   timeoutMs: number;
-  /** The work each task does, drawn between these (ms). */
+  /** The work each task (each workflow step) does, drawn between these (ms). */
   workMs: [number, number];
   /** Process numbers are drawn from here, shared with other workloads of the run. */
   processes: ProcessNumbers;
+}
+
+export interface TaskWorkloadOptions extends WorkloadOptions {
   /** The webhook a share of the tasks are created with (their pushes are due from their first event). */
   pushUrl?: string;
 }

@@ -1,7 +1,7 @@
 import { defineAgent, type AgentDefinition, type SkillContext } from '../../src/runtime/index.js';
 
 /** Resolves after `ms`, or early when `signal` aborts (a cancel, the replica stopping). */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => {

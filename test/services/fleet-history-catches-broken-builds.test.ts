@@ -5,32 +5,37 @@
  * with a guarantee switched off by AGENTMESH_TEST_BREAK. Without this, a nemesis run that passes
  * could be one that never reaches what it claims to check.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportText } from '../history/report-text.js';
-import { runFleetHistory } from '../nemesis/run-fleet-history.js';
+import { runFleetHistory, type FleetRunOptions, type FleetRunResult } from '../nemesis/run-fleet-history.js';
 import { postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
-test('with fencing off, a paused lease holder that wakes overwrites its successor, and the checker says so', { skip }, async (t) => {
+/** One nemesis run of the build `broken` (a fresh fleet, its history in a folder removed after), with its report. */
+async function runBroken(t: TestContext, broken: string, options: Omit<FleetRunOptions, 'historyPath' | 'extraEnv'>): Promise<{ result: FleetRunResult; report: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'agentmesh-fleet-broken-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const result = await runFleetHistory({
+  const result = await runFleetHistory({ ...options, historyPath: join(dir, 'history.jsonl'), extraEnv: { AGENTMESH_TEST_BREAK: broken } });
+  return { result, report: reportText(result.report) };
+}
+
+test('with fencing off, a paused lease holder that wakes overwrites its successor, and the checker says so', { skip }, async (t) => {
+  const { result, report } = await runBroken(t, 'fencing-off', {
     seed: 7,
-    historyPath: join(dir, 'history.jsonl'),
     faults: ['pause'],
+    // The runtime replicas' leases are what fencing guards.
+    faultRoles: ['runtime'],
     // Each pause catches the tasks the paused replica owns; six of them make a write over a cancel
     // or a re-run (and a read of it) all but certain.
     periods: 6,
     faultMs: 4000,
     healMs: 2000,
-    extraEnv: { AGENTMESH_TEST_BREAK: 'fencing-off' },
   });
-  const report = reportText(result.report);
   assert.equal(result.report.verdict, 'invalid', report);
   const failed = result.report.properties.filter((p) => p.status === 'fail').map((p) => p.name);
   assert.ok(failed.includes('task-state') || failed.includes('task-events'), report);
@@ -38,19 +43,24 @@ test('with fencing off, a paused lease holder that wakes overwrites its successo
 });
 
 test('with the push outbox written outside its transaction, a lost COMMIT answer loses pushes, and the checker says so', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-fleet-broken-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const result = await runFleetHistory({
-    seed: 4,
-    historyPath: join(dir, 'history.jsonl'),
-    faults: ['reset-after-commit'],
-    periods: 4,
-    faultMs: 4000,
-    healMs: 2000,
-    extraEnv: { AGENTMESH_TEST_BREAK: 'outbox-outside-transaction' },
-  });
-  const report = reportText(result.report);
+  const { result, report } = await runBroken(t, 'outbox-outside-transaction', { seed: 4, faults: ['reset-after-commit'], faultRoles: ['runtime'], periods: 4, faultMs: 4000, healMs: 2000 });
   const push = result.report.properties.find((p) => p.name === 'push');
   assert.ok(push?.anomalies.some((a) => a.kind === 'push-lost'), report);
+  assert.ok(!result.report.properties.some((p) => p.name === 'fault-liveness' && p.status === 'fail'), report);
+});
+
+test('with a workflow step recorded only after its effect, an orchestrator killed mid-step applies the step twice, and the checker says so', { skip }, async (t) => {
+  const { result, report } = await runBroken(t, 'result-after-effect', {
+    seed: 1,
+    faults: ['kill'],
+    // Only the orchestrator is killed: each kill lands inside some run's step (the ledger agent
+    // works after writing the effect), which the restarted orchestrator sends again.
+    faultRoles: ['orchestrator'],
+    periods: 3,
+    faultMs: 4000,
+    healMs: 2000,
+  });
+  const workflow = result.report.properties.find((p) => p.name === 'workflow');
+  assert.ok(workflow?.anomalies.some((a) => a.kind === 'step-effect-twice'), report);
   assert.ok(!result.report.properties.some((p) => p.name === 'fault-liveness' && p.status === 'fail'), report);
 });

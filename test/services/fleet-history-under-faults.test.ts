@@ -1,9 +1,10 @@
 /**
- * Three runtime replicas, each its own process, on PostgreSQL and a private Redis, driven by clients
- * sending, reading and canceling tasks while a nemesis goes through every fault of FLEET_FAULTS
+ * Three runtime replicas and an orchestrator, each its own process, on PostgreSQL and a private
+ * Redis, driven by clients sending, reading and canceling tasks and running workflows whose steps
+ * write to a ledger the test owns, while a nemesis goes through every fault of FLEET_FAULTS
  * once, 20 s each with 3 s of healing between (kill -9 and restart, SIGSTOP, partitions, half-open
  * connections, a reset right after COMMIT, pg_terminate_backend, Redis paused and restarted, a
- * replica's clock 20 s ahead); the history of everything the clients were told, with each task's log
+ * replica's clock 20 s ahead), on whichever node the draw picks, the orchestrator included; the history of everything the clients were told, with each task's log
  * read after the last heal, is checked for every property (test/history/README.md). A run where
  * most operations during faults failed counts as failed, so this cannot pass by doing nothing.
  * The embedded mesh (one runtime on SQLite) is run the same way, killed and its clock skewed.
@@ -40,6 +41,8 @@ async function runThrough(t: TestContext, dir: string, faults: readonly FleetFau
   });
   assert.equal(result.pushesLeft, 0, report);
   assert.ok(result.tasks > 20, `${result.tasks} tasks: too few for the run to say anything\n${report}`);
+  assert.ok(result.runs >= 5, `${result.runs} workflow runs: too few for the run to say anything\n${report}`);
+  assert.deepEqual(result.unfinishedRuns, [], `workflow runs not ended 30 s after the last heal\n${report}`);
   const liveness = result.report.properties.find((p) => p.name === 'fault-liveness');
   assert.match(liveness?.checked ?? '', new RegExp(`^${faults.length} fault periods`), report);
   if (unfinished === 0) rmSync(dir, { recursive: true, force: true });

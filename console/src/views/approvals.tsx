@@ -9,6 +9,7 @@ import { DecisionControls, useDecisionNotes } from '../decision-controls.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatTime, plural } from '../format.js';
+import { ColumnHeads } from '../column-heads.js';
 import type { ApprovalListAnswer, ApprovalView } from '../../../src/contracts/approvals/index.js';
 
 function Row(props: { a: ApprovalView; onDone: (text: string) => void; onError: (text: string) => void }) {
@@ -53,17 +54,7 @@ export function ApprovalsView() {
         ) : (
           <table>
             <caption>{plural(data.approvals.length, 'call')} waiting</caption>
-            <thead>
-              <tr>
-                <th scope="col">Agent</th>
-                <th scope="col">Why</th>
-                <th scope="col">Asked by</th>
-                <th scope="col">Tenant</th>
-                <th scope="col">Credits held</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Decision</th>
-              </tr>
-            </thead>
+            <ColumnHeads labels={['Agent', 'Why', 'Asked by', 'Tenant', 'Credits held', 'Expires', 'Decision']} />
             <tbody>
               {data.approvals.map((a) => (
                 <Row

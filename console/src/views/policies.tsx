@@ -8,6 +8,7 @@
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatTime, plural } from '../format.js';
+import { ColumnHeads } from '../column-heads.js';
 import type { PolicyListAnswer, PolicyView } from '../../../src/contracts/policies/index.js';
 
 function targetOf(p: PolicyView): string {
@@ -31,16 +32,7 @@ export function PoliciesView() {
         ) : (
           <table data-testid="policies">
             <caption>{plural(data.policies.length, 'policy', 'policies')} in force</caption>
-            <thead>
-              <tr>
-                <th scope="col">Policy</th>
-                <th scope="col">Tenant</th>
-                <th scope="col">Effect</th>
-                <th scope="col">Target</th>
-                <th scope="col">Condition</th>
-                <th scope="col">Version</th>
-              </tr>
-            </thead>
+            <ColumnHeads labels={['Policy', 'Tenant', 'Effect', 'Target', 'Condition', 'Version']} />
             <tbody>
               {data.policies.map((p) => (
                 <tr key={`${p.tenant ?? ''}/${p.id}`} data-testid="policy">

@@ -1,15 +1,11 @@
 import type { GatewayConfigInput } from '../../gateway/index.js';
-import { assignEnvInts, assignEnvTexts, envChoice, envInt, servingFromEnv } from './role-env.js';
+import { assignEnvChoice, assignEnvInts, assignEnvTexts, envInt, portsFromEnv, servingFromEnv } from './role-env.js';
 import { errorMessage } from '../../protocol/index.js';
 
 /** Gateway configuration from env and flags (flags win). */
 export function gatewayConfigFromEnv(env: Record<string, string | undefined>, flags: { port?: string; host?: string; dataDir?: string; dev?: boolean }): GatewayConfigInput {
-  // The ports first: a bad one is the error reported, before any of the shared settings'.
-  const port = envInt(flags.port !== undefined ? '--port' : 'GATEWAY_PORT', flags.port ?? env['GATEWAY_PORT'] ?? env['PORT']);
-  const metricsPort = envInt('GATEWAY_METRICS_PORT', env['GATEWAY_METRICS_PORT']);
-  const config: GatewayConfigInput = servingFromEnv(env, flags);
-  if (port !== undefined) config.port = port;
-  if (metricsPort !== undefined) config.metricsPort = metricsPort;
+  const ports = portsFromEnv(env, flags, ['GATEWAY_PORT', 'PORT'], { GATEWAY_METRICS_PORT: 'metricsPort' });
+  const config: GatewayConfigInput = { ...servingFromEnv(env, flags), ...ports };
   assignEnvTexts(config, env, {
     GATEWAY_PUBLIC_URL: 'publicUrl',
     GATEWAY_METRICS_HOST: 'metricsHost',
@@ -22,8 +18,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
     GATEWAY_CARD_SIGNING_KEY: 'cardSigningKeyPem',
     GATEWAY_SECRET_PREVIOUS: 'previousKeyEncryptionSecret',
   });
-  const signingAlg = envChoice('GATEWAY_SIGNING_ALG', env['GATEWAY_SIGNING_ALG'], ['ES256', 'RS256']);
-  if (signingAlg) config.signingAlg = signingAlg;
+  assignEnvChoice(config, env, 'GATEWAY_SIGNING_ALG', 'signingAlg', ['ES256', 'RS256']);
   assignEnvInts(config, env, {
     GATEWAY_TOKEN_TTL_SECONDS: 'tokenTtlSeconds',
     GATEWAY_DELEGATION_GRANT_TTL_SECONDS: 'delegationGrantTtlSeconds',
@@ -32,19 +27,14 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
     GATEWAY_CREDITS_MAX_HOLD_MS: 'creditsMaxHoldMs',
     GATEWAY_AUDIT_VERIFY_INTERVAL_MS: 'auditVerifyIntervalMs',
   });
-  const creditsMode = envChoice('GATEWAY_CREDITS_MODE', env['GATEWAY_CREDITS_MODE'], ['lease', 'exact']);
-  if (creditsMode) config.creditsMode = creditsMode;
-  const answerDurability = envChoice('GATEWAY_ANSWER_DURABILITY', env['GATEWAY_ANSWER_DURABILITY'], ['journal', 'commit']);
-  if (answerDurability) config.answerDurability = answerDurability;
+  assignEnvChoice(config, env, 'GATEWAY_CREDITS_MODE', 'creditsMode', ['lease', 'exact']);
+  assignEnvChoice(config, env, 'GATEWAY_ANSWER_DURABILITY', 'answerDurability', ['journal', 'commit']);
   if (env['GATEWAY_ANSWER_JOURNAL_DIR']) config.answerJournalDir = env['GATEWAY_ANSWER_JOURNAL_DIR'];
   // An operator can go back to undici for plain http agents without a new release (ADR 0064).
-  const upstreamClient = envChoice('GATEWAY_UPSTREAM_CLIENT', env['GATEWAY_UPSTREAM_CLIENT'], ['llhttp', 'undici']);
-  if (upstreamClient) config.upstreamClient = upstreamClient;
+  assignEnvChoice(config, env, 'GATEWAY_UPSTREAM_CLIENT', 'upstreamClient', ['llhttp', 'undici']);
   // Likewise back to node:http's server for the public port's connections (ADR 0065).
-  const dataPlaneServer = envChoice('GATEWAY_DATA_PLANE_SERVER', env['GATEWAY_DATA_PLANE_SERVER'], ['llhttp', 'node']);
-  if (dataPlaneServer) config.dataPlaneServer = dataPlaneServer;
-  const halfClose = envChoice('GATEWAY_HALF_CLOSE', env['GATEWAY_HALF_CLOSE'], ['answer', 'end']);
-  if (halfClose) config.halfClose = halfClose;
+  assignEnvChoice(config, env, 'GATEWAY_DATA_PLANE_SERVER', 'dataPlaneServer', ['llhttp', 'node']);
+  assignEnvChoice(config, env, 'GATEWAY_HALF_CLOSE', 'halfClose', ['answer', 'end']);
   assignEnvInts(config, env, { GATEWAY_CREDITS_LEASE_CALLS: 'creditsLeaseCalls', GATEWAY_CREDITS_FLUSH_MS: 'creditsFlushMs', GATEWAY_DEFAULT_RPM: 'defaultRequestsPerMinute' });
   const sweepIntervalMs = envInt('GATEWAY_APPROVALS_SWEEP_INTERVAL_MS', env['GATEWAY_APPROVALS_SWEEP_INTERVAL_MS']);
   if (sweepIntervalMs !== undefined) config.approvals = { ...config.approvals, sweepIntervalMs };

@@ -26,27 +26,61 @@ export function envChoice<T extends string>(name: string, value: string | undefi
 type KeysFor<C, V> = { [K in keyof C]-?: V extends C[K] ? K : never }[keyof C];
 
 /**
- * Sets each config key of `names` (`{ VARIABLE: key }`) whose variable is set
- * and not empty to its text as written: the settings this layer does not
- * check (the role's config schema does).
+ * Sets each config key of `names` (`{ VARIABLE: key }`) to what `read` makes
+ * of its variable, skipping the ones it gives undefined for: in the table's
+ * order, so the first bad variable is the error reported. The one place the
+ * `assignEnv…` helpers write a config.
  */
-export function assignEnvTexts<C>(config: C, env: Record<string, string | undefined>, names: Readonly<Record<string, KeysFor<C, string>>>): void {
+function assignEach<C, V>(config: C, names: Readonly<Record<string, KeysFor<C, V>>>, read: (variable: string) => V | undefined): void {
   for (const [variable, key] of Object.entries(names)) {
-    const value = env[variable];
-    if (value) config[key] = value as C[typeof key];
+    const value = read(variable);
+    if (value !== undefined) config[key] = value as C[typeof key];
   }
 }
 
 /**
  * Sets each config key of `names` (`{ VARIABLE: key }`) whose variable is set
- * and not empty to its {@link envInt} value: in the table's order, so the
- * first bad variable is the error reported.
+ * and not empty to its text as written: the settings this layer does not
+ * check (the role's config schema does).
  */
+export function assignEnvTexts<C>(config: C, env: Record<string, string | undefined>, names: Readonly<Record<string, KeysFor<C, string>>>): void {
+  assignEach(config, names, (variable) => env[variable] || undefined);
+}
+
+/** Sets each config key of `names` (`{ VARIABLE: key }`) whose variable is set and not empty to its {@link envInt} value. */
 export function assignEnvInts<C>(config: C, env: Record<string, string | undefined>, names: Readonly<Record<string, KeysFor<C, number>>>): void {
-  for (const [variable, key] of Object.entries(names)) {
+  assignEach(config, names, (variable) => envInt(variable, env[variable]));
+}
+
+/** Sets config `key` to the {@link envChoice} value of `variable` when it is set and not empty. */
+export function assignEnvChoice<C, T extends string>(config: C, env: Record<string, string | undefined>, variable: string, key: KeysFor<C, NoInfer<T>>, choices: readonly T[]): void {
+  assignEach(config, { [variable]: key }, (name) => envChoice(name, env[name], choices));
+}
+
+/** A switch setting: `1` is on, `0` off; unset or empty is undefined, anything else is an error naming the setting. */
+export function envSwitch(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === '1') return true;
+  if (value === '0') return false;
+  throw new Error(`${name} must be 1 or 0, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * A role's port, from `--port` or else the first of `variables` that is set
+ * (the role's own name before the shared `PORT`; an error names the first),
+ * then its `others` (`{ VARIABLE: key }`: a metrics or gRPC port). A role
+ * reads them before the shared settings, so a bad port is the error reported.
+ */
+export function portsFromEnv<K extends string = never>(env: Record<string, string | undefined>, flags: { port?: string }, variables: readonly [string, ...string[]], others: Readonly<Record<string, K>> = {}): Partial<Record<'port' | K, number>> {
+  const ports: Partial<Record<'port' | K, number>> = {};
+  const set = variables.find((name) => env[name] !== undefined);
+  const port = envInt(flags.port !== undefined ? '--port' : variables[0], flags.port ?? (set === undefined ? undefined : env[set]));
+  if (port !== undefined) ports.port = port;
+  for (const [variable, key] of Object.entries(others)) {
     const value = envInt(variable, env[variable]);
-    if (value !== undefined) config[key] = value as C[typeof key];
+    if (value !== undefined) ports[key] = value;
   }
+  return ports;
 }
 
 /** `LOG_LEVEL`: one of the logger's levels; unset or empty is undefined, anything else an error naming the setting. */

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { Errors, ErrorCodes, relayed } from '../../protocol/index.js';
-import { exponentialBackoff } from '../../storage/index.js';
+import { deliberateFault, exponentialBackoff } from '../../storage/index.js';
 import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/agent-caller.js';
 import { approvalReason, awaitApprovalDecision, isParkedForApproval } from '../calls/approval-wait.js';
 import type { RunEvent } from '../run-events.js';
@@ -17,6 +18,13 @@ import { StepWrites } from './step-writes.js';
 import type { WorkflowMetrics } from './workflow-metrics.js';
 import { failureCode, failureMessage, StepFailure } from './step-failure.js';
 import type { StepOptions, StepRunner } from './step-runner.js';
+
+/**
+ * A build broken on purpose (tests only, docs/adr/0077-deliberate-faults.md): a call step's message is
+ * recorded only with its result, under an id of the sending process's own, so a crash between the
+ * agent's effect and the result sends the step again as a new message.
+ */
+const RESULT_AFTER_EFFECT = deliberateFault('result-after-effect');
 
 /** Turns a call step's target (agent, or skill and tags) into the agent to call. */
 export type ResolveTarget = (target: CallTarget, onBehalfOf: OnBehalfOf, signal: AbortSignal) => Promise<{ agent: string; skill?: string }>;
@@ -294,10 +302,13 @@ export class RunExecution implements StepRunner {
     const target = replay ? { agent: record.agent!, ...(step.call.skill ? { skill: step.call.skill } : {}) } : await this.deps.resolveTarget(step.call, onBehalfOf, signal);
     if (!replay) {
       record.sends++;
-      record.messageId = stepMessageId(this.host.runId, path, record.sends);
+      // The broken build (tests only): an id of this process's own, not written before the send.
+      record.messageId = RESULT_AFTER_EFFECT ? randomUUID() : stepMessageId(this.host.runId, path, record.sends);
       record.agent = target.agent;
       record.taskId = null;
-      if (!quiet || !this.#idRecurs(step, record)) await this.#save({ ...record, status: 'running' });
+      // The message is recorded before it leaves: a process that dies before the answer leaves its id for the next to send again
+      // (a map unit's id is derived again from its path, so it needs no write of its own).
+      if (!RESULT_AFTER_EFFECT && (!quiet || !this.#idRecurs(step, record))) await this.#save({ ...record, status: 'running' });
     }
     const common = { agent: target.agent, onBehalfOf, signal, ...(this.host.traceparent ? { traceparent: this.host.traceparent } : {}) };
     try {
@@ -315,7 +326,7 @@ export class RunExecution implements StepRunner {
                 record.taskId = taskId;
                 record.contextId = contextId;
                 // A map unit is found again by its message id (the runtime answers a repeated id with its task): one write fewer per unit.
-                if (quiet && this.#idRecurs(step, record)) return;
+                if (RESULT_AFTER_EFFECT || (quiet && this.#idRecurs(step, record))) return;
                 void this.#save({ ...record, status: 'running' }).catch((err) => this.deps.logger.warn({ err, path }, 'step record not saved'));
               },
             });

@@ -21,24 +21,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageRequest, type StreamResponse, type Task } from '@a2a-js/sdk';
-import { connectAgent, type Binding } from '../../../src/cli/index.js';
-import type { ProtocolVersion } from '../../../src/protocol/index.js';
+import { connectAgent } from '../../../src/cli/index.js';
 import { ADMIN_TOKEN, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { runMessage } from '../../helpers/orchestrator-fixture.js';
 import { asMessage, asTask, messageText, sendRequest } from '../../helpers/sdk-client.js';
 import { runToExit, spawnCli, stopChild, waitForOutput } from '../../helpers/child-output.js';
 import { until } from '../../helpers/until.js';
 import type { ChildProcess } from 'node:child_process';
+import { EVERY_COMBINATION, HTTP_COMBINATIONS } from '../../helpers/wire-combinations.js';
 
 const TENANT = 'replies-e2e';
 const COMPLETED = 3;
-const HTTP: Array<{ protocol: ProtocolVersion; binding: Binding }> = [
-  { protocol: '1.0', binding: 'jsonrpc' },
-  { protocol: '1.0', binding: 'rest' },
-  { protocol: '0.3', binding: 'jsonrpc' },
-  { protocol: '0.3', binding: 'rest' },
-];
-const EVERY_BINDING: Array<{ protocol: ProtocolVersion; binding: Binding }> = [...HTTP, { protocol: '1.0', binding: 'grpc' }, { protocol: '0.3', binding: 'grpc' }];
 
 /** An audit row as `agentmesh audit export` prints it. */
 interface AuditLine {
@@ -136,7 +129,7 @@ describe('message answers end to end on real processes', () => {
   let charged = 0;
 
   describe('directly', () => {
-    for (const { protocol, binding } of EVERY_BINDING) {
+    for (const { protocol, binding } of EVERY_COMBINATION) {
       test(`A2A ${protocol} over ${binding}: SendMessage and SendStreamingMessage get the Message, no task`, async () => {
         const { client, ...connection } = await connectAgent({ url: agentUrl, protocol, binding });
         assert.equal(connection.binding, binding);
@@ -151,7 +144,7 @@ describe('message answers end to end on real processes', () => {
   });
 
   describe('through the gateway', () => {
-    for (const { protocol, binding } of HTTP) {
+    for (const { protocol, binding } of HTTP_COMBINATIONS) {
       test(`A2A ${protocol} over ${binding}: SendMessage and SendStreamingMessage get the Message`, async () => {
         const { client } = await connectAgent({ url: `${gatewayUrl}/agents/greeter`, protocol, binding, token });
         const message = asMessage(await client.sendMessage(sendRequest('Lin')));
@@ -175,7 +168,7 @@ describe('message answers end to end on real processes', () => {
     });
 
     test('each was charged 1.5 credits once, has one audit row as a message answer, and left no hold', async () => {
-      assert.equal(charged, HTTP.length * 2);
+      assert.equal(charged, HTTP_COMBINATIONS.length * 2);
       assert.equal(await balanceTotal(gatewayUrl, TENANT), start - charged * 1500);
       assert.deepEqual(await holds(), []);
       const sends = (await auditRows()).filter((r) => r.eventType === 'a2a.call' && r.tenant === TENANT && r.targetAgent === 'greeter' && (r.method === 'SendMessage' || r.method === 'SendStreamingMessage'));
@@ -200,7 +193,7 @@ describe('message answers end to end on real processes', () => {
         .join('');
     let specialistCalls = 0;
 
-    for (const { protocol, binding } of HTTP) {
+    for (const { protocol, binding } of HTTP_COMBINATIONS) {
       test(`A2A ${protocol} over ${binding}: a route to the greeter answers with its message`, async () => {
         const { client } = await connectAgent({ url: `${gatewayUrl}/agents/orchestrator`, protocol, binding, token });
         const request = SendMessageRequest.fromJSON({ message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'Ada' }], metadata: { 'agentmesh.route': { agent: 'greeter', skill: 'greet' } } } });

@@ -8,13 +8,13 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SendMessageRequest, type StreamResponse } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
-import { connectAgent, type Binding } from '../../../src/cli/index.js';
-import type { ProtocolVersion } from '../../../src/protocol/index.js';
+import { connectAgent } from '../../../src/cli/index.js';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { balanceTotal } from '../../helpers/gateway-fixture.js';
 import { startGatewayMeshFor } from '../../helpers/gateway-mesh.js';
 import { asMessage, asTask, messageText, sendRequest } from '../../helpers/sdk-client.js';
 import { startedForSuite } from '../../helpers/suite-fixture.js';
+import { HTTP_COMBINATIONS } from '../../helpers/wire-combinations.js';
 
 const REJECTED = 7;
 const TENANT = 'replies';
@@ -43,12 +43,6 @@ const greeter = defineAgent({
   },
 });
 
-const COMBINATIONS: Array<{ protocol: ProtocolVersion; binding: Binding }> = [
-  { protocol: '1.0', binding: 'jsonrpc' },
-  { protocol: '1.0', binding: 'rest' },
-  { protocol: '0.3', binding: 'jsonrpc' },
-  { protocol: '0.3', binding: 'rest' },
-];
 
 describe('message answers through the gateway: priced, charged once, audited once, nothing held', () => {
   let start: number;
@@ -61,7 +55,7 @@ describe('message answers through the gateway: priced, charged once, audited onc
     start = await balanceTotal(mesh().gw.url, TENANT);
   });
 
-  for (const { protocol, binding } of COMBINATIONS) {
+  for (const { protocol, binding } of HTTP_COMBINATIONS) {
     describe(`A2A ${protocol} over ${binding}`, () => {
       let client: Client;
       before(async () => {
@@ -98,7 +92,7 @@ describe('message answers through the gateway: priced, charged once, audited onc
   });
 
   test('every message answer was charged 1.5 credits once, audited once as a message answer, and left no hold', async () => {
-    assert.equal(answered, COMBINATIONS.length * 2);
+    assert.equal(answered, HTTP_COMBINATIONS.length * 2);
     assert.equal(await balanceTotal(mesh().gw.url, TENANT), start - answered * 1500);
     assert.deepEqual(await mesh().gw.gateway.ledger.holds(TENANT), []);
     await mesh().gw.gateway.audit.flush();

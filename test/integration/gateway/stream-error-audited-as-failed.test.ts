@@ -10,21 +10,15 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { A2AError } from '@a2a-js/sdk/errors';
-import { connectAgent, type Binding } from '../../../src/cli/index.js';
-import type { ProtocolVersion } from '../../../src/protocol/index.js';
+import { connectAgent } from '../../../src/cli/index.js';
 import type { AuditRow } from '../../../src/audit/index.js';
 import { callRows, startGatewayMeshFor } from '../../helpers/gateway-mesh.js';
 import { testAgent, waiterAgent } from '../../helpers/runtime-fixture.js';
 import { asTask, sendRequest } from '../../helpers/sdk-client.js';
 import { startedForSuite } from '../../helpers/suite-fixture.js';
+import { HTTP_COMBINATIONS } from '../../helpers/wire-combinations.js';
 
 const TENANT = 'streamfail';
-const BINDINGS: Array<{ protocol: ProtocolVersion; binding: Binding }> = [
-  { protocol: '1.0', binding: 'jsonrpc' },
-  { protocol: '1.0', binding: 'rest' },
-  { protocol: '0.3', binding: 'jsonrpc' },
-  { protocol: '0.3', binding: 'rest' },
-];
 
 /** Priced: a streaming send to it holds credit, its task waiting until canceled. */
 const waiter = waiterAgent('Waits until canceled', { skills: { wait: { pricing: { creditsPerCall: 2 } } } });
@@ -57,7 +51,7 @@ describe('a stream that ends with an error, through the gateway', () => {
 
   test('is audited as an error with its code on every binding and version, a priced send settles alike, and the SDK client throws it', async () => {
     const streams: Array<{ name: string; kind: string; began: Promise<void>; ended: Promise<{ events: unknown[]; error: unknown }> }> = [];
-    for (const { protocol, binding } of BINDINGS) {
+    for (const { protocol, binding } of HTTP_COMBINATIONS) {
       const name = `${protocol} ${binding}`;
       const tester = (await connectAgent({ url: `${mesh().gw.url}/agents/tester`, protocol, binding, token: mesh().token })).client;
       const task = asTask(await tester.sendMessage(sendRequest('hold', { skillId: 'wait', returnImmediately: true })));
@@ -86,18 +80,18 @@ describe('a stream that ends with an error, through the gateway', () => {
       sqlite.exec('ALTER TABLE task_events_away RENAME TO task_events');
       sqlite.close();
     }
-    const subscribed = (await rows('tester', 'SubscribeToTask')).slice(0, BINDINGS.length);
+    const subscribed = (await rows('tester', 'SubscribeToTask')).slice(0, HTTP_COMBINATIONS.length);
     assert.deepEqual(
       subscribed.map((r) => ({ outcome: r.outcome, errorCode: r.errorCode })),
-      BINDINGS.map(() => ({ outcome: 'error', errorCode: 'AM_ERR_INTERNAL' })),
+      HTTP_COMBINATIONS.map(() => ({ outcome: 'error', errorCode: 'AM_ERR_INTERNAL' })),
     );
-    const sent = (await rows('waiter', 'SendStreamingMessage')).slice(0, BINDINGS.length);
-    assert.equal(sent.length, BINDINGS.length);
+    const sent = (await rows('waiter', 'SendStreamingMessage')).slice(0, HTTP_COMBINATIONS.length);
+    assert.equal(sent.length, HTTP_COMBINATIONS.length);
     const seen = sent.map((r) => ({ outcome: r.outcome, errorCode: r.errorCode, milliCredits: r.milliCredits, detail: r.detail }));
     // Each stream named its task before it failed: its hold is tracked until the task ends, on either binding.
-    assert.deepEqual(seen, BINDINGS.map(() => ({ outcome: 'error', errorCode: 'AM_ERR_INTERNAL', milliCredits: 2000, detail: { reservedMilliCredits: 2000, settled: false } })));
+    assert.deepEqual(seen, HTTP_COMBINATIONS.map(() => ({ outcome: 'error', errorCode: 'AM_ERR_INTERNAL', milliCredits: 2000, detail: { reservedMilliCredits: 2000, settled: false } })));
     const metrics = await (await fetch(mesh().gw.metricsUrl)).text();
     const line = metrics.split('\n').find((l) => l.startsWith('agentmesh_gateway_calls_total{') && l.includes('agent="waiter"') && l.includes('outcome="error"'));
-    assert.ok(line !== undefined && Number(line.split(' ').at(-1)) >= BINDINGS.length, line);
+    assert.ok(line !== undefined && Number(line.split(' ').at(-1)) >= HTTP_COMBINATIONS.length, line);
   });
 });

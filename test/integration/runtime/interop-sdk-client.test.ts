@@ -4,23 +4,15 @@ import { AgentCard, CancelTaskRequest, GetTaskRequest, ListTasksRequest, Subscri
 import type { Client } from '@a2a-js/sdk/client';
 import { TaskNotFoundError } from '@a2a-js/sdk/errors';
 import { importJWK, type JWK } from 'jose';
-import { connectAgent, type Binding } from '../../../src/cli/index.js';
-import type { ProtocolVersion } from '../../../src/protocol/index.js';
+import { connectAgent } from '../../../src/cli/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { CANCELED, COMPLETED, asMessage, asTask, completedText, messageText, sendRequest, startWaitTask, startWebhook, streamChunks } from '../../helpers/sdk-client.js';
 import { closeInTurn } from '../../helpers/close-in-turn.js';
+import { EVERY_COMBINATION, type WireCombination } from '../../helpers/wire-combinations.js';
 
 // mount: the agent at the root (single-agent process) or under /agents/{name}, whose prefix the v0.3 REST router must not see.
-const COMBINATIONS: Array<{ protocol: ProtocolVersion; binding: Binding; mount: string }> = [
-  { protocol: '1.0', binding: 'jsonrpc', mount: '' },
-  { protocol: '1.0', binding: 'rest', mount: '' },
-  { protocol: '0.3', binding: 'jsonrpc', mount: '' },
-  { protocol: '0.3', binding: 'rest', mount: '' },
-  { protocol: '0.3', binding: 'rest', mount: '/agents/tester' },
-  // gRPC: the SDK's gRPC client transport (v1.0 and its v0.3 compat), found through the card's GRPC interfaces.
-  { protocol: '1.0', binding: 'grpc', mount: '' },
-  { protocol: '0.3', binding: 'grpc', mount: '' },
-];
+// gRPC: the SDK's gRPC client transport (v1.0 and its v0.3 compat), found through the card's GRPC interfaces.
+const COMBINATIONS: Array<WireCombination & { mount: string }> = [...EVERY_COMBINATION.map((wire) => ({ ...wire, mount: '' })), { protocol: '0.3', binding: 'rest', mount: '/agents/tester' }];
 
 describe('official @a2a-js/sdk client against the runtime', () => {
   let env: Awaited<ReturnType<typeof startRuntime>>;

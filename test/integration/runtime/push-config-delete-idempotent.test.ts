@@ -10,19 +10,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CancelTaskRequest, TaskPushNotificationConfig } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
-import { connectAgent, type Binding } from '../../../src/cli/index.js';
-import type { ProtocolVersion } from '../../../src/protocol/index.js';
+import { connectAgent } from '../../../src/cli/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { startWaitTask } from '../../helpers/sdk-client.js';
+import { EVERY_COMBINATION } from '../../helpers/wire-combinations.js';
 
-const COMBINATIONS: Array<{ protocol: ProtocolVersion; binding: Binding }> = [
-  { protocol: '1.0', binding: 'jsonrpc' },
-  { protocol: '1.0', binding: 'rest' },
-  { protocol: '1.0', binding: 'grpc' },
-  { protocol: '0.3', binding: 'jsonrpc' },
-  { protocol: '0.3', binding: 'rest' },
-  { protocol: '0.3', binding: 'grpc' },
-];
 
 /** `.invalid` never resolves (RFC 6761 §6.4), on any machine, with or without DNS. */
 const UNRESOLVABLE = 'https://receiver.invalid/hook';
@@ -37,7 +29,7 @@ describe('push config delete is idempotent; creation judges only what the URL sh
     await env.close();
   });
 
-  for (const { protocol, binding } of COMBINATIONS) {
+  for (const { protocol, binding } of EVERY_COMBINATION) {
     describe(`A2A ${protocol} over ${binding}`, () => {
       let client: Client;
       before(async () => {

@@ -129,3 +129,32 @@ describe('OTEL_SEMCONV_STABILITY_OPT_IN', () => {
     });
   }
 });
+
+// Each role's own port variable wins over the shared PORT, --port over both; the ports are read before the shared settings.
+describe('ports from the environment', () => {
+  test('the role\'s own variable, else PORT; --port over both', () => {
+    assert.equal(gatewayConfigFromEnv({ GATEWAY_PORT: '4000', PORT: '5000' }, {}).port, 4000);
+    assert.equal(gatewayConfigFromEnv({ PORT: '5000' }, {}).port, 5000);
+    assert.equal(registryConfigFromEnv({ REGISTRY_PORT: '4001', PORT: '5000' }, { port: '4100' }).port, 4100);
+    assert.equal(runtimeConfigFromEnv({}, {}).port, undefined);
+  });
+  test('a bad port is the error reported, named for the role\'s variable or --port', () => {
+    assert.throws(() => gatewayConfigFromEnv({ PORT: 'http', DATABASE_POOL_SIZE: 'x' }, {}), /GATEWAY_PORT must be a non-negative integer, got "http"/);
+    assert.throws(() => registryConfigFromEnv({}, { port: 'x' }), /--port must be a non-negative integer/);
+    assert.throws(() => runtimeConfigFromEnv({ GRPC_PORT: '-1', DATABASE_POOL_SIZE: 'x' }, {}), /GRPC_PORT must be a non-negative integer/);
+  });
+  test('the second ports: GATEWAY_METRICS_PORT and GRPC_PORT', () => {
+    assert.equal(gatewayConfigFromEnv({ GATEWAY_METRICS_PORT: '9464' }, {}).metricsPort, 9464);
+    assert.equal(runtimeConfigFromEnv({ GRPC_PORT: '50051' }, {}).grpcPort, 50051);
+  });
+});
+
+// The runtime's switches are 1 or 0; anything else is refused by name rather than read as off.
+describe('switch settings', () => {
+  test('1 is on, 0 off, unset leaves the default, anything else is refused', () => {
+    assert.equal(runtimeConfigFromEnv({ AGENTMESH_DEDUPE_MESSAGE_IDS: '0' }, {}).dedupeMessageIds, false);
+    assert.equal(runtimeConfigFromEnv({ AGENTMESH_REQUIRE_GATEWAY: '1' }, {}).requireGatewayAssertion, true);
+    assert.equal(runtimeConfigFromEnv({ AGENTMESH_REQUIRE_GATEWAY: '' }, {}).requireGatewayAssertion, undefined);
+    assert.throws(() => runtimeConfigFromEnv({ AGENTMESH_DEDUPE_MESSAGE_IDS: 'yes' }, {}), /AGENTMESH_DEDUPE_MESSAGE_IDS must be 1 or 0, got "yes"/);
+  });
+});

@@ -4,7 +4,7 @@ import { ErrorCodes, isAgentmeshError, Errors, isRecord } from '../../../protoco
 import type { CliContext } from '../../io/cli-io.js';
 import { withSubcommands } from '../command-group.js';
 import type { RegistryClient } from '../../role-apis/registry-client.js';
-import { addRegistryOptions, examplesFor, collectKeyValue, printAnswer, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, agentNameCommand, examplesFor, collectKeyValue, printAnswer, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { positiveInteger } from '../../io/positive-integer.js';
 import { formatConfigHistory, formatConfigVersion } from './agents-render.js';
 
@@ -101,15 +101,15 @@ function putCommand(ctx: CliContext): Command {
 }
 
 function historyCommand(ctx: CliContext): Command {
-  const command = new Command('history').description('list config versions, newest first').argument('<name>', 'agent name');
-  addRegistryOptions(command).addHelpText('after', examples('history lead-scorer', 'history lead-scorer --json'));
-  command.action(async (name: string, flags: RegistryFlags) => {
-    await runRegistryCommand(ctx, flags, async (registry, output) => {
+  return agentNameCommand(ctx, {
+    name: 'history',
+    description: 'list config versions, newest first',
+    help: examples('history lead-scorer', 'history lead-scorer --json'),
+    answer: async (registry, name, output) => {
       const versions = await registry.configVersions(name);
       return printAnswer(ctx, output, { versions }, () => formatConfigHistory(versions));
-    });
+    },
   });
-  return command;
 }
 
 function rollbackCommand(ctx: CliContext): Command {

@@ -4,7 +4,7 @@
  * registry client, a deadline and an exit code.
  */
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError, type Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { ErrorCodes, Errors, isAgentmeshError, isRecord, relayed, errorMessage, errorCode } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes, type ExitCode } from '../../io/exit-codes.js';
@@ -31,6 +31,24 @@ export function addRegistryOptions(command: Command): Command {
       .option('--token <bearer>', 'bearer token, sent as Authorization; writes need registry:write (default: $REGISTRY_TOKEN)')
       .option('--json', "print the registry's JSON instead of tables"),
   );
+}
+
+/** What {@link agentNameCommand} builds: the command's name, description, help after the options, and its answer. */
+export interface AgentNameCommandSpec {
+  name: string;
+  description: string;
+  help: string;
+  answer: (registry: RegistryClient, agent: string, output: { json: boolean }) => Promise<ExitCode>;
+}
+
+/** An `agents …` command on one agent, `<name>`, with the shared options: its answer runs under {@link runRegistryCommand}. */
+export function agentNameCommand(ctx: CliContext, spec: AgentNameCommandSpec): Command {
+  const command = new Command(spec.name).description(spec.description).argument('<name>', 'agent name');
+  addRegistryOptions(command).addHelpText('after', spec.help);
+  command.action(async (agent: string, flags: RegistryFlags) => {
+    await runRegistryCommand(ctx, flags, (registry, output) => spec.answer(registry, agent, output));
+  });
+  return command;
 }
 
 /** Builds the registry client from the shared flags and runs `body` under the `--timeout` deadline ({@link runRoleCommand}). */

@@ -9,7 +9,7 @@ import { REVIEW_STATES, type CardReview, type ReviewState } from '../../../contr
 import type { CliContext } from '../../io/cli-io.js';
 import type { RegistryClient } from '../../role-apis/registry-client.js';
 import { withSubcommands } from '../command-group.js';
-import { addRegistryOptions, examplesFor, printAnswer, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, agentNameCommand, examplesFor, printAnswer, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 
 interface ListFlags extends RegistryFlags {
   state?: ReviewState;
@@ -50,16 +50,16 @@ function listCommand(ctx: CliContext): Command {
 }
 
 function showCommand(ctx: CliContext): Command {
-  const command = new Command('show').description("show an agent's change waiting for review: what differs from the approved card").argument('<name>', 'agent name');
-  addRegistryOptions(command).addHelpText('after', examples('show support-bot', 'show support-bot --json | jq .changes'));
-  command.action(async (name: string, flags: RegistryFlags) => {
-    await runRegistryCommand(ctx, flags, async (registry, output) => {
+  return agentNameCommand(ctx, {
+    name: 'show',
+    description: "show an agent's change waiting for review: what differs from the approved card",
+    help: examples('show support-bot', 'show support-bot --json | jq .changes'),
+    answer: async (registry, name, output) => {
       const review = await pendingOf(registry, name);
       const { formatReview } = await import('./agents-review-render.js');
       return printAnswer(ctx, output, review, formatReview);
-    });
+    },
   });
-  return command;
 }
 
 function decisionCommand(ctx: CliContext, decision: 'approve' | 'reject'): Command {

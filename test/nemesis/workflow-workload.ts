@@ -1,0 +1,118 @@
+/**
+ * The workflow workload: clients start runs of a three-step workflow on the orchestrator, each step
+ * a call to the `ledger` agent (ledger-agent.ts), and follow each run until it ends, recording it as
+ * one `run` operation: invoked before the SendMessage leaves, completed when the run's task is
+ * terminal, with its status and the effect each step reported (the workflow's outputs). A send
+ * whose answer never came is `info` (the run may exist: the ledger still shows its effects); a run
+ * that does not end before the deadline is `info` too, and named unfinished.
+ */
+import { randomUUID } from 'node:crypto';
+import { F } from '../history/history-format.js';
+import { a2aCall, taskOf } from './a2a-call.js';
+import type { WorkloadOptions } from './task-workload.js';
+
+/** The steps of the workload's workflow, each one call to the ledger agent. */
+export const WORKFLOW_STEPS = ['a', 'b', 'c'] as const;
+
+const WORKFLOW = `
+name: nemesis-ledger-steps
+inputs:
+  workMs: { type: number }
+steps:
+${WORKFLOW_STEPS.map((step) => `  - id: ${step}
+    call: { agent: ledger }
+    input: { runId: "{{ run.id }}", step: ${step}, workMs: "{{ inputs.workMs }}" }`).join('\n')}
+outputs:
+${WORKFLOW_STEPS.map((step) => `  ${step}: "{{ steps.${step}.output.effectId }}"`).join('\n')}
+`;
+
+const TERMINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
+const STATUS: Record<string, string> = { TASK_STATE_COMPLETED: 'completed', TASK_STATE_FAILED: 'failed', TASK_STATE_CANCELED: 'canceled', TASK_STATE_REJECTED: 'rejected' };
+
+/** `targets` are the orchestrators; `workMs` is each step's work after its effect: the window a fault lands in. */
+export interface WorkflowWorkloadOptions extends WorkloadOptions {
+  /** Runs still followed when the clients stop are followed until this time (Date.now()), then left `info`. */
+  deadline: () => number;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The step → effect id pairs of a finished run's `outputs` artifact. */
+function stepEffects(result: Record<string, unknown>): Array<{ step: string; effectId: string }> {
+  const artifacts = Array.isArray(result.artifacts) ? result.artifacts : [];
+  const outputs = artifacts.find((a): a is Record<string, unknown> => isRecord(a) && a.name === 'outputs');
+  const part = Array.isArray(outputs?.parts) ? outputs.parts[0] : undefined;
+  const data = isRecord(part) && isRecord(part.data) ? part.data : {};
+  return Object.entries(data).flatMap(([step, effectId]) => (typeof effectId === 'string' ? [{ step, effectId }] : []));
+}
+
+/** The text of a run's status message: why a run that did not complete ended (kept in the history to read, not checked). */
+function statusText(result: Record<string, unknown>): string | undefined {
+  const status = isRecord(result.status) ? result.status : {};
+  const message = isRecord(status.message) ? status.message : {};
+  const parts = Array.isArray(message.parts) ? message.parts : [];
+  const text = parts.flatMap((p) => (isRecord(p) && typeof p.text === 'string' ? [p.text] : [])).join(' ');
+  return text === '' ? undefined : text;
+}
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Reads the run on whichever orchestrator runs until it is terminal or the deadline passes. */
+async function follow(options: WorkflowWorkloadOptions, runId: string, stop: AbortSignal): Promise<Record<string, unknown> | undefined> {
+  for (;;) {
+    if (stop.aborted && Date.now() > options.deadline()) return undefined;
+    const live = options.targets.live();
+    const node = live[Math.floor(options.random() * live.length)];
+    if (node !== undefined) {
+      const outcome = await a2aCall(node.url, 'GetTask', { id: runId }, options.timeoutMs);
+      if (outcome.kind === 'result' && TERMINAL.has(taskOf(outcome.result)?.state ?? '')) return outcome.result;
+    }
+    await wait(250);
+  }
+}
+
+async function client(options: WorkflowWorkloadOptions, runs: string[], unfinished: string[], stop: AbortSignal): Promise<void> {
+  const { recorder, random } = options;
+  let process = options.processes.next();
+  while (!stop.aborted) {
+    const node = options.targets.live()[0];
+    if (node === undefined) {
+      await wait(100);
+      continue;
+    }
+    const workMs = Math.round(options.workMs[0] + random() * (options.workMs[1] - options.workMs[0]));
+    const op = recorder.invoke(process, F.run, null, { workMs }, node.name);
+    const message = { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ data: { workflow: WORKFLOW, inputs: { workMs } } }], metadata: { skillId: 'run-workflow' } };
+    const outcome = await a2aCall(node.url, 'SendMessage', { message, configuration: { returnImmediately: true } }, options.timeoutMs);
+    const task = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
+    if (task === undefined) {
+      if (outcome.kind === 'refused') recorder.fail(op, { error: outcome.error });
+      else {
+        recorder.info(op, { error: outcome.kind === 'error' ? `${outcome.code} ${outcome.message}` : outcome.kind === 'unknown' ? outcome.error : 'a result that is not a task' });
+        process = options.processes.next();
+      }
+      await wait(100);
+      continue;
+    }
+    runs.push(task.id);
+    const ended = await follow(options, task.id, stop);
+    if (ended === undefined) {
+      unfinished.push(task.id);
+      recorder.info(op, { runId: task.id, error: 'not terminal by the deadline' });
+      process = options.processes.next();
+      continue;
+    }
+    const state = taskOf(ended)?.state ?? '';
+    const status = STATUS[state] ?? state;
+    const reason = status === 'completed' ? undefined : statusText(ended);
+    recorder.ok(op, { runId: task.id, status, steps: stepEffects(ended), ...(reason === undefined ? {} : { reason }) });
+  }
+}
+
+/** Runs `clients` clients until `stop` aborts and their runs end; the ids of the runs they started, and those that never ended. */
+export async function runWorkflowWorkload(options: WorkflowWorkloadOptions, stop: AbortSignal): Promise<{ runs: string[]; unfinished: string[] }> {
+  const runs: string[] = [];
+  const unfinished: string[] = [];
+  await Promise.all(Array.from({ length: options.clients }, () => client(options, runs, unfinished, stop)));
+  return { runs, unfinished };
+}

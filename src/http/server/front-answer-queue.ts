@@ -5,8 +5,11 @@ import { incomingOf, type Answer, type AnswerHost } from './front-answer.js';
 
 /** Requests answered but not yet written after which reading stops (a pipelining client that never reads). */
 export const MAX_QUEUED = 16;
-/** An answer's body written in one buffer with its head up to this size; a larger one follows it (one writev). */
-const COPY_BODY_BYTES = 16_384;
+/**
+ * An answer's body written in one write with its head up to this size (by the front, and on node:http's
+ * server by data-plane.ts); a larger one follows it (one writev): past it, the copy costs more than the writev.
+ */
+export const COPY_BODY_BYTES = 16_384;
 
 /**
  * The answers of one connection behind the llhttp front, written in request order as node:http's

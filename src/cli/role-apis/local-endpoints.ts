@@ -36,12 +36,23 @@ export function clientDataDir(env: Readonly<Record<string, string | undefined>>)
  * user's alone, where nothing is recorded (a file there could have been planted).
  */
 export function writeLocalEndpoints(dataDir: string, endpoints: LocalEndpoints): boolean {
-  return writePrivateFile(resolve(dataDir, ENDPOINTS_FILE), Buffer.from(`${JSON.stringify(endpoints, null, 2)}\n`, 'utf8'));
+  return writePrivateFile(resolve(dataDir, ENDPOINTS_FILE), Buffer.from(endpointsText(endpoints), 'utf8'));
 }
 
-/** Removes the record: the mesh no longer listens there. */
-export function removeLocalEndpoints(dataDir: string): void {
-  rmSync(join(dataDir, ENDPOINTS_FILE), { force: true });
+/**
+ * Removes the record when it is still `endpoints`' own: the mesh no longer listens there. A second `up` started
+ * in the same folder on other ports replaced the file; the first one's exit must not remove the record of the
+ * one that still runs, nor the second's exit the first's when it wrote nothing newer.
+ */
+export function removeLocalEndpoints(dataDir: string, endpoints: LocalEndpoints): void {
+  const file = join(dataDir, ENDPOINTS_FILE);
+  const bytes = readPrivateFile(resolve(file));
+  if (bytes !== undefined && bytes.toString('utf8') !== endpointsText(endpoints)) return;
+  rmSync(file, { force: true });
+}
+
+function endpointsText(endpoints: LocalEndpoints): string {
+  return `${JSON.stringify(endpoints, null, 2)}\n`;
 }
 
 /** The URL `up` recorded for `role` in the client's data dir, when it recorded one there (see the file's doc). */

@@ -137,7 +137,7 @@ export async function runUp(ctx: CliContext, opts: UpFlags, ports: UpPorts, sign
     printWorkflows({ ...ctx, io: { ...ctx.io, stdout: { write: (s: string) => (workflowLines += s) } } }, orchestrator);
     // The commands run beside this mesh reach it on whatever ports it took, with no flag (local-endpoints.ts).
     const endpoints = { agents: runtimeUrl, registry: registryUrl, gateway: gatewayUrl, orchestrator: orchestrator.url, acp: acp.url, metrics: gatewayMetricsUrl, console: `${gatewayUrl}/console/` };
-    if (writeLocalEndpoints(dataDir, endpoints)) closers.push(async () => removeLocalEndpoints(dataDir));
+    if (writeLocalEndpoints(dataDir, endpoints)) closers.push(async () => removeLocalEndpoints(dataDir, endpoints));
     else ctx.io.stderr.write(`warning: other users can write in ${dataDir}, so this mesh's URLs are not recorded there: give the commands beside it --gateway and --registry (or set AGENTMESH_GATEWAY and AGENTMESH_REGISTRY)\n`);
     const balance = await gateway.ledger.balance(DEMO_TENANT);
     const generated = DEV_SECRET_FILES.filter((file) => !secretsBefore.includes(file) && existsSync(join(dataDir, file)));

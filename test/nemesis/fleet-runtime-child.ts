@@ -18,6 +18,8 @@ import { workerAgent } from './worker-agent.js';
 const databaseUrl = process.env.AGENTMESH_TEST_DATABASE_URL;
 const redisUrl = process.env.AGENTMESH_TEST_REDIS_URL;
 const stream = process.env.AGENTMESH_TEST_STREAM;
+// AGENTMESH_TEST_REGISTRY_URL: the fleet has gateways; the replica registers its agents there so they route to it.
+const registryUrl = process.env.AGENTMESH_TEST_REGISTRY_URL;
 if (!databaseUrl || !redisUrl || !stream) throw new Error('AGENTMESH_TEST_DATABASE_URL, AGENTMESH_TEST_REDIS_URL and AGENTMESH_TEST_STREAM are required');
 
 // AGENTMESH_TEST_LOG_FILE: the replica's log at info, appended to that file (to read why a run failed).
@@ -33,7 +35,7 @@ const runtime = await createRuntime({
   agents: sqliteDir === undefined ? [workerAgent, ledgerAgent(database.db)] : [workerAgent],
   // A short lease: a killed replica's tasks are taken over within seconds, so every task is
   // terminal soon after the last heal. Dev mode and 127.0.0.1 allowed: the test's webhook listens there.
-  config: { port: 0, host: '127.0.0.1', dataDir: sqliteDir ?? mkdtempSync(join(tmpdir(), 'agentmesh-nemesis-')), logLevel: 'silent', replicaTtlMs: 2000, heartbeatMs: 400, storageSecret: FLEET_STORAGE_SECRET, dev: true, allowHosts: ['127.0.0.1'] },
+  config: { port: 0, host: '127.0.0.1', dataDir: sqliteDir ?? mkdtempSync(join(tmpdir(), 'agentmesh-nemesis-')), logLevel: 'silent', replicaTtlMs: 2000, heartbeatMs: 400, storageSecret: FLEET_STORAGE_SECRET, dev: true, allowHosts: ['127.0.0.1'], ...(registryUrl === undefined ? {} : { registryUrl }) },
   database,
   ...(bus === undefined ? {} : { bus }),
   ...(logger === undefined ? {} : { logger }),

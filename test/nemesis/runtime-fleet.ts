@@ -22,16 +22,23 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { createLedger } from './ledger-agent.js';
+import { fleetGatewayEnv } from '../helpers/child-gateway.js';
+import { ADMIN_TOKEN } from '../helpers/gateway-fixture.js';
+import { isolatedChildEnv } from '../helpers/isolated-cli-env.js';
+import { startRegistry } from '../helpers/registry-fixture.js';
 
 const CHILD = fileURLToPath(new URL('./fleet-runtime-child.ts', import.meta.url));
 const ORCHESTRATOR_CHILD = fileURLToPath(new URL('./fleet-orchestrator-child.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+/** The gateways' key-encryption secret: one deployment, so a token either gateway issues works on both. */
+const GATEWAY_SECRET = 'nemesis-fleet-gateway-secret-0123456789';
 /** The embedded mesh's database file, in the fleet's SQLite folder (fleet-runtime-child.ts opens it). */
 export const SQLITE_FILE = 'mesh.db';
 /** Debian's faketime (package faketime): the clock-skew fault starts a replica under it. */
 export const FAKETIME = '/usr/bin/faketime';
 
 /** A runtime replica hosts the worker and ledger agents; the orchestrator runs the workflows whose steps call the ledger. */
-export const FLEET_ROLES = ['runtime', 'orchestrator'] as const;
+export const FLEET_ROLES = ['runtime', 'orchestrator', 'gateway'] as const;
 export type FleetRole = (typeof FLEET_ROLES)[number];
 
 export interface FleetNode {
@@ -43,8 +50,11 @@ export interface FleetNode {
   /** Its PostgreSQL sessions' application_name. */
   readonly applicationName: string;
   child: ChildProcess | undefined;
-  /** The worker agent's (an orchestrator's: the orchestrator agent's) A2A URL while the process runs. */
+  /** The worker agent's (an orchestrator's: the orchestrator agent's; a gateway's: its base) URL while the process runs. */
   url: string | undefined;
+  /** A gateway's port and data directory, kept across restarts (it replays its answer journal from there). */
+  readonly port?: number;
+  readonly dataDir?: string;
   /** SIGSTOPped and not yet continued. */
   paused: boolean;
 }
@@ -80,7 +90,7 @@ export interface RuntimeFleet {
  * the others side by side; `extraEnv` goes to every process (a test-only switch); with `logDir`, each
  * replica logs at info to `<logDir>/<name>.log`.
  */
-export async function startRuntimeFleet(options: { replicas: number; orchestrators?: number; extraEnv?: Record<string, string>; logDir?: string; sqlite?: boolean }): Promise<RuntimeFleet> {
+export async function startRuntimeFleet(options: { replicas: number; orchestrators?: number; gateways?: number; extraEnv?: Record<string, string>; logDir?: string; sqlite?: boolean }): Promise<RuntimeFleet> {
   const sqlite = options.sqlite === true;
   if (sqlite && options.replicas !== 1) throw new Error('the embedded SQLite mesh is one process: replicas must be 1');
   if (sqlite && (options.orchestrators ?? 0) > 0) throw new Error('the embedded SQLite mesh has no orchestrator process');
@@ -100,6 +110,11 @@ export async function startRuntimeFleet(options: { replicas: number; orchestrato
   const databaseUrl = new URL(schema.url);
   const redisPort = await freePort();
   let redis: ChildProcess | undefined;
+  // Gateways route by the registry the runtimes register their agents in; it lives in the test process (no fault reaches it).
+  const gateways = options.gateways ?? 0;
+  if (sqlite && gateways > 0) throw new Error('the embedded SQLite mesh has no gateway process');
+  const registry = gateways > 0 ? await startRegistry({ probeIntervalMs: 200 }) : undefined;
+  const gatewayPublicUrl = { url: '' };
 
   const node = (name: string): FleetNode => {
     const found = nodes.find((n) => n.name === name);
@@ -119,11 +134,14 @@ export async function startRuntimeFleet(options: { replicas: number; orchestrato
       AGENTMESH_TEST_AGENT_URLS: agentUrlsFile,
       ...(options.logDir === undefined ? {} : { AGENTMESH_TEST_LOG_FILE: join(options.logDir, `${name}.log`) }),
       ...(sqliteDir === undefined ? {} : { AGENTMESH_TEST_SQLITE_DIR: sqliteDir }),
+      ...(registry === undefined ? {} : { AGENTMESH_TEST_REGISTRY_URL: registry.url }),
       ...(startOptions.skew === undefined ? {} : { FAKETIME_DONT_FAKE_MONOTONIC: '1' }),
     };
-    const script = n.role === 'runtime' ? CHILD : ORCHESTRATOR_CHILD;
-    const command = startOptions.skew === undefined ? [process.execPath, ...TS_CHILD_ARGV, script] : [FAKETIME, '-f', startOptions.skew, process.execPath, ...TS_CHILD_ARGV, script];
-    const child = spawn(command[0]!, command.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const script = n.role === 'runtime' ? [CHILD] : n.role === 'orchestrator' ? [ORCHESTRATOR_CHILD] : ['src/cli/bin.ts', 'serve', 'gateway', '--port', String(n.port), '--data-dir', n.dataDir!];
+    const argv = [process.execPath, ...TS_CHILD_ARGV, ...script];
+    const command = startOptions.skew === undefined ? argv : [FAKETIME, '-f', startOptions.skew, ...argv];
+    const childEnv = n.role === 'gateway' ? isolatedChildEnv({ ...gatewayEnvOf(n), ...(startOptions.skew === undefined ? {} : { FAKETIME_DONT_FAKE_MONOTONIC: '1' }) }) : env;
+    const child = spawn(command[0]!, command.slice(1), { cwd: REPO, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     n.child = child;
     n.paused = false;
     child.once('exit', () => {
@@ -133,11 +151,22 @@ export async function startRuntimeFleet(options: { replicas: number; orchestrato
         if (n.role === 'runtime') publishUrls();
       }
     });
+    if (n.role === 'gateway') {
+      await waitForOutput(child, /gateway listening on /, name);
+      n.url = `http://127.0.0.1:${n.port}`;
+      return;
+    }
     const line = await waitForOutput(child, /^(\{.*\})$/m, `${name}`);
     const ready = JSON.parse(line) as { agents: Record<string, string> };
     n.url = n.role === 'runtime' ? ready.agents.worker : ready.agents.orchestrator;
     if (n.role === 'runtime') publishUrls();
   };
+
+  const gatewayEnvOf = (n: FleetNode): Record<string, string> => ({
+    HOST: '127.0.0.1',
+    GATEWAY_PUBLIC_URL: gatewayPublicUrl.url,
+    ...fleetGatewayEnv({ databaseUrl: databaseUrlOf(databaseUrl, n.pg.port, n.applicationName), redisUrl: `redis://127.0.0.1:${n.redis.port}`, secret: GATEWAY_SECRET, adminToken: ADMIN_TOKEN, registryUrl: registry!.url }),
+  });
 
   const kill = async (name: string): Promise<void> => {
     const n = node(name);
@@ -160,6 +189,8 @@ export async function startRuntimeFleet(options: { replicas: number; orchestrato
       await n.redis.close();
     }
     await stopChild(redis);
+    await registry?.close();
+    for (const n of nodes) if (n.dataDir !== undefined) rmSync(n.dataDir, { recursive: true, force: true });
     await schema.drop();
     if (sqliteDir !== undefined) rmSync(sqliteDir, { recursive: true, force: true });
     rmSync(fleetDir, { recursive: true, force: true });
@@ -168,22 +199,30 @@ export async function startRuntimeFleet(options: { replicas: number; orchestrato
   try {
     redis = await startRedisServer(redisPort);
     publishUrls();
-    const roles: Array<[FleetRole, number]> = [['runtime', options.replicas], ['orchestrator', options.orchestrators ?? 0]];
+    const roles: Array<[FleetRole, number]> = [['runtime', options.replicas], ['orchestrator', options.orchestrators ?? 0], ['gateway', gateways]];
     for (const [role, count] of roles) {
       for (let i = 1; i <= count; i++) {
         const pg = await startTcpProxy(Number(databaseUrl.port || 5432), databaseUrl.hostname);
         const redisProxy = await startTcpProxy(redisPort);
         const name = `${role}-${i}`;
-        nodes.push({ name, role, pg, redis: redisProxy, applicationName: `${schema.name}-${name}`, child: undefined, url: undefined, paused: false });
+        // A gateway restarts on its port (the deployment's public URL is the first one's) and its data directory.
+        const gateway = role === 'gateway' ? { port: await freePort(), dataDir: mkdtempSync(join(tmpdir(), `agentmesh-nemesis-${name}-`)) } : {};
+        nodes.push({ name, role, pg, redis: redisProxy, applicationName: `${schema.name}-${name}`, child: undefined, url: undefined, paused: false, ...gateway });
       }
     }
+    const firstGateway = nodes.find((n) => n.role === 'gateway');
+    if (firstGateway !== undefined) gatewayPublicUrl.url = `http://127.0.0.1:${firstGateway.port}`;
     await start(nodes[0]!.name);
     // The ledger the workflow steps write to: the test's own table, beside agentmesh's (migrated by the first replica).
     if (!sqlite) {
       const database = await createDatabase({ url: schema.url, poolSize: 1 });
       await createLedger(database.db).finally(() => database.close());
     }
-    await Promise.all(nodes.slice(1).map((n) => start(n.name)));
+    await Promise.all(nodes.slice(1).filter((n) => n.role !== 'gateway').map((n) => start(n.name)));
+    // The first gateway creates the deployment's signing key; the others load it.
+    const gatewayNodes = nodes.filter((n) => n.role === 'gateway');
+    if (gatewayNodes.length > 0) await start(gatewayNodes[0]!.name);
+    await Promise.all(gatewayNodes.slice(1).map((n) => start(n.name)));
   } catch (err) {
     await close();
     throw err;

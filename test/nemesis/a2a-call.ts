@@ -23,12 +23,19 @@ function causeCode(err: unknown): string | undefined {
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export async function a2aCall(url: string, method: string, params: unknown, timeoutMs: number): Promise<A2aOutcome> {
+/** Where a client sends: a runtime's agent URL, or a gateway's route to it with the client's bearer token in `headers`. */
+export interface Target {
+  name: string;
+  url: string;
+  headers?: Record<string, string>;
+}
+
+export async function a2aCall(url: string, method: string, params: unknown, timeoutMs: number, headers: Record<string, string> = {}): Promise<A2aOutcome> {
   let text: string;
   try {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'A2A-Version': '1.0' },
+      headers: { 'content-type': 'application/json', 'A2A-Version': '1.0', ...headers },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
       signal: AbortSignal.timeout(timeoutMs),
     });

@@ -60,7 +60,7 @@ export async function readUntilTerminal(options: { recorder: HistoryRecorder; ta
         return;
       }
       const op = recorder.invoke(reader, F.get, id, null, node.name);
-      const outcome = await a2aCall(node.url, 'GetTask', { id }, options.timeoutMs);
+      const outcome = await a2aCall(node.url, 'GetTask', { id }, options.timeoutMs, node.headers);
       await read(recorder, op, outcome);
       const task = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
       if (!task || !TERMINAL.has(task.state)) still.push(id);

@@ -10,6 +10,7 @@ import { HistoryRecorder } from '../history/history-recorder.js';
 import { allTaskIds, readEffects, readLogs, readUntilTerminal, waitForPushesDelivered, waitUntilTerminalInDatabase } from './final-reads.js';
 import { startPushReceiver, type PushReceiver } from './push-receiver.js';
 import { FLEET_FAULTS, runSchedule, type FleetFault } from './fleet-nemesis.js';
+import { createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
 import { startRuntimeFleet, type FleetRole, type RuntimeFleet } from './runtime-fleet.js';
 import { runWorkflowWorkload } from './workflow-workload.js';
 import { KnownTasks, ProcessNumbers, runTaskWorkload, type Targets } from './task-workload.js';
@@ -26,6 +27,8 @@ export interface FleetRunOptions {
   replicas?: number;
   /** Orchestrator processes, whose workflow runs write to the ledger (default 1; none on SQLite). */
   orchestrators?: number;
+  /** Gateway processes (default none); with them, the task clients send through them too, with a tenant's token. */
+  gateways?: number;
   /** Clients starting workflow runs (default 2). */
   workflowClients?: number;
   clients?: number;
@@ -61,10 +64,12 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
   let receiver: PushReceiver | undefined;
   try {
     const orchestrators = options.sqlite === true ? 0 : (options.orchestrators ?? 1);
-    fleet = await startRuntimeFleet({ replicas: options.sqlite === true ? 1 : (options.replicas ?? 3), orchestrators, ...(options.sqlite === true ? { sqlite: true } : {}), ...(options.extraEnv === undefined ? {} : { extraEnv: options.extraEnv }), ...(options.logDir === undefined ? {} : { logDir: options.logDir }) });
+    fleet = await startRuntimeFleet({ replicas: options.sqlite === true ? 1 : (options.replicas ?? 3), orchestrators, ...(options.gateways === undefined ? {} : { gateways: options.gateways }), ...(options.sqlite === true ? { sqlite: true } : {}), ...(options.extraEnv === undefined ? {} : { extraEnv: options.extraEnv }), ...(options.logDir === undefined ? {} : { logDir: options.logDir }) });
     const running = fleet;
     const liveOf = (role: FleetRole): Targets => ({ live: () => running.nodesOf(role).flatMap((n) => (n.url === undefined ? [] : [{ name: n.name, url: n.url }])) });
-    const targets = liveOf('runtime');
+    const throughGateways = await gatewayTargets(running);
+    const runtimes = liveOf('runtime');
+    const targets: Targets = { live: () => [...runtimes.live(), ...throughGateways.live()] };
     const processes = new ProcessNumbers();
     const tasks = new KnownTasks();
     const stop = new AbortController();
@@ -105,4 +110,19 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     if (!closed) close();
     await fleet?.close();
   }
+}
+
+/**
+ * The fleet's gateways as targets of the task clients: each gateway's route to the worker agent, with
+ * the bearer token of a tenant client created (and topped up) through the first gateway. None without gateways.
+ */
+async function gatewayTargets(fleet: RuntimeFleet): Promise<Targets> {
+  const gateways = fleet.nodesOf('gateway');
+  const first = gateways[0]?.url;
+  if (first === undefined) return { live: () => [] };
+  const tenant = 'nemesis-tenant';
+  const token = await fetchToken(first, await createClient(first, { name: 'nemesis-client', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
+  await topUp(first, tenant, 1_000_000);
+  const headers = { authorization: `Bearer ${token}` };
+  return { live: () => gateways.flatMap((n) => (n.url === undefined ? [] : [{ name: n.name, url: `${n.url}/agents/worker`, headers }])) };
 }

@@ -5,6 +5,7 @@
  * certainly did nothing, so it ends `fail`, still carrying the frames it read.
  */
 import { createHash } from 'node:crypto';
+import type { Target } from './a2a-call.js';
 import { F } from '../history/history-format.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import { sseFrames, type SseFrame } from '../helpers/sse-frames.js';
@@ -40,7 +41,7 @@ export interface StreamRead {
  * Subscribes to `taskId` at `url` (after `after`, when given), reads for at most `readMs`, and
  * records the operation as process `process`. Resolves with where it stopped.
  */
-export async function subscribeOnce(recorder: HistoryRecorder, process: number, node: { name: string; url: string }, taskId: string, after: number | undefined, readMs: number): Promise<StreamRead> {
+export async function subscribeOnce(recorder: HistoryRecorder, process: number, node: Target, taskId: string, after: number | undefined, readMs: number): Promise<StreamRead> {
   const f = after === undefined ? F.subscribe : F.resubscribe;
   const op = recorder.invoke(process, f, taskId, after === undefined ? {} : { after }, node.name);
   const events: Array<ReturnType<typeof frameEvent>> = [];
@@ -53,7 +54,7 @@ export async function subscribeOnce(recorder: HistoryRecorder, process: number, 
   try {
     const response = await fetch(node.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'A2A-Version': '1.0', accept: 'text/event-stream', ...(after === undefined ? {} : { 'last-event-id': String(after) }) },
+      headers: { 'content-type': 'application/json', 'A2A-Version': '1.0', ...node.headers, accept: 'text/event-stream', ...(after === undefined ? {} : { 'last-event-id': String(after) }) },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SubscribeToTask', params: { id: taskId } }),
       signal: closeAt.signal,
     });

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { F } from '../history/history-format.js';
 import type { HistoryRecorder, Invoked } from '../history/history-recorder.js';
-import { a2aCall, taskOf, type A2aOutcome } from './a2a-call.js';
+import { a2aCall, taskOf, type A2aOutcome, type Target } from './a2a-call.js';
 import { subscribeOnce } from './task-streams.js';
 
 /** JSON-RPC codes whose answer tells the task's state (A2A §8.2). */
@@ -20,7 +20,7 @@ const INVALID_PARAMS = -32602;
 
 /** Where clients send: the nodes that run now (a load balancer's view), by name. */
 export interface Targets {
-  live(): Array<{ name: string; url: string }>;
+  live(): Target[];
 }
 
 /** What every workload's clients share: where they record, where they send, their draws and numbers. */
@@ -100,7 +100,7 @@ async function client(options: TaskWorkloadOptions, tasks: KnownTasks, stop: Abo
       const ms = Math.round(options.workMs[0] + random() * (options.workMs[1] - options.workMs[0]));
       const push = options.pushUrl !== undefined && random() < 0.3 ? { taskPushNotificationConfig: { url: options.pushUrl, token: messageId } } : {};
       const op = recorder.invoke(process, F.send, null, { message: messageId }, node.name);
-      const outcome = await a2aCall(node.url, 'SendMessage', { message: { messageId, role: 'ROLE_USER', parts: [{ text: String(ms) }] }, configuration: { returnImmediately: true, ...push } }, timeoutMs);
+      const outcome = await a2aCall(node.url, 'SendMessage', { message: { messageId, role: 'ROLE_USER', parts: [{ text: String(ms) }] }, configuration: { returnImmediately: true, ...push } }, timeoutMs, node.headers);
       const task = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
       if (task) {
         tasks.add(task.id);
@@ -128,10 +128,10 @@ async function client(options: TaskWorkloadOptions, tasks: KnownTasks, stop: Abo
       ended = 'ok';
     } else if (draw < 0.8) {
       const op = recorder.invoke(process, F.get, taskId, null, node.name);
-      ended = await read(recorder, op, await a2aCall(node.url, 'GetTask', { id: taskId }, timeoutMs));
+      ended = await read(recorder, op, await a2aCall(node.url, 'GetTask', { id: taskId }, timeoutMs, node.headers));
     } else {
       const op = recorder.invoke(process, F.cancel, taskId, null, node.name);
-      const outcome = await a2aCall(node.url, 'CancelTask', { id: taskId }, timeoutMs);
+      const outcome = await a2aCall(node.url, 'CancelTask', { id: taskId }, timeoutMs, node.headers);
       const task = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
       if (task) {
         recorder.ok(op, { taskId: task.id, state: task.state });

@@ -24,7 +24,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,8 +97,10 @@ export async function startRelay() {
  *
  * `startProcess(args, env, listening)` is the runner's: `node <args>`,
  * resolved with the URL the `listening` pattern finds in its output.
+ * `policies` are files of policies (docs/policies.md) written for the
+ * tenant with `agentmesh policy put` before the suite runs.
  */
-export async function startThroughGateway({ cli, agentModule, agentName, agentEnv, startProcess }) {
+export async function startThroughGateway({ cli, agentModule, agentName, agentEnv, policies = [], startProcess }) {
   const dirs = [];
   const dataDir = (role) => {
     const dir = mkdtempSync(join(tmpdir(), `conformance-${role}-`));
@@ -141,6 +143,7 @@ export async function startThroughGateway({ cli, agentModule, agentName, agentEn
     const admin = ['--gateway', gateway.url, '--admin-token', adminToken];
     const created = JSON.parse(run(['clients', 'create', '--name', 'conformance-suite', '--tenant', TENANT, ...SCOPES.flatMap((s) => ['--scope', s]), ...admin, '--json']));
     run(['credits', 'topup', TENANT, CREDITS, '--reference', 'conformance-run', ...admin]);
+    for (const file of policies) run(['policy', 'put', JSON.parse(readFileSync(file, 'utf8')).id, '--file', file, '--tenant', TENANT, ...admin]);
     const token = run(['token', '--gateway', gateway.url], { ...base, AGENTMESH_CLIENT_ID: created.client_id, AGENTMESH_CLIENT_SECRET: created.client_secret }).trim();
     relay.forwardTo(gateway.url, token);
 
@@ -161,7 +164,7 @@ export async function startThroughGateway({ cli, agentModule, agentName, agentEn
         for (const s of stops.splice(0).reverse()) await s().catch(() => {});
         const rows = run(['audit', 'tail', '--limit', '10000', '--json', '--data-dir', gatewayDir]).split('\n').filter(Boolean).map((line) => JSON.parse(line));
         const verify = run(['audit', 'verify', '--data-dir', gatewayDir]).trim().split('\n').at(-1);
-        return { charged: { calls: total.calls, credits: total.credits }, openHolds: holds.reservations.length, audited: countBy(rows.filter((r) => r.tenant === TENANT), (r) => [r.eventType, r.outcome, r.errorCode].filter(Boolean).join(' ')), verify };
+        return { charged: { calls: total.calls, credits: total.credits }, openHolds: holds.reservations.length, audited: countBy(rows.filter((r) => r.tenant === TENANT), auditKey), verify };
       } finally {
         await close();
       }
@@ -171,6 +174,12 @@ export async function startThroughGateway({ cli, agentModule, agentName, agentEn
     await close();
     throw error;
   }
+}
+
+/** An audit row's kind, outcome and error code, and the decision of the policies that decided it, if any. */
+function auditKey(row) {
+  const policy = row.detail?.policy;
+  return [row.eventType, row.outcome, row.errorCode, policy === undefined ? undefined : `policy ${policy.outcome}`].filter(Boolean).join(' ');
 }
 
 function countBy(items, key) {

@@ -8,7 +8,7 @@
  *   node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <scratch dir>
  *   node scripts/conformance.mjs run --suite <scratch dir> [--transport jsonrpc,http_json,grpc]
  *        [--level must,should] [--out <dir>] [--target agentmesh|sdk] [--sut <url>] [--no-dedupe]
- *        [--through-gateway]
+ *        [--through-gateway [--gateway-policy <policy.json>]…]
  *   node scripts/conformance.mjs report --out <dir>     (the table again, from a run's reports)
  *
  * `prepare` copies a clone of the suite into a scratch directory and adapts
@@ -27,6 +27,8 @@
  * a gateway with a tenant, its client, credits and token, the agent behind it,
  * and a relay that adds the token to each of the suite's requests
  * (scripts/conformance-gateway.mjs); gRPC is left out, the gateway relays none.
+ * Each `--gateway-policy` file is a policy (docs/policies.md) written for the
+ * tenant before the suite runs, so that every call is decided by it.
  *
  * Needs: Node 24 and a built agentmesh (`npm ci`), /usr/bin/python3 with
  * python3-pytest python3-pytest-asyncio python3-httpx python3-grpcio
@@ -50,7 +52,7 @@ const SDK_SERVER = join(root, 'examples', 'conformance-agent', 'sdk-server.ts');
 const TRANSPORTS = ['jsonrpc', 'http_json', 'grpc'];
 const LEVELS = ['must', 'should', 'may'];
 
-const USAGE = 'usage: node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <dir>\n       node scripts/conformance.mjs run --suite <dir> [--transport jsonrpc,http_json,grpc] [--level must,should] [--out <dir>] [--target agentmesh|sdk] [--sut <url>] [--no-dedupe] [--through-gateway]\n       node scripts/conformance.mjs report --out <dir>\n';
+const USAGE = 'usage: node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <dir>\n       node scripts/conformance.mjs run --suite <dir> [--transport jsonrpc,http_json,grpc] [--level must,should] [--out <dir>] [--target agentmesh|sdk] [--sut <url>] [--no-dedupe] [--through-gateway [--gateway-policy <policy.json>]...]\n       node scripts/conformance.mjs report --out <dir>\n';
 
 /** The arguments, or the usage and exit 2 for one it does not know (not a stack trace). */
 function parsedArguments() {
@@ -72,6 +74,7 @@ const OPTIONS = {
   'no-dedupe': { type: 'boolean', default: false },
   target: { type: 'string', default: 'agentmesh' },
   'through-gateway': { type: 'boolean', default: false },
+  'gateway-policy': { type: 'string', multiple: true, default: [] },
   help: { type: 'boolean', short: 'h', default: false },
 };
 const { positionals, values } = parsedArguments();
@@ -144,6 +147,11 @@ async function run() {
     process.stderr.write('--through-gateway starts its own agentmesh agent behind a gateway: it takes neither --sut nor --target sdk\n');
     process.exit(2);
   }
+  const policies = values['gateway-policy'].map((file) => resolve(file));
+  if (policies.length > 0 && !throughGateway) {
+    process.stderr.write('--gateway-policy is written to the gateway of --through-gateway\n');
+    process.exit(2);
+  }
   let transports = listOf('transport', TRANSPORTS);
   if (throughGateway && transports.includes('grpc')) {
     process.stdout.write('grpc: skipped: the gateway relays no gRPC (the cards it serves list only the JSON-RPC and HTTP+JSON interfaces)\n');
@@ -157,7 +165,7 @@ async function run() {
     for (const transport of transports) {
       const server = values.sut !== undefined ? { url: values.sut, stop: async () => {} }
         : values.target === 'sdk' ? await startSdkServer()
-        : throughGateway ? await startThroughGateway({ cli: CLI, agentModule: AGENT, agentName: AGENT_NAME, agentEnv: agentEnv(), startProcess })
+        : throughGateway ? await startThroughGateway({ cli: CLI, agentModule: AGENT, agentName: AGENT_NAME, agentEnv: agentEnv(), policies, startProcess })
         : await startAgent();
       let stopped;
       try {

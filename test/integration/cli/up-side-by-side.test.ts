@@ -153,3 +153,25 @@ describe('two agentmesh up side by side on one host', () => {
     }
   });
 });
+
+test('a second up on a running mesh\'s data dir exits at once naming the first; after an orderly stop a new up starts', async () => {
+  const zero = Object.fromEntries(FLAGS.map((flag) => [flag, 0])) as Ports;
+  const first = up(zero);
+  let second: Up | undefined;
+  let third: Up | undefined;
+  try {
+    assert.deepEqual(await first.settled, { ready: true }, first.stderr());
+    second = up(zero, first.dataDir);
+    const refused = await second.settled;
+    assert.equal(refused.ready, false);
+    assert.notEqual(refused.ready === false && refused.code, 0);
+    assert.match(second.stderr(), new RegExp(`already runs on .*pid ${first.child.pid}, gateway http://`));
+    await stop(first, { keepDataDir: true });
+    third = up(zero, first.dataDir);
+    assert.deepEqual(await third.settled, { ready: true }, third.stderr());
+  } finally {
+    await stop(second, { keepDataDir: true });
+    await stop(third, { keepDataDir: true });
+    await stop(first);
+  }
+});

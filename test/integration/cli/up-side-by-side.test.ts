@@ -145,8 +145,8 @@ describe('two agentmesh up side by side on one host', () => {
       assert.equal(settled.ready, false, 'a second mesh on the same ports must not start');
       assert.equal((settled as { code: number | null }).code, 1);
       const said = again.stderr();
-      assert.ok(said.startsWith(`error: agentmesh up already runs on ${a!.dataDir} (the registry cannot listen on 127.0.0.1:${portsA['--registry-port']}, and another process has the store open): use that mesh, or stop it`), said);
-      assert.match(said, /needs its own --data-dir and ports/);
+      assert.ok(said.startsWith(`error: agentmesh up already runs on ${a!.dataDir} (pid ${a!.child.pid}, gateway http://localhost:${portsA['--gateway-port']}`), said);
+      assert.match(said, /use that mesh, or stop it .*needs its own --data-dir/);
       assert.equal((await fetch(`http://127.0.0.1:${portsA['--gateway-port']}/ready`)).status, 200, 'the running mesh is untouched');
     } finally {
       await stop(again, { keepDataDir: true });

@@ -56,6 +56,7 @@ export const cliErrors = {
   cliPortTaken: declare(ErrorCodes.CONFIG_INVALID, '{component} cannot listen on {where}: {why}; choose another port with {option}, or 0 for any free port', { details: ['component', 'where'] }),
   cliHostUnusable: declare(ErrorCodes.CONFIG_INVALID, '{component} cannot listen on {host}: {why}; give --host (env HOST) an address of this host: 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of its own'),
   cliUpAlreadyRunning: declare(ErrorCodes.CONFIG_INVALID, 'agentmesh up already runs on {dataDir} ({component} cannot listen on {where}, and another process has the store open): use that mesh, or stop it (Ctrl-C where it runs); a second mesh beside it needs its own --data-dir and ports, e.g. --data-dir /tmp/mesh2 --port 0 --registry-port 0 --gateway-port 0 --orchestrator-port 0'),
+  cliUpDataDirClaimed: declare(ErrorCodes.CONFIG_INVALID, 'agentmesh up already runs on {dataDir} (pid {pid}{urls}): use that mesh, or stop it (Ctrl-C where it runs); another mesh needs its own --data-dir, e.g. --data-dir /tmp/mesh2 --port 0 --registry-port 0 --gateway-port 0 --orchestrator-port 0'),
   cliWorkersNeedFleet: declare(ErrorCodes.CONFIG_INVALID, '{workers} gateway workers (--workers or GATEWAY_WORKERS) are {workers} gateway replicas, which share their state: set {missing}, or run one worker (--workers 1)'),
   cliDatabaseUnopened: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'cannot open {where}: {reason}'),
   cliMigrationFailed: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'migrating {where} failed: {reason}'),

@@ -145,11 +145,33 @@ describe('two agentmesh up side by side on one host', () => {
       assert.equal(settled.ready, false, 'a second mesh on the same ports must not start');
       assert.equal((settled as { code: number | null }).code, 1);
       const said = again.stderr();
-      assert.ok(said.startsWith(`error: agentmesh up already runs on ${a!.dataDir} (the registry cannot listen on 127.0.0.1:${portsA['--registry-port']}, and another process has the store open): use that mesh, or stop it`), said);
-      assert.match(said, /needs its own --data-dir and ports/);
+      assert.ok(said.startsWith(`error: agentmesh up already runs on ${a!.dataDir} (pid ${a!.child.pid}, gateway http://localhost:${portsA['--gateway-port']}`), said);
+      assert.match(said, /use that mesh, or stop it .*needs its own --data-dir/);
       assert.equal((await fetch(`http://127.0.0.1:${portsA['--gateway-port']}/ready`)).status, 200, 'the running mesh is untouched');
     } finally {
       await stop(again, { keepDataDir: true });
     }
   });
+});
+
+test('a second up on a running mesh\'s data dir exits at once naming the first; after an orderly stop a new up starts', async () => {
+  const zero = Object.fromEntries(FLAGS.map((flag) => [flag, 0])) as Ports;
+  const first = up(zero);
+  let second: Up | undefined;
+  let third: Up | undefined;
+  try {
+    assert.deepEqual(await first.settled, { ready: true }, first.stderr());
+    second = up(zero, first.dataDir);
+    const refused = await second.settled;
+    assert.equal(refused.ready, false);
+    assert.notEqual(refused.ready === false && refused.code, 0);
+    assert.match(second.stderr(), new RegExp(`already runs on .*pid ${first.child.pid}, gateway http://`));
+    await stop(first, { keepDataDir: true });
+    third = up(zero, first.dataDir);
+    assert.deepEqual(await third.settled, { ready: true }, third.stderr());
+  } finally {
+    await stop(second, { keepDataDir: true });
+    await stop(third, { keepDataDir: true });
+    await stop(first);
+  }
 });

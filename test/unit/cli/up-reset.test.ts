@@ -37,8 +37,9 @@ describe('resetDataDir', () => {
     const files = ['mesh.db', 'mesh.db-wal', 'mesh.db-shm'].map((f) => [f, readFileSync(join(dir, f))] as const);
     crashed.close();
     for (const [f, bytes] of files) writeFileSync(join(dir, f), bytes);
-    assert.deepEqual(resetDataDir({ dataDir: dir }), [...MESH_STATE_FILES].sort());
-    assert.deepEqual(readdirSync(dir), []);
+    // The claim is the resetting `up`'s own, taken before the reset: it stays.
+    assert.deepEqual(resetDataDir({ dataDir: dir }), MESH_STATE_FILES.filter((f) => f !== 'up.lock').sort());
+    assert.deepEqual(readdirSync(dir), ['up.lock']);
   });
 
   test("deletes the ACP example's state folder too, and refuses it when it holds anything else or its store is open", (t) => {

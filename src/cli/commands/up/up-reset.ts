@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Errors, errorCode, errorMessage } from '../../../protocol/index.js';
 import { ENDPOINTS_FILE } from '../../role-apis/local-endpoints.js';
+import { UP_CLAIM_FILE } from './up-claim.js';
 
 /**
  * Every file the mesh keeps in its data dir: the SQLite store (with its
@@ -35,6 +36,8 @@ export const MESH_STATE_FILES: readonly string[] = [
   'runtime-secret',
   // Where a running `up` listens; left behind by one that was killed.
   ENDPOINTS_FILE,
+  // The claim of the `up` running on the folder; left behind by one that was killed.
+  UP_CLAIM_FILE,
 ];
 
 /** Folders `up` makes in the data dir, each holding mesh state files only: the ACP example's runtime (docs/acp.md#in-agentmesh-up). */
@@ -118,6 +121,8 @@ export function resetDataDir({ dataDir, databaseUrl }: ResetDataDirOptions): str
   const removed: string[] = [];
   for (const name of entries) {
     const files = inside.get(name);
+    // The claim is the resetting `up`'s own (taken before the reset): it stays.
+    if (name === UP_CLAIM_FILE) continue;
     if (files === undefined) {
       rmSync(join(dataDir, name), { force: true });
       removed.push(name);

@@ -22,6 +22,7 @@ import { cliCommand, renderUpBanner, runningBinFile } from './up-banner.js';
 import { adminTokenOf, DEMO_TENANT, demoClient, orchestratorClient } from './up-clients.js';
 import { resetDataDir, storeInUse } from './up-reset.js';
 import { prepareDataDir } from '../../config/data-dir.js';
+import { claimDataDir } from './up-claim.js';
 import { startAcpExample } from './up-acp-example.js';
 import { launchOrchestrator, printWorkflows } from '../workflow/workflow-serve.js';
 import { logLevelFromEnv } from '../../config/role-env.js';
@@ -49,6 +50,19 @@ export function devSecretsLine(dataDir: string, generated: readonly string[]): s
  * says to stop; whatever started is closed again when a later step fails.
  */
 export async function runUp(ctx: CliContext, opts: UpFlags, ports: UpPorts, signals: SignalWatch, dataDir: string): Promise<void> {
+  // The store and the secrets beside it are the mesh's alone: a new data dir is private (0700).
+  prepareDataDir(dataDir);
+  // Claimed before the reset and the store: one `up` per data dir, and a reset never pulls a running mesh's state away.
+  const claim = claimDataDir(dataDir);
+  ctx.io.stderr.write(claim.note);
+  try {
+    await runClaimed(ctx, opts, ports, signals, dataDir);
+  } finally {
+    claim.release();
+  }
+}
+
+async function runClaimed(ctx: CliContext, opts: UpFlags, ports: UpPorts, signals: SignalWatch, dataDir: string): Promise<void> {
   const env = ctx.io.env;
   if (opts.reset) {
     const removed = resetDataDir({ dataDir, databaseUrl: env['DATABASE_URL'] });

@@ -1,6 +1,6 @@
 import type { CliContext } from '../io/cli-io.js';
 import { errorMessage } from '../../protocol/index.js';
-import { watchStopSignals, type StopSignalWatch } from './stop-signals.js';
+import { SAME_STOP_REQUEST_MS, watchStopSignals, type StopSignalWatch } from './stop-signals.js';
 import { ExitCodes } from '../io/exit-codes.js';
 
 /** Signals watched from the start of a serving command, handled once it can shut down. */
@@ -56,7 +56,12 @@ export function watchSignals(ctx: CliContext, options: WatchSignalsOptions = {})
             // The listeners go soon after the drain (an embedder's, or a test's, next command must not
             // find them), not at once: a signal landing as the process ends is ignored, not its death.
             watch.finished();
-            resolve();
+            // A drain quicker than a repeated request to stop (npm's forwarded Ctrl-C, a process manager's
+            // second SIGTERM) waits that long before the process may end: once Node tears down, its signal
+            // listeners are gone and a copy landing then would be the process's death by signal, not exit 0.
+            const linger = SAME_STOP_REQUEST_MS - (performance.now() - started);
+            if (linger > 0) setTimeout(resolve, linger);
+            else resolve();
           };
           shutdown().then(
             () => {

@@ -50,6 +50,14 @@ export const runtimeConfigSchema = z
     heartbeatMs: z.number().int().positive().default(5_000),
     /** A replica silent this long is dead; its live tasks are failed or re-run, ms. */
     replicaTtlMs: z.number().int().positive().default(30_000),
+    /**
+     * An idempotent task of a dead replica, whose skill this replica does not
+     * host (the orchestrator's workflow runs, to a replica of other agents), is
+     * left to a replica that hosts it, a silent one included: it comes back
+     * and resumes it. Failed once no replica hosting it has heartbeat for this
+     * long, nor the task been written, ms (1 h; ADR 0081).
+     */
+    unhostedTaskGiveUpMs: z.number().int().positive().default(3_600_000),
     /** Terminal tasks older than this are pruned, ms (7 days). 0 keeps them forever. */
     retentionMs: z.number().int().min(0).default(7 * 24 * 3600 * 1000),
     /** Graceful shutdown deadline, ms. */

@@ -333,11 +333,13 @@ export interface Background extends Pick<RuntimeBuild, 'config' | 'log' | 'now' 
   push: PushDeliveryWorker;
   running: { set(value: number): void };
   recoverNow: () => Promise<unknown>;
+  /** What this replica hosts, written with its heartbeat (see replica-hosts.ts). */
+  hosts: string;
 }
 
 /** Heartbeats, recovery, the running-tasks gauge, retention and push delivery; the timers stop before the engine drains. */
 export async function startBackground(work: Background): Promise<void> {
-  const { backends, engine, push, running, recoverNow, config, log, now, stack } = work;
+  const { backends, engine, push, running, recoverNow, hosts, config, log, now, stack } = work;
   const { tasks } = backends.stores;
   const timers: NodeJS.Timeout[] = [];
   stack.defer('timers', () => {
@@ -350,7 +352,7 @@ export async function startBackground(work: Background): Promise<void> {
     t.unref();
     timers.push(t);
   };
-  every(config.heartbeatMs, () => tasks.heartbeat(backends.replicaId, now()));
+  every(config.heartbeatMs, () => tasks.heartbeat(backends.replicaId, now(), hosts));
   every(Math.max(1000, Math.floor(config.replicaTtlMs / 2)), recoverNow);
   every(Math.max(1000, config.sseHeartbeatMs), async () => running.set(engine.activeRuns));
   if (config.retentionMs > 0) every(10 * 60_000, () => tasks.prune(now() - config.retentionMs, 1000));

@@ -8,6 +8,7 @@ import { AgentConfigs, type ConfigChangeListener } from './registration/index.js
 import { buildEngine, buildPushWorker, buildRuntimeHttp, buildWorkflowHooks, linkRegistry, mountAgents, openBackends, startBackground, startGrpc, uniqueAgentNames, type GrpcSlot, type RuntimeBuild } from './runtime-builders.js';
 import { ServedCards } from './served-cards.js';
 import { ShutdownDeadline } from './shutdown-deadline.js';
+import { replicaHostsOf } from './replica-hosts.js';
 import type { TaskControl } from './task-control.js';
 import type { TaskEngine } from './task-engine.js';
 import type { Authenticate } from './transports/call-context.js';
@@ -135,21 +136,23 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
     });
     const grpcAgents = await mountAgents({ app, agents: options.agents, engine, backends, cards, authenticate: options.authenticate, config, log, hooks });
-    const recoverNow = async () => engine.recover(now() - config.replicaTtlMs, { giveUpBefore: now() - 10 * config.replicaTtlMs });
+    const recoverNow = async () => engine.recover(now() - config.replicaTtlMs, { giveUpBefore: now() - config.unhostedTaskGiveUpMs });
+    // Recorded with each heartbeat: another replica's orphan scan leaves the tasks only this one can run to it.
+    const hosts = replicaHostsOf(options.agents);
     return {
       app,
       engine,
       config,
       replicaId: backends.replicaId,
       async listen() {
-        await backends.stores.tasks.heartbeat(backends.replicaId, now());
+        await backends.stores.tasks.heartbeat(backends.replicaId, now(), hosts);
         await listenUnannounced(app, { port: config.port, host: config.host });
         const probesUrl = (await probes?.listen())?.url;
         const bound = app.server.address();
         if (!config.publicUrl && typeof bound === 'object' && bound !== null) cards.publicUrl = localUrlOf(config, bound.port);
         if (config.grpcPort !== undefined) await startGrpc({ config, grpcPort: config.grpcPort, agents: grpcAgents, grpc, cards, metrics, log });
         await cards.rebuild(options.agents);
-        await startBackground({ ...build, backends, engine, push, running, recoverNow });
+        await startBackground({ ...build, backends, engine, push, running, recoverNow, hosts });
         const agents = Object.fromEntries(options.agents.map((a) => [a.name, cards.baseUrlOf(a)]));
         const grpcUrls = grpc.serving ? Object.fromEntries(cards.grpcUrls) : undefined;
         log.info({ url: cards.publicUrl, agents, ...(grpcUrls ? { grpc: grpcUrls } : {}), replicaId: backends.replicaId, database: backends.database.dialect, bus: backends.bus.kind }, `${options.role ?? 'runtime'} listening`);

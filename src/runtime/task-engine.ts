@@ -18,6 +18,7 @@ import type { CallerIdentity } from '../contracts/agent/index.js';
 import { TaskRun, type TaskRunDeps } from './task-run.js';
 import { CANCEL_TOPIC, cancelTask, replicaTopic, writeTask } from './task-writes.js';
 import { statusEvent, wrap } from './task-events.js';
+import { HostsSeen } from './replica-hosts.js';
 import type { WorkflowLauncher } from './workflow-hooks/index.js';
 
 export { agentMessage, statusEvent, textPart } from './task-events.js';
@@ -48,6 +49,25 @@ export interface TaskEngineOptions {
   taskTraces?: RecentTraces | undefined;
   /** The runtime's workflow hooks, for `ctx.launchWorkflow`. Default: none configured. */
   workflows?: WorkflowLauncher | undefined;
+}
+
+/** Options of {@link TaskEngine.recover}. */
+export interface RecoverOptions {
+  /** Idempotent tasks this replica cannot run are failed once neither written nor hosted by a replica seen since. Unset: never. */
+  giveUpBefore?: number;
+}
+
+/** How an orphan scan tells whether a task this replica cannot run waits for another replica. */
+interface LeftToHosts {
+  giveUpBefore?: number | undefined;
+  /** The replicas seen since `giveUpBefore` and what they host, read at most once a round. */
+  hostsSeen?: (() => Promise<HostsSeen>) | undefined;
+}
+
+/** Whether an orphaned task this replica cannot run is still left to a replica that can. */
+async function waitsForHost(row: TaskRecord, leaving: LeftToHosts): Promise<boolean> {
+  if (leaving.giveUpBefore === undefined || !leaving.hostsSeen || row.updatedAt >= leaving.giveUpBefore) return true;
+  return (await leaving.hostsSeen()).canRun(row.agent, row.skill);
 }
 
 /** How often handler deadlines are checked, ms. */
@@ -392,10 +412,12 @@ export class TaskEngine {
 
   /**
    * Fails (or re-runs, for idempotent skills) tasks whose owner replica
-   * stopped heartbeating before `staleBefore`. Idempotent tasks of agents not
-   * hosted here are skipped until `giveUpBefore`, then failed.
+   * stopped heartbeating before `staleBefore`. An idempotent task whose skill
+   * is not hosted here is left to a replica that hosts it: failed only once
+   * neither it was written nor such a replica heartbeat since `giveUpBefore`
+   * (never, without it; ADR 0081).
    */
-  recover(staleBefore: number, options: { giveUpBefore?: number } = {}): Promise<{ failed: number; rerun: number }> {
+  recover(staleBefore: number, options: RecoverOptions = {}): Promise<{ failed: number; rerun: number }> {
     // One round at a time: two rounds overlapping (a slow database makes a round outlast the timer)
     // could both find a task no run holds yet and both take it. A round asked for while one runs
     // starts when it ends, to see what changed since; calls meanwhile join that one (a stuck round
@@ -410,15 +432,19 @@ export class TaskEngine {
     return round;
   }
 
-  async #recoverRound(staleBefore: number, options: { giveUpBefore?: number }): Promise<{ failed: number; rerun: number }> {
+  async #recoverRound(staleBefore: number, options: RecoverOptions): Promise<{ failed: number; rerun: number }> {
     let { failed, rerun } = await this.#recoverUnwritten();
+    // Read once a round, and only when a task this replica cannot run has waited past the bound.
+    const { giveUpBefore } = options;
+    let seen: Promise<HostsSeen> | undefined;
+    const hostsSeen = giveUpBefore === undefined ? undefined : () => (seen ??= this.#o.store.replicasSeen(giveUpBefore).then((replicas) => new HostsSeen(replicas)));
     // Paged by id, so rows this replica leaves (other agents' idempotent tasks) never hide the rest.
     let afterId = '';
     for (let page = 0; page < 100; page++) {
       const orphans = await this.#o.store.orphans(staleBefore, 100, afterId);
       if (orphans.length === 0) break;
       afterId = orphans[orphans.length - 1]!.id;
-      const outcome = await this.#recoverPage(orphans, options);
+      const outcome = await this.#recoverPage(orphans, { giveUpBefore, hostsSeen });
       failed += outcome.failed;
       rerun += outcome.rerun;
     }
@@ -457,7 +483,7 @@ export class TaskEngine {
     return { failed, rerun };
   }
 
-  async #recoverPage(orphans: TaskRecord[], options: { giveUpBefore?: number }, cause?: string): Promise<{ failed: number; rerun: number }> {
+  async #recoverPage(orphans: TaskRecord[], leaving: LeftToHosts, cause?: string): Promise<{ failed: number; rerun: number }> {
     let failed = 0;
     let rerun = 0;
     for (const row of orphans) {
@@ -473,9 +499,10 @@ export class TaskEngine {
       }
       const agent = this.#o.agents.get(row.agent);
       const skill = row.skill ? agent?.skills.get(row.skill) : undefined;
-      // An idempotent task this replica cannot run is left for one that hosts its
-      // agent (mixed fleets) — unless nobody has picked it up for a long time.
-      if (row.idempotent && !(agent && skill) && row.updatedAt >= (options.giveUpBefore ?? 0)) continue;
+      // An idempotent task this replica cannot run is left for one that hosts its agent (mixed
+      // fleets: the orchestrator's workflow runs), paused or cut off for a while included — unless
+      // no replica that can run it has been seen for a long time, nor the task written.
+      if (row.idempotent && !(agent && skill) && (await waitsForHost(row, leaving))) continue;
       const task = Task.fromJSON(JSON.parse(row.snapshot));
       const run = new TaskRun(
         { task, agent: row.agent, tenant: row.tenant, skill: row.skill, messageId: null, idempotent: row.idempotent, existing: { version: row.version, lastSeq: row.lastSeq } },

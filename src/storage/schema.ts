@@ -98,6 +98,8 @@ export interface RuntimeReplicasTable {
   id: string;
   started_at: number;
   heartbeat_at: number;
+  /** The agents and skills the replica hosts, JSON (migration 0026); null from replicas of an earlier version. */
+  hosts: string | null;
 }
 
 export interface RegistryAgentsTable {

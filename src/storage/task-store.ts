@@ -29,6 +29,14 @@ export interface TaskFields {
   terminal: boolean;
 }
 
+/** A replica's heartbeat row. */
+export interface ReplicaRecord {
+  id: string;
+  heartbeatAt: number;
+  /** What the replica hosts, as its heartbeat wrote it; null when it never said (a replica of an earlier version). */
+  hosts: string | null;
+}
+
 /** One entry of a task's event log. */
 export interface TaskEventRecord {
   taskId: string;
@@ -124,8 +132,14 @@ export interface TaskStore {
   list(query: TaskListQuery): Promise<TaskListPage>;
   /** Events with `seq > afterSeq`, in order, at most `limit`. */
   events(taskId: string, afterSeq: number, limit: number): Promise<TaskEventRecord[]>;
-  /** Records that replica `id` is alive. */
-  heartbeat(replicaId: string, now: number): Promise<void>;
+  /**
+   * Records that replica `id` is alive, and with `hosts` what it hosts (an
+   * opaque string the runtime writes and reads back, see {@link ReplicaRecord});
+   * without, the hosts recorded stay.
+   */
+  heartbeat(replicaId: string, now: number, hosts?: string): Promise<void>;
+  /** The replicas that heartbeat at or after `since`, theirs and stale ones alike. */
+  replicasSeen(since: number): Promise<ReplicaRecord[]>;
   /** Removes a replica's heartbeat row (clean shutdown). */
   removeReplica(replicaId: string): Promise<void>;
   /**

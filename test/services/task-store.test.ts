@@ -153,6 +153,18 @@ for (const backend of BACKENDS) {
       assert.deepEqual((await stores().tasks.orphans(3_000, 100)).map((t) => t.id).sort(), ['o-fresh', 'o-missing', 'o-stale']);
     });
 
+    test('replicasSeen: the replicas heartbeating since a time, with what their last heartbeat said they host', async () => {
+      await stores().tasks.heartbeat('old', 1_000, '{"a":["x"]}');
+      await stores().tasks.heartbeat('hosting', 2_000, '{"b":["y"]}');
+      await stores().tasks.heartbeat('hosting', 4_000);
+      await stores().tasks.heartbeat('silent', 5_000);
+      const seen = await stores().tasks.replicasSeen(2_000);
+      assert.deepEqual(seen.sort((x, y) => x.id.localeCompare(y.id)), [
+        { id: 'hosting', heartbeatAt: 4_000, hosts: '{"b":["y"]}' },
+        { id: 'silent', heartbeatAt: 5_000, hosts: null },
+      ], 'a heartbeat without hosts keeps those recorded; one seen before the time is left out');
+    });
+
     test('prune deletes old terminal tasks with their events but keeps those with pending outbox rows', async () => {
       await stores().tasks.create(newTask('p-old'));
       await stores().tasks.append({ taskId: 'p-old', expectedVersion: 1, state: 'TASK_STATE_COMPLETED', snapshot: '{}', terminal: true, events: events(2, 2), now: 2_000 });

@@ -24,6 +24,7 @@ import { identityRefreshTokenRetriesMigration } from './0022-identity-refresh-to
 import { auditRowsAsTextMigration } from './0023-audit-rows-as-text.js';
 import { registryGovernanceMigration } from './0024-registry-governance.js';
 import { gatewayPoliciesMigration } from './0025-gateway-policies.js';
+import { runtimeReplicaHostsMigration } from './0026-runtime-replica-hosts.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -58,6 +59,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0023-audit-rows-as-text': auditRowsAsTextMigration(dialect),
         '0024-registry-governance': registryGovernanceMigration(dialect),
         '0025-gateway-policies': gatewayPoliciesMigration(dialect),
+        '0026-runtime-replica-hosts': runtimeReplicaHostsMigration(),
       };
     },
   };

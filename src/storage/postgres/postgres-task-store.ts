@@ -7,7 +7,7 @@ import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
 import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
 import type { Tables } from '../schema.js';
-import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
+import type { NewTask, ReplicaRecord, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 import { WriteBatcher } from './write-batcher.js';
 import { hasLanded } from './landed-write.js';
 import { parseTaskRow, toPushConfig, toTask } from '../task-rows.js';
@@ -188,7 +188,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     return unpackEvents(rows, afterSeq, limit);
   }
 
-  async heartbeat(replicaId: string, now: number): Promise<void> {
+  async heartbeat(replicaId: string, now: number, hosts?: string): Promise<void> {
     if (now - this.#partitionsEnsuredAt >= PARTITIONS_CHECK_MS) {
       // Days ahead exist before their first write (migration 0016); a replica checks hourly, a cheap catalog lookup.
       await sql`select agentmesh_ensure_task_partitions((to_timestamp(${now / 1000}) at time zone 'UTC')::date, ${PARTITION_DAYS_AHEAD})`.execute(this.#db);
@@ -196,9 +196,14 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     }
     await this.#db
       .insertInto('runtime_replicas')
-      .values({ id: replicaId, started_at: now, heartbeat_at: now })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: now }))
+      .values({ id: replicaId, started_at: now, heartbeat_at: now, hosts: hosts ?? null })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: now, ...(hosts !== undefined && { hosts }) }))
       .execute();
+  }
+
+  async replicasSeen(since: number): Promise<ReplicaRecord[]> {
+    const rows = await this.#db.selectFrom('runtime_replicas').select(['id', 'heartbeat_at', 'hosts']).where('heartbeat_at', '>=', since).execute();
+    return rows.map((r) => ({ id: r.id, heartbeatAt: Number(r.heartbeat_at), hosts: r.hosts }));
   }
 
   async removeReplica(replicaId: string): Promise<void> {

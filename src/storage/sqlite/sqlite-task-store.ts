@@ -7,7 +7,7 @@ import { packEvents, unpackEvents, type EventRow } from '../event-rows.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
 import { claimDueSqlite, claimNextSqlite, markOriginDownSqlite, preparePushOrigins, type PushOriginStatements } from './sqlite-push-origins.js';
-import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
+import type { NewTask, ReplicaRecord, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 import { toPushConfig, toTask, type PushConfigRow, type TaskRow } from '../task-rows.js';
 
 interface PendingWrite {
@@ -128,8 +128,12 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     this.#s.insertEvent.run(row.task_id, row.seq, row.last_seq, row.kind, row.payload, row.created_at);
   }
 
-  heartbeat(replicaId: string, now: number): Promise<void> {
-    return this.#enqueue(() => void this.#s.heartbeat.run(replicaId, now, now));
+  heartbeat(replicaId: string, now: number, hosts?: string): Promise<void> {
+    return this.#enqueue(() => void this.#s.heartbeat.run(replicaId, now, now, hosts ?? null));
+  }
+
+  async replicasSeen(since: number): Promise<ReplicaRecord[]> {
+    return this.#s.replicasSeen.all(since).map((r) => ({ id: r.id, heartbeatAt: r.heartbeat_at, hosts: r.hosts }));
   }
 
   removeReplica(replicaId: string): Promise<void> {
@@ -391,7 +395,10 @@ function prepare(db: BetterSqlite3.Database) {
     ),
     // Rows that end after `afterSeq`; each row holds several events, so `limit` rows hold at least `limit` events.
     events: db.prepare<unknown[], EventRow>('SELECT * FROM task_events WHERE task_id = ? AND last_seq > ? ORDER BY seq LIMIT ?'),
-    heartbeat: db.prepare('INSERT INTO runtime_replicas (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at'),
+    heartbeat: db.prepare(
+      'INSERT INTO runtime_replicas (id, started_at, heartbeat_at, hosts) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, hosts = coalesce(excluded.hosts, runtime_replicas.hosts)',
+    ),
+    replicasSeen: db.prepare<unknown[], { id: string; heartbeat_at: number; hosts: string | null }>('SELECT id, heartbeat_at, hosts FROM runtime_replicas WHERE heartbeat_at >= ?'),
     removeReplica: db.prepare('DELETE FROM runtime_replicas WHERE id = ?'),
     orphans: db.prepare<unknown[], TaskRow>(
       'SELECT t.* FROM tasks t LEFT JOIN runtime_replicas r ON r.id = t.owner WHERE t.terminal = 0 AND t.owner IS NOT NULL AND (r.id IS NULL OR r.heartbeat_at < ?) AND t.id > ? ORDER BY t.id LIMIT ?',

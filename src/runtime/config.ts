@@ -55,7 +55,7 @@ export const runtimeConfigSchema = z
      * host (the orchestrator's workflow runs, to a replica of other agents), is
      * left to a replica that hosts it, a silent one included: it comes back
      * and resumes it. Failed once no replica hosting it has heartbeat for this
-     * long, nor the task been written, ms (1 h; ADR 0081).
+     * long, nor the task been written, ms (1 h; ADR 0080).
      */
     unhostedTaskGiveUpMs: z.number().int().positive().default(3_600_000),
     /** Terminal tasks older than this are pruned, ms (7 days). 0 keeps them forever. */

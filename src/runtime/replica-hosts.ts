@@ -12,7 +12,7 @@ export function replicaHostsOf(agents: readonly AgentDefinition[]): string {
 
 /**
  * The agents and skills the replicas seen lately host, for an orphan scan
- * to tell a task another replica can run from one nobody can (ADR 0081).
+ * to tell a task another replica can run from one nobody can (ADR 0080).
  */
 export class HostsSeen {
   readonly #hosts = new Map<string, Set<string>>();

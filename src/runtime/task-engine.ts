@@ -415,7 +415,7 @@ export class TaskEngine {
    * stopped heartbeating before `staleBefore`. An idempotent task whose skill
    * is not hosted here is left to a replica that hosts it: failed only once
    * neither it was written nor such a replica heartbeat since `giveUpBefore`
-   * (never, without it; ADR 0081).
+   * (never, without it; ADR 0080).
    */
   recover(staleBefore: number, options: RecoverOptions = {}): Promise<{ failed: number; rerun: number }> {
     // One round at a time: two rounds overlapping (a slow database makes a round outlast the timer)

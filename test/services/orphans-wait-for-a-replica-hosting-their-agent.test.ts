@@ -1,7 +1,7 @@
 /**
  * An orphaned idempotent task of an agent only one replica hosts waits for
  * that replica while it was seen within `unhostedTaskGiveUpMs`, and is failed
- * after (ADR 0081), on PostgreSQL: the database a mixed fleet (runtime
+ * after (ADR 0080), on PostgreSQL: the database a mixed fleet (runtime
  * replicas and the orchestrator) shares. Each replica has its own pool, as a
  * process of its own. The scenario is in test/helpers/unhosted-orphans.ts;
  * test/integration/runtime runs it on SQLite.

@@ -6,7 +6,7 @@ import type { RunStore, StepRecord } from './run-store.js';
  * Each caller's promise settles when its record is stored, so a step still
  * waits for its own record; a map's concurrent units end in one statement
  * instead of one each (the query building and the statement are most of a
- * unit's cost to the orchestrator, docs/adr/0079-maps-paged-orchmap.md).
+ * unit's cost to the orchestrator, docs/adr/0079-maps-paged.md).
  */
 export class StepWrites {
   readonly #store: RunStore;

@@ -1,7 +1,7 @@
 /**
  * An orphaned idempotent task of an agent only one replica hosts waits for
  * that replica while it was seen within `unhostedTaskGiveUpMs`, and is failed
- * after (ADR 0081): replicas on one SQLite file, each with its own
+ * after (ADR 0080): replicas on one SQLite file, each with its own
  * connection, as processes on one machine. The scenario is in
  * test/helpers/unhosted-orphans.ts; test/services runs it on PostgreSQL.
  */

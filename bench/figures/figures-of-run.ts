@@ -59,8 +59,19 @@ const gateway = z.object({
 const inprocess = z.object({ rows: z.array(z.object({ mode: z.string(), cpuMicrosPerCall: num, failures: num })), cpuRatio: num });
 const acp = z.object({ native: z.object({ perSecond: num }), bridged: z.object({ perSecond: num }) });
 const orchestrator = z.object({
-  steps: z.array(z.object({ path: z.string(), steps: num, anchorMs: num.optional(), workflowMs: num.optional(), failure: z.string().optional() })),
-  maps: z.array(z.object({ mode: z.string(), items: num, batchSize: num.optional(), fleet: z.boolean().optional(), rounds: num, anchorMs: num.optional(), workflowMs: num.optional(), failure: z.string().optional() })),
+  steps: z.array(
+    z.object({
+      path: z.string(),
+      steps: num,
+      anchorMs: num.optional(),
+      workflowMs: num.optional(),
+      lengths: z.array(z.object({ steps: num, workflows: num.optional(), anchorMs: num, workflowMs: num, orchestratorCpuMs: num })).optional(),
+      failure: z.string().optional(),
+    }),
+  ),
+  maps: z.array(
+    z.object({ mode: z.string(), items: num, batchSize: num.optional(), fleet: z.boolean().optional(), rounds: num, anchorMs: num.optional(), workflowMs: num.optional(), orchestratorPeakRssMb: num.optional(), failure: z.string().optional() }),
+  ),
 });
 const store = z.object({ rows: z.array(z.object({ target: z.string(), cpuUsPerTask: num })) });
 const cli = z.object({ anchorCpuMs: num, rows: z.array(z.object({ command: z.string(), medianCpuMs: num })) });
@@ -170,12 +181,38 @@ function orchestratorFigures(report: z.infer<typeof orchestrator>, figures: Figu
     else if (step.failure !== undefined) figures[id] = { value: failed(step.failure), anchor: failed(step.failure) };
     else figures[id] = { value: has(step.workflowMs === undefined ? undefined : step.workflowMs / step.steps, 'not measured'), anchor: has(step.anchorMs === undefined ? undefined : step.anchorMs / step.steps, 'not measured') };
   }
+  lengthFigures(report.steps.find((s) => s.path === 'direct'), figures);
+  type Map = z.infer<typeof orchestrator>['maps'][number];
+  const mapFigure = (id: string, map: Map | undefined, side: (map: Map, ms: number | undefined) => number | undefined, anchorOf: (map: Map) => number | undefined = (m) => side(m, m.anchorMs)): void => {
+    if (map === undefined) figures[id] = { value: { missing: 'not in this run' }, anchor: { missing: 'not in this run' } };
+    else if (map.failure !== undefined) figures[id] = { value: failed(map.failure), anchor: failed(map.failure) };
+    else figures[id] = { value: has(side(map, map.workflowMs), 'not measured'), anchor: has(anchorOf(map), 'not measured') };
+  };
+  const rate = (map: Map, ms: number | undefined): number | undefined => (ms === undefined ? undefined : (map.items * map.rounds) / (ms / 1000));
   // Seed 004's shape (batches of 500, each runtime on its own SQLite), not the long or fleet maps' rows.
-  const map = report.maps.find((m) => m.mode === 'batch' && m.batchSize === 500 && m.fleet !== true);
-  const rate = (ms: number | undefined): number | undefined => (map === undefined || ms === undefined ? undefined : (map.items * map.rounds) / (ms / 1000));
-  if (map === undefined) figures['orchestrator.map'] = { value: { missing: 'not in this run' }, anchor: { missing: 'not in this run' } };
-  else if (map.failure !== undefined) figures['orchestrator.map'] = { value: failed(map.failure), anchor: failed(map.failure) };
-  else figures['orchestrator.map'] = { value: has(rate(map.workflowMs), 'not measured'), anchor: has(rate(map.anchorMs), 'not measured') };
+  mapFigure('orchestrator.map', report.maps.find((m) => m.mode === 'batch' && m.batchSize === 500 && m.fleet !== true), rate);
+  const long = (items: number, fleet: boolean) => report.maps.find((m) => m.items === items && m.batchSize === 100 && (m.fleet === true) === fleet);
+  mapFigure('orchestrator.map.100k', long(100_000, false), rate);
+  mapFigure('orchestrator.map.100k.fleet', long(100_000, true), rate);
+  const shorter = long(10_000, false);
+  // The bench reads resident sets in MiB; the table's unit is MB.
+  const megabytes = (mib: number | undefined): number | undefined => (mib === undefined ? undefined : (mib * 1024 * 1024) / 1e6);
+  mapFigure('orchestrator.map.rss', long(100_000, false), (m) => megabytes(m.orchestratorPeakRssMb), () => megabytes(shorter?.orchestratorPeakRssMb));
+}
+
+/** Each run length beside its direct calls, and CPU per step of the longest against the shortest. */
+function lengthFigures(step: z.infer<typeof orchestrator>['steps'][number] | undefined, figures: Figures): void {
+  const lengths = step?.lengths ?? [];
+  const missing: Side = { missing: step?.failure !== undefined ? `failed: ${short(step.failure)}` : 'not in this run' };
+  const stepsOf = (l: (typeof lengths)[number]): number => l.steps * (l.workflows ?? 1);
+  for (const steps of [250, 1_000, 4_000, 10_000]) {
+    const l = lengths.find((x) => x.steps === steps);
+    figures[`orchestrator.steps.${steps}`] = l === undefined ? { value: missing, anchor: missing } : { value: { value: l.workflowMs / stepsOf(l) }, anchor: { value: l.anchorMs / stepsOf(l) } };
+  }
+  const first = lengths.find((x) => x.steps === 250);
+  const last = lengths.find((x) => x.steps === 10_000);
+  const cpu = (l: (typeof lengths)[number] | undefined): Side => (l === undefined ? missing : { value: l.orchestratorCpuMs / stepsOf(l) });
+  figures['orchestrator.step-cpu.long'] = { value: cpu(last), anchor: cpu(first) };
 }
 
 function scaleFigures(report: z.infer<typeof scale>, figures: Figures): void {

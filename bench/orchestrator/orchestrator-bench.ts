@@ -22,7 +22,7 @@ import { BATCH_AGENT, NOOP_AGENT, type CallCounts } from './bench-agents.js';
 import { startBenchProcess, type BenchProcess } from './bench-process.js';
 import { batchesOf, mapItems, mapWorkflow, noopChain } from './bench-workflows.js';
 import { pooledCalls, sdkClient, sequentialCalls, streamCall } from './direct-calls.js';
-import type { MapRow, OrchestratorBenchReport, StepRow } from './orchestrator-report.js';
+import type { LengthRow, MapRow, OrchestratorBenchReport, StepRow } from './orchestrator-report.js';
 import { createBenchDatabase, postgresUnreachable } from '../scale/service-stats.js';
 import { redisUnreachable } from '../../test/helpers/services.js';
 
@@ -42,8 +42,14 @@ const STEPS = 1_000;
 const WARMUP_STEPS = 200;
 /** Anchor and workflow are measured this many times, alternately; the fastest of each counts (the machine's other load only slows). */
 const STEP_REPETITIONS = 2;
-/** Workflow lengths run once each after the measured ones (direct path), each beside its anchor: a step's cost against its run's length. */
+/** Workflow lengths measured after the per-step rows (direct path), each beside its anchor: a step's cost against its run's length. */
 const LENGTHS = [250, 1_000, 4_000, 10_000] as const;
+/**
+ * Steps each length is measured over: a short length runs as many workflows as
+ * make this many steps, so a 250-step figure is not one half-second sample
+ * (nor spared the garbage collection a longer run pays for).
+ */
+const STEPS_PER_LENGTH = 10_000;
 /** Seed 004: 10,000 leads in batches of 500; five batches in flight (one per instance of seed 004's five). */
 const BATCH_MAP = { items: 10_000, batchSize: 500, concurrency: 5, mode: 'batch', rounds: 5 } as const;
 /** One item per call, 16 in flight: the per-item cost of a map. */
@@ -162,19 +168,28 @@ async function stepOverhead(o: { path: StepRow['path']; agents: BenchProcess; or
       log(`  ${o.path}: direct ${(row.anchorMs / STEPS).toFixed(3)} ms/call, workflow ${(elapsed / STEPS).toFixed(3)} ms/step (orchestrator CPU ${(cpu / STEPS).toFixed(3)} ms/step)`);
     }
     // A step should cost the same however long its workflow: each length's CPU per step shows whether it does.
-    for (const steps of o.lengths ?? []) {
-      log(`orchestrator: ${o.path}: ${steps} direct calls, then a workflow of ${steps} steps…`);
-      const anchorMs = await sequentialCalls(direct, steps);
-      await expectNoops(agents, steps, `${steps} direct calls`);
-      const cpuBefore = await orchestrator.cpuMs();
-      const started = performance.now();
-      await runWorkflow(runner, noopChain(steps));
-      const workflowMs = performance.now() - started;
-      const orchestratorCpuMs = (await orchestrator.cpuMs()) - cpuBefore;
-      await expectNoops(agents, steps, `the ${steps}-step workflow`);
-      (row.lengths ??= []).push({ steps, anchorMs, workflowMs, orchestratorCpuMs });
-      log(`  ${o.path}: ${steps} steps: direct ${(anchorMs / steps).toFixed(3)} ms/call, workflow ${(workflowMs / steps).toFixed(3)} ms/step (orchestrator CPU ${(orchestratorCpuMs / steps).toFixed(3)} ms/step)`);
+    // Lengths take turns pass by pass (the host's load drifts alike over all of them); short ones run until they reach STEPS_PER_LENGTH.
+    const lengths = (o.lengths ?? []).map((steps): Required<LengthRow> => ({ steps, workflows: 0, anchorMs: 0, workflowMs: 0, orchestratorCpuMs: 0 }));
+    const runsOf = (l: Required<LengthRow>): number => Math.max(1, Math.round(STEPS_PER_LENGTH / l.steps));
+    for (let pass = 0; lengths.some((l) => l.workflows < runsOf(l)); pass++) {
+      for (const l of lengths.filter((l) => l.workflows < runsOf(l))) {
+        if (pass === 0 || l.workflows % 10 === 0) log(`orchestrator: ${o.path}: ${l.steps} direct calls, then a workflow of ${l.steps} steps (${l.workflows + 1} of ${runsOf(l)})…`);
+        l.anchorMs += await sequentialCalls(direct, l.steps);
+        await expectNoops(agents, l.steps, `${l.steps} direct calls`);
+        const cpuBefore = await orchestrator.cpuMs();
+        const started = performance.now();
+        await runWorkflow(runner, noopChain(l.steps));
+        l.workflowMs += performance.now() - started;
+        l.orchestratorCpuMs += (await orchestrator.cpuMs()) - cpuBefore;
+        await expectNoops(agents, l.steps, `the ${l.steps}-step workflow`);
+        l.workflows++;
+      }
     }
+    for (const l of lengths) {
+      const steps = l.steps * l.workflows;
+      log(`  ${o.path}: ${l.steps} steps × ${l.workflows}: direct ${(l.anchorMs / steps).toFixed(3)} ms/call, workflow ${(l.workflowMs / steps).toFixed(3)} ms/step (orchestrator CPU ${(l.orchestratorCpuMs / steps).toFixed(3)} ms/step)`);
+    }
+    if (lengths.length > 0) row.lengths = lengths;
   } catch (err) {
     row.failure = err instanceof Error ? err.message : String(err);
     log(`  ! ${o.path}: ${row.failure}`);

@@ -28,9 +28,11 @@ export interface StepRow {
   failure?: string;
 }
 
-/** One workflow length and its same-run anchor, ms. */
+/** One workflow length and its same-run anchor, ms summed over its `workflows` runs. */
 export interface LengthRow {
   steps: number;
+  /** Workflows of this length measured (and as many anchors); older reports lack it (one). */
+  workflows?: number;
   anchorMs: number;
   workflowMs: number;
   orchestratorCpuMs: number;
@@ -104,12 +106,13 @@ export function formatOrchestratorBench(report: OrchestratorBenchReport): string
   for (const row of report.steps) {
     if (row.lengths === undefined || row.lengths.length === 0) continue;
     const first = row.lengths[0]!;
-    const cpuOf = (l: LengthRow): number => l.orchestratorCpuMs / l.steps;
+    const stepsOf = (l: LengthRow): number => l.steps * (l.workflows ?? 1);
+    const cpuOf = (l: LengthRow): number => l.orchestratorCpuMs / stepsOf(l);
     lines.push('', `== Orchestrator: a step's cost against its run's length (${row.path} path, each workflow beside its anchor of as many direct calls) ==`);
     lines.push(
       formatTable(
-        ['steps', 'direct ms/call', 'ms/step', 'overhead ms/step', 'orch CPU ms/step', `CPU vs ${first.steps} steps`],
-        row.lengths.map((l) => [String(l.steps), fixed(l.anchorMs / l.steps, 3), fixed(l.workflowMs / l.steps, 3), fixed((l.workflowMs - l.anchorMs) / l.steps, 3), fixed(cpuOf(l), 3), times(cpuOf(l) / cpuOf(first))]),
+        ['steps', 'workflows', 'direct ms/call', 'ms/step', 'overhead ms/step', 'orch CPU ms/step', `CPU vs ${first.steps} steps`],
+        row.lengths.map((l) => [String(l.steps), String(l.workflows ?? 1), fixed(l.anchorMs / stepsOf(l), 3), fixed(l.workflowMs / stepsOf(l), 3), fixed((l.workflowMs - l.anchorMs) / stepsOf(l), 3), fixed(cpuOf(l), 3), times(cpuOf(l) / cpuOf(first))]),
       ),
     );
   }

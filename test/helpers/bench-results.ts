@@ -8,6 +8,7 @@ import { computeRatios, type MemoryReport, type ScenarioReport, type ScenarioRow
 import type { LoadResult } from '../../bench/load.js';
 import { GATEWAY_TARGETS, summarizeRounds, type GatewayAbsence, type GatewayRow, type GatewayTarget } from '../../bench/gateway/gateway-report.js';
 import type { ScaleBenchReport } from '../../bench/scale/scale-report.js';
+import type { OrchestratorBenchReport } from '../../bench/orchestrator/orchestrator-report.js';
 import type { TargetId } from '../../bench/target-process.js';
 
 /** One autocannon result: clean unless `errors` says otherwise. */
@@ -47,6 +48,7 @@ export interface ResultsParts {
   memory?: MemoryReport;
   gateway?: ReturnType<typeof gatewayOf>;
   scale?: ScaleBenchReport;
+  orchestrator?: OrchestratorBenchReport;
 }
 
 /** A results file as run.ts writes it, with the parts given and every other part `null`. */
@@ -65,7 +67,7 @@ export function benchResults({ startedAt, command, load = [1.1, 2.3], parts }: {
     gateway: parts.gateway ?? null,
     inprocess: null,
     acp: null,
-    orchestrator: null,
+    orchestrator: parts.orchestrator ?? null,
     store: null,
     cli: null,
     scale: parts.scale ?? null,

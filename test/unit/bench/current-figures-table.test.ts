@@ -163,6 +163,56 @@ describe('a later run', () => {
   });
 });
 
+describe('the orchestrator rows', () => {
+  const run = benchResults({
+    startedAt: '2026-11-28T19:00:00.000Z',
+    command: 'npm run bench -- --only orchestrator',
+    parts: {
+      orchestrator: {
+        instances: 2,
+        steps: [
+          {
+            path: 'direct',
+            steps: 1_000,
+            repetitions: 2,
+            anchorMs: 1_500,
+            workflowMs: 2_400,
+            orchestratorCpuMs: 2_000,
+            lengths: [
+              // Forty 250-step runs and one 10,000-step run: figures per step over every run of a length.
+              { steps: 250, workflows: 40, anchorMs: 15_000, workflowMs: 20_000, orchestratorCpuMs: 18_000 },
+              { steps: 10_000, workflows: 1, anchorMs: 15_000, workflowMs: 21_000, orchestratorCpuMs: 19_500 },
+            ],
+          },
+        ],
+        maps: [
+          { mode: 'batch', items: 10_000, batchSize: 100, concurrency: 16, instances: 2, rounds: 2, anchorMs: 2_000, workflowMs: 2_500, orchestratorPeakRssMb: 200 },
+          { mode: 'batch', items: 100_000, batchSize: 100, concurrency: 16, instances: 2, rounds: 2, anchorMs: 20_000, workflowMs: 25_000, orchestratorPeakRssMb: 250 },
+          { mode: 'batch', items: 100_000, batchSize: 100, concurrency: 16, instances: 2, rounds: 2, fleet: true, failure: 'PostgreSQL refused the connection' },
+        ],
+      },
+    },
+  });
+  const table = tableOf(run);
+
+  test('give each run length beside its direct calls, and the longest run against the shortest', () => {
+    for (const row of [
+      '| Orchestrator: a step of a 250-step run | 2.0 ms | as many direct calls, one at a time | 1.5 ms | 1.33× |  | [1] |',
+      '| Orchestrator: a step of a 10,000-step run | 2.1 ms | as many direct calls, one at a time | 1.5 ms | 1.40× |  | [1] |',
+      '| Orchestrator: CPU per step of a 10,000-step run | 2.0 ms | the same in 250-step runs | 1.8 ms | 1.08× | ≤ 1.1×: met | [1] |',
+      '| Orchestrator: a 100,000-item map (batches of 100, SQLite), items a second | 8,000/s | a plain loop sending the same batches | 10,000/s | 0.80× | ≥ 0.8×: met | [1] |',
+      '| Orchestrator: peak resident set over a 100,000-item map (SQLite) | 262 MB | the same over a 10,000-item map | 210 MB | 1.25× |  | [1] |',
+    ]) {
+      assert.ok(table.includes(row), `missing row:\n${row}\nin:\n${table.join('\n')}`);
+    }
+  });
+
+  test('say why a length or a map is missing', () => {
+    assert.ok(table.some((line) => line.startsWith('| Orchestrator: a step of a 1,000-step run | *not in this run* |')), table.join('\n'));
+    assert.ok(table.some((line) => line.startsWith('| Orchestrator: a 100,000-item map on PostgreSQL + Redis, items a second | *failed: PostgreSQL refused the connection* |')), table.join('\n'));
+  });
+});
+
 describe('the page', () => {
   const page = ['# Benchmarks', '', 'Prose before.', '', TABLE_START, 'an old table', TABLE_END, '', '## After', '', 'Prose after.', ''].join('\n');
 

@@ -45,11 +45,14 @@ const STEP_REPETITIONS = 2;
 /** Workflow lengths measured after the per-step rows (direct path), each beside its anchor: a step's cost against its run's length. */
 const LENGTHS = [250, 1_000, 4_000, 10_000] as const;
 /**
- * Steps each length is measured over: a short length runs as many workflows as
- * make this many steps, so a 250-step figure is not one half-second sample
- * (nor spared the garbage collection a longer run pays for).
+ * Lengths are measured in rounds, each round running every length (short
+ * ones repeated to make about STEPS_PER_ROUND steps), in ascending order one
+ * round and descending the next: on this shared host the load drifts by
+ * tens of percent within a minute, so lengths measured at different moments
+ * differed by more than their own difference.
  */
-const STEPS_PER_LENGTH = 10_000;
+const LENGTH_ROUNDS = 4;
+const STEPS_PER_ROUND = 4_000;
 /** Seed 004: 10,000 leads in batches of 500; five batches in flight (one per instance of seed 004's five). */
 const BATCH_MAP = { items: 10_000, batchSize: 500, concurrency: 5, mode: 'batch', rounds: 5 } as const;
 /** One item per call, 16 in flight: the per-item cost of a map. */
@@ -168,21 +171,23 @@ async function stepOverhead(o: { path: StepRow['path']; agents: BenchProcess; or
       log(`  ${o.path}: direct ${(row.anchorMs / STEPS).toFixed(3)} ms/call, workflow ${(elapsed / STEPS).toFixed(3)} ms/step (orchestrator CPU ${(cpu / STEPS).toFixed(3)} ms/step)`);
     }
     // A step should cost the same however long its workflow: each length's CPU per step shows whether it does.
-    // Lengths take turns pass by pass (the host's load drifts alike over all of them); short ones run until they reach STEPS_PER_LENGTH.
     const lengths = (o.lengths ?? []).map((steps): Required<LengthRow> => ({ steps, workflows: 0, anchorMs: 0, workflowMs: 0, orchestratorCpuMs: 0 }));
-    const runsOf = (l: Required<LengthRow>): number => Math.max(1, Math.round(STEPS_PER_LENGTH / l.steps));
-    for (let pass = 0; lengths.some((l) => l.workflows < runsOf(l)); pass++) {
-      for (const l of lengths.filter((l) => l.workflows < runsOf(l))) {
-        if (pass === 0 || l.workflows % 10 === 0) log(`orchestrator: ${o.path}: ${l.steps} direct calls, then a workflow of ${l.steps} steps (${l.workflows + 1} of ${runsOf(l)})…`);
-        l.anchorMs += await sequentialCalls(direct, l.steps);
-        await expectNoops(agents, l.steps, `${l.steps} direct calls`);
-        const cpuBefore = await orchestrator.cpuMs();
-        const started = performance.now();
-        await runWorkflow(runner, noopChain(l.steps));
-        l.workflowMs += performance.now() - started;
-        l.orchestratorCpuMs += (await orchestrator.cpuMs()) - cpuBefore;
-        await expectNoops(agents, l.steps, `the ${l.steps}-step workflow`);
-        l.workflows++;
+    const runsOf = (l: Required<LengthRow>): number => Math.max(1, Math.round(STEPS_PER_ROUND / l.steps));
+    for (let round = 0; round < (lengths.length > 0 ? LENGTH_ROUNDS : 0); round++) {
+      const order = round % 2 === 0 ? lengths : [...lengths].reverse();
+      log(`orchestrator: ${o.path}: run lengths, round ${round + 1} of ${LENGTH_ROUNDS} (${order.map((l) => `${runsOf(l)}×${l.steps}`).join(', ')} steps, each beside as many direct calls)…`);
+      for (const l of order) {
+        for (let run = 0; run < runsOf(l); run++) {
+          l.anchorMs += await sequentialCalls(direct, l.steps);
+          await expectNoops(agents, l.steps, `${l.steps} direct calls`);
+          const cpuBefore = await orchestrator.cpuMs();
+          const started = performance.now();
+          await runWorkflow(runner, noopChain(l.steps));
+          l.workflowMs += performance.now() - started;
+          l.orchestratorCpuMs += (await orchestrator.cpuMs()) - cpuBefore;
+          await expectNoops(agents, l.steps, `the ${l.steps}-step workflow`);
+          l.workflows++;
+        }
       }
     }
     for (const l of lengths) {

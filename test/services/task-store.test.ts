@@ -61,6 +61,37 @@ for (const backend of BACKENDS) {
       assert.deepEqual((await stores().tasks.events('lag-a', 0, 10)).map((e) => e.seq), [1, 2, 3, 4]);
     });
 
+    test('a long snapshot reads back whole by every read, through appends with and without one, and a short one after it wins', async () => {
+      // Long enough to leave a SQLite row (docs/adr/0081-large-task-snapshots-apart-on-sqlite.md); PostgreSQL keeps it in TOAST.
+      const long = (tag: string): string => JSON.stringify({ tag, history: 'x'.repeat(600_000) });
+      await stores().tasks.heartbeat('gone-soon', 1_000);
+      await stores().tasks.create(newTask('big', { messageId: 'msg-big', owner: 'gone-soon', snapshot: long('created') }));
+      assert.equal((await stores().tasks.get('big'))?.snapshot, long('created'));
+      await stores().tasks.append({ taskId: 'big', expectedVersion: 1, state: 'TASK_STATE_WORKING', terminal: false, events: events(2, 2), now: 2_000 });
+      assert.equal((await stores().tasks.get('big'))?.snapshot, long('created'), 'an append without a snapshot keeps the long one');
+      await stores().tasks.append({ taskId: 'big', expectedVersion: 2, state: 'TASK_STATE_WORKING', snapshot: long('grown'), terminal: false, events: events(3, 3), now: 3_000 });
+      for (const read of [
+        await stores().tasks.get('big'),
+        await stores().tasks.findByMessage('tester', 'default', 'msg-big', 3_000),
+        (await stores().tasks.list({ agent: 'tester', tenant: 'default', pageSize: 10 })).tasks.find((t) => t.id === 'big'),
+        (await stores().tasks.orphans(5_000, 10)).find((t) => t.id === 'big'),
+      ]) {
+        assert.equal(read?.snapshot, long('grown'));
+        assert.deepEqual([read?.version, read?.lastSeq], [3, 3]);
+      }
+      await assert.rejects(
+        stores().tasks.append({ taskId: 'big', expectedVersion: 2, state: 'TASK_STATE_FAILED', snapshot: long('stale'), terminal: true, events: events(4, 4), now: 4_000 }),
+        (err: { code?: string }) => err.code === 'AM_ERR_TASK_VERSION_CONFLICT',
+      );
+      assert.equal((await stores().tasks.get('big'))?.snapshot, long('grown'), 'a rejected append leaves the long snapshot as it was');
+      await stores().tasks.append({ taskId: 'big', expectedVersion: 3, state: 'TASK_STATE_COMPLETED', snapshot: '{"short":true}', terminal: true, owner: null, events: events(4, 4), now: 4_000 });
+      assert.equal((await stores().tasks.get('big'))?.snapshot, '{"short":true}');
+      assert.equal(await stores().tasks.prune(5_000, 10), 1);
+      assert.equal(await stores().tasks.get('big'), undefined);
+      await stores().tasks.create(newTask('big', { snapshot: '{"again":true}' }));
+      assert.equal((await stores().tasks.get('big'))?.snapshot, '{"again":true}', 'a task made again under a pruned id reads its own snapshot');
+    });
+
     test('two concurrent appends with the same expectedVersion: exactly one wins', async () => {
       await stores().tasks.create(newTask('race'));
       const results = await Promise.allSettled(

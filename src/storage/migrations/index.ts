@@ -25,6 +25,7 @@ import { auditRowsAsTextMigration } from './0023-audit-rows-as-text.js';
 import { registryGovernanceMigration } from './0024-registry-governance.js';
 import { gatewayPoliciesMigration } from './0025-gateway-policies.js';
 import { runtimeReplicaHostsMigration } from './0026-runtime-replica-hosts.js';
+import { runtimeTaskSnapshotsApartMigration } from './0027-runtime-task-snapshots-apart.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -60,6 +61,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0024-registry-governance': registryGovernanceMigration(dialect),
         '0025-gateway-policies': gatewayPoliciesMigration(dialect),
         '0026-runtime-replica-hosts': runtimeReplicaHostsMigration(),
+        '0027-runtime-task-snapshots-apart': runtimeTaskSnapshotsApartMigration(dialect),
       };
     },
   };

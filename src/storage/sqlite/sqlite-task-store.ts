@@ -58,7 +58,9 @@ export class SqliteTaskStore implements TaskStore, PushStore {
       this.#messageFilter().add(key, task.now);
     }
     return this.#enqueue(() => {
-      this.#s.insertTask.run(task.id, task.agent, task.tenant, task.contextId, task.state, task.skill, task.messageId, task.messageId === null ? null : messageKey(task.agent, task.tenant, task.messageId), task.messageId === null ? null : messageBucket(task.now), task.events.length, lastSeqOf(task.events, 0), task.snapshot, task.owner, task.idempotent ? 1 : 0, task.terminal ? 1 : 0, task.now, task.now);
+      const inRow = snapshotInRow(task.snapshot);
+      this.#s.insertTask.run(task.id, task.agent, task.tenant, task.contextId, task.state, task.skill, task.messageId, task.messageId === null ? null : messageKey(task.agent, task.tenant, task.messageId), task.messageId === null ? null : messageBucket(task.now), task.events.length, lastSeqOf(task.events, 0), inRow, task.owner, task.idempotent ? 1 : 0, task.terminal ? 1 : 0, task.now, task.now);
+      if (inRow === '') this.#s.putSnapshot.run(task.id, task.snapshot);
       if (task.events.length > 0) this.#insertEvents(task.id, task.events, task.now);
       if (task.pushConfigured) for (const e of task.events) this.#s.enqueuePush.run(e.seq, task.now, task.now, task.now, task.id);
     });
@@ -67,11 +69,13 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   append(change: TaskAppend): Promise<void> {
     return this.#enqueue(() => {
       const lastSeq = lastSeqOf(change.events, -1);
+      const inRow = change.snapshot === undefined ? null : snapshotInRow(change.snapshot);
       const result =
         change.owner === undefined
-          ? this.#s.updateTask.run(change.state, change.snapshot ?? null, change.terminal ? 1 : 0, lastSeq, change.now, change.taskId, change.expectedVersion)
-          : this.#s.updateTaskOwner.run(change.state, change.snapshot ?? null, change.terminal ? 1 : 0, lastSeq, change.now, change.owner, change.taskId, change.expectedVersion);
+          ? this.#s.updateTask.run(change.state, inRow, change.terminal ? 1 : 0, lastSeq, change.now, change.taskId, change.expectedVersion)
+          : this.#s.updateTaskOwner.run(change.state, inRow, change.terminal ? 1 : 0, lastSeq, change.now, change.owner, change.taskId, change.expectedVersion);
       if (result.changes === 0) throw versionConflict(change.taskId, change.expectedVersion);
+      if (inRow === '') this.#s.putSnapshot.run(change.taskId, change.snapshot);
       if (change.events.length === 0) return;
       this.#insertEvents(change.taskId, change.events, change.now);
       for (const e of change.events) this.#s.enqueuePush.run(e.seq, change.now, change.now, change.now, change.taskId);
@@ -112,7 +116,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
       where.push('(updated_at < ? OR (updated_at = ? AND id < ?))');
       params.push(cursor.updatedAt, cursor.updatedAt, cursor.id);
     }
-    const rows = cachedStatement(this.#db, this.#listStatements, `SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT ?`).all(...params, query.pageSize + 1);
+    const rows = cachedStatement(this.#db, this.#listStatements, `SELECT ${TASK_COLUMNS} FROM tasks t ${SNAPSHOT_JOIN} WHERE ${where.join(' AND ')} ORDER BY t.updated_at DESC, t.id DESC LIMIT ?`).all(...params, query.pageSize + 1);
     const more = rows.length > query.pageSize;
     const page = (more ? rows.slice(0, query.pageSize) : rows).map(toTask);
     const last = page[page.length - 1];
@@ -153,6 +157,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
         this.#s.deleteConfigs.run(id);
         this.#s.deleteOutbox.run(id);
         this.#s.deleteTask.run(id);
+        this.#s.deleteSnapshot.run(id);
       }
       count = ids.length;
     });
@@ -370,6 +375,31 @@ function cachedStatement<Row>(db: BetterSqlite3.Database, cache: Map<string, Bet
 /** The messageId filter of each connection: a store of its own per runtime would miss the others' tasks. */
 const MESSAGE_FILTERS = new WeakMap<BetterSqlite3.Database, WindowedBloomFilter>();
 
+/**
+ * Longest snapshot (in characters) a `tasks` row holds itself: past it the
+ * row would spill into overflow pages, each copied again by every UPDATE of
+ * the row. A call's task is a few hundred bytes: most tasks never write a
+ * second row.
+ */
+const SNAPSHOT_INLINE_LIMIT = 2_048;
+
+/**
+ * What a task's row holds of its snapshot: the snapshot when it is short,
+ * else '' (the snapshot goes to `task_snapshots`). SQLite rewrites a whole
+ * row, overflow pages included, on every UPDATE: a long workflow's task
+ * (its definition in its history) made each of its steps' writes cost as
+ * much as the definition's size (docs/adr/0081-large-task-snapshots-apart-on-sqlite.md).
+ * A short snapshot written after a long one leaves a stale `task_snapshots`
+ * row, which reads ignore (the task's row holds its snapshot again).
+ */
+const snapshotInRow = (snapshot: string): string => (snapshot.length < SNAPSHOT_INLINE_LIMIT ? snapshot : '');
+
+/** A task's columns, its snapshot from `task_snapshots` when its row holds '' ({@link TASK_FROM} names `t` and `s`). */
+const TASK_COLUMNS =
+  "t.id, t.agent, t.tenant, t.context_id, t.state, t.skill, t.message_id, t.message_key, t.message_bucket, t.version, t.last_seq, coalesce(s.snapshot, t.snapshot) AS snapshot, t.owner, t.idempotent, t.terminal, t.created_at, t.updated_at";
+/** A short snapshot's row joins nothing (the condition on `t.snapshot` spares the lookup). */
+const SNAPSHOT_JOIN = "LEFT JOIN task_snapshots s ON t.snapshot = '' AND s.task_id = t.id";
+
 const bloomKey = (agent: string, tenant: string, messageId: string): string => `${agent}\u0000${tenant}\u0000${messageId}`;
 
 function lastSeqOf(events: { seq: number }[], fallback: number): number {
@@ -388,10 +418,11 @@ function prepare(db: BetterSqlite3.Database) {
     enqueuePush: db.prepare(
       "INSERT INTO push_outbox (task_id, config_id, seq, state, attempts, next_attempt_at, created_at, updated_at) SELECT task_id, id, ?, 'pending', 0, ?, ?, ? FROM push_configs WHERE task_id = ?",
     ),
-    getTask: db.prepare<unknown[], TaskRow>('SELECT * FROM tasks WHERE id = ?'),
+    putSnapshot: db.prepare('INSERT INTO task_snapshots (task_id, snapshot) VALUES (?, ?) ON CONFLICT (task_id) DO UPDATE SET snapshot = excluded.snapshot'),
+    getTask: db.prepare<unknown[], TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks t ${SNAPSHOT_JOIN} WHERE t.id = ?`),
     // INDEXED BY: without statistics the planner would scan tasks_list (agent, tenant) instead.
     byMessage: db.prepare<unknown[], TaskRow>(
-      'SELECT * FROM tasks INDEXED BY tasks_message WHERE message_bucket IN (SELECT value FROM json_each(?)) AND message_key = ? AND agent = ? AND tenant = ? AND message_id = ? ORDER BY created_at DESC LIMIT 1',
+      `SELECT ${TASK_COLUMNS} FROM tasks t INDEXED BY tasks_message ${SNAPSHOT_JOIN} WHERE t.message_bucket IN (SELECT value FROM json_each(?)) AND t.message_key = ? AND t.agent = ? AND t.tenant = ? AND t.message_id = ? ORDER BY t.created_at DESC LIMIT 1`,
     ),
     // Rows that end after `afterSeq`; each row holds several events, so `limit` rows hold at least `limit` events.
     events: db.prepare<unknown[], EventRow>('SELECT * FROM task_events WHERE task_id = ? AND last_seq > ? ORDER BY seq LIMIT ?'),
@@ -401,7 +432,7 @@ function prepare(db: BetterSqlite3.Database) {
     replicasSeen: db.prepare<unknown[], { id: string; heartbeat_at: number; hosts: string | null }>('SELECT id, heartbeat_at, hosts FROM runtime_replicas WHERE heartbeat_at >= ?'),
     removeReplica: db.prepare('DELETE FROM runtime_replicas WHERE id = ?'),
     orphans: db.prepare<unknown[], TaskRow>(
-      'SELECT t.* FROM tasks t LEFT JOIN runtime_replicas r ON r.id = t.owner WHERE t.terminal = 0 AND t.owner IS NOT NULL AND (r.id IS NULL OR r.heartbeat_at < ?) AND t.id > ? ORDER BY t.id LIMIT ?',
+      `SELECT ${TASK_COLUMNS} FROM tasks t LEFT JOIN runtime_replicas r ON r.id = t.owner ${SNAPSHOT_JOIN} WHERE t.terminal = 0 AND t.owner IS NOT NULL AND (r.id IS NULL OR r.heartbeat_at < ?) AND t.id > ? ORDER BY t.id LIMIT ?`,
     ),
     // A task with undelivered push notifications is kept until they settle.
     prunable: db.prepare<unknown[], { id: string }>(
@@ -411,6 +442,7 @@ function prepare(db: BetterSqlite3.Database) {
     deleteConfigs: db.prepare('DELETE FROM push_configs WHERE task_id = ?'),
     deleteOutbox: db.prepare('DELETE FROM push_outbox WHERE task_id = ?'),
     deleteTask: db.prepare('DELETE FROM tasks WHERE id = ?'),
+    deleteSnapshot: db.prepare('DELETE FROM task_snapshots WHERE task_id = ?'),
     putConfig: db.prepare(
       'INSERT INTO push_configs (task_id, id, tenant, config, protocol, created_at, origin_key) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id, id) DO UPDATE SET config = excluded.config, protocol = excluded.protocol, origin_key = excluded.origin_key',
     ),

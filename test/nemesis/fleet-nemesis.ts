@@ -11,7 +11,8 @@ import type { FleetRole, RuntimeFleet } from './runtime-fleet.js';
 
 /**
  * The faults a run draws from (docs/reliability.md, "Faults"):
- * - `kill`: kill -9 of a replica; healed by starting it again (it recovers from the database).
+ * - `kill`: kill -9 of a replica, again and again for the period: down 1 to 8 s, up 5 to 15 s (drawn);
+ *   each start recovers from the database; the heal starts it if it is down.
  * - `pause`: SIGSTOP of a replica (a lease holder that stops without dying); healed by SIGCONT.
  * - `partition`: a replica's connections to PostgreSQL and Redis reset, new ones refused.
  * - `half-open`: a replica's connections to PostgreSQL and Redis go silent (no FIN, no RST) and new
@@ -47,7 +48,7 @@ export interface ActiveFault {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts `fault` on `node` (ignored by the fleet-wide faults); `faultMs` bounds a Redis pause. */
-export async function startFault(fleet: RuntimeFleet, fault: FleetFault, node: string, faultMs: number): Promise<ActiveFault> {
+export async function startFault(fleet: RuntimeFleet, fault: FleetFault, node: string, faultMs: number, random: () => number): Promise<ActiveFault> {
   const n = fleet.node(node);
   const healProxies = async () => {
     n.pg.heal();
@@ -55,8 +56,7 @@ export async function startFault(fleet: RuntimeFleet, fault: FleetFault, node: s
   };
   switch (fault) {
     case 'kill':
-      await fleet.kill(node);
-      return { fault, node, heal: () => fleet.start(node) };
+      return repeatedKills(fleet, node, random);
     case 'pause':
       fleet.signal(node, 'SIGSTOP');
       return { fault, node, heal: async () => fleet.signal(node, 'SIGCONT') };
@@ -122,6 +122,53 @@ export async function startFault(fleet: RuntimeFleet, fault: FleetFault, node: s
   }
 }
 
+/**
+ * Kill -9 of `node` until the heal, again and again: down 1 to 8 s, then up 5 to 15 s, drawn by
+ * `random`. One kill lasting the whole period tested little once periods were long: the lone
+ * embedded mesh answered nobody for five minutes, a fleet replica recovered once. Some downs outlast
+ * a lease (its tasks go to the others), some do not (it takes its own back).
+ */
+async function repeatedKills(fleet: RuntimeFleet, node: string, random: () => number): Promise<ActiveFault> {
+  const healed = new AbortController();
+  const wait = (ms: number): Promise<void> => sleepUnless(ms, healed.signal);
+  let down = true;
+  await fleet.kill(node);
+  const cycle = (async () => {
+    for (;;) {
+      await wait(1000 + random() * 7000);
+      if (healed.signal.aborted) return;
+      await fleet.start(node);
+      down = false;
+      await wait(5000 + random() * 10_000);
+      if (healed.signal.aborted) return;
+      await fleet.kill(node);
+      down = true;
+    }
+  })();
+  return {
+    fault: 'kill',
+    node,
+    heal: async () => {
+      healed.abort();
+      await cycle;
+      if (down) await fleet.start(node);
+    },
+  };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 export interface ScheduleOptions {
   recorder: HistoryRecorder;
   fleet: RuntimeFleet;
@@ -151,7 +198,7 @@ export async function runSchedule(options: ScheduleOptions): Promise<number> {
     const node = victims[Math.floor(random() * victims.length)]!.name;
     const value = FLEET_WIDE.has(fault) ? { fault } : { fault, node };
     recorder.nemesis(F.start, value);
-    const active = await startFault(fleet, fault, node, options.faultMs);
+    const active = await startFault(fleet, fault, node, options.faultMs, random);
     await sleep(options.faultMs);
     await active.heal();
     lastHeal = Date.now();

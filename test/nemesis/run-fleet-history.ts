@@ -82,6 +82,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     settleBy = lastHeal + (options.settleMs ?? 30_000);
     stop.abort();
     await workload;
+    const workloadStopped = Date.now();
     const { runs, unfinished: runsUnfinished } = await workflows;
 
     const database = await fleet.openDatabase();
@@ -89,10 +90,15 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
       const known = new Set(tasks.ids);
       const unknown = (await allTaskIds(database)).filter((id) => !known.has(id));
       const ids = [...known, ...unknown];
-      const deadline = lastHeal + (options.settleMs ?? 30_000);
+      // Every task that existed at the last heal ends within settleMs of it; one the workload made later
+      // (the clients go on through the last heal period, a long one in long runs) within settleMs of the
+      // workload's stop, as do the tasks only the database knows (workflow steps' children).
+      const settle = options.settleMs ?? 30_000;
+      const { before, after } = tasks.splitAt(lastHeal);
       const unfinished = [
-        ...(await readUntilTerminal({ recorder, targets, processes, taskIds: tasks.ids, deadline, timeoutMs })),
-        ...(await waitUntilTerminalInDatabase(database, unknown, deadline)),
+        ...(await readUntilTerminal({ recorder, targets, processes, taskIds: before, deadline: lastHeal + settle, timeoutMs })),
+        ...(await readUntilTerminal({ recorder, targets, processes, taskIds: after, deadline: workloadStopped + settle, timeoutMs })),
+        ...(await waitUntilTerminalInDatabase(database, unknown, workloadStopped + settle)),
       ];
       await readLogs({ recorder, processes, database, taskIds: ids });
       if (orchestrators > 0) await readEffects({ recorder, processes, database });

@@ -53,11 +53,19 @@ export class ProcessNumbers {
 /** Task ids clients have seen created; read and cancel pick from them. */
 export class KnownTasks {
   readonly ids: string[] = [];
-  #seen = new Set<string>();
+  /** When each task was first heard of (Date.now()): a task made after the last heal is owed its own time to end. */
+  readonly #firstSeen = new Map<string, number>();
   add(id: string): void {
-    if (this.#seen.has(id)) return;
-    this.#seen.add(id);
+    if (this.#firstSeen.has(id)) return;
+    this.#firstSeen.set(id, Date.now());
     this.ids.push(id);
+  }
+  /** The tasks first heard of at or before `time`, and those after. */
+  splitAt(time: number): { before: string[]; after: string[] } {
+    const before: string[] = [];
+    const after: string[] = [];
+    for (const id of this.ids) (this.#firstSeen.get(id)! <= time ? before : after).push(id);
+    return { before, after };
   }
   pick(random: () => number): string | undefined {
     // Recent tasks more often: they are the ones still running, where a cancel races the work.

@@ -39,6 +39,8 @@ export interface WorkflowStepsTable {
   context_id: string | null;
   /** JSON of the step's output once completed. */
   output: string | null;
+  /** A completed map's: its output is its units' outputs, read from their records (`output` then NULL); NULL otherwise. Migration 0028. */
+  output_units: number | null;
   error: string | null;
   started_at: number;
   finished_at: number | null;

@@ -4,6 +4,7 @@ import { compileTemplate } from '../workflow/index.js';
 import type { MapStep, StepResult, TemplateScope } from '../workflow/workflow-definition.js';
 import type { StepRunner } from './step-runner.js';
 import { failureMessage, StepFailure } from './step-failure.js';
+import { UnitOutputs } from './step-outputs.js';
 
 /** Units whose records a resumed map reads at once. */
 const FINISHED_PAGE = 500;
@@ -13,9 +14,11 @@ const FINISHED_PAGE = 500;
  * `concurrency` at a time. Unit `i` is the step at `<path>/<i>`, so a
  * restarted run skips the units it finished and re-attaches to those in
  * flight. Output: the units' outputs in order (`null` for failed ones under
- * `continue`/`threshold`).
+ * `continue`/`threshold`), as a {@link UnitOutputs}: each unit's output is
+ * in its own record, and the list is read from them when something needs it,
+ * never held while the map runs nor written as one row.
  */
-export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScope, path: string, signal: AbortSignal): Promise<unknown> {
+export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScope, path: string, signal: AbortSignal): Promise<UnitOutputs> {
   const list = compileTemplate(step.over).render(scope);
   if (!Array.isArray(list)) throw new StepFailure(path, Errors.workflowMapOverNotAList({ path, over: step.over, what: list === undefined || list === null ? 'empty' : `a ${typeof list}` }));
   const batched = step.mode === 'batch';
@@ -27,7 +30,6 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
   const unitSignal = AbortSignal.any([signal, stop.signal]);
   // Every unit in flight listens on it (a concurrency above ten is ordinary).
   setMaxListeners(0, unitSignal);
-  const outputs: unknown[] = new Array(unitCount).fill(null);
   const failures: Array<{ index: number; error: string }> = [];
   const started = run.deps.now();
   let next = 0;
@@ -66,8 +68,7 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
       const unitScope: TemplateScope = { ...scope, index, ...(batched ? { batch: unit } : { item: unit[0] }) };
       try {
         const unitPath = `${path}/${index}`;
-        const earlier = (await finishedEarlier(index)).get(unitPath);
-        outputs[index] = (earlier ?? (await run.step(step.step, unitScope, unitPath, unitSignal, { quiet: true }))).output;
+        if (!(await finishedEarlier(index)).has(unitPath)) await run.step(step.step, unitScope, unitPath, unitSignal, { quiet: true });
         run.deps.metrics?.mapItems(run.host.runId, 'completed', unit.length);
       } catch (err) {
         if (unitSignal.aborted && !(err instanceof StepFailure)) return;
@@ -87,5 +88,5 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
     const first = failures.sort((a, b) => a.index - b.index)[0]!;
     throw new StepFailure(path, Errors.workflowMapFailed({ path, failed: failures.length, units: unitCount, unitsName: batched ? 'batches' : 'items', unitName: batched ? 'batch' : 'item', index: first.index, error: first.error }));
   }
-  return outputs;
+  return new UnitOutputs(path, unitCount);
 }

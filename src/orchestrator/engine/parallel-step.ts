@@ -32,7 +32,8 @@ export async function runParallel(run: StepRunner, step: ParallelStep, scope: Te
     step.steps.map(async (branch) => {
       try {
         const result = await run.step(branch, { ...scope, steps: { ...scope.steps } }, `${path}/${branch.id}`, branchSignal, options);
-        settled.set(branch.id, { id: branch.id, result });
+        // The parallel's output holds its branches' outputs: a map's are read into their list here.
+        settled.set(branch.id, { id: branch.id, result: { ...result, output: await run.settle(result.output) } });
         if (result.status === 'completed') completed++;
       } catch (err) {
         if (signal.aborted) return;

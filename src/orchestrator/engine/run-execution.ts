@@ -13,7 +13,7 @@ import { runMap } from './map-step.js';
 import { stepMessageId } from './message-ids.js';
 import { runParallel } from './parallel-step.js';
 import type { RunStore, StepRecord } from './run-store.js';
-import { resultOf, SequenceView, StepOutputs } from './step-outputs.js';
+import { resultOf, SequenceView, StepOutputs, UnitOutputs } from './step-outputs.js';
 import { StepWrites } from './step-writes.js';
 import type { WorkflowMetrics } from './workflow-metrics.js';
 import { failureCode, failureMessage, StepFailure } from './step-failure.js';
@@ -95,7 +95,10 @@ export class RunExecution implements StepRunner {
     this.host = host;
     this.definition = definition;
     this.#resumed = resumed;
-    this.#outputs = new StepOutputs((path) => deps.store.step(host.runId, path));
+    this.#outputs = new StepOutputs(
+      (path) => deps.store.step(host.runId, path),
+      (paths) => deps.store.stepsAt(host.runId, paths),
+    );
     this.#writes = new StepWrites(deps.store, host.runId);
   }
 
@@ -103,7 +106,7 @@ export class RunExecution implements StepRunner {
   async execute(inputs: Record<string, unknown>): Promise<unknown> {
     const scope: TemplateScope = { inputs, steps: {}, run: { id: this.host.runId, tenant: this.host.onBehalfOf.tenant, workflow: this.definition.name } };
     const last = await this.sequence(this.definition.steps, scope, '', this.host.signal);
-    if (!this.definition.outputs) return last;
+    if (!this.definition.outputs) return this.#outputs.settle(last);
     const outputs: Record<string, unknown> = {};
     for (const [name, template] of Object.entries(this.definition.outputs)) outputs[name] = (await this.#render(template, scope)) ?? null;
     return outputs;
@@ -146,6 +149,10 @@ export class RunExecution implements StepRunner {
 
   #mayHaveRecord(path: string): boolean {
     return this.#resumed || [...this.#reopened].some((prefix) => path.startsWith(prefix));
+  }
+
+  settle(value: unknown): Promise<unknown> {
+    return this.#outputs.settle(value);
   }
 
   async finished(paths: readonly string[]): Promise<Map<string, StepResult>> {
@@ -209,8 +216,12 @@ export class RunExecution implements StepRunner {
       const timer = timeout ? setTimeout(() => timeout.abort(new DOMException(`timed out after ${step.timeoutMs} ms`, 'TimeoutError')), step.timeoutMs) : undefined;
       const stepSignal = timeout ? AbortSignal.any([signal, timeout.signal]) : signal;
       try {
-        const output = await this.#run(step, scope, path, stepSignal, record, options);
-        await this.#save({ ...record, status: 'completed', output: output ?? null, error: null, finishedAt: this.deps.now() });
+        let output = await this.#run(step, scope, path, stepSignal, record, options);
+        // A map's record says where its units' outputs are; a step passing a map's output on (a sequence ending in one) stores the list.
+        const ownUnits = output instanceof UnitOutputs && output.path === path ? output : undefined;
+        if (output instanceof UnitOutputs && ownUnits === undefined) output = await this.#outputs.settle(output);
+        const stored = ownUnits !== undefined ? { output: undefined, outputUnits: ownUnits.count } : { output: output ?? null };
+        await this.#save({ ...record, status: 'completed', ...stored, error: null, finishedAt: this.deps.now() });
         this.deps.metrics?.stepEnded(this.host.runId, step.kind, 'completed', (this.deps.now() - started) / 1000);
         if (!options.quiet) this.#emit({ type: 'step.completed', runId: this.host.runId, path, kind: step.kind, durationMs: this.deps.now() - started, cached: false }, `${path}: completed`);
         return { status: 'completed', output: output ?? null, ...(record.taskId ? { taskId: record.taskId } : {}), ...(record.agent ? { agent: record.agent } : {}) };

@@ -37,6 +37,13 @@ export interface StepRecord {
   taskId: string | null;
   contextId: string | null;
   output: unknown;
+  /**
+   * A completed map's: its output is the outputs of its units `<path>/0` …
+   * `<path>/<outputUnits - 1>`, read from their records (`output` unset). A
+   * 100,000-item map neither holds nor writes its result as one list
+   * (docs/adr/0079-maps-paged.md).
+   */
+  outputUnits?: number;
   error: string | null;
   startedAt: number;
   finishedAt: number | null;
@@ -183,6 +190,7 @@ export class RunStore {
       task_id: step.taskId,
       context_id: step.contextId,
       output: step.output === undefined ? null : JSON.stringify(step.output),
+      output_units: step.outputUnits ?? null,
       error: step.error,
       started_at: step.startedAt,
       finished_at: step.finishedAt,
@@ -200,6 +208,7 @@ export class RunStore {
           task_id: eb.ref('excluded.task_id'),
           context_id: eb.ref('excluded.context_id'),
           output: eb.ref('excluded.output'),
+          output_units: eb.ref('excluded.output_units'),
           error: eb.ref('excluded.error'),
           started_at: eb.ref('excluded.started_at'),
           finished_at: eb.ref('excluded.finished_at'),
@@ -217,11 +226,11 @@ export class RunStore {
     // One statement: the rows go from table to table without passing through the process (a long run has many).
     const result = await this.#db
       .insertInto('workflow_steps')
-      .columns(['run_id', 'path', 'status', 'attempt', 'sends', 'agent', 'message_id', 'task_id', 'context_id', 'output', 'error', 'started_at', 'finished_at'])
+      .columns(['run_id', 'path', 'status', 'attempt', 'sends', 'agent', 'message_id', 'task_id', 'context_id', 'output', 'output_units', 'error', 'started_at', 'finished_at'])
       .expression(
         this.#db
           .selectFrom('workflow_steps')
-          .select([sql<string>`cast(${toRun} as text)`.as('run_id'), 'path', 'status', 'attempt', 'sends', 'agent', 'message_id', 'task_id', 'context_id', 'output', 'error', 'started_at', 'finished_at'])
+          .select([sql<string>`cast(${toRun} as text)`.as('run_id'), 'path', 'status', 'attempt', 'sends', 'agent', 'message_id', 'task_id', 'context_id', 'output', 'output_units', 'error', 'started_at', 'finished_at'])
           .where('run_id', '=', fromRun)
           .where('status', 'in', ['completed', 'skipped', 'input-required']),
       )
@@ -277,6 +286,7 @@ function toStep(row: Tables['workflow_steps']): StepRecord {
     taskId: row.task_id,
     contextId: row.context_id,
     output: row.output === null ? undefined : JSON.parse(row.output),
+    ...(row.output_units !== null && { outputUnits: Number(row.output_units) }),
     error: row.error,
     startedAt: Number(row.started_at),
     finishedAt: row.finished_at === null ? null : Number(row.finished_at),

@@ -47,10 +47,35 @@ export class SequenceView implements StepsInView {
   }
 }
 
+/** Units whose records one read of a map's outputs asks for at once. */
+const UNITS_PAGE = 500;
+
+/**
+ * A completed map's output as the run holds it: where its units' outputs
+ * are, not the list (docs/adr/0079-maps-paged.md). It becomes the list
+ * ({@link StepOutputs.settle}) only where something needs the list: a
+ * template naming it, the workflow's outputs, a step wrapping it.
+ */
+export class UnitOutputs {
+  readonly path: string;
+  readonly count: number;
+
+  constructor(path: string, count: number) {
+    this.path = path;
+    this.count = count;
+  }
+
+  /** Never written as JSON: written as `{}` it would be a result silently lost. */
+  toJSON(): never {
+    throw new Error(`the outputs of the map at ${this.path} were to be written before they were read`);
+  }
+}
+
 /** A step's record as the result later templates read, or undefined while it has none (not finished). */
 export function resultOf(record: StepRecord | undefined): StepResult | undefined {
   if (record?.status !== 'completed' && record?.status !== 'skipped') return undefined;
-  return { status: record.status, output: record.output ?? null, ...(record.taskId ? { taskId: record.taskId } : {}), ...(record.agent ? { agent: record.agent } : {}) };
+  const output = record.outputUnits !== undefined ? new UnitOutputs(record.path, record.outputUnits) : (record.output ?? null);
+  return { status: record.status, output, ...(record.taskId ? { taskId: record.taskId } : {}), ...(record.agent ? { agent: record.agent } : {}) };
 }
 
 /**
@@ -61,9 +86,32 @@ export function resultOf(record: StepRecord | undefined): StepResult | undefined
 export class StepOutputs {
   readonly #recent = new Map<string, StepResult>();
   readonly #read: (path: string) => Promise<StepRecord | undefined>;
+  readonly #readMany: (paths: readonly string[]) => Promise<Map<string, StepRecord>>;
 
-  constructor(read: (path: string) => Promise<StepRecord | undefined>) {
+  /** `read`: one step's record by path; `readMany`: those of several paths at once (a page of a map's units). */
+  constructor(read: (path: string) => Promise<StepRecord | undefined>, readMany: (paths: readonly string[]) => Promise<Map<string, StepRecord>>) {
     this.#read = read;
+    this.#readMany = readMany;
+  }
+
+  /**
+   * `value` with a map's outputs read into their list: each unit's output in
+   * order, `null` for a unit that failed (a map under `continue` or
+   * `threshold`), read a page of units at a time. Any other value as it is.
+   */
+  async settle(value: unknown): Promise<unknown> {
+    if (!(value instanceof UnitOutputs)) return value;
+    const list: unknown[] = new Array(value.count).fill(null);
+    for (let first = 0; first < value.count; first += UNITS_PAGE) {
+      const paths = Array.from({ length: Math.min(UNITS_PAGE, value.count - first) }, (_, i) => `${value.path}/${first + i}`);
+      const records = await this.#readMany(paths);
+      for (let i = 0; i < paths.length; i++) {
+        const result = resultOf(records.get(paths[i]!));
+        // A unit that is itself a map holds its own units' outputs.
+        if (result !== undefined) list[first + i] = await this.settle(result.output);
+      }
+    }
+    return list;
   }
 
   /** Keeps a step's result at hand (the least recently used leaves). */
@@ -83,15 +131,13 @@ export class StepOutputs {
     return this.#recent.size;
   }
 
+  /** A finished step's result, a map's outputs read into their list (kept at hand as their place only: a list can be long). */
   async get(path: string): Promise<StepResult | undefined> {
-    const hit = this.#recent.get(path);
-    if (hit !== undefined) {
-      this.remember(path, hit);
-      return hit;
-    }
-    const result = resultOf(await this.#read(path));
-    if (result !== undefined) this.remember(path, result);
-    return result;
+    let result = this.#recent.get(path);
+    if (result === undefined) result = resultOf(await this.#read(path));
+    if (result === undefined) return undefined;
+    this.remember(path, result);
+    return result.output instanceof UnitOutputs ? { ...result, output: await this.settle(result.output) } : result;
   }
 
   /**

@@ -25,6 +25,8 @@ export interface StepRunner {
    * not one by one. Empty when the run can have no such records.
    */
   finished(paths: readonly string[]): Promise<Map<string, StepResult>>;
+  /** `value` with a map's outputs (`UnitOutputs`) read into their list: for a step that wraps its inner steps' outputs. */
+  settle(value: unknown): Promise<unknown>;
   /** Reports progress on the workflow's task. */
   emit(event: RunEvent, text: string): void;
 }

@@ -26,6 +26,7 @@ import { registryGovernanceMigration } from './0024-registry-governance.js';
 import { gatewayPoliciesMigration } from './0025-gateway-policies.js';
 import { runtimeReplicaHostsMigration } from './0026-runtime-replica-hosts.js';
 import { runtimeTaskSnapshotsApartMigration } from './0027-runtime-task-snapshots-apart.js';
+import { workflowMapOutputsByUnitMigration } from './0028-workflow-map-outputs-by-unit.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -62,6 +63,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0025-gateway-policies': gatewayPoliciesMigration(dialect),
         '0026-runtime-replica-hosts': runtimeReplicaHostsMigration(),
         '0027-runtime-task-snapshots-apart': runtimeTaskSnapshotsApartMigration(dialect),
+        '0028-workflow-map-outputs-by-unit': workflowMapOutputsByUnitMigration(),
       };
     },
   };

@@ -137,6 +137,7 @@ export const FIGURES: readonly FigureDefinition[] = [
   { id: 'orchestrator.map.100k', part: 'orchestrator', label: 'Orchestrator: a 100,000-item map (batches of 100, SQLite), items a second', anchor: 'a plain loop sending the same batches', unit: 'per s', goal: atLeast(0.8, '≥ 0.8×') },
   { id: 'orchestrator.map.100k.fleet', part: 'orchestrator', label: 'Orchestrator: a 100,000-item map on PostgreSQL + Redis, items a second', anchor: 'a plain loop sending the same batches', unit: 'per s', goal: atLeast(0.8, '≥ 0.8×') },
   { id: 'orchestrator.map.rss', part: 'orchestrator', label: "Orchestrator: peak resident set over a 100,000-item map (SQLite)", anchor: 'the same over a 10,000-item map', unit: 'MB' },
+  { id: 'orchestrator.map.heap', part: 'orchestrator', label: 'Orchestrator: live heap (after a full collection) over a 100,000-item map (SQLite)', anchor: 'the same over a 10,000-item map', unit: 'MB' },
   { id: 'orchestrator.map', part: 'orchestrator', label: 'Orchestrator: a map, items a second (batches of 500)', anchor: 'a plain loop sending the same batches', unit: 'per s' },
   { id: 'store.cpu', part: 'store', label: 'Store: CPU per durable task write (SQLite)', anchor: 'the same bytes into two tables, no index', unit: 'µs' },
   { id: 'cli.help', part: 'cli', label: 'CLI: `agentmesh --help`, CPU from exec to exit', anchor: '`node -e 0`', unit: 'ms', goal: atMost(150, '≤ 150 ms', 'value') },

@@ -70,7 +70,7 @@ const orchestrator = z.object({
     }),
   ),
   maps: z.array(
-    z.object({ mode: z.string(), items: num, batchSize: num.optional(), fleet: z.boolean().optional(), rounds: num, anchorMs: num.optional(), workflowMs: num.optional(), orchestratorPeakRssMb: num.optional(), failure: z.string().optional() }),
+    z.object({ mode: z.string(), items: num, batchSize: num.optional(), fleet: z.boolean().optional(), rounds: num, anchorMs: num.optional(), workflowMs: num.optional(), orchestratorPeakRssMb: num.optional(), orchestratorLiveHeapMb: num.optional(), failure: z.string().optional() }),
   ),
 });
 const store = z.object({ rows: z.array(z.object({ target: z.string(), cpuUsPerTask: num })) });
@@ -198,6 +198,7 @@ function orchestratorFigures(report: z.infer<typeof orchestrator>, figures: Figu
   // The bench reads resident sets in MiB; the table's unit is MB.
   const megabytes = (mib: number | undefined): number | undefined => (mib === undefined ? undefined : (mib * 1024 * 1024) / 1e6);
   mapFigure('orchestrator.map.rss', long(100_000, false), (m) => megabytes(m.orchestratorPeakRssMb), () => megabytes(shorter?.orchestratorPeakRssMb));
+  mapFigure('orchestrator.map.heap', long(100_000, false), (m) => megabytes(m.orchestratorLiveHeapMb), () => megabytes(shorter?.orchestratorLiveHeapMb));
 }
 
 /** Each run length beside its direct calls, and CPU per step of the longest against the shortest. */

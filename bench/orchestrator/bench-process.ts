@@ -24,6 +24,8 @@ export interface BenchProcess {
   cpuMs(): Promise<number>;
   /** Resident set size of the process now, bytes. */
   rssBytes(): Promise<number>;
+  /** The process's heap after a full collection (what it keeps alive), bytes. */
+  liveHeapBytes(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ function answer<T extends ChildMessage['type']>(child: ChildProcess, types: read
 export async function startBenchProcess(start: StartMessage): Promise<BenchProcess> {
   // BENCH_ORCHESTRATOR_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") profiles the orchestrator's processes.
   const profile = start.kind === 'orchestrator' ? (process.env['BENCH_ORCHESTRATOR_NODE_OPTIONS']?.split(' ').filter((flag) => flag !== '') ?? []) : [];
-  const child = fork(fileURLToPath(new URL('./orchestrator-target.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: profile });
+  const child = fork(fileURLToPath(new URL('./orchestrator-target.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: start.kind === 'orchestrator' ? ['--expose-gc', ...profile] : profile });
   // A send to a child that just died emits 'error'; the pending answer's exit handler reports it.
   child.on('error', () => {});
   const post = (message: HarnessMessage): void => {
@@ -72,6 +74,11 @@ export async function startBenchProcess(start: StartMessage): Promise<BenchProce
         const memory = answer(child, ['memory'], ANSWER_TIMEOUT_MS);
         post({ type: 'memory' });
         return (await memory).rss;
+      },
+      async liveHeapBytes() {
+        const memory = answer(child, ['memory'], ANSWER_TIMEOUT_MS);
+        post({ type: 'memory', collect: true });
+        return (await memory).heap;
       },
       stop: () => stop(child),
     };

@@ -64,6 +64,8 @@ const LONG_MAPS = [
 ] as const;
 /** How often the orchestrator's RSS is read while a map runs, ms. */
 const RSS_SAMPLE_MS = 200;
+/** How often the warm-up map reads the orchestrator's heap after a full collection. */
+const LIVE_HEAP_SAMPLE_MS = 1_000;
 const ADMIN_TOKEN = 'bench-orchestrator-admin-token-0123456789';
 /** Scopes of the gateway-path clients; `gateway:delegate` lets the orchestrator name its own tenant in the delegation header. */
 const SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'gateway:delegate'];
@@ -240,19 +242,24 @@ async function mapThroughput(o: {
       let turn = 0;
       return pooledCalls((i) => streamCall(clients[turn++ % clients.length]!, { items: batches[i]! }), batches.length, o.concurrency);
     };
-    const viaWorkflow = async (round: number): Promise<number> => {
+    const viaWorkflow = async (round: number, options: { liveHeap?: boolean } = {}): Promise<number> => {
       const started = performance.now();
       // The orchestrator's resident set, read while the map runs: its peak says what a map of this length holds.
       let peak = await orchestrator.rssBytes();
       const sampler = setInterval(() => void orchestrator.rssBytes().then((rss) => (peak = Math.max(peak, rss)), () => undefined), RSS_SAMPLE_MS);
+      // What it keeps alive, apart from garbage not yet collected: read in the warm-up only (each reading is a full collection).
+      let live = 0;
+      const heapSampler = options.liveHeap === true ? setInterval(() => void orchestrator.liveHeapBytes().then((heap) => (live = Math.max(live, heap)), () => undefined), LIVE_HEAP_SAMPLE_MS) : undefined;
       let outputs: unknown;
       try {
         outputs = await runWorkflow(runner, workflow, { items: roundItems(round) });
       } finally {
         clearInterval(sampler);
+        clearInterval(heapSampler);
       }
       const elapsed = performance.now() - started;
       row.orchestratorPeakRssMb = Math.max(row.orchestratorPeakRssMb ?? 0, peak / 2 ** 20);
+      if (live > 0) row.orchestratorLiveHeapMb = Math.max(row.orchestratorLiveHeapMb ?? 0, live / 2 ** 20);
       const counted = ((outputs as { value?: Array<{ count?: number }> } | undefined)?.value ?? []).reduce((n, b) => n + (b?.count ?? 0), 0);
       if (counted !== o.items) throw new Error(`the map's outputs count ${counted} items, not ${o.items}`);
       return elapsed;
@@ -260,7 +267,7 @@ async function mapThroughput(o: {
     const label = `${o.mode} map, ${o.items} items${o.mode === 'batch' ? ` in batches of ${o.batchSize}` : ''}, concurrency ${o.concurrency}, ${o.instances} instance(s)`;
     log(`orchestrator: ${label}: warm-up, then ${o.rounds} round(s) direct (the anchor) and through the orchestrator…`);
     await direct(o.rounds);
-    await viaWorkflow(o.rounds + 1);
+    await viaWorkflow(o.rounds + 1, { liveHeap: true });
     await totalCounts(agents);
 
     // Rounds alternate anchor and map, so a change in the machine's load touches both sides alike.

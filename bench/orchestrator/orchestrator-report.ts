@@ -56,6 +56,8 @@ export interface MapRow {
   fleet?: boolean;
   /** The orchestrator process's highest resident set seen while a map ran (warm-up included), MiB. */
   orchestratorPeakRssMb?: number;
+  /** The orchestrator's heap after a full collection, highest of those read every second of the warm-up map (not a measured one: a collection costs time), MiB. */
+  orchestratorLiveHeapMb?: number;
   failure?: string;
 }
 
@@ -134,10 +136,11 @@ export function formatOrchestratorBench(report: OrchestratorBenchReport): string
       fixed(rate(batches, row.workflowMs), 1),
       fixed(row.orchestratorCpuMs === undefined ? undefined : (row.orchestratorCpuMs * 1000) / batches, 0),
       fixed(row.orchestratorPeakRssMb, 0),
+      fixed(row.orchestratorLiveHeapMb, 0),
       times(direct !== undefined && map !== undefined ? map / direct : undefined),
     ];
   });
-  lines.push(formatTable(['variant', 'items', 'direct items/s', 'direct batches/s', 'map items/s', 'map batches/s', 'orch CPU µs/batch', 'orch peak RSS MiB', 'map/direct'], mapRows));
+  lines.push(formatTable(['variant', 'items', 'direct items/s', 'direct batches/s', 'map items/s', 'map batches/s', 'orch CPU µs/batch', 'orch peak RSS MiB', 'orch live heap MiB', 'map/direct'], mapRows));
   for (const row of report.maps) if (row.failure !== undefined) lines.push(`! ${row.mode} map: ${row.failure}`);
   return lines;
 }

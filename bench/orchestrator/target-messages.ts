@@ -44,8 +44,11 @@ export interface StartControl {
 
 export type StartMessage = StartAgents | StartOrchestrator | StartControl;
 
-/** Harness → child. `counts` (agents only) answers `counts` and resets them with `reset: true`; `cpu` answers the process's CPU time, `memory` its resident set. */
-export type HarnessMessage = StartMessage | { type: 'counts'; reset?: boolean } | { type: 'cpu' } | { type: 'memory' } | { type: 'stop' };
+/**
+ * Harness → child. `counts` (agents only) answers `counts` and resets them with `reset: true`; `cpu` answers the
+ * process's CPU time, `memory` its resident set and heap, after a full collection with `collect: true` (the live heap).
+ */
+export type HarnessMessage = StartMessage | { type: 'counts'; reset?: boolean } | { type: 'cpu' } | { type: 'memory'; collect?: boolean } | { type: 'stop' };
 
 /** Child → harness. */
 export type ChildMessage =
@@ -55,4 +58,4 @@ export type ChildMessage =
   /** User + system CPU time since the process started, microseconds. */
   | { type: 'cpu'; micros: number }
   /** Resident set size now, bytes. */
-  | { type: 'memory'; rss: number };
+  | { type: 'memory'; rss: number; heap: number };

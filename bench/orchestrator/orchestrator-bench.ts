@@ -246,16 +246,18 @@ async function mapThroughput(o: {
       const started = performance.now();
       // The orchestrator's resident set, read while the map runs: its peak says what a map of this length holds.
       let peak = await orchestrator.rssBytes();
-      const sampler = setInterval(() => void orchestrator.rssBytes().then((rss) => (peak = Math.max(peak, rss)), () => undefined), RSS_SAMPLE_MS);
-      // What it keeps alive, apart from garbage not yet collected: read in the warm-up only (each reading is a full collection).
+      // What it keeps alive, apart from garbage not yet collected: read in the warm-up only (each reading is a full
+      // collection), and alone (the child answers both readings with one kind of message).
       let live = 0;
-      const heapSampler = options.liveHeap === true ? setInterval(() => void orchestrator.liveHeapBytes().then((heap) => (live = Math.max(live, heap)), () => undefined), LIVE_HEAP_SAMPLE_MS) : undefined;
+      const sampler =
+        options.liveHeap === true
+          ? setInterval(() => void orchestrator.liveHeapBytes().then((heap) => (live = Math.max(live, heap)), () => undefined), LIVE_HEAP_SAMPLE_MS)
+          : setInterval(() => void orchestrator.rssBytes().then((rss) => (peak = Math.max(peak, rss)), () => undefined), RSS_SAMPLE_MS);
       let outputs: unknown;
       try {
         outputs = await runWorkflow(runner, workflow, { items: roundItems(round) });
       } finally {
         clearInterval(sampler);
-        clearInterval(heapSampler);
       }
       const elapsed = performance.now() - started;
       row.orchestratorPeakRssMb = Math.max(row.orchestratorPeakRssMb ?? 0, peak / 2 ** 20);

@@ -69,6 +69,8 @@ export async function hundredThousandItemMapSurvivesKill(backends: MapBackends):
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-map-kill-'));
   const ledger = join(dataDir, 'ledger');
   const children: ChildProcess[] = [];
+  // Processes sharing a database share a data folder: the secret sealing its push configs is generated there.
+  const meshDir = join(dataDir, 'mesh');
   try {
     const agentUrls: string[] = [];
     for (let i = 0; i < backends.agentInstances; i++) {
@@ -76,7 +78,7 @@ export async function hundredThousandItemMapSurvivesKill(backends: MapBackends):
         ledger,
         holdAfter: ANSWERED_BEFORE_KILL,
         held: CONCURRENCY,
-        dataDir: join(dataDir, `agent-${i}`),
+        dataDir: meshDir,
         ...(backends.databaseUrl ? { databaseUrl: backends.databaseUrl } : {}),
         ...(backends.redisUrl ? { redisUrl: backends.redisUrl } : {}),
       });
@@ -84,7 +86,7 @@ export async function hundredThousandItemMapSurvivesKill(backends: MapBackends):
       agentUrls.push(agent.url);
     }
     const orchestratorSetup = {
-      dataDir: join(dataDir, 'orchestrator'),
+      dataDir: backends.databaseUrl ? meshDir : join(dataDir, 'orchestrator'),
       agents: { 'batch-worker': agentUrls },
       replicaTtlMs: 1000,
       ...(backends.databaseUrl ? { databaseUrl: backends.databaseUrl } : {}),

@@ -10,7 +10,7 @@ import { closeInTurn, directoryRemoval } from './close-in-turn.js';
 import { outputsOf, runMessage, startOrchestratorProcess, untilRunEnds } from './orchestrator-fixture.js';
 import { rpc } from './runtime-fixture.js';
 import { TS_CHILD_ARGV } from './typescript-child.js';
-import { until } from './until.js';
+import { until, WAIT_DEADLINE_MS } from './until.js';
 
 const ITEMS = 100_000;
 const BATCH = 500;
@@ -96,7 +96,7 @@ export async function hundredThousandItemMapSurvivesKill(backends: MapBackends):
     children.push(first.child);
     const items = Array.from({ length: ITEMS }, (_, i) => i);
     const sent = await rpc(first.url, 'SendMessage', { message: runMessage(LEDGER_MAP, { items }), configuration: { returnImmediately: true } });
-    const runId = (sent.body.result.task ?? sent.body.result).id as string;
+    const runId: string = (sent.body.result.task ?? sent.body.result).id;
 
     // Every worker of the map is then waiting on a batch the agent applied and will not answer to this process.
     await until('60 batches answered and 4 applied without an answer', () => linesOf(ledger).length >= ANSWERED_BEFORE_KILL + CONCURRENCY);
@@ -107,13 +107,8 @@ export async function hundredThousandItemMapSurvivesKill(backends: MapBackends):
 
     const second = await startOrchestratorProcess(orchestratorSetup);
     children.push(second.child);
-    const task = await untilRunEnds(second.url, runId, 'the restarted orchestrator finishes the map').catch(async (e) => {
-      const { body } = await rpc(second.url, 'GetTask', { id: runId });
-      console.error('DEBUG', linesOf(ledger).length, linesOf(`${ledger}.sends`).length, JSON.stringify(body.result?.status).slice(0, 2000));
-      console.error('DEBUG sends', linesOf(`${ledger}.sends`).slice(55).join(' '));
-      console.error('DEBUG ledger', linesOf(ledger).slice(55).join(' | '));
-      throw e;
-    });
+    // 100,000 items take seconds on a quiet machine; the wait is the suite's hang bound, for a loaded one.
+    const task = await untilRunEnds(second.url, runId, 'the restarted orchestrator finishes the map', WAIT_DEADLINE_MS);
     assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
     const firsts = Array.from({ length: BATCHES }, (_, i) => i * BATCH);
     assert.deepEqual(outputsOf(task), { batches: BATCHES, items: ITEMS, total: (ITEMS * (ITEMS - 1)) / 2, firsts });

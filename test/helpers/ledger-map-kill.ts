@@ -64,6 +64,15 @@ const linesOf = (file: string): string[] => (existsSync(file) ? readFileSync(fil
  * same data and finishes the run. Every batch must be in the ledger once,
  * the batches whose answer was lost re-sent under their message id and
  * recognised by the agent's runtime, and the outputs must be whole and in order.
+ *
+ * What "applied once" rests on: a map unit in flight has no record of its
+ * send (one write fewer per unit), so the restarted orchestrator does send it
+ * again, under the id derived from the run and the unit's path, the same as
+ * before the kill. The agent's runtime answers a repeated messageId with the
+ * task it started (ADR 0046), running or ended, on any replica sharing its
+ * database; the handler, which writes the ledger, does not run again. So the
+ * agent keeps no list of ids of its own: the one a real agent built on
+ * agentmesh would keep is its runtime's task store, which is what is tested.
  */
 export async function hundredThousandItemMapSurvivesKill(backends: MapBackends): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-map-kill-'));

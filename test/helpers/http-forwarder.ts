@@ -37,7 +37,8 @@ export interface HttpForwarder {
   close(): Promise<void>;
 }
 
-export async function startHttpForwarder(target: string): Promise<HttpForwarder> {
+/** `observe` sees each request as it arrives, before it is forwarded (or refused). */
+export async function startHttpForwarder(target: string, observe?: (request: ForwardedRequest) => void): Promise<HttpForwarder> {
   const to = new URL(target);
   let lose: { match: (request: ForwardedRequest) => boolean; left: number } | undefined;
   let lost = 0;
@@ -51,6 +52,7 @@ export async function startHttpForwarder(target: string): Promise<HttpForwarder>
       const body = Buffer.concat(chunks);
       const seen = { method: req.method ?? 'GET', path: req.url ?? '/', body: body.toString('utf8') };
       requests.push(seen);
+      observe?.(seen);
       if (refuse !== undefined && refuse.left > 0 && refuse.match(seen)) {
         refuse.left--;
         const { statusCode, body: error } = renderHttpError(Errors.storageUnavailableOfRequest({ requestId: `refused-${requests.length}` }), `refused-${requests.length}`);

@@ -140,8 +140,8 @@ export async function startOrchestrator(agentUrls: Record<string, string>, optio
   };
 }
 
-/** Reads the run `runId` on the orchestrator at `url` until it ends (completed, failed or canceled; 30 s at most, as `what`); the task as it ended. */
-export async function untilRunEnds(url: string, runId: string, what: string): Promise<any> {
+/** Reads the run `runId` on the orchestrator at `url` until it ends (completed, failed or canceled; `timeoutMs`, 30 s unless told, at most, as `what`); the task as it ended. */
+export async function untilRunEnds(url: string, runId: string, what: string, timeoutMs = 30_000): Promise<any> {
   let task: any;
   await until(
     what,
@@ -150,7 +150,7 @@ export async function untilRunEnds(url: string, runId: string, what: string): Pr
       task = body.result;
       return ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED'].includes(task?.status?.state);
     },
-    30_000,
+    timeoutMs,
   );
   return task;
 }

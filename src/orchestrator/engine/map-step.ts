@@ -60,6 +60,21 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
     return page.results;
   };
 
+  // Units' completed records being written (a unit goes on without waiting for its own: StepOptions.recordWritten).
+  const writing = new Set<Promise<void>>();
+  let writeFailed: { error: unknown } | undefined;
+  const recordWritten = (written: Promise<void>): void => {
+    const tracked = written.then(
+      () => void writing.delete(tracked),
+      (error: unknown) => {
+        writing.delete(tracked);
+        writeFailed ??= { error };
+        stop.abort(error);
+      },
+    );
+    writing.add(tracked);
+  };
+
   const worker = async () => {
     while (next < unitCount && !unitSignal.aborted) {
       const index = next++;
@@ -68,7 +83,7 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
       const unitScope: TemplateScope = { ...scope, index, ...(batched ? { batch: unit } : { item: unit[0] }) };
       try {
         const unitPath = `${path}/${index}`;
-        if (!(await finishedEarlier(index)).has(unitPath)) await run.step(step.step, unitScope, unitPath, unitSignal, { quiet: true });
+        if (!(await finishedEarlier(index)).has(unitPath)) await run.step(step.step, unitScope, unitPath, unitSignal, { quiet: true, recordWritten });
         run.deps.metrics?.mapItems(run.host.runId, 'completed', unit.length);
       } catch (err) {
         if (unitSignal.aborted && !(err instanceof StepFailure)) return;
@@ -83,7 +98,10 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
   };
   report(true);
   await Promise.all(Array.from({ length: Math.min(Math.max(1, step.concurrency), Math.max(1, unitCount)) }, worker));
+  // The list is read from the units' records: every one is written before the map ends.
+  while (writing.size > 0) await Promise.all(writing);
   signal.throwIfAborted();
+  if (writeFailed !== undefined) throw writeFailed.error;
   if (tooMany()) {
     const first = failures.sort((a, b) => a.index - b.index)[0]!;
     throw new StepFailure(path, Errors.workflowMapFailed({ path, failed: failures.length, units: unitCount, unitsName: batched ? 'batches' : 'items', unitName: batched ? 'batch' : 'item', index: first.index, error: first.error }));

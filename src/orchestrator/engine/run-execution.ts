@@ -216,12 +216,15 @@ export class RunExecution implements StepRunner {
       const timer = timeout ? setTimeout(() => timeout.abort(new DOMException(`timed out after ${step.timeoutMs} ms`, 'TimeoutError')), step.timeoutMs) : undefined;
       const stepSignal = timeout ? AbortSignal.any([signal, timeout.signal]) : signal;
       try {
-        let output = await this.#run(step, scope, path, stepSignal, record, options);
+        const { recordWritten, ...inner } = options;
+        let output = await this.#run(step, scope, path, stepSignal, record, inner);
         // A map's record says where its units' outputs are; a step passing a map's output on (a sequence ending in one) stores the list.
         const ownUnits = output instanceof UnitOutputs && output.path === path ? output : undefined;
         if (output instanceof UnitOutputs && ownUnits === undefined) output = await this.#outputs.settle(output);
         const stored = ownUnits !== undefined ? { output: undefined, outputUnits: ownUnits.count } : { output: output ?? null };
-        await this.#save({ ...record, status: 'completed', ...stored, error: null, finishedAt: this.deps.now() });
+        const saved = this.#save({ ...record, status: 'completed', ...stored, error: null, finishedAt: this.deps.now() });
+        if (recordWritten !== undefined) recordWritten(saved);
+        else await saved;
         this.deps.metrics?.stepEnded(this.host.runId, step.kind, 'completed', (this.deps.now() - started) / 1000);
         if (!options.quiet) this.#emit({ type: 'step.completed', runId: this.host.runId, path, kind: step.kind, durationMs: this.deps.now() - started, cached: false }, `${path}: completed`);
         return { status: 'completed', output: output ?? null, ...(record.taskId ? { taskId: record.taskId } : {}), ...(record.agent ? { agent: record.agent } : {}) };

@@ -6,6 +6,16 @@ import type { WorkflowMetrics } from './workflow-metrics.js';
 export interface StepOptions {
   /** Inside a map: no started/completed events per item (a map reports `map.progress` instead). */
   quiet?: boolean;
+  /**
+   * A map unit's: its completed record is written without the unit waiting
+   * for it, the write handed here (the map waits for every one before it
+   * ends). A restart that finds no such record sends the unit's call again
+   * under the same message id, which its agent answers with the task it has
+   * (a call routed by skill recorded its send first). On the fleet the wait
+   * for each record was a round trip to PostgreSQL on every unit's path.
+   * Steps inside the unit wait for their own records as usual.
+   */
+  recordWritten?: (written: Promise<void>) => void;
 }
 
 /**

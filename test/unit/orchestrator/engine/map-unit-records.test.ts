@@ -143,3 +143,51 @@ test('map units ending together write their records in one statement', async () 
     await database.close();
   }
 });
+
+test("a unit goes on before its record is written; the map ends only once every unit's record is, and a write that fails fails the map", async () => {
+  const database = await createDatabase({ sqlitePath: ':memory:' });
+  try {
+    /** Unit records wait until the store opens; then they are written, or fail when `failing`. */
+    class HeldStore extends RunStore {
+      #held: Array<() => void> = [];
+      #open = false;
+      failing = false;
+      heldWrites = 0;
+      open(): void {
+        this.#open = true;
+        for (const release of this.#held.splice(0)) release();
+      }
+      override async putSteps(runId: string, steps: readonly StepRecord[]): Promise<void> {
+        if (steps.some((s) => /^work\/\d+$/.test(s.path) && s.status === 'completed')) {
+          this.heldWrites++;
+          if (!this.#open) await new Promise<void>((resolve) => this.#held.push(resolve));
+          if (this.failing) throw new Error('the database went away');
+        }
+        await super.putSteps(runId, steps);
+      }
+    }
+    const items = Array.from({ length: 12 }, (_, i) => i);
+    const store = new HeldStore(database.db);
+    let allSent: () => void = () => undefined;
+    const sent = new Promise<void>((resolve) => (allSent = resolve));
+    const caller = answeringCaller((calls) => {
+      if (calls === items.length) allSent();
+    });
+    const engine = new WorkflowEngine({ store, caller, resolveTarget, logger });
+    let ended = false;
+    const run = engine.run(host('run-4'), { definition: mapDefinition({ agent: 'worker' }, 2), inputs: { items } }).finally(() => (ended = true));
+    // Two workers send all twelve units while no unit record is written yet.
+    await sent;
+    assert.ok(store.heldWrites > 0);
+    assert.equal(ended, false, "the map waits for its units' records");
+    store.open();
+    assert.deepEqual(await run, items.map(() => ({ count: 1 })));
+
+    const failing = new HeldStore(database.db);
+    failing.failing = true;
+    failing.open();
+    await assert.rejects(new WorkflowEngine({ store: failing, caller: answeringCaller(), resolveTarget, logger }).run(host('run-5'), { definition: mapDefinition({ agent: 'worker' }, 2), inputs: { items } }), /database went away/);
+  } finally {
+    await database.close();
+  }
+});

@@ -30,6 +30,12 @@ export interface HttpForwarder {
   readonly lost: number;
   /** The next `count` requests `match` accepts are forwarded and their answers lost. */
   loseAnswers(match: (request: ForwardedRequest) => boolean, count?: number): void;
+  /**
+   * The next request `match` accepts is forwarded, and its answer (head and
+   * body, a stream too) held from the client until `release()`: `arrived`
+   * resolves once the target has begun to answer it.
+   */
+  holdAnswer(match: (request: ForwardedRequest) => boolean): { arrived: Promise<void>; release: () => void };
   /** The next `count` requests `match` accepts are answered 503, retryable, and not forwarded. */
   answerUnavailable(match: (request: ForwardedRequest) => boolean, count?: number): void;
   /** Every request the forwarder received, in order (refused ones included). */
@@ -43,6 +49,7 @@ export async function startHttpForwarder(target: string, observe?: (request: For
   let lose: { match: (request: ForwardedRequest) => boolean; left: number } | undefined;
   let lost = 0;
   let refuse: { match: (request: ForwardedRequest) => boolean; left: number } | undefined;
+  let hold: { match: (request: ForwardedRequest) => boolean; arrived: () => void; released: Promise<void> } | undefined;
   const requests: ForwardedRequest[] = [];
 
   const server = createServer((req, res) => {
@@ -61,6 +68,8 @@ export async function startHttpForwarder(target: string, observe?: (request: For
       }
       const losing = lose !== undefined && lose.left > 0 && lose.match(seen);
       if (losing) lose!.left--;
+      const held = hold !== undefined && hold.match(seen) ? hold : undefined;
+      if (held !== undefined) hold = undefined;
       const upstream = request({ host: to.hostname, port: to.port, method: seen.method, path: seen.path, headers: { ...req.headers, host: to.host } }, (answer: IncomingMessage) => {
         if (losing) {
           // The whole answer is read first: the target has done all it would for this request.
@@ -68,6 +77,16 @@ export async function startHttpForwarder(target: string, observe?: (request: For
           answer.on('end', () => {
             lost++;
             req.socket.resetAndDestroy();
+          });
+          return;
+        }
+        if (held !== undefined) {
+          // Paused until released: what the target sends meanwhile waits in the stream's buffer.
+          answer.pause();
+          held.arrived();
+          void held.released.then(() => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
           });
           return;
         }
@@ -92,6 +111,13 @@ export async function startHttpForwarder(target: string, observe?: (request: For
     },
     answerUnavailable(match, count = 1) {
       refuse = { match, left: count };
+    },
+    holdAnswer(match) {
+      let arrived!: () => void;
+      let release!: () => void;
+      const arrival = new Promise<void>((resolve) => (arrived = resolve));
+      hold = { match, arrived, released: new Promise<void>((resolve) => (release = resolve)) };
+      return { arrived: arrival, release };
     },
     requests,
     async close() {

@@ -13,9 +13,12 @@ import { isCallEnd, messageOutput, outcomeOf } from './child-outcome.js';
 import { APPROVAL_TASK_PREFIX } from '../../contracts/approvals/index.js';
 import { ChildTaskView } from './child-task-view.js';
 import { retryPolicy } from './retry-schedule.js';
+import { abortWhenAnnounced } from './abort-when-announced.js';
 
 /** After a task's last event, how long the server gets to close the stream before it is closed here, ms. */
 const END_GRACE_MS = 1_000;
+/** A call aborted before its task was announced reads its stream this much longer for the task's id, to cancel the task, ms. */
+const ANNOUNCE_GRACE_MS = 5_000;
 const TENANT_RE = new RegExp(TENANT_PATTERN);
 
 /** What one call is made as: whom for, where, and until when. */
@@ -83,6 +86,23 @@ class A2aAgentCaller implements AgentCaller {
     // A resent message replays its task from the first event: progress already passed on is not passed on twice.
     let delivered = 0;
     let announced: string | undefined;
+    // Aborted before its task is announced, the call reads on until it is (onTask tells the caller what to cancel).
+    const hold = abortWhenAnnounced(call.signal, ANNOUNCE_GRACE_MS);
+    const held = { ...call, signal: hold.signal };
+    try {
+      const outcome = await this.#send(held, message, () => announced, (taskId) => {
+        announced = taskId;
+        hold.announced();
+      }, () => delivered, (seen) => (delivered = seen));
+      // The stream may have ended while the abort waited: the caller asked to stop, so the call stops.
+      if (call.signal.aborted) throw abortError(call.signal);
+      return outcome;
+    } finally {
+      hold.done();
+    }
+  }
+
+  #send(call: ChildCall, message: Message, announcedId: () => string | undefined, announce: (taskId: string) => void, delivered: () => number, deliver: (seen: number) => void): Promise<ChildOutcome> {
     return this.#settle(call, async () =>
       this.#attempt(call, async (client, options, abort) => {
         const view = new ChildTaskView(call.agent);
@@ -91,19 +111,19 @@ class A2aAgentCaller implements AgentCaller {
           const progress = view.apply(event);
           seen++;
           const task = view.task;
-          if (announced === undefined && task !== undefined && task.id !== '') {
-            announced = task.id;
+          if (announcedId() === undefined && task !== undefined && task.id !== '') {
             this.#notify(() => call.onTask?.(task.id, task.contextId));
+            announce(task.id);
           }
-          if (seen > delivered) {
-            delivered = seen;
+          if (seen > delivered()) {
+            deliver(seen);
             if (progress) this.#notify(() => call.onEvent?.(progress));
           }
           return isCallEnd(view.state);
         });
         return this.#ended(call.agent, view);
       }),
-    () => announced);
+    announcedId);
   }
 
   async reply(reply: ChildReply): Promise<ChildOutcome> {

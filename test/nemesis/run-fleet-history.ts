@@ -62,6 +62,9 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
   let closed = false;
   let fleet: RuntimeFleet | undefined;
   let receiver: PushReceiver | undefined;
+  // The clients, stopped before the history closes on any way out: a write after it would hide the error that ended the run.
+  const stop = new AbortController();
+  const clients: Array<Promise<unknown>> = [];
   try {
     const orchestrators = options.sqlite === true ? 0 : (options.orchestrators ?? 1);
     fleet = await startRuntimeFleet({ replicas: options.sqlite === true ? 1 : (options.replicas ?? 3), orchestrators, ...(options.gateways === undefined ? {} : { gateways: options.gateways }), ...(options.sqlite === true ? { sqlite: true } : {}), ...(options.extraEnv === undefined ? {} : { extraEnv: options.extraEnv }), ...(options.logDir === undefined ? {} : { logDir: options.logDir }) });
@@ -72,12 +75,12 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     const targets: Targets = { live: () => [...runtimes.live(), ...throughGateways.live()] };
     const processes = new ProcessNumbers();
     const tasks = new KnownTasks();
-    const stop = new AbortController();
     const timeoutMs = 3000;
     receiver = await startPushReceiver(recorder, processes.next());
     const workload = runTaskWorkload({ recorder, targets, random, clients: options.clients ?? 6, timeoutMs, workMs: [200, 2500], processes, pushUrl: receiver.url }, tasks, stop.signal);
     let settleBy = Number.POSITIVE_INFINITY;
     const workflows = orchestrators === 0 ? Promise.resolve({ runs: [], unfinished: [] }) : runWorkflowWorkload({ recorder, targets: liveOf('orchestrator'), random: mulberry32(options.seed + 1), clients: options.workflowClients ?? 2, timeoutMs, workMs: [100, 800], processes, deadline: () => settleBy }, stop.signal);
+    clients.push(workload, workflows);
     const lastHeal = await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, ...(options.faultRoles === undefined ? {} : { roles: options.faultRoles }), periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });
     settleBy = lastHeal + (options.settleMs ?? 30_000);
     stop.abort();
@@ -112,6 +115,8 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
       await database.close();
     }
   } finally {
+    stop.abort();
+    await Promise.allSettled(clients);
     await receiver?.close();
     if (!closed) close();
     await fleet?.close();
@@ -127,7 +132,7 @@ async function gatewayTargets(fleet: RuntimeFleet): Promise<Targets> {
   const first = gateways[0]?.url;
   if (first === undefined) return { live: () => [] };
   const tenant = 'nemesis-tenant';
-  const token = await fetchToken(first, await createClient(first, { name: 'nemesis-client', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
+  const token = await fetchToken(first, await createClient(first, { name: 'nemesis-client', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write'] }));
   await topUp(first, tenant, 1_000_000);
   const headers = { authorization: `Bearer ${token}` };
   return { live: () => gateways.flatMap((n) => (n.url === undefined ? [] : [{ name: n.name, url: `${n.url}/agents/worker`, headers }])) };

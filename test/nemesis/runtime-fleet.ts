@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,8 +34,12 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const GATEWAY_SECRET = 'nemesis-fleet-gateway-secret-0123456789';
 /** The embedded mesh's database file, in the fleet's SQLite folder (fleet-runtime-child.ts opens it). */
 export const SQLITE_FILE = 'mesh.db';
-/** Debian's faketime (package faketime): the clock-skew fault starts a replica under it. */
-export const FAKETIME = '/usr/bin/faketime';
+/**
+ * Debian's libfaketime (package faketime): the clock-skew fault starts a node with it preloaded. Not through
+ * the `faketime` command: it forks the program and waits, so a SIGKILL or SIGSTOP sent to it never reached
+ * the node (a healed skewed node ran on beside its successor, a gateway's held its port).
+ */
+export const LIBFAKETIME = `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/faketime/libfaketime.so.1`;
 
 /** A runtime replica hosts the worker and ledger agents; the orchestrator runs the workflows whose steps call the ledger. */
 export const FLEET_ROLES = ['runtime', 'orchestrator', 'gateway'] as const;
@@ -135,13 +139,12 @@ export async function startRuntimeFleet(options: { replicas: number; orchestrato
       ...(options.logDir === undefined ? {} : { AGENTMESH_TEST_LOG_FILE: join(options.logDir, `${name}.log`) }),
       ...(sqliteDir === undefined ? {} : { AGENTMESH_TEST_SQLITE_DIR: sqliteDir }),
       ...(registry === undefined ? {} : { AGENTMESH_TEST_REGISTRY_URL: registry.url }),
-      ...(startOptions.skew === undefined ? {} : { FAKETIME_DONT_FAKE_MONOTONIC: '1' }),
+      ...(startOptions.skew === undefined ? {} : skewEnv(startOptions.skew)),
     };
     const script = n.role === 'runtime' ? [CHILD] : n.role === 'orchestrator' ? [ORCHESTRATOR_CHILD] : ['src/cli/bin.ts', 'serve', 'gateway', '--port', String(n.port), '--data-dir', n.dataDir!];
     const argv = [process.execPath, ...TS_CHILD_ARGV, ...script];
-    const command = startOptions.skew === undefined ? argv : [FAKETIME, '-f', startOptions.skew, ...argv];
-    const childEnv = n.role === 'gateway' ? isolatedChildEnv({ ...gatewayEnvOf(n), ...(startOptions.skew === undefined ? {} : { FAKETIME_DONT_FAKE_MONOTONIC: '1' }) }) : env;
-    const child = spawn(command[0]!, command.slice(1), { cwd: REPO, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    const childEnv = n.role === 'gateway' ? isolatedChildEnv({ ...gatewayEnvOf(n), ...(startOptions.skew === undefined ? {} : skewEnv(startOptions.skew)) }) : env;
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: REPO, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     n.child = child;
     n.paused = false;
     child.once('exit', () => {
@@ -152,6 +155,13 @@ export async function startRuntimeFleet(options: { replicas: number; orchestrato
       }
     });
     if (n.role === 'gateway') {
+      // A gateway is the CLI's `serve gateway`: it logs to its stdout, kept beside the replicas' logs.
+      if (options.logDir !== undefined) {
+        const log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
+        child.stdout?.pipe(log, { end: false });
+        child.stderr?.pipe(log, { end: false });
+        child.once('exit', () => log.end());
+      }
       await waitForOutput(child, /gateway listening on /, name);
       n.url = `http://127.0.0.1:${n.port}`;
       return;
@@ -254,6 +264,12 @@ export async function startRuntimeFleet(options: { replicas: number; orchestrato
     },
     close,
   };
+}
+
+/** The environment that runs a node `skew` (`+20s`) ahead: wall clock only, its monotonic clock left real. */
+function skewEnv(skew: string): Record<string, string> {
+  if (!existsSync(LIBFAKETIME)) throw new Error(`the clock-skew fault needs ${LIBFAKETIME}: sudo apt-get install faketime`);
+  return { LD_PRELOAD: LIBFAKETIME, FAKETIME: skew, FAKETIME_DONT_FAKE_MONOTONIC: '1', DONT_FAKE_MONOTONIC: '1' };
 }
 
 function databaseUrlOf(url: URL, port: number, applicationName: string): string {

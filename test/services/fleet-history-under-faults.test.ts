@@ -1,5 +1,5 @@
 /**
- * Three runtime replicas and an orchestrator, each its own process, on PostgreSQL and a private
+ * Three runtime replicas and an orchestrator (and, in one run, two gateways), each its own process, on PostgreSQL and a private
  * Redis, driven by clients sending, reading and canceling tasks and running workflows whose steps
  * write to a ledger the test owns, while a nemesis goes through every fault of FLEET_FAULTS
  * once, 20 s each with 3 s of healing between (kill -9 and restart, SIGSTOP, partitions, half-open
@@ -28,11 +28,11 @@ const skip = (await postgresSkipReason()) || (await redisSkipReason());
  * apart from the safety properties: docs/reliability.md, "Anomalies found").
  * The folder of the history and the replicas' logs is removed only when the run showed nothing.
  */
-async function runThrough(t: TestContext, dir: string, faults: readonly FleetFault[]): Promise<void> {
+async function runThrough(t: TestContext, dir: string, faults: readonly FleetFault[], gateways = 0): Promise<void> {
   // The replicas' logs beside the history: both stay in `dir` when the run shows something (its path is in the report).
   const logDir = join(dir, 'logs');
   mkdirSync(logDir);
-  const result = await runFleetHistory({ seed: 1, historyPath: join(dir, 'history.jsonl'), logDir, faults, periods: faults.length, faultMs: 20_000, healMs: 3000 });
+  const result = await runFleetHistory({ seed: 1, historyPath: join(dir, 'history.jsonl'), logDir, faults, periods: faults.length, faultMs: 20_000, healMs: 3000, gateways });
   const report = `${reportText(result.report)}\nhistory and logs kept in ${dir}`;
   const unfinished = result.unfinished.length;
   assert.equal(result.report.verdict, 'valid', report);
@@ -56,8 +56,9 @@ test('a fleet killed, paused, partitioned, half-open and reset after COMMIT keep
   await runThrough(t, mkdtempSync(join(tmpdir(), 'agentmesh-fleet-history-')), FLEET_FAULTS.slice(0, HALF));
 });
 
-test('a fleet whose sessions are terminated, whose Redis is paused and restarted, and one of whose clocks runs ahead keeps every task property', { skip, timeout: 290_000 }, async (t) => {
-  await runThrough(t, mkdtempSync(join(tmpdir(), 'agentmesh-fleet-history-')), FLEET_FAULTS.slice(HALF));
+// With two gateways: half the task clients go through them (a tenant's token), and a fault may fall on a gateway.
+test('a fleet with gateways, whose sessions are terminated, whose Redis is paused and restarted, and one of whose clocks runs ahead keeps every task property', { skip, timeout: 290_000 }, async (t) => {
+  await runThrough(t, mkdtempSync(join(tmpdir(), 'agentmesh-fleet-history-')), FLEET_FAULTS.slice(HALF), 2);
 });
 
 test('the embedded mesh on SQLite, killed and its clock skewed, keeps every task property, and every task ends', { skip, timeout: 120_000 }, async (t) => {

@@ -8,6 +8,7 @@ import { mulberry32 } from '../../agents/data/mulberry32.js';
 import { checkHistoryText, type HistoryReport } from '../history/check-history.js';
 import { HistoryRecorder } from '../history/history-recorder.js';
 import { allTaskIds, readEffects, readLogs, readUntilTerminal, waitForPushesDelivered, waitUntilTerminalInDatabase } from './final-reads.js';
+import { readCredits } from './credits-reads.js';
 import { startPushReceiver, type PushReceiver } from './push-receiver.js';
 import { FLEET_FAULTS, runSchedule, type FleetFault } from './fleet-nemesis.js';
 import { createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
@@ -105,6 +106,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
       ];
       await readLogs({ recorder, processes, database, taskIds: ids });
       if (orchestrators > 0) await readEffects({ recorder, processes, database });
+      if ((options.gateways ?? 0) > 0) await readCredits({ recorder, processes, database });
       const pushesLeft = await waitForPushesDelivered(database, Date.now() + (options.settleMs ?? 30_000));
       await receiver.close();
       close();

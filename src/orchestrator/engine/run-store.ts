@@ -126,12 +126,6 @@ export class RunStore {
     return row?.id;
   }
 
-  /** Every step row of a run, by path (a whole run in memory: the engine reads one step at a time, {@link step}). */
-  async steps(runId: string): Promise<Map<string, StepRecord>> {
-    const rows = await this.#db.selectFrom('workflow_steps').selectAll().where('run_id', '=', runId).execute();
-    return new Map(rows.map((r) => [r.path, toStep(r)]));
-  }
-
   /** One step's record, by its path. */
   async step(runId: string, path: string): Promise<StepRecord | undefined> {
     const row = await this.#db.selectFrom('workflow_steps').selectAll().where('run_id', '=', runId).where('path', '=', path).executeTakeFirst();

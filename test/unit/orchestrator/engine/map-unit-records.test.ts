@@ -78,7 +78,7 @@ async function mapOnce(call: Record<string, unknown>): Promise<Map<string, numbe
     const engine = new WorkflowEngine({ store, caller: answeringCaller(), resolveTarget, logger });
     const outputs = await engine.run(host('run-1'), { definition: mapDefinition(call), inputs: { items: Array.from({ length: 20 }, (_, i) => i) } });
     assert.equal(Array.isArray(outputs) ? outputs.length : -1, 20);
-    const units = await store.steps('run-1');
+    const units = await store.stepsAt('run-1', Array.from({ length: 20 }, (_, i) => `work/${i}`));
     for (let i = 0; i < 20; i++) assert.equal(units.get(`work/${i}`)?.status, 'completed', `unit ${i} is recorded as completed`);
     return store.writes;
   } finally {
@@ -108,7 +108,7 @@ test('a resumed map reads the units it finished a page at a time', async () => {
       if (calls === 700) letGo.abort();
     }), resolveTarget, logger });
     await assert.rejects(first.run(host('run-2', letGo.signal), { definition, inputs: { items } }));
-    const finished = [...(await store.steps('run-2')).values()].filter((r) => r.status === 'completed').length;
+    const finished = [...(await store.stepsAt('run-2', items.map((i) => `work/${i}`))).values()].filter((r) => r.status === 'completed').length;
     assert.ok(finished >= 690 && finished < 1_200, `${finished} units finished before the run was let go`);
 
     store.pointReads = 0;

@@ -68,8 +68,8 @@ const LONG_MAPS = [
 ] as const;
 /** How often the orchestrator's RSS is read while a map runs, ms. */
 const RSS_SAMPLE_MS = 200;
-/** How often the warm-up map reads the orchestrator's heap after a full collection (a 10,000-item map lasts well under a second). */
-const LIVE_HEAP_SAMPLE_MS = 100;
+/** How often the warm-up map reads the orchestrator's heap after a full collection (a quiet host maps 10,000 items in under 100 ms). */
+const LIVE_HEAP_SAMPLE_MS = 25;
 const ADMIN_TOKEN = 'bench-orchestrator-admin-token-0123456789';
 /** Scopes of the gateway-path clients; `gateway:delegate` lets the orchestrator name its own tenant in the delegation header. */
 const SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'gateway:delegate'];
@@ -253,15 +253,26 @@ async function mapThroughput(o: {
       // What it keeps alive, apart from garbage not yet collected: read in the warm-up only (each reading is a full
       // collection), and alone (the child answers both readings with one kind of message).
       let live = 0;
-      const sampler =
+      let mapping = true;
+      // One reading at a time, the next LIVE_HEAP_SAMPLE_MS after the last answer: a full collection can outlast the
+      // interval, and readings queued behind one another held the child's other answers for seconds.
+      const heapReadings =
         options.liveHeap === true
-          ? setInterval(() => void orchestrator.liveHeapBytes().then((heap) => (live = Math.max(live, heap)), () => undefined), LIVE_HEAP_SAMPLE_MS)
-          : setInterval(() => void orchestrator.rssBytes().then((rss) => (peak = Math.max(peak, rss)), () => undefined), RSS_SAMPLE_MS);
+          ? (async () => {
+              while (mapping) {
+                live = Math.max(live, await orchestrator.liveHeapBytes().catch(() => 0));
+                await new Promise((resolve) => setTimeout(resolve, LIVE_HEAP_SAMPLE_MS));
+              }
+            })()
+          : undefined;
+      const sampler = options.liveHeap === true ? undefined : setInterval(() => void orchestrator.rssBytes().then((rss) => (peak = Math.max(peak, rss)), () => undefined), RSS_SAMPLE_MS);
       let outputs: unknown;
       try {
         outputs = await runWorkflow(runner, workflow, { items: roundItems(round) });
       } finally {
         clearInterval(sampler);
+        mapping = false;
+        await heapReadings;
       }
       const elapsed = performance.now() - started;
       row.orchestratorPeakRssMb = Math.max(row.orchestratorPeakRssMb ?? 0, peak / 2 ** 20);

@@ -56,7 +56,7 @@ export interface MapRow {
   fleet?: boolean;
   /** The orchestrator process's highest resident set seen while a map ran (warm-up included), MiB. */
   orchestratorPeakRssMb?: number;
-  /** The orchestrator's heap after a full collection, highest of those read every 100 ms of the warm-up map (not a measured one: a collection costs time), MiB. */
+  /** The orchestrator's heap after a full collection, highest of those read every 25 ms of the warm-up map (not a measured one: a collection costs time), MiB. */
   orchestratorLiveHeapMb?: number;
   failure?: string;
 }

@@ -394,7 +394,7 @@ const SNAPSHOT_INLINE_LIMIT = 2_048;
  */
 const snapshotInRow = (snapshot: string): string => (snapshot.length < SNAPSHOT_INLINE_LIMIT ? snapshot : '');
 
-/** A task's columns, its snapshot from `task_snapshots` when its row holds '' ({@link TASK_FROM} names `t` and `s`). */
+/** A task's columns, its snapshot from `task_snapshots` when its row holds '' (with {@link SNAPSHOT_JOIN}, which names `t` and `s`). */
 const TASK_COLUMNS =
   "t.id, t.agent, t.tenant, t.context_id, t.state, t.skill, t.message_id, t.message_key, t.message_bucket, t.version, t.last_seq, coalesce(s.snapshot, t.snapshot) AS snapshot, t.owner, t.idempotent, t.terminal, t.created_at, t.updated_at";
 /** A short snapshot's row joins nothing (the condition on `t.snapshot` spares the lookup). */

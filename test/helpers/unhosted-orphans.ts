@@ -57,7 +57,13 @@ async function startReplica(shared: ScenarioDatabase, agents: AgentDefinition[],
 const LEASE = 600_000;
 /** `unhostedTaskGiveUpMs`: twice the ten leases the orphan scan used to wait. */
 const BOUND = 20 * LEASE;
-const CONFIG: RuntimeConfigInput = { heartbeatMs: LEASE, replicaTtlMs: LEASE, unhostedTaskGiveUpMs: BOUND };
+/**
+ * A held run outlasts every jump of the clock: the engine's timeout sweep (a real timer) reads the
+ * scenario's clock, and a sweep landing after a jump past the default 600 s would fail the task
+ * the test means to end (seen on loaded CI hosts).
+ */
+const SKILL_TIMEOUT = 10 * BOUND;
+const CONFIG: RuntimeConfigInput = { heartbeatMs: LEASE, replicaTtlMs: LEASE, unhostedTaskGiveUpMs: BOUND, skillTimeoutMs: SKILL_TIMEOUT };
 
 /** Registers the scenario's tests on the database `open` makes (skipped with `skip`). */
 export function unhostedOrphanTests(open: () => Promise<ScenarioDatabase>, skip: string | false): void {

@@ -97,7 +97,7 @@ export async function openOrchestratorAgent<R extends HostSettings>(plan: Orches
   const meshPool = openMeshPool(config, log, stack, options.inProcess);
   const meshFetch = meshPool === undefined ? undefined : fetchThrough(meshPool);
   const registry = config.registryUrl ? new RegistryReader({ url: config.registryUrl, fetch: meshFetch }) : undefined;
-  const caller = options.caller ?? buildCaller(config, log, stepFetch(tracing, meshPool) ?? meshFetch);
+  const caller = options.caller ?? buildCaller(config, log, stepFetch(tracing, meshPool), meshPool);
   const workflows = await loadWorkflows(config, options, log);
   const metrics = options.metrics ?? createMetrics({});
   const store = new RunStore(database.db);
@@ -203,11 +203,18 @@ async function checkGatewayCredentials(config: OrchestratorConfig, fetchImpl: ty
   }
 }
 
-function buildCaller(config: OrchestratorConfig, log: Logger, meshFetch: typeof fetch | undefined): AgentCaller {
+/**
+ * The caller of child agents: through the mesh pool (or undici's global
+ * one) when calls are not traced; a traced call is a CLIENT span made
+ * around fetch, so with tracing on, calls go through the traced fetch.
+ */
+function buildCaller(config: OrchestratorConfig, log: Logger, tracedFetch: typeof fetch | undefined, meshPool: OutboundPool | undefined): AgentCaller {
+  const transport = tracedFetch !== undefined ? { fetch: tracedFetch } : meshPool !== undefined ? { dispatcher: meshPool } : {};
+  const registryFetch = meshPool === undefined ? undefined : fetchThrough(meshPool);
   return createAgentCaller({
     logger: log,
-    ...(meshFetch ? { fetch: meshFetch } : {}),
-    ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl, credentials: { clientId: config.clientId!, clientSecret: config.clientSecret! } } : { directUrl: createInstanceDirectory(config.registryUrl!, undefined, meshFetch) }),
+    ...transport,
+    ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl, credentials: { clientId: config.clientId!, clientSecret: config.clientSecret! } } : { directUrl: createInstanceDirectory(config.registryUrl!, undefined, tracedFetch ?? registryFetch) }),
   });
 }
 

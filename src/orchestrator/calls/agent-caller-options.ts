@@ -1,6 +1,9 @@
+import type { Dispatcher } from 'undici';
 import { ErrorCodes, invalidArgument } from '../../protocol/index.js';
+import { fetchThrough } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
 import type { RetrySchedule } from './retry-schedule.js';
+import { postThroughDispatcher, postThroughFetch, type StreamingPost } from './streaming-post.js';
 
 /** Options of `createAgentCaller`: through the gateway (`gatewayUrl` + `credentials`) or straight to instances (`directUrl`). */
 export interface AgentCallerOptions {
@@ -19,7 +22,17 @@ export interface AgentCallerOptions {
    * from the registry. Asked on every attempt, so a retry can land on another instance.
    */
   directUrl?: (agent: string) => Promise<string> | string;
-  /** The fetch every request goes through. Default: global fetch (undici, keep-alive pooled). */
+  /**
+   * The connection pool (an undici dispatcher) every request goes through:
+   * the streams by its own `request`, tokens and task reads by fetch.
+   * Default: undici's global dispatcher (keep-alive pooled).
+   */
+  dispatcher?: Dispatcher;
+  /**
+   * A fetch every request goes through instead (one that traces or observes
+   * its requests): streams then pay for fetch's Request, Response and WHATWG
+   * stream per call (ADR 0082). Not with `dispatcher`.
+   */
   fetch?: typeof fetch;
   logger?: Logger;
   /** How long an answer may take to start (a stream's headers, a token, a cancel), ms. Default 30 s (30_000). Streams then run as long as their task. */
@@ -33,6 +46,8 @@ export interface ResolvedCallerOptions {
   gateway: { url: string; clientId: string; clientSecret: string; scope: string | undefined } | undefined;
   directUrl: ((agent: string) => Promise<string> | string) | undefined;
   fetch: typeof fetch;
+  /** How streams are sent: through the dispatcher, or through the fetch given. */
+  post: StreamingPost;
   logger: Logger | undefined;
   requestTimeoutMs: number;
   retry: RetrySchedule;
@@ -67,7 +82,18 @@ export function resolveCallerOptions(options: AgentCallerOptions): ResolvedCalle
     if (!Number.isInteger(retry[key]) || retry[key] < 0 || retry[key] > 600_000) throw invalidArgument(ErrorCodes.CONFIG_INVALID, `agentCaller.retry.${key}`, 'must be an integer from 0 to 600000 (ms)', EXPOSED);
   }
   if (retry.maxDelayMs < retry.initialDelayMs) throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'agentCaller.retry.maxDelayMs', 'must not be below retry.initialDelayMs', EXPOSED);
-  return Object.freeze({ gateway, directUrl: options.directUrl, fetch: options.fetch ?? globalThis.fetch, logger: options.logger, requestTimeoutMs, retry: Object.freeze(retry) });
+  if (options.fetch !== undefined && options.dispatcher !== undefined) throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'agentCaller.fetch', 'or dispatcher may be given, not both: requests go through one or the other', EXPOSED);
+  const transport = transportOf(options);
+  return Object.freeze({ gateway, directUrl: options.directUrl, ...transport, logger: options.logger, requestTimeoutMs, retry: Object.freeze(retry) });
+}
+
+/** The fetch of tokens and task reads, and the POST of streams, from the options. */
+function transportOf(options: AgentCallerOptions): Pick<ResolvedCallerOptions, 'fetch' | 'post'> {
+  if (typeof options.fetch === 'function') return { fetch: options.fetch, post: postThroughFetch(options.fetch) };
+  if (options.fetch !== undefined) throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'agentCaller.fetch', 'must be a fetch function', EXPOSED);
+  const dispatcher = options.dispatcher;
+  if (dispatcher !== undefined && typeof dispatcher.request !== 'function') throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'agentCaller.dispatcher', 'must be an undici Dispatcher (an Agent, a Pool, a composed dispatcher)', EXPOSED);
+  return { fetch: dispatcher === undefined ? globalThis.fetch : fetchThrough(dispatcher), post: postThroughDispatcher(dispatcher) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ErrorCodes, WIRE, errorCodeOf } from '../../protocol/index.js';
+import { AgentAnswerError, rpcErrorOf, type RpcError } from './json-rpc-stream.js';
 
-/** What the caller saw of an HTTP answer before the SDK turned it into an error. */
+/** What the caller saw of an HTTP answer before the SDK turned it into an error (its own streams' errors carry it). */
 export interface ResponseNote {
   status: number;
   /** `Retry-After`, in ms from when the answer came. */
@@ -43,7 +44,11 @@ const PERMANENT_JSON_RPC = new Set([-32700, -32600, -32601, -32602, -32001, -320
  */
 export function classifyFailure(err: unknown, note: ResponseNote | undefined): CallFailure {
   if (err instanceof CallFailure) return err;
-  const rpc = jsonRpcErrorOf(err);
+  if (err instanceof AgentAnswerError) {
+    if (err.status !== undefined && err.status >= 300 && err.status < 400) return new CallFailure(err.message, { transient: false, cause: err });
+    note = err.status === undefined ? undefined : { status: err.status, retryAfterMs: err.retryAfterMs };
+  }
+  const rpc = err instanceof AgentAnswerError ? err.rpc : jsonRpcErrorOf(err);
   const message = rpc?.message ?? messageOf(err);
   const known = errorCodeOf(rpc?.code);
   const status = note !== undefined && note.status >= 400 ? note.status : known !== undefined ? WIRE[known].http : undefined;
@@ -65,23 +70,12 @@ export function isNotCancelable(failure: CallFailure): boolean {
   return failure.code === ErrorCodes.TASK_NOT_CANCELABLE || failure.code === ErrorCodes.TASK_TERMINAL || (failure.code === undefined && /not.?cancelable/i.test(failure.message));
 }
 
-interface RpcError {
-  message: string;
-  /** The JSON-RPC `error.code`. */
-  envelope: number | undefined;
-  /** The agentmesh code from the ErrorInfo metadata. */
-  code: string | undefined;
-}
-
 /** The SDK rebuilds JSON-RPC errors as A2AError subclasses (`envelopeCode`, `data`); SSE errors nest one in `cause`. */
 function jsonRpcErrorOf(err: unknown): RpcError | undefined {
   for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
     const envelope = (e as { envelopeCode?: unknown }).envelopeCode;
     if (typeof envelope !== 'number') continue;
-    const data = (e as { data?: unknown }).data;
-    const info = Array.isArray(data) ? data.find((d) => typeof d === 'object' && d !== null && typeof (d as { metadata?: { code?: unknown } }).metadata?.code === 'string') : undefined;
-    const code = (info as { metadata?: { code?: string } } | undefined)?.metadata?.code;
-    return { message: messageOf(e), envelope, code };
+    return rpcErrorOf({ code: envelope, message: messageOf(e), data: (e as { data?: unknown }).data });
   }
   return undefined;
 }

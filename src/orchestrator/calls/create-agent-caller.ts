@@ -1,12 +1,12 @@
 import { Role, TaskState, type Message, type Part, type SendMessageRequest, type StreamResponse, type Task } from '@a2a-js/sdk';
-import type { Client, RequestOptions } from '@a2a-js/sdk/client';
+import type { RequestOptions } from '@a2a-js/sdk/client';
 import type { RetryPolicy } from 'cockatiel';
 import { ErrorCodes, type ErrorCode, Errors, relayed, isRecord, errorCodeOf } from '../../protocol/index.js';
 import { TENANT_PATTERN } from '../../tenancy/index.js';
 import type { Logger } from '../../observability/index.js';
 import type { AgentCaller, ChildAttach, ChildCall, ChildEvent, ChildOutcome, ChildReply, OnBehalfOf } from './agent-caller.js';
 import { resolveCallerOptions, type AgentCallerOptions } from './agent-caller-options.js';
-import { A2aClients, type RequestSwitch } from './a2a-clients.js';
+import { A2aClients, type AgentClient, type RequestSwitch } from './a2a-clients.js';
 import { CallFailure, classifyFailure, isNotCancelable } from './call-failure.js';
 import { directRoute, gatewayRoute, type CallRoute } from './call-route.js';
 import { isCallEnd, messageOutput, outcomeOf } from './child-outcome.js';
@@ -29,12 +29,12 @@ interface Target {
   signal: AbortSignal;
 }
 
-/** One attempt's means: the SDK client, its request options, and a switch to drop its connection. */
-type AttemptFn<T> = (client: Client, options: RequestOptions, abort: RequestSwitch) => Promise<T>;
+/** One attempt's means: the agent's client, its request options, and a switch to drop its connection. */
+type AttemptFn<T> = (client: AgentClient, options: RequestOptions, abort: RequestSwitch) => Promise<T>;
 
 /**
  * Builds the orchestrator's {@link AgentCaller}: A2A 1.0 JSON-RPC streams
- * through the official SDK client, through the gateway with the
+ * read in the SDK's wire types (ADR 0082), through the gateway with the
  * orchestrator's own token on behalf of the caller's tenant, or straight
  * to instances. A stream that breaks before its task ends is sent again
  * with the same messageId (the runtime answers with the task it already
@@ -51,7 +51,7 @@ type AttemptFn<T> = (client: Client, options: RequestOptions, abort: RequestSwit
 export function createAgentCaller(options: AgentCallerOptions): AgentCaller {
   const o = resolveCallerOptions(options);
   const route = o.gateway ? gatewayRoute(o, o.gateway) : directRoute(o.directUrl!);
-  return new A2aAgentCaller({ route, clients: new A2aClients({ fetch: o.fetch, requestTimeoutMs: o.requestTimeoutMs }), policy: retryPolicy(o.retry), attempts: o.retry.attempts, logger: o.logger?.child({ module: 'calls' }) });
+  return new A2aAgentCaller({ route, clients: new A2aClients({ fetch: o.fetch, post: o.post, requestTimeoutMs: o.requestTimeoutMs }), policy: retryPolicy(o.retry), attempts: o.retry.attempts, logger: o.logger?.child({ module: 'calls' }) });
 }
 
 class A2aAgentCaller implements AgentCaller {
@@ -195,7 +195,7 @@ class A2aAgentCaller implements AgentCaller {
    * ended between the caller's read and the subscription cannot be subscribed
    * to: it is read again.
    */
-  async #followTask(client: Client, options: RequestOptions, abort: RequestSwitch, agent: string, taskId: string, onEvent: (event: StreamResponse) => void, view: ChildTaskView): Promise<ChildOutcome> {
+  async #followTask(client: AgentClient, options: RequestOptions, abort: RequestSwitch, agent: string, taskId: string, onEvent: (event: StreamResponse) => void, view: ChildTaskView): Promise<ChildOutcome> {
     try {
       await follow(client.resubscribeTask({ tenant: '', id: taskId }, options), abort, (event) => {
         onEvent(event);

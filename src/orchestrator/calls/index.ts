@@ -1,7 +1,7 @@
 /**
  * orchestrator/calls: how the orchestrator talks A2A to other agents — the
- * {@link AgentCaller} contract and its implementation over the official SDK
- * client, through the gateway (the orchestrator's own OAuth client, on
+ * {@link AgentCaller} contract and its implementation over A2A JSON-RPC
+ * streams in the official SDK's wire types, through the gateway (the orchestrator's own OAuth client, on
  * behalf of the caller's tenant) or straight to instances.
  */
 export { createAgentCaller } from './create-agent-caller.js';

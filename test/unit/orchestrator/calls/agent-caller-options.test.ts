@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Agent } from 'undici';
 import { resolveCallerOptions } from '../../../../src/orchestrator/calls/agent-caller-options.js';
 import { createAgentCaller } from '../../../../src/orchestrator/calls/create-agent-caller.js';
 
@@ -21,6 +22,12 @@ test('URLs and numbers are checked once, naming the option', () => {
   refused({ directUrl: () => 'http://a', retry: { attempts: 0 } }, /^agentCaller\.retry\.attempts must be an integer from 1 to 20/);
   refused({ directUrl: () => 'http://a', retry: { initialDelayMs: 50, maxDelayMs: 10 } }, /retry\.maxDelayMs must not be below/);
   assert.throws(() => createAgentCaller({ gatewayUrl: 'http://gw/' } as any), { code: 'AM_ERR_CONFIG_INVALID' });
+});
+
+test('requests go through a fetch or a dispatcher, never both, and each must be one', () => {
+  refused({ directUrl: () => 'http://a', fetch, dispatcher: new Agent() }, /^agentCaller\.fetch or dispatcher may be given, not both/);
+  refused({ directUrl: () => 'http://a', fetch: 'fetch' as any }, /^agentCaller\.fetch must be a fetch function/);
+  refused({ directUrl: () => 'http://a', dispatcher: {} as any }, /^agentCaller\.dispatcher must be an undici Dispatcher/);
 });
 
 test('defaults fill in; the gateway URL loses its trailing slash', () => {

@@ -75,7 +75,7 @@ export function createOrchestratorAgent(options: OrchestratorAgentOptions): Agen
   };
   skills[RUN_STEPS_SKILL] = {
     name: "Read a run's steps",
-    description: "Reads a run's top-level steps a page at a time, in the workflow's order: { runId, pageSize?, pageToken? } answers { runId, steps, total, nextPageToken? }.",
+    description: "Reads a run's top-level steps a page at a time, in the workflow's order: { runId, pageSize?, pageToken? } answers { runId, steps, total, offset, nextPageToken? }.",
     tags: ['workflow'],
     examples: ['{"runId": "<run id>", "pageSize": 100}'],
     input: {

@@ -59,6 +59,8 @@ export interface StepsPage {
   steps: StepSummary[];
   /** Top-level steps of the run, all pages together. */
   total: number;
+  /** Where the page starts among them (0: the first page); absent from an orchestrator older than it. */
+  offset?: number;
   nextPageToken?: string;
 }
 

@@ -77,7 +77,7 @@ export class WorkflowEngine {
     const definition = definitionOf(run);
     const steps = await summarizeStepsPage(definition, this.#o.store, runId, offset, size);
     const next = offset + size;
-    return { runId, steps, total: definition.steps.length, ...(next < definition.steps.length && { nextPageToken: Buffer.from(`steps:${next}`).toString('base64url') }) };
+    return { runId, steps, total: definition.steps.length, offset, ...(next < definition.steps.length && { nextPageToken: Buffer.from(`steps:${next}`).toString('base64url') }) };
   }
 
   /** Runs (or resumes) the run `host.runId`; resolves with its outputs, rejects with the reason it failed. */

@@ -247,12 +247,13 @@ describe('agentmesh workflow, against an orchestrator and live agents', () => {
     const first = await inProcess(['workflow', 'show', id, '--page-size', '3']);
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(rowsOf(first.stdout), ['e0', 'e1', 'e2']);
-    assert.match(first.stdout, /^ {10}3 of 7 steps shown$/m);
+    assert.match(first.stdout, /^ {10}steps 1–3 of 7 shown$/m);
     assert.match(first.stdout, /^state {5}completed$/m);
     const token = /^more steps: add --page-token (\S+) \(or --all\)$/m.exec(first.stderr)?.[1];
     assert.ok(token, first.stderr);
     const second = await inProcess(['workflow', 'show', id, '--page-size', '3', '--page-token', token]);
     assert.deepEqual(rowsOf(second.stdout), ['e3', 'e4', 'e5']);
+    assert.match(second.stdout, /^ {10}steps 4–6 of 7 shown$/m);
     const all = await inProcess(['workflow', 'show', id, '--page-size', '3', '--all', '--json']);
     assert.equal(all.code, 0, all.stderr);
     const page = JSON.parse(all.stdout);

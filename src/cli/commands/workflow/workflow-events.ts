@@ -71,7 +71,14 @@ export function stepsPageOf(message: Message): StepsPage | undefined {
     const value: unknown = part.content.value;
     if (!isRecord(value) || typeof value['runId'] !== 'string' || typeof value['total'] !== 'number' || !Array.isArray(value['steps'])) continue;
     const next = value['nextPageToken'];
-    return { runId: value['runId'], total: value['total'], steps: value['steps'].filter(isStepSummary), ...(typeof next === 'string' && next !== '' && { nextPageToken: next }) };
+    const offset = value['offset'];
+    return {
+      runId: value['runId'],
+      total: value['total'],
+      steps: value['steps'].filter(isStepSummary),
+      ...(typeof offset === 'number' && Number.isInteger(offset) && offset >= 0 && { offset }),
+      ...(typeof next === 'string' && next !== '' && { nextPageToken: next }),
+    };
   }
   return undefined;
 }

@@ -54,7 +54,7 @@ export function workflowShowCommand(ctx: CliContext): Command {
           repeated: (token) => Errors.cliPageTokenRepeated({ peer: 'orchestrator', token }),
           onPage: (collected, _p, n) => ctx.io.stderr.write(`reading steps: ${collected} of ${first.total} after page ${n}\n`),
         });
-        page = { runId: first.runId, total: first.total, steps };
+        page = { runId: first.runId, total: first.total, offset: 0, steps };
       }
       if (output.json) {
         ctx.io.stdout.write(task !== undefined ? `${JSON.stringify(Task.toJSON(task))}\n` : `${JSON.stringify(page ?? null)}\n`);
@@ -100,7 +100,11 @@ export function formatRun(task: Task, page?: StepsPage): string {
   if (status !== '' && state !== TaskState.TASK_STATE_WORKING) out += field('message', status);
   const steps = renderRunBlock(progress).slice(1);
   if (steps.length > 0) out += `steps\n${steps.join('\n')}\n`;
-  if (page !== undefined && page.steps.length < page.total) out += field('', `${page.steps.length} of ${page.total} steps shown`);
+  if (page !== undefined && page.steps.length < page.total) {
+    // Which steps: a later page's rows are not the run's first (an older orchestrator does not say where its page starts).
+    const from = page.offset;
+    out += field('', from === undefined ? `${page.steps.length} of ${page.total} steps shown` : `steps ${from + 1}–${from + page.steps.length} of ${page.total} shown`);
+  }
   const outputs = outputsOf(task.artifacts);
   if (outputs.found) out += `outputs\n${JSON.stringify(outputs.value, null, 2).replace(/^/gm, '  ')}\n`;
   return out;

@@ -222,7 +222,7 @@ export class RunExecution implements StepRunner {
         const ownUnits = output instanceof UnitOutputs && output.path === path ? output : undefined;
         if (output instanceof UnitOutputs && ownUnits === undefined) output = await this.#outputs.settle(output);
         const stored = ownUnits !== undefined ? { output: undefined, outputUnits: ownUnits.count } : { output: output ?? null };
-        const saved = this.#save({ ...record, status: 'completed', ...stored, error: null, finishedAt: this.deps.now() });
+        const saved = this.#save({ ...record, status: 'completed', ...stored, error: null, finishedAt: this.deps.now() }, { gather: recordWritten !== undefined });
         if (recordWritten !== undefined) recordWritten(saved);
         else await saved;
         this.deps.metrics?.stepEnded(this.host.runId, step.kind, 'completed', (this.deps.now() - started) / 1000);
@@ -432,7 +432,7 @@ export class RunExecution implements StepRunner {
     this.#emit(event, text);
   }
 
-  async #save(record: StepRecord): Promise<void> {
-    await this.#writes.put(record);
+  async #save(record: StepRecord, options: { gather?: boolean } = {}): Promise<void> {
+    await this.#writes.put(record, options);
   }
 }

@@ -54,6 +54,8 @@ type StepRow = Tables['workflow_steps'];
 
 /** Most statements of different row counts {@link RunStore.putSteps} keeps compiled (a map's units end a few at a time). */
 const COMPILED_PUTS = 64;
+/** Most records {@link RunStore.putSteps} writes in one statement. */
+const ROWS_PER_STATEMENT = 500;
 
 /** Runs and step results in the shared database (SQLite or PostgreSQL, migration 0008). */
 export class RunStore {
@@ -183,8 +185,16 @@ export class RunStore {
     await this.putSteps(runId, [step]);
   }
 
-  /** Writes several step records of a run in one statement (at most one record per path). */
+  /**
+   * Writes several step records of a run (at most one record per path), in
+   * one statement per {@link ROWS_PER_STATEMENT}: a statement's parameters
+   * are bounded (SQLite takes 32,766, PostgreSQL 65,535; a record is 14).
+   */
   async putSteps(runId: string, steps: readonly StepRecord[]): Promise<void> {
+    for (let start = 0; start < steps.length; start += ROWS_PER_STATEMENT) await this.#putRows(runId, steps.slice(start, start + ROWS_PER_STATEMENT));
+  }
+
+  async #putRows(runId: string, steps: readonly StepRecord[]): Promise<void> {
     if (steps.length === 0) return;
     const rows = steps.map((step): StepRow => ({
       run_id: runId,

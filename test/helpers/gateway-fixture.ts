@@ -64,9 +64,10 @@ export async function createClient(gatewayUrl: string, input: { name: string; te
 }
 
 /** Client-credentials token (client_secret_basic). */
-export async function fetchToken(gatewayUrl: string, client: { clientId: string; clientSecret: string }, scope?: string): Promise<string> {
+export async function fetchToken(gatewayUrl: string, client: { clientId: string; clientSecret: string }, scope?: string, signal?: AbortSignal): Promise<string> {
   const res = await fetch(`${gatewayUrl}/oauth/token`, {
     method: 'POST',
+    ...(signal === undefined ? {} : { signal }),
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}` },
     body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }).toString(),
   });

@@ -30,6 +30,8 @@ export interface FleetRunOptions {
   orchestrators?: number;
   /** Gateway processes (default none); with them, the task clients send through them too, with a tenant's token. */
   gateways?: number;
+  /** The gateways' access token life (default theirs, 15 minutes): short, the clients' token is renewed within a short run. */
+  gatewayTokenTtlSeconds?: number;
   /** Clients starting workflow runs (default 2). */
   workflowClients?: number;
   clients?: number;
@@ -66,12 +68,14 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
   // The clients, stopped before the history closes on any way out: a write after it would hide the error that ended the run.
   const stop = new AbortController();
   const clients: Array<Promise<unknown>> = [];
+  let renewing: { close(): void } | undefined;
   try {
     const orchestrators = options.sqlite === true ? 0 : (options.orchestrators ?? 1);
-    fleet = await startRuntimeFleet({ replicas: options.sqlite === true ? 1 : (options.replicas ?? 3), orchestrators, ...(options.gateways === undefined ? {} : { gateways: options.gateways }), ...(options.sqlite === true ? { sqlite: true } : {}), ...(options.extraEnv === undefined ? {} : { extraEnv: options.extraEnv }), ...(options.logDir === undefined ? {} : { logDir: options.logDir }) });
+    fleet = await startRuntimeFleet({ replicas: options.sqlite === true ? 1 : (options.replicas ?? 3), orchestrators, ...(options.gateways === undefined ? {} : { gateways: options.gateways }), ...(options.gatewayTokenTtlSeconds === undefined ? {} : { gatewayTokenTtlSeconds: options.gatewayTokenTtlSeconds }), ...(options.sqlite === true ? { sqlite: true } : {}), ...(options.extraEnv === undefined ? {} : { extraEnv: options.extraEnv }), ...(options.logDir === undefined ? {} : { logDir: options.logDir }) });
     const running = fleet;
     const liveOf = (role: FleetRole): Targets => ({ live: () => running.nodesOf(role).flatMap((n) => (n.url === undefined ? [] : [{ name: n.name, url: n.url }])) });
-    const throughGateways = await gatewayTargets(running);
+    const throughGateways = await gatewayTargets(running, options.gatewayTokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS);
+    renewing = throughGateways;
     const runtimes = liveOf('runtime');
     const targets: Targets = { live: () => [...runtimes.live(), ...throughGateways.live()] };
     const processes = new ProcessNumbers();
@@ -118,6 +122,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     }
   } finally {
     stop.abort();
+    renewing?.close();
     await Promise.allSettled(clients);
     await receiver?.close();
     if (!closed) close();
@@ -125,17 +130,52 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
   }
 }
 
+/** The gateways' access token life unless a run sets it (their default). */
+const DEFAULT_TOKEN_TTL_SECONDS = 900;
+/** After a renewal every gateway refused (all of them down in a fault period), the next try. */
+const TOKEN_RETRY_MS = 15_000;
+
 /**
  * The fleet's gateways as targets of the task clients: each gateway's route to the worker agent, with
- * the bearer token of a tenant client created (and topped up) through the first gateway. None without gateways.
+ * the bearer token of a tenant client created (and topped up) through the first gateway, renewed as a
+ * real client renews it, through whichever gateway answers. None without gateways. `close` stops the renewal.
  */
-async function gatewayTargets(fleet: RuntimeFleet): Promise<Targets> {
+async function gatewayTargets(fleet: RuntimeFleet, tokenTtlSeconds: number): Promise<Targets & { close(): void }> {
+  // Renewed at a third of its life, so a long run's clients never hold an expired token.
+  const renewalMs = (tokenTtlSeconds * 1000) / 3;
   const gateways = fleet.nodesOf('gateway');
   const first = gateways[0]?.url;
-  if (first === undefined) return { live: () => [] };
+  if (first === undefined) return { live: () => [], close: () => undefined };
   const tenant = 'nemesis-tenant';
-  const token = await fetchToken(first, await createClient(first, { name: 'nemesis-client', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write'] }));
+  const client = await createClient(first, { name: 'nemesis-client', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write'] });
   await topUp(first, tenant, 1_000_000);
-  const headers = { authorization: `Bearer ${token}` };
-  return { live: () => gateways.flatMap((n) => (n.url === undefined ? [] : [{ name: n.name, url: `${n.url}/agents/worker`, headers }])) };
+  // One object every client's calls read: a renewal reaches the next call of each.
+  const headers = { authorization: `Bearer ${await fetchToken(first, client)}` };
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const renew = async (): Promise<void> => {
+    for (const n of gateways) {
+      if (n.url === undefined) continue;
+      try {
+        headers.authorization = `Bearer ${await fetchToken(n.url, client, undefined, AbortSignal.timeout(5_000))}`;
+        return schedule(renewalMs);
+      } catch {
+        // Down, paused or cut off in this fault period: the next gateway.
+      }
+    }
+    schedule(TOKEN_RETRY_MS);
+  };
+  const schedule = (ms: number): void => {
+    if (closed) return;
+    timer = setTimeout(() => void renew(), ms);
+    timer.unref();
+  };
+  schedule(renewalMs);
+  return {
+    live: () => gateways.flatMap((n) => (n.url === undefined ? [] : [{ name: n.name, url: `${n.url}/agents/worker`, headers }])),
+    close: () => {
+      closed = true;
+      clearTimeout(timer);
+    },
+  };
 }

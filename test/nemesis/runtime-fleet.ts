@@ -94,7 +94,7 @@ export interface RuntimeFleet {
  * the others side by side; `extraEnv` goes to every process (a test-only switch); with `logDir`, each
  * replica logs at info to `<logDir>/<name>.log`.
  */
-export async function startRuntimeFleet(options: { replicas: number; orchestrators?: number; gateways?: number; extraEnv?: Record<string, string>; logDir?: string; sqlite?: boolean }): Promise<RuntimeFleet> {
+export async function startRuntimeFleet(options: { replicas: number; orchestrators?: number; gateways?: number; gatewayTokenTtlSeconds?: number; extraEnv?: Record<string, string>; logDir?: string; sqlite?: boolean }): Promise<RuntimeFleet> {
   const sqlite = options.sqlite === true;
   if (sqlite && options.replicas !== 1) throw new Error('the embedded SQLite mesh is one process: replicas must be 1');
   if (sqlite && (options.orchestrators ?? 0) > 0) throw new Error('the embedded SQLite mesh has no orchestrator process');
@@ -175,6 +175,7 @@ export async function startRuntimeFleet(options: { replicas: number; orchestrato
   const gatewayEnvOf = (n: FleetNode): Record<string, string> => ({
     HOST: '127.0.0.1',
     GATEWAY_PUBLIC_URL: gatewayPublicUrl.url,
+    ...(options.gatewayTokenTtlSeconds === undefined ? {} : { GATEWAY_TOKEN_TTL_SECONDS: String(options.gatewayTokenTtlSeconds) }),
     ...fleetGatewayEnv({ databaseUrl: databaseUrlOf(databaseUrl, n.pg.port, n.applicationName), redisUrl: `redis://127.0.0.1:${n.redis.port}`, secret: GATEWAY_SECRET, adminToken: ADMIN_TOKEN, registryUrl: registry!.url }),
   });
 

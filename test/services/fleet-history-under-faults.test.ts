@@ -32,7 +32,8 @@ async function runThrough(t: TestContext, dir: string, faults: readonly FleetFau
   // The replicas' logs beside the history: both stay in `dir` when the run shows something (its path is in the report).
   const logDir = join(dir, 'logs');
   mkdirSync(logDir);
-  const result = await runFleetHistory({ seed: 1, historyPath: join(dir, 'history.jsonl'), logDir, faults, periods: faults.length, faultMs: 20_000, healMs: 3000, gateways });
+  // With gateways, tokens live 2 minutes (the least the gateway allows), under the run's length: the clients renew theirs.
+  const result = await runFleetHistory({ seed: 1, historyPath: join(dir, 'history.jsonl'), logDir, faults, periods: faults.length, faultMs: 20_000, healMs: 3000, gateways, ...(gateways > 0 && { gatewayTokenTtlSeconds: 120 }) });
   const report = `${reportText(result.report)}\nhistory and logs kept in ${dir}`;
   const unfinished = result.unfinished.length;
   assert.equal(result.report.verdict, 'valid', report);

@@ -41,6 +41,8 @@ export interface WorkflowStepsTable {
   output: string | null;
   /** A completed map's: its output is its units' outputs, read from their records (`output` then NULL); NULL otherwise. Migration 0028. */
   output_units: number | null;
+  /** Where the units of `output_units` are when they are not the step's own: the path of the map a step passes on (migration 0029); NULL otherwise. */
+  output_units_at: string | null;
   error: string | null;
   started_at: number;
   finished_at: number | null;

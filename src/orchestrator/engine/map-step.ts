@@ -1,36 +1,42 @@
 import { setMaxListeners } from 'node:events';
 import { Errors } from '../../protocol/index.js';
-import { compileTemplate } from '../workflow/index.js';
 import type { MapStep, StepResult, TemplateScope } from '../workflow/workflow-definition.js';
 import type { StepRunner } from './step-runner.js';
 import { failureMessage, StepFailure } from './step-failure.js';
-import { UnitOutputs } from './step-outputs.js';
+import { PagedOutputs, UnitOutputs } from './step-outputs.js';
 
 /** Units whose records a resumed map reads at once. */
 const FINISHED_PAGE = 500;
+
+/** A map's items: an array (its `over` rendered), or an earlier map's outputs read a page at a time. */
+type MapItems = readonly unknown[] | PagedOutputs;
 
 /**
  * Runs the inner step once per item (or per batch of `batchSize` items),
  * `concurrency` at a time. Unit `i` is the step at `<path>/<i>`, so a
  * restarted run skips the units it finished and re-attaches to those in
- * flight. Output: the units' outputs in order (`null` for failed ones under
+ * flight. `over` is the map's `over` rendered: a list, or an earlier map's
+ * outputs ({@link PagedOutputs}), sliced as units are taken. Output: the
+ * units' outputs in order (`null` for failed ones under
  * `continue`/`threshold`), as a {@link UnitOutputs}: each unit's output is
  * in its own record, and the list is read from them when something needs it,
  * never held while the map runs nor written as one row.
  */
-export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScope, path: string, signal: AbortSignal): Promise<UnitOutputs> {
-  const list = compileTemplate(step.over).render(scope);
-  if (!Array.isArray(list)) throw new StepFailure(path, Errors.workflowMapOverNotAList({ path, over: step.over, what: list === undefined || list === null ? 'empty' : `a ${typeof list}` }));
+export async function runMap(run: StepRunner, step: MapStep, over: unknown, scope: TemplateScope, path: string, signal: AbortSignal): Promise<UnitOutputs> {
+  if (!Array.isArray(over) && !(over instanceof PagedOutputs)) throw new StepFailure(path, Errors.workflowMapOverNotAList({ path, over: step.over, what: over === undefined || over === null ? 'empty' : `a ${typeof over}` }));
+  const list: MapItems = over;
   const batched = step.mode === 'batch';
   const size = batched ? Math.max(1, step.batchSize) : 1;
-  // Units are cut as workers take them: a 100,000-item map holds its list once, not a second time in slices.
+  // Units are cut as workers take them: a 100,000-item map holds its list once (or a page of it), not a second time in slices.
   const unitCount = Math.ceil(list.length / size);
 
   const stop = new AbortController();
   const unitSignal = AbortSignal.any([signal, stop.signal]);
   // Every unit in flight listens on it (a concurrency above ten is ordinary).
   setMaxListeners(0, unitSignal);
-  const failures: Array<{ index: number; error: string }> = [];
+  // A count and the first failure (by unit): a map of 100,000 failing units keeps one message, not each.
+  let failed = 0;
+  let firstFailure: { index: number; error: string } | undefined;
   const started = run.deps.now();
   let next = 0;
   let done = 0;
@@ -43,11 +49,11 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
     const seconds = Math.max(0.001, (now - started) / 1000);
     const rate = Math.round((itemsDone / seconds) * 10) / 10;
     run.emit(
-      { type: 'map.progress', runId: run.host.runId, path, batchesDone: done, batches: unitCount, itemsDone, items: list.length, failed: failures.length, rate },
-      `${path}: ${done}/${unitCount} ${batched ? 'batches' : 'items'} done${failures.length ? `, ${failures.length} failed` : ''} (${rate} items/s)`,
+      { type: 'map.progress', runId: run.host.runId, path, batchesDone: done, batches: unitCount, itemsDone, items: list.length, failed, rate },
+      `${path}: ${done}/${unitCount} ${batched ? 'batches' : 'items'} done${failed ? `, ${failed} failed` : ''} (${rate} items/s)`,
     );
   };
-  const tooMany = () => (step.onFailure.mode === 'fail' ? failures.length > 0 : step.onFailure.mode === 'threshold' ? failures.length > (step.onFailure.maxFailures ?? 0) : false);
+  const tooMany = () => (step.onFailure.mode === 'fail' ? failed > 0 : step.onFailure.mode === 'threshold' ? failed > (step.onFailure.maxFailures ?? 0) : false);
 
   // Units an earlier process finished, read a page at a time (workers take units in order, so one page is current).
   let page: { number: number; results: Promise<Map<string, StepResult>> } | undefined;
@@ -78,7 +84,7 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
   const worker = async () => {
     while (next < unitCount && !unitSignal.aborted) {
       const index = next++;
-      const unit = list.slice(index * size, (index + 1) * size);
+      const unit = await list.slice(index * size, (index + 1) * size);
       // The unit's step reads the map's scope and never adds to its steps (a sequence inside copies its own), so units share it.
       const unitScope: TemplateScope = { ...scope, index, ...(batched ? { batch: unit } : { item: unit[0] }) };
       try {
@@ -88,7 +94,8 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
       } catch (err) {
         if (unitSignal.aborted && !(err instanceof StepFailure)) return;
         run.deps.metrics?.mapItems(run.host.runId, 'failed', unit.length);
-        failures.push({ index, error: failureMessage(err) });
+        failed++;
+        if (firstFailure === undefined || index < firstFailure.index) firstFailure = { index, error: failureMessage(err) };
         if (tooMany()) stop.abort(Errors.workflowMapStopped({}));
       }
       done++;
@@ -102,9 +109,8 @@ export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScop
   while (writing.size > 0) await Promise.all(writing);
   signal.throwIfAborted();
   if (writeFailed !== undefined) throw writeFailed.error;
-  if (tooMany()) {
-    const first = failures.sort((a, b) => a.index - b.index)[0]!;
-    throw new StepFailure(path, Errors.workflowMapFailed({ path, failed: failures.length, units: unitCount, unitsName: batched ? 'batches' : 'items', unitName: batched ? 'batch' : 'item', index: first.index, error: first.error }));
+  if (tooMany() && firstFailure !== undefined) {
+    throw new StepFailure(path, Errors.workflowMapFailed({ path, failed, units: unitCount, unitsName: batched ? 'batches' : 'items', unitName: batched ? 'batch' : 'item', index: firstFailure.index, error: firstFailure.error }));
   }
   return new UnitOutputs(path, unitCount);
 }

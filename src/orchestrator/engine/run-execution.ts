@@ -217,11 +217,12 @@ export class RunExecution implements StepRunner {
       const stepSignal = timeout ? AbortSignal.any([signal, timeout.signal]) : signal;
       try {
         const { recordWritten, ...inner } = options;
-        let output = await this.#run(step, scope, path, stepSignal, record, inner);
-        // A map's record says where its units' outputs are; a step passing a map's output on (a sequence ending in one) stores the list.
-        const ownUnits = output instanceof UnitOutputs && output.path === path ? output : undefined;
-        if (output instanceof UnitOutputs && ownUnits === undefined) output = await this.#outputs.settle(output);
-        const stored = ownUnits !== undefined ? { output: undefined, outputUnits: ownUnits.count } : { output: output ?? null };
+        const output = await this.#run(step, scope, path, stepSignal, record, inner);
+        // A map's record says where its units' outputs are; a step passing a map's output on (a sequence ending in one) says which map's.
+        const stored =
+          output instanceof UnitOutputs
+            ? { output: undefined, outputUnits: output.count, outputUnitsAt: output.path !== path ? output.path : undefined }
+            : { output: output ?? null, outputUnits: undefined, outputUnitsAt: undefined };
         const saved = this.#save({ ...record, status: 'completed', ...stored, error: null, finishedAt: this.deps.now() }, { gather: recordWritten !== undefined });
         if (recordWritten !== undefined) recordWritten(saved);
         else await saved;
@@ -285,8 +286,8 @@ export class RunExecution implements StepRunner {
       case 'parallel':
         return runParallel(this, step, scope, path, signal, options);
       case 'map':
-        // The map renders its `over` itself: the results it names are read for it first.
-        return runMap(this, step, await this.#outputs.scopeFor(scope, compileTemplate(step.over).stepsRead), path, signal);
+        // An earlier map's output comes a page at a time as the map takes its items.
+        return runMap(this, step, await this.#outputs.mapItems(compileTemplate(step.over), scope), scope, path, signal);
       case 'fallback':
         return this.#fallback(step, scope, path, signal, options);
     }

@@ -44,6 +44,12 @@ export interface StepRecord {
    * (docs/adr/0079-maps-paged.md).
    */
   outputUnits?: number;
+  /**
+   * Where the units of `outputUnits` are when they are not this step's own:
+   * the path of the map whose output this step passes on (a sequence ending
+   * in a map). The list stays in that map's units, read from there.
+   */
+  outputUnitsAt?: string;
   error: string | null;
   startedAt: number;
   finishedAt: number | null;
@@ -188,7 +194,7 @@ export class RunStore {
   /**
    * Writes several step records of a run (at most one record per path), in
    * one statement per {@link ROWS_PER_STATEMENT}: a statement's parameters
-   * are bounded (SQLite takes 32,766, PostgreSQL 65,535; a record is 14).
+   * are bounded (SQLite takes 32,766, PostgreSQL 65,535; a record is 15).
    */
   async putSteps(runId: string, steps: readonly StepRecord[]): Promise<void> {
     for (let start = 0; start < steps.length; start += ROWS_PER_STATEMENT) await this.#putRows(runId, steps.slice(start, start + ROWS_PER_STATEMENT));
@@ -208,6 +214,7 @@ export class RunStore {
       context_id: step.contextId,
       output: step.output === undefined ? null : JSON.stringify(step.output),
       output_units: step.outputUnits ?? null,
+      output_units_at: step.outputUnitsAt ?? null,
       error: step.error,
       started_at: step.startedAt,
       finished_at: step.finishedAt,
@@ -243,6 +250,7 @@ export class RunStore {
           context_id: eb.ref('excluded.context_id'),
           output: eb.ref('excluded.output'),
           output_units: eb.ref('excluded.output_units'),
+          output_units_at: eb.ref('excluded.output_units_at'),
           error: eb.ref('excluded.error'),
           started_at: eb.ref('excluded.started_at'),
           finished_at: eb.ref('excluded.finished_at'),
@@ -259,11 +267,11 @@ export class RunStore {
     // One statement: the rows go from table to table without passing through the process (a long run has many).
     const result = await this.#db
       .insertInto('workflow_steps')
-      .columns(['run_id', 'path', 'status', 'attempt', 'sends', 'agent', 'message_id', 'task_id', 'context_id', 'output', 'output_units', 'error', 'started_at', 'finished_at'])
+      .columns(['run_id', 'path', 'status', 'attempt', 'sends', 'agent', 'message_id', 'task_id', 'context_id', 'output', 'output_units', 'output_units_at', 'error', 'started_at', 'finished_at'])
       .expression(
         this.#db
           .selectFrom('workflow_steps')
-          .select([sql<string>`cast(${toRun} as text)`.as('run_id'), 'path', 'status', 'attempt', 'sends', 'agent', 'message_id', 'task_id', 'context_id', 'output', 'output_units', 'error', 'started_at', 'finished_at'])
+          .select([sql<string>`cast(${toRun} as text)`.as('run_id'), 'path', 'status', 'attempt', 'sends', 'agent', 'message_id', 'task_id', 'context_id', 'output', 'output_units', 'output_units_at', 'error', 'started_at', 'finished_at'])
           .where('run_id', '=', fromRun)
           .where('status', 'in', ['completed', 'skipped', 'input-required']),
       )
@@ -275,7 +283,7 @@ export class RunStore {
 
 /** A step row's columns in the order its upsert lists them. */
 function stepParameters(row: StepRow): unknown[] {
-  return [row.run_id, row.path, row.status, row.attempt, row.sends, row.agent, row.message_id, row.task_id, row.context_id, row.output, row.output_units, row.error, row.started_at, row.finished_at];
+  return [row.run_id, row.path, row.status, row.attempt, row.sends, row.agent, row.message_id, row.task_id, row.context_id, row.output, row.output_units, row.output_units_at, row.error, row.started_at, row.finished_at];
 }
 
 /** A JSON object column (a run's inputs), checked: a column is data like any other. */
@@ -325,6 +333,7 @@ function toStep(row: Tables['workflow_steps']): StepRecord {
     contextId: row.context_id,
     output: row.output === null ? undefined : JSON.parse(row.output),
     ...(row.output_units !== null && { outputUnits: Number(row.output_units) }),
+    ...(row.output_units_at !== null && { outputUnitsAt: row.output_units_at }),
     error: row.error,
     startedAt: Number(row.started_at),
     finishedAt: row.finished_at === null ? null : Number(row.finished_at),

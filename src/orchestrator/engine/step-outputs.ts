@@ -1,4 +1,4 @@
-import type { StepsRead } from '../workflow/index.js';
+import type { CompiledTemplate, StepsRead } from '../workflow/index.js';
 import type { Step, StepResult, StepsInView, TemplateScope } from '../workflow/workflow-definition.js';
 import type { StepRecord } from './run-store.js';
 
@@ -71,10 +71,39 @@ export class UnitOutputs {
   }
 }
 
+/**
+ * A map's outputs as the items of a map over them: sliced in order, one page
+ * of {@link UNITS_PAGE} (or one unit's batch, if longer) read and kept at a
+ * time. Workers take units in order, so the page kept is the current one.
+ * An array has the same `length` and `slice`: a map takes either.
+ */
+export class PagedOutputs {
+  readonly length: number;
+  readonly #read: (first: number, count: number) => Promise<unknown[]>;
+  #page: { first: number; count: number; items: Promise<unknown[]> } | undefined;
+
+  constructor(length: number, read: (first: number, count: number) => Promise<unknown[]>) {
+    this.length = length;
+    this.#read = read;
+  }
+
+  async slice(start: number, end: number): Promise<unknown[]> {
+    const last = Math.min(end, this.length);
+    let page = this.#page;
+    if (page === undefined || start < page.first || last > page.first + page.count) {
+      const count = Math.max(UNITS_PAGE, last - start);
+      page = { first: start, count, items: this.#read(start, count) };
+      this.#page = page;
+    }
+    const first = page.first;
+    return (await page.items).slice(start - first, last - first);
+  }
+}
+
 /** A step's record as the result later templates read, or undefined while it has none (not finished). */
 export function resultOf(record: StepRecord | undefined): StepResult | undefined {
   if (record?.status !== 'completed' && record?.status !== 'skipped') return undefined;
-  const output = record.outputUnits !== undefined ? new UnitOutputs(record.path, record.outputUnits) : (record.output ?? null);
+  const output = record.outputUnits !== undefined ? new UnitOutputs(record.outputUnitsAt ?? record.path, record.outputUnits) : (record.output ?? null);
   return { status: record.status, output, ...(record.taskId ? { taskId: record.taskId } : {}), ...(record.agent ? { agent: record.agent } : {}) };
 }
 
@@ -101,17 +130,30 @@ export class StepOutputs {
    */
   async settle(value: unknown): Promise<unknown> {
     if (!(value instanceof UnitOutputs)) return value;
-    const list: unknown[] = new Array(value.count).fill(null);
-    for (let first = 0; first < value.count; first += UNITS_PAGE) {
-      const paths = Array.from({ length: Math.min(UNITS_PAGE, value.count - first) }, (_, i) => `${value.path}/${first + i}`);
+    const list: unknown[] = [];
+    for (let first = 0; first < value.count; first += UNITS_PAGE) list.push(...(await this.page(value, first, UNITS_PAGE)));
+    return list;
+  }
+
+  /** Units `first` to `first + count` of a map's outputs (fewer at the end of the list), read `UNITS_PAGE` records a query. */
+  async page(value: UnitOutputs, first: number, count: number): Promise<unknown[]> {
+    const end = Math.min(value.count, first + count);
+    const list: unknown[] = [];
+    for (let start = first; start < end; start += UNITS_PAGE) {
+      const paths = Array.from({ length: Math.min(UNITS_PAGE, end - start) }, (_, i) => `${value.path}/${start + i}`);
       const records = await this.#readMany(paths);
-      for (let i = 0; i < paths.length; i++) {
-        const result = resultOf(records.get(paths[i]!));
+      for (const path of paths) {
+        const result = resultOf(records.get(path));
         // A unit that is itself a map holds its own units' outputs.
-        if (result !== undefined) list[first + i] = await this.settle(result.output);
+        list.push(result === undefined ? null : await this.settle(result.output));
       }
     }
     return list;
+  }
+
+  /** A map's outputs as a list read a page at a time as it is sliced (a map over them): never the whole list at once. */
+  pages(value: UnitOutputs): PagedOutputs {
+    return new PagedOutputs(value.count, (first, count) => this.page(value, first, count));
   }
 
   /** Keeps a step's result at hand (the least recently used leaves). */
@@ -133,28 +175,55 @@ export class StepOutputs {
 
   /** A finished step's result, a map's outputs read into their list (kept at hand as their place only: a list can be long). */
   async get(path: string): Promise<StepResult | undefined> {
+    const result = await this.#unsettled(path);
+    return result?.output instanceof UnitOutputs ? { ...result, output: await this.settle(result.output) } : result;
+  }
+
+  async #unsettled(path: string): Promise<StepResult | undefined> {
     let result = this.#recent.get(path);
     if (result === undefined) result = resultOf(await this.#read(path));
     if (result === undefined) return undefined;
     this.remember(path, result);
-    return result.output instanceof UnitOutputs ? { ...result, output: await this.settle(result.output) } : result;
+    return result;
   }
 
   /**
    * The scope to render with: its `steps` holds the results `reads` names
    * among the steps the scope sees. A scope without a view (built by hand,
-   * not by the engine) is rendered as it is.
+   * not by the engine) is rendered as it is. Unless `settled`, a map's
+   * output stays its place (a {@link UnitOutputs}).
    */
-  async scopeFor(scope: TemplateScope, reads: StepsRead): Promise<TemplateScope> {
+  async scopeFor(scope: TemplateScope, reads: StepsRead, settled = true): Promise<TemplateScope> {
     const view = scope.inView;
     if (view === undefined) return scope;
     const ids = reads.every ? view.ids() : reads.ids;
     const steps: Record<string, StepResult> = {};
     for (const id of ids) {
       const path = view.pathOf(id);
-      const result = path === undefined ? undefined : await this.get(path);
+      const result = path === undefined ? undefined : settled ? await this.get(path) : await this.#unsettled(path);
       if (result !== undefined) steps[id] = result;
     }
     return { ...scope, steps };
+  }
+
+  /**
+   * A map's `over`, rendered: a map's output taken as it is
+   * (`{{ steps.a.output }}`) comes as {@link PagedOutputs}, read a page at a
+   * time as the map takes its items; anything else (a part of the list, a
+   * list built around it) renders with the list read whole.
+   */
+  async mapItems(over: CompiledTemplate, scope: TemplateScope): Promise<unknown> {
+    const places = await this.scopeFor(scope, over.stepsRead, false);
+    if (Object.values(places.steps).some((result) => result.output instanceof UnitOutputs)) {
+      let value: unknown;
+      try {
+        value = over.render(places);
+      } catch {
+        // A template that does more with the list than take it: rendered below with the list itself.
+        value = undefined;
+      }
+      if (value instanceof UnitOutputs) return this.pages(value);
+    }
+    return over.render(await this.scopeFor(scope, over.stepsRead));
   }
 }

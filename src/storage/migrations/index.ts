@@ -27,6 +27,7 @@ import { gatewayPoliciesMigration } from './0025-gateway-policies.js';
 import { runtimeReplicaHostsMigration } from './0026-runtime-replica-hosts.js';
 import { runtimeTaskSnapshotsApartMigration } from './0027-runtime-task-snapshots-apart.js';
 import { workflowMapOutputsByUnitMigration } from './0028-workflow-map-outputs-by-unit.js';
+import { workflowMapOutputsPassedOnMigration } from './0029-workflow-map-outputs-passed-on.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -64,6 +65,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0026-runtime-replica-hosts': runtimeReplicaHostsMigration(),
         '0027-runtime-task-snapshots-apart': runtimeTaskSnapshotsApartMigration(dialect),
         '0028-workflow-map-outputs-by-unit': workflowMapOutputsByUnitMigration(),
+        '0029-workflow-map-outputs-passed-on': workflowMapOutputsPassedOnMigration(),
       };
     },
   };

@@ -63,9 +63,15 @@ async function withStore(body: (store: RunStore, database: Database) => Promise<
   }
 }
 
+interface StoredRow {
+  output: string | null;
+  output_units: number | null;
+  output_units_at: string | null;
+}
+
 /** The stored row of a step: what the map's record costs to write and read. */
-function storedRow(database: Database, runId: string, path: string): { output: string | null; output_units: number | null } | undefined {
-  return database.sqlite!.prepare<[string, string], { output: string | null; output_units: number | null }>('SELECT output, output_units FROM workflow_steps WHERE run_id = ? AND path = ?').get(runId, path);
+function storedRow(database: Database, runId: string, path: string): StoredRow | undefined {
+  return database.sqlite!.prepare<[string, string], StoredRow>('SELECT output, output_units, output_units_at FROM workflow_steps WHERE run_id = ? AND path = ?').get(runId, path);
 }
 
 test("the map's record holds its unit count, not the list; a later step's template reads the list from the units, in order", async () => {
@@ -77,7 +83,7 @@ test("the map's record holds its unit count, not the list; a later step's templa
       { id: 'total', call: { agent: 'sum' }, input: { all: '{{ steps.work.output }}', third: '{{ steps.work.output[2].doubled }}' } },
     ]);
     const outputs = await engine.run(host('run-a'), { definition, inputs: { items: ITEMS } });
-    assert.deepEqual(storedRow(database, 'run-a', 'work'), { output: null, output_units: ITEMS.length });
+    assert.deepEqual(storedRow(database, 'run-a', 'work'), { output: null, output_units: ITEMS.length, output_units_at: null });
     assert.deepEqual(caller.sent.get('sum'), [{ all: DOUBLED, third: 4 }]);
     assert.deepEqual(outputs, { got: { all: DOUBLED, third: 4 } });
   });
@@ -101,7 +107,7 @@ test('a failed unit reads as null under continue', async () => {
   });
 });
 
-test('a parallel branch or a sequence ending in a map stores the list; a batched map reads its batches', async () => {
+test('a parallel branch stores the list, a sequence ending in a map the place of its units; a batched map reads its batches', async () => {
   await withStore(async (store, database) => {
     const engine = new WorkflowEngine({ store, caller: doublingCaller(), resolveTarget, logger });
     const definition = workflow([
@@ -109,7 +115,7 @@ test('a parallel branch or a sequence ending in a map stores the list; a batched
     ]);
     const outputs = await engine.run(host('run-e'), { definition, inputs: { items: ITEMS } });
     assert.deepEqual(outputs, { mapped: DOUBLED, sequenced: DOUBLED });
-    assert.equal(storedRow(database, 'run-e', 'both/sequenced')?.output, JSON.stringify(DOUBLED), 'the sequence keeps the list it passes on');
+    assert.deepEqual(storedRow(database, 'run-e', 'both/sequenced'), { output: null, output_units: ITEMS.length, output_units_at: 'both/sequenced/inner' }, 'the sequence says where the list it passes on is');
     assert.equal(storedRow(database, 'run-e', 'both/sequenced/inner')?.output_units, ITEMS.length);
 
     const batched = workflow([{ id: 'work', map: { over: '{{ inputs.items }}', mode: 'batch', batchSize: 100, concurrency: 4, step: { call: { agent: 'sum' }, input: { batch: '{{ batch }}' } } } }]);

@@ -66,16 +66,21 @@ export async function runMap(run: StepRunner, step: MapStep, over: unknown, scop
     return page.results;
   };
 
+  // The map's own reads and writes (its items, its units' records): one that fails fails the map, not a unit.
+  let storeFailed: { error: unknown } | undefined;
+  const storeFailure = (error: unknown): void => {
+    storeFailed ??= { error };
+    stop.abort(error);
+  };
+
   // Units' completed records being written (a unit goes on without waiting for its own: StepOptions.recordWritten).
   const writing = new Set<Promise<void>>();
-  let writeFailed: { error: unknown } | undefined;
   const recordWritten = (written: Promise<void>): void => {
     const tracked = written.then(
       () => void writing.delete(tracked),
       (error: unknown) => {
         writing.delete(tracked);
-        writeFailed ??= { error };
-        stop.abort(error);
+        storeFailure(error);
       },
     );
     writing.add(tracked);
@@ -84,22 +89,33 @@ export async function runMap(run: StepRunner, step: MapStep, over: unknown, scop
   const worker = async () => {
     while (next < unitCount && !unitSignal.aborted) {
       const index = next++;
-      const unit = await list.slice(index * size, (index + 1) * size);
-      // The unit's step reads the map's scope and never adds to its steps (a sequence inside copies its own), so units share it.
-      const unitScope: TemplateScope = { ...scope, index, ...(batched ? { batch: unit } : { item: unit[0] }) };
+      const first = index * size;
+      const items = Math.min(size, list.length - first);
       try {
         const unitPath = `${path}/${index}`;
-        if (!(await finishedEarlier(index)).has(unitPath)) await run.step(step.step, unitScope, unitPath, unitSignal, { quiet: true, recordWritten });
-        run.deps.metrics?.mapItems(run.host.runId, 'completed', unit.length);
+        if (!(await finishedEarlier(index)).has(unitPath)) {
+          // Read only for a unit that runs: a resumed map over an earlier map's output skips the pages it finished.
+          let unit: unknown[];
+          try {
+            unit = await list.slice(first, first + items);
+          } catch (error) {
+            storeFailure(error);
+            return;
+          }
+          // The unit's step reads the map's scope and never adds to its steps (a sequence inside copies its own), so units share it.
+          const unitScope: TemplateScope = { ...scope, index, ...(batched ? { batch: unit } : { item: unit[0] }) };
+          await run.step(step.step, unitScope, unitPath, unitSignal, { quiet: true, recordWritten });
+        }
+        run.deps.metrics?.mapItems(run.host.runId, 'completed', items);
       } catch (err) {
         if (unitSignal.aborted && !(err instanceof StepFailure)) return;
-        run.deps.metrics?.mapItems(run.host.runId, 'failed', unit.length);
+        run.deps.metrics?.mapItems(run.host.runId, 'failed', items);
         failed++;
         if (firstFailure === undefined || index < firstFailure.index) firstFailure = { index, error: failureMessage(err) };
         if (tooMany()) stop.abort(Errors.workflowMapStopped({}));
       }
       done++;
-      itemsDone += unit.length;
+      itemsDone += items;
       report(done === unitCount);
     }
   };
@@ -108,7 +124,7 @@ export async function runMap(run: StepRunner, step: MapStep, over: unknown, scop
   // The list is read from the units' records: every one is written before the map ends.
   while (writing.size > 0) await Promise.all(writing);
   signal.throwIfAborted();
-  if (writeFailed !== undefined) throw writeFailed.error;
+  if (storeFailed !== undefined) throw storeFailed.error;
   if (tooMany() && firstFailure !== undefined) {
     throw new StepFailure(path, Errors.workflowMapFailed({ path, failed, units: unitCount, unitsName: batched ? 'batches' : 'items', unitName: batched ? 'batch' : 'item', index: firstFailure.index, error: firstFailure.error }));
   }

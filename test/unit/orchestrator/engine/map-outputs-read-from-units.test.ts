@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { Task } from '@a2a-js/sdk';
 import pino from 'pino';
 import type { AgentCaller, ChildCall, ChildOutcome } from '../../../../src/orchestrator/calls/agent-caller.js';
-import { RunStore } from '../../../../src/orchestrator/engine/run-store.js';
+import { RunStore, type StepRecord } from '../../../../src/orchestrator/engine/run-store.js';
 import { WorkflowEngine } from '../../../../src/orchestrator/engine/workflow-engine.js';
 import type { RunHost } from '../../../../src/orchestrator/engine/run-execution.js';
 import { parseWorkflowObject } from '../../../../src/orchestrator/workflow/index.js';
@@ -149,4 +149,41 @@ test('a run resumed after its map completed reads the same list; a map record of
     await new WorkflowEngine({ store, caller: third, resolveTarget, logger }).run(host('run-g'), { definition, inputs: { items: ITEMS } });
     assert.deepEqual(third.sent.get('sum'), [{ all: ['as', 'stored'] }]);
   });
+});
+
+test("a map over an earlier map's output takes its items 500 units a read, in order; resumed, it reads none for the units it finished", async () => {
+  const database = await createDatabase({ sqlitePath: ':memory:' });
+  try {
+    /** The real store, counting its page reads of the first map's units. */
+    class CountingStore extends RunStore {
+      unitPages = 0;
+      override async stepsAt(runId: string, paths: readonly string[]): Promise<Map<string, StepRecord>> {
+        if (paths.some((p) => p.startsWith('work/'))) this.unitPages++;
+        return super.stepsAt(runId, paths);
+      }
+    }
+    const store = new CountingStore(database.db);
+    const again = { over: '{{ steps.work.output }}', concurrency: 8, step: { call: { agent: 'echo' }, input: { item: '{{ item.doubled }}' } } };
+    const definition = workflow([{ id: 'work', map: MAP }, { id: 'again', map: again }]);
+    // The first process stops at the second map's 1,100th call: its last page of items is not read.
+    const letGo = new AbortController();
+    const first = doublingCaller();
+    let echoes = 0;
+    const stopping: AgentCaller = { ...first, send: (call) => (call.agent === 'echo' && ++echoes === 1_100 ? (letGo.abort(), Promise.reject(new Error('stopped'))) : first.send(call)) };
+    await assert.rejects(new WorkflowEngine({ store, caller: stopping, resolveTarget, logger }).run(host('run-h', letGo.signal), { definition, inputs: { items: ITEMS } }));
+    assert.equal(store.unitPages, 3, 'the first map read at the start, at unit 500 and at unit 1,000');
+    // Units already taken when the process stopped may have gone out after the 1,100th.
+    assert.deepEqual(first.sent.get('echo')!.slice(0, 1_099), DOUBLED.slice(0, 1_099).map((d) => ({ item: d.doubled })), 'one call per item, in order');
+
+    store.unitPages = 0;
+    const second = doublingCaller();
+    const outputs = await new WorkflowEngine({ store, caller: second, resolveTarget, logger }).run(host('run-h'), { definition, inputs: { items: ITEMS } });
+    const sent = (second.sent.get('echo') as Array<{ item: number }>).map((input) => input.item / 2);
+    // The units not finished: those in flight when it stopped (8 at a time) and the ones after, in order.
+    assert.ok(sent.every((unit, i) => unit >= 1_099 - 8 && (i === 0 || unit > sent[i - 1]!)), `units run again: ${sent.slice(0, 12).join(', ')}…`);
+    assert.equal(store.unitPages, 1, 'one read of items, for the units left');
+    assert.deepEqual(outputs, DOUBLED.map((d) => ({ doubled: d.doubled * 2 })));
+  } finally {
+    await database.close();
+  }
 });

@@ -1,4 +1,5 @@
 import { ErrorCodes, isAgentmeshError, type ProtocolVersion } from '../protocol/index.js';
+import { deliberateFault } from '../storage/index.js';
 import type { ChargedMessages } from './charged-messages.js';
 import type { CreditHolds } from './credits/index.js';
 import type { Settlement } from '../tenancy/index.js';
@@ -52,8 +53,20 @@ export function settleOrTrackNow(d: SettleDeps, s: SettleCall): number | undefin
   const claim = chargeKeyOfAnswer(s);
   // Settled under the call's key, or the answer's once the hold moved there (no copy of `call` per call).
   if (claim === undefined) return settleUnder(d, s, s.key);
+  if (CHARGE_TWICE) return chargeTwice(d, s, claim);
   const claimed = claimKeyNow(d.credits, s.key, claim, 0);
   return claimed instanceof Promise ? claimed.then((key) => settleClaimed(d, s, claim, key)) : settleClaimed(d, s, claim, claimed);
+}
+
+/** A build broken on purpose (tests only, storage/deliberate-faults.ts): a call's task charged twice. */
+const CHARGE_TWICE = deliberateFault('charge-twice');
+
+/** The broken build: the hold settles under the call's key without moving, and the task is held and charged again under its own. */
+async function chargeTwice(d: SettleDeps, s: SettleCall, claim: string): Promise<number | undefined> {
+  const charged = await settleUnder(d, s, s.key);
+  await d.credits.reserve({ tenant: s.tenant, key: claim, milliCredits: s.estimate, agent: s.agent, skill: '*' });
+  await d.credits.settle(claim, s.estimate);
+  return charged;
 }
 
 /** After the hold's move to `claim`: `claimed` is where it is now, undefined when that key was taken already (a retry). */

@@ -15,8 +15,11 @@
  *   is sent, only with the step's result, and its id is new in each process rather than derived
  *   from the run and the step; an orchestrator that dies between the agent's effect and the result
  *   sends the step again under a new id, and the agent applies it twice.
+ * - `charge-twice` (gateway): a priced call whose answer names its task is settled under the call's
+ *   own key, and the task is held and charged again under its key instead of the hold moving there,
+ *   so every such call is charged twice.
  */
-export const DELIBERATE_FAULTS = ['fencing-off', 'outbox-outside-transaction', 'result-after-effect'] as const;
+export const DELIBERATE_FAULTS = ['fencing-off', 'outbox-outside-transaction', 'result-after-effect', 'charge-twice'] as const;
 export type DeliberateFault = (typeof DELIBERATE_FAULTS)[number];
 
 /** The variable that names the fault. */

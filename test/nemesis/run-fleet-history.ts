@@ -14,6 +14,7 @@ import { FLEET_FAULTS, runSchedule, type FleetFault } from './fleet-nemesis.js';
 import { createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
 import { startRuntimeFleet, type FleetRole, type RuntimeFleet } from './runtime-fleet.js';
 import { runWorkflowWorkload } from './workflow-workload.js';
+import { runCreditsWorkload } from './credits-workload.js';
 import { KnownTasks, ProcessNumbers, runTaskWorkload, type Targets } from './task-workload.js';
 
 export interface FleetRunOptions {
@@ -34,6 +35,8 @@ export interface FleetRunOptions {
   gatewayTokenTtlSeconds?: number;
   /** Clients starting workflow runs (default 2). */
   workflowClients?: number;
+  /** Clients calling the priced agent through the gateways, with gateways (default 2). */
+  creditsClients?: number;
   clients?: number;
   /** Every task must be terminal this long after the last heal. */
   settleMs?: number;
@@ -68,14 +71,17 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
   // The clients, stopped before the history closes on any way out: a write after it would hide the error that ended the run.
   const stop = new AbortController();
   const clients: Array<Promise<unknown>> = [];
-  let renewing: { close(): void } | undefined;
+  const renewing: Array<{ close(): void }> = [];
   try {
     const orchestrators = options.sqlite === true ? 0 : (options.orchestrators ?? 1);
     fleet = await startRuntimeFleet({ replicas: options.sqlite === true ? 1 : (options.replicas ?? 3), orchestrators, ...(options.gateways === undefined ? {} : { gateways: options.gateways }), ...(options.gatewayTokenTtlSeconds === undefined ? {} : { gatewayTokenTtlSeconds: options.gatewayTokenTtlSeconds }), ...(options.sqlite === true ? { sqlite: true } : {}), ...(options.extraEnv === undefined ? {} : { extraEnv: options.extraEnv }), ...(options.logDir === undefined ? {} : { logDir: options.logDir }) });
     const running = fleet;
     const liveOf = (role: FleetRole): Targets => ({ live: () => running.nodesOf(role).flatMap((n) => (n.url === undefined ? [] : [{ name: n.name, url: n.url }])) });
-    const throughGateways = await gatewayTargets(running, options.gatewayTokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS);
-    renewing = throughGateways;
+    const tokenTtlSeconds = options.gatewayTokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
+    const throughGateways = await gatewayTargets(running, tokenTtlSeconds, { tenant: 'nemesis-tenant', agent: 'worker' });
+    // The credits clients' tenant is apart from the task clients': its ledger holds their calls alone.
+    const billed = await gatewayTargets(running, tokenTtlSeconds, { tenant: CREDITS_TENANT, agent: 'billed' });
+    renewing.push(throughGateways, billed);
     const runtimes = liveOf('runtime');
     const targets: Targets = { live: () => [...runtimes.live(), ...throughGateways.live()] };
     const processes = new ProcessNumbers();
@@ -85,11 +91,13 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     const workload = runTaskWorkload({ recorder, targets, random, clients: options.clients ?? 6, timeoutMs, workMs: [200, 2500], processes, pushUrl: receiver.url }, tasks, stop.signal);
     let settleBy = Number.POSITIVE_INFINITY;
     const workflows = orchestrators === 0 ? Promise.resolve({ runs: [], unfinished: [] }) : runWorkflowWorkload({ recorder, targets: liveOf('orchestrator'), random: mulberry32(options.seed + 1), clients: options.workflowClients ?? 2, timeoutMs, workMs: [100, 800], processes, deadline: () => settleBy }, stop.signal);
-    clients.push(workload, workflows);
+    const credits = (options.gateways ?? 0) === 0 ? Promise.resolve() : runCreditsWorkload({ recorder, targets: billed, random: mulberry32(options.seed + 2), clients: options.creditsClients ?? 2, timeoutMs, workMs: [50, 500], processes, tenant: CREDITS_TENANT }, stop.signal);
+    clients.push(workload, workflows, credits);
     const lastHeal = await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, ...(options.faultRoles === undefined ? {} : { roles: options.faultRoles }), periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });
     settleBy = lastHeal + (options.settleMs ?? 30_000);
     stop.abort();
     await workload;
+    await credits;
     const workloadStopped = Date.now();
     const { runs, unfinished: runsUnfinished } = await workflows;
 
@@ -122,7 +130,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     }
   } finally {
     stop.abort();
-    renewing?.close();
+    for (const r of renewing) r.close();
     await Promise.allSettled(clients);
     await receiver?.close();
     if (!closed) close();
@@ -130,24 +138,27 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
   }
 }
 
+/** The tenant the credits workload calls the billed agent as. */
+const CREDITS_TENANT = 'credits-tenant';
 /** The gateways' access token life unless a run sets it (their default). */
 const DEFAULT_TOKEN_TTL_SECONDS = 900;
 /** After a renewal every gateway refused (all of them down in a fault period), the next try. */
 const TOKEN_RETRY_MS = 15_000;
 
 /**
- * The fleet's gateways as targets of the task clients: each gateway's route to the worker agent, with
- * the bearer token of a tenant client created (and topped up) through the first gateway, renewed as a
- * real client renews it, through whichever gateway answers. None without gateways. `close` stops the renewal.
+ * The fleet's gateways as targets of a workload's clients: each gateway's route to `agent`, with the
+ * bearer token of a client of `tenant` created (and the tenant topped up) through the first gateway,
+ * renewed as a real client renews it, through whichever gateway answers. None without gateways.
+ * `close` stops the renewal.
  */
-async function gatewayTargets(fleet: RuntimeFleet, tokenTtlSeconds: number): Promise<Targets & { close(): void }> {
+async function gatewayTargets(fleet: RuntimeFleet, tokenTtlSeconds: number, as: { tenant: string; agent: string }): Promise<Targets & { close(): void }> {
   // Renewed at a third of its life, so a long run's clients never hold an expired token.
   const renewalMs = (tokenTtlSeconds * 1000) / 3;
   const gateways = fleet.nodesOf('gateway');
   const first = gateways[0]?.url;
   if (first === undefined) return { live: () => [], close: () => undefined };
-  const tenant = 'nemesis-tenant';
-  const client = await createClient(first, { name: 'nemesis-client', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write'] });
+  const { tenant, agent } = as;
+  const client = await createClient(first, { name: `${tenant}-client`, tenant, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write'] });
   await topUp(first, tenant, 1_000_000);
   // One object every client's calls read: a renewal reaches the next call of each.
   const headers = { authorization: `Bearer ${await fetchToken(first, client)}` };
@@ -172,7 +183,7 @@ async function gatewayTargets(fleet: RuntimeFleet, tokenTtlSeconds: number): Pro
   };
   schedule(renewalMs);
   return {
-    live: () => gateways.flatMap((n) => (n.url === undefined ? [] : [{ name: n.name, url: `${n.url}/agents/worker`, headers }])),
+    live: () => gateways.flatMap((n) => (n.url === undefined ? [] : [{ name: n.name, url: `${n.url}/agents/${agent}`, headers }])),
     close: () => {
       closed = true;
       clearTimeout(timer);

@@ -173,6 +173,8 @@ export async function startRuntimeFleet(options: { replicas: number; orchestrato
   };
 
   const gatewayEnvOf = (n: FleetNode): Record<string, string> => ({
+    // A test-only switch reaches the gateways too (charge-twice breaks them).
+    ...options.extraEnv,
     HOST: '127.0.0.1',
     GATEWAY_PUBLIC_URL: gatewayPublicUrl.url,
     ...(options.gatewayTokenTtlSeconds === undefined ? {} : { GATEWAY_TOKEN_TTL_SECONDS: String(options.gatewayTokenTtlSeconds) }),

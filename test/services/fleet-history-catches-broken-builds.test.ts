@@ -64,3 +64,23 @@ test('with a workflow step recorded only after its effect, an orchestrator kille
   assert.ok(workflow?.anomalies.some((a) => a.kind === 'step-effect-twice'), report);
   assert.ok(!result.report.properties.some((p) => p.name === 'fault-liveness' && p.status === 'fail'), report);
 });
+
+test('with a priced call charged under its message and again under its task, the checker finds each call charged twice', { skip }, async (t) => {
+  const { result, report } = await runBroken(t, 'charge-twice', {
+    seed: 1,
+    // The break needs no fault: every priced call a gateway answers with its task is charged twice.
+    // One short period (a gateway killed) on a small fleet keeps the run cheap.
+    gateways: 2,
+    replicas: 1,
+    orchestrators: 0,
+    clients: 2,
+    faults: ['kill'],
+    faultRoles: ['gateway'],
+    periods: 1,
+    faultMs: 2000,
+    healMs: 1000,
+  });
+  const credits = result.report.properties.find((p) => p.name === 'credits');
+  assert.ok(credits?.anomalies.some((a) => a.kind === 'double-charge'), report);
+  assert.ok(!result.report.properties.some((p) => p.name === 'fault-liveness' && p.status === 'fail'), report);
+});

@@ -1,0 +1,60 @@
+/**
+ * The credits workload (property 5, test/history/README.md): clients call the priced `billed` agent
+ * through whichever gateway runs, as a tenant topped up at the start, one `call` operation per
+ * SendMessage, keyed by the tenant, its `callId` the message's id (what credits-reads.ts names each
+ * reservation by). The call waits for the task's end, so the gateway settles it in the answer:
+ * completed is `ok` (charged), a task that failed, was canceled or rejected is `fail` (refunded), a
+ * request that never left or was refused as invalid is `fail` (nothing held); anything else (a
+ * timeout, a reset, an error answered after the request arrived, a task still running) is `info`,
+ * and the client goes on as a new process. A call is never retried under its message id.
+ */
+import { randomUUID } from 'node:crypto';
+import { F } from '../history/history-format.js';
+import { a2aCall, taskOf } from './a2a-call.js';
+import type { WorkloadOptions } from './task-workload.js';
+import { BILLED_PRICE } from './worker-agent.js';
+
+/** Refused before anything was held: the request itself was wrong. */
+const INVALID_PARAMS = -32602;
+const REFUNDED = new Set(['TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
+
+/** `targets` are the gateways' routes to the billed agent, with the tenant's token. */
+export interface CreditsWorkloadOptions extends WorkloadOptions {
+  tenant: string;
+}
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function client(options: CreditsWorkloadOptions, stop: AbortSignal): Promise<void> {
+  const { recorder, random, tenant } = options;
+  let process = options.processes.next();
+  while (!stop.aborted) {
+    const live = options.targets.live();
+    const node = live[Math.floor(random() * live.length)];
+    if (node === undefined) {
+      await wait(100);
+      continue;
+    }
+    const callId = randomUUID();
+    const workMs = Math.round(options.workMs[0] + random() * (options.workMs[1] - options.workMs[0]));
+    const op = recorder.invoke(process, F.call, tenant, { callId }, node.name);
+    const message = { messageId: callId, role: 'ROLE_USER', parts: [{ text: String(workMs) }] };
+    const outcome = await a2aCall(node.url, 'SendMessage', { message }, options.timeoutMs, node.headers);
+    const task = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
+    if (task?.state === 'TASK_STATE_COMPLETED') recorder.ok(op, { callId, amount: BILLED_PRICE, taskId: task.id });
+    else if (task !== undefined && REFUNDED.has(task.state)) recorder.fail(op, { callId, taskId: task.id, state: task.state });
+    else if (outcome.kind === 'refused') recorder.fail(op, { callId, error: outcome.error });
+    else if (outcome.kind === 'error' && outcome.code === INVALID_PARAMS) recorder.fail(op, { callId, error: `${outcome.code} ${outcome.message}` });
+    else {
+      const error = outcome.kind === 'error' ? `${outcome.code} ${outcome.message}` : outcome.kind === 'unknown' ? outcome.error : `task ${task?.id ?? 'none'} ${task?.state ?? 'not a task'}`;
+      recorder.info(op, { callId, error });
+      process = options.processes.next();
+      await wait(100);
+    }
+  }
+}
+
+/** Runs `clients` clients until `stop` aborts. */
+export async function runCreditsWorkload(options: CreditsWorkloadOptions, stop: AbortSignal): Promise<void> {
+  await Promise.all(Array.from({ length: options.clients }, () => client(options, stop)));
+}

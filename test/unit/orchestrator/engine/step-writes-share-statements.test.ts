@@ -53,7 +53,7 @@ test('units ending close together share one statement, and each one\'s promise s
 
 test('more records than a statement may carry are all stored (the store splits them)', async () => {
   await withWrites(async (writes, store) => {
-    // 3,000 records of 14 parameters each: more than SQLite takes in one statement.
+    // 3,000 records of 15 parameters each: more than SQLite takes in one statement.
     const paths = Array.from({ length: 3_000 }, (_, i) => `map/${i}`);
     await Promise.all(paths.map((path) => writes.put(record(path), { gather: true })));
     assert.deepEqual(store.statements, [3_000]);

@@ -112,8 +112,10 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
       const settle = options.settleMs ?? 30_000;
       const { before, after } = tasks.splitAt(lastHeal);
       const unfinished = [
-        ...(await readUntilTerminal({ recorder, targets, processes, taskIds: before, deadline: lastHeal + settle, timeoutMs })),
-        ...(await readUntilTerminal({ recorder, targets, processes, taskIds: after, deadline: workloadStopped + settle, timeoutMs })),
+        // Read at the replicas: a long run's tens of thousands of reads through a gateway meet its per-client
+        // quota (1,000 a minute), whose refusals would read as tasks not ended.
+        ...(await readUntilTerminal({ recorder, targets: runtimes, processes, taskIds: before, deadline: lastHeal + settle, timeoutMs })),
+        ...(await readUntilTerminal({ recorder, targets: runtimes, processes, taskIds: after, deadline: workloadStopped + settle, timeoutMs })),
         ...(await waitUntilTerminalInDatabase(database, unknown, workloadStopped + settle)),
       ];
       await readLogs({ recorder, processes, database, taskIds: ids });

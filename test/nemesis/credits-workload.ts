@@ -6,7 +6,10 @@
  * completed is `ok` (charged), a task that failed, was canceled or rejected is `fail` (refunded), a
  * request that never left or was refused as invalid is `fail` (nothing held); anything else (a
  * timeout, a reset, an error answered after the request arrived, a task still running) is `info`,
- * and the client goes on as a new process. A call is never retried under its message id.
+ * and the client goes on as a new process, which half the time sends the same message again (up to
+ * {@link ATTEMPTS} attempts in all), as a client that was told nothing would: the gateway holds the
+ * repeat under a key of its own attempt and releases it when the answer names a task already charged;
+ * the checker folds a call's attempts by its `callId`.
  */
 import { randomUUID } from 'node:crypto';
 import { F } from '../history/history-format.js';
@@ -16,6 +19,8 @@ import { BILLED_PRICE } from './worker-agent.js';
 
 /** Refused before anything was held: the request itself was wrong. */
 const INVALID_PARAMS = -32602;
+/** Attempts of one call at most: the first and two repeats under its message id. */
+const ATTEMPTS = 3;
 const REFUNDED = new Set(['TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
 
 /** `targets` are the gateways' routes to the billed agent, with the tenant's token. */
@@ -28,6 +33,8 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function client(options: CreditsWorkloadOptions, stop: AbortSignal): Promise<void> {
   const { recorder, random, tenant } = options;
   let process = options.processes.next();
+  /** A call answered `info`, to be sent again under its message id, and how many times it was sent. */
+  let unknown: { callId: string; workMs: number; attempts: number } | undefined;
   while (!stop.aborted) {
     const live = options.targets.live();
     const node = live[Math.floor(random() * live.length)];
@@ -35,8 +42,11 @@ async function client(options: CreditsWorkloadOptions, stop: AbortSignal): Promi
       await wait(100);
       continue;
     }
-    const callId = randomUUID();
-    const workMs = Math.round(options.workMs[0] + random() * (options.workMs[1] - options.workMs[0]));
+    const repeat = unknown;
+    unknown = undefined;
+    const callId = repeat?.callId ?? randomUUID();
+    const workMs = repeat?.workMs ?? Math.round(options.workMs[0] + random() * (options.workMs[1] - options.workMs[0]));
+    const attempts = (repeat?.attempts ?? 0) + 1;
     const op = recorder.invoke(process, F.call, tenant, { callId }, node.name);
     const message = { messageId: callId, role: 'ROLE_USER', parts: [{ text: String(workMs) }] };
     const outcome = await a2aCall(node.url, 'SendMessage', { message }, options.timeoutMs, node.headers);
@@ -49,6 +59,7 @@ async function client(options: CreditsWorkloadOptions, stop: AbortSignal): Promi
       const error = outcome.kind === 'error' ? `${outcome.code} ${outcome.message}` : outcome.kind === 'unknown' ? outcome.error : `task ${task?.id ?? 'none'} ${task?.state ?? 'not a task'}`;
       recorder.info(op, { callId, error });
       process = options.processes.next();
+      if (attempts < ATTEMPTS && random() < 0.5) unknown = { callId, workMs, attempts };
       await wait(100);
     }
   }

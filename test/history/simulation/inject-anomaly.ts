@@ -190,15 +190,29 @@ export const INJECTORS: Record<string, Injector> = {
     const steps = [...runSteps(run.value), { step: 'step-never-run', effectId: 'effect-never-written' }];
     return { ops: replaceValue(ops, run.completion!.index, { ...record(run.value), steps }), property: 'workflow', kinds: ['step-effect-missing'] };
   },
-  /** A call that answered fail (no effect), charged all the same. */
+  /** A call that answered fail (no effect) in each of its attempts, charged all the same. */
   'charge of a failed call': (ops, pick) => {
-    const failed = choose(pairHistory(ops).operations.filter((o) => o.f === F.call && o.type === 'fail'), pick);
+    const calls = pairHistory(ops).operations.filter((o) => o.f === F.call);
+    const callIdOf = (o: Operation): string => String(record(o.invoke.value)['callId']);
+    const failedThrough = (o: Operation): boolean => calls.every((other) => callIdOf(other) !== callIdOf(o) || other.type === 'fail');
+    const failed = choose(calls.filter((o) => o.type === 'fail' && failedThrough(o)), pick);
     const credits = failed === undefined ? undefined : okOps(ops, F.credits, (o) => o.key === failed.key)[0];
     if (failed === undefined || credits === undefined) return undefined;
     const callId = String(record(failed.invoke.value)['callId']);
     const { balance, entries } = creditsSchema.parse(credits.value);
     if (entries.some((e) => e.callId === callId)) return undefined;
     return { ops: replaceValue(ops, credits.completion!.index, { balance: balance - 1, entries: [...entries, { kind: 'charge', amount: 1, callId }] }), property: 'credits', kinds: ['charged-for-failure'] };
+  },
+  /** A repeat under a call's message id whose hold was kept, not released: the call stands charged twice. */
+  'repeat hold kept': (ops, pick) => {
+    const ledger = (value: unknown): z.infer<typeof creditsSchema> => creditsSchema.parse(value);
+    const repeatedRefunds = (entries: z.infer<typeof creditsSchema>['entries']) =>
+      entries.filter((e) => e.kind === 'refund' && e.callId !== undefined && entries.filter((c) => c.kind === 'charge' && c.callId === e.callId).length >= 2);
+    const credits = choose(okOps(ops, F.credits, (o) => repeatedRefunds(ledger(o.value).entries).length > 0), pick);
+    if (credits === undefined) return undefined;
+    const { entries, balance } = ledger(credits.value);
+    const kept = choose(repeatedRefunds(entries), pick)!;
+    return { ops: replaceValue(ops, credits.completion!.index, { balance: balance - kept.amount, entries: entries.filter((e) => e !== kept) }), property: 'credits', kinds: ['double-charge'] };
   },
   /** A call charged twice, the balance following the ledger. */
   'double charge': (ops, pick) => ledgerEdit(ops, pick, 'charge', 'double-charge'),

@@ -52,6 +52,8 @@ class Simulation {
   #during = { total: 0, notOk: 0 };
   #runs = 0;
   #calls = 0;
+  /** Calls answered `info`, with whether one of their attempts stands charged. */
+  #unknownCalls: { callId: string; tenant: string; amount: number; charged: boolean }[] = [];
 
   constructor(options: SimulationOptions) {
     this.#o = options;
@@ -279,24 +281,36 @@ class Simulation {
   }
 
   #call(process: number, next: (o: Outcome) => void): void {
-    this.#calls += 1;
-    const callId = `call-${this.#calls}`;
-    const tenant = `tenant-${this.#int(2)}`;
-    const amount = 1 + this.#int(5);
-    const outcome = this.#outcome();
+    // A call answered `info` may be sent again under its message id (half the time, when there is one).
+    const repeat = this.#unknownCalls.length > 0 && this.#int(2) === 0 ? this.#unknownCalls.splice(this.#int(this.#unknownCalls.length), 1)[0] : undefined;
+    if (repeat === undefined) this.#calls += 1;
+    const call = repeat ?? { callId: `call-${this.#calls}`, tenant: `tenant-${this.#int(2)}`, amount: 1 + this.#int(5), charged: false };
+    const { callId, tenant, amount } = call;
+    let outcome = this.#outcome();
+    // The task an earlier attempt made was charged: it completed, and a repeat is answered with it.
+    if (call.charged && outcome === 'fail') outcome = 'ok';
     const invoked = this.#recorder.invoke(process, F.call, tenant, { callId, amount });
     const ledger = this.#system.ledger(tenant);
     const charge = outcome === 'ok' || this.#int(2) === 0;
     this.#at(this.#tick + this.#int(4), () => {
+      if (call.charged) {
+        // A repeat holds under a key of its own attempt, released when its answer names the task already charged.
+        ledger.push({ kind: 'charge', amount, callId }, { kind: 'refund', amount, callId });
+        return;
+      }
       if (charge) ledger.push({ kind: 'charge', amount, callId });
       // A call that failed (or whose answer was lost) after it was charged is refunded, once.
-      if (charge && outcome !== 'ok' && (outcome === 'fail' || this.#int(2) === 0)) ledger.push({ kind: 'refund', amount, callId });
+      const refund = charge && outcome !== 'ok' && (outcome === 'fail' || this.#int(2) === 0);
+      if (refund) ledger.push({ kind: 'refund', amount, callId });
+      call.charged = charge && !refund;
     });
     this.#at(this.#tick + 4 + this.#int(3), () => {
       this.#complete(invoked, outcome, outcome === 'ok' ? { callId, amount } : { error: 'upstream' });
+      if (outcome === 'info') this.#unknownCalls.push(call);
       next(outcome);
     });
   }
+
 
   #agentStep(): void {
     const live = [...this.#system.tasks.values()].filter((task) => !isTerminalState(task.state));

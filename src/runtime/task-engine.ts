@@ -3,7 +3,7 @@ import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT, invokeAgentAttributes, invokeAgentSpanName, tokenUsageAttributes, type RecentTraces } from '../observability/index.js';
-import { EphemeralMap, uuidv7 } from '../storage/index.js';
+import { EphemeralMap, MessageAlreadyStarted, uuidv7 } from '../storage/index.js';
 import { ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit, type Reservation } from './concurrency-limit.js';
@@ -289,6 +289,30 @@ export class TaskEngine {
       return await this.#create(agent, skill, input, message, call, options, limit, reservation);
     } catch (err) {
       reservation.cancel();
+      if (err instanceof MessageAlreadyStarted) return this.#startedMeanwhile(agent, message, call, options, err);
+      throw err;
+    }
+  }
+
+  /**
+   * The create was refused: another replica started a task of this messageId
+   * since the lookup above (it served the client's retry while this one was
+   * stopped between the two). This task was never written and its handler is
+   * stopped; the send is answered with that task when it is a retry of it, and
+   * otherwise, another message under a reused id (ADR 0046), creates its own
+   * without claiming the id.
+   */
+  async #startedMeanwhile(agent: AgentDefinition, message: Message, call: CallInfo, options: SendOptions, refused: MessageAlreadyStarted): Promise<SendOutcome> {
+    this.#o.logger.info({ messageId: message.messageId, taskId: refused.taskId }, 'a retry of this message started its task on another replica meanwhile; answering with it');
+    const existing = await this.#o.store.get(refused.taskId, call.tenant);
+    if (existing && existing.agent === agent.name && (await this.#isRetry(existing, message, options))) return { taskId: existing.id, run: this.#runs.get(existing.id), startSeq: 0, duplicate: true };
+    const skill = selectSkill(agent, message);
+    const limit = this.#limits.get(agent.name)!;
+    const reservation = limit.reserve();
+    try {
+      return await this.#create(agent, skill, skillInput(skill, message), message, call, options, limit, reservation, { messageIdReused: true });
+    } catch (err) {
+      reservation.cancel();
       throw err;
     }
   }
@@ -304,7 +328,7 @@ export class TaskEngine {
   }
 
   /** Writes a new task's first event and starts its handler, which takes the reserved place. */
-  async #create(agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, options: SendOptions, limit: ConcurrencyLimit, reservation: Reservation): Promise<SendOutcome> {
+  async #create(agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, options: SendOptions, limit: ConcurrencyLimit, reservation: Reservation, create: { messageIdReused?: boolean } = {}): Promise<SendOutcome> {
     const now = new Date(this.#now()).toISOString();
     const taskId = uuidv7();
     const contextId = message.contextId || uuidv7();
@@ -319,7 +343,7 @@ export class TaskEngine {
       metadata: call.caller.actors === undefined ? { skillId: skill.id } : { skillId: skill.id, [DELEGATION_METADATA_KEY]: { caller: call.caller.id, actors: call.caller.actors } },
     };
     const run = new TaskRun(
-      { task, agent: agent.name, tenant: call.tenant, skill: skill.id, messageId: message.messageId, idempotent: skill.definition.idempotent === true },
+      { task, agent: agent.name, tenant: call.tenant, skill: skill.id, messageId: message.messageId, idempotent: skill.definition.idempotent === true, ...(create.messageIdReused === true ? { messageIdReused: true } : {}) },
       this.#runDeps(),
     );
     // Before the first event: a push config sent with the message must see every event.
@@ -334,7 +358,7 @@ export class TaskEngine {
     this.#traceTask(taskId);
     // emit() serializes the event at once, so the live task object can be the payload.
     const created = run.emit(wrap({ $case: 'task', value: task }));
-    void this.#execute(run, agent, skill, input, userMessage, call, limit, reservation);
+    void this.#execute(run, agent, skill, input, userMessage, call, limit, reservation, undefined, created);
     await created;
     return { taskId, run, startSeq: 0, duplicate: false };
   }
@@ -700,7 +724,7 @@ export class TaskEngine {
     return Promise.all([joined, working]).then(() => undefined);
   }
 
-  async #execute(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit, reservation?: Reservation, held?: HeldAnswer): Promise<void> {
+  async #execute(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit, reservation?: Reservation, held?: HeldAnswer, created?: Promise<void>): Promise<void> {
     const started = this.#now();
     // A new task takes the place it reserved; a recovered one was never refused and takes a slot.
     await (reservation ? reservation.acquire() : limit.acquire());
@@ -711,6 +735,13 @@ export class TaskEngine {
       if (run.closed) return;
       // A held task gets its WORKING status with its creation (#createOnFirstEvent).
       if (held === undefined) void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
+      // The handler runs for a task that exists: a create refused (its message started a task on another
+      // replica meanwhile) or failed leaves no work done for a task nobody can read. Its events would wait
+      // for the create anyway: only the handler's own compute no longer overlaps that first commit.
+      if (created !== undefined) {
+        await created.catch(() => undefined);
+        if (run.closed) return;
+      }
       const config = this.#o.configOf?.(agent.name) ?? NO_CONFIG;
       const ctx = createSkillContext({ run, agent: agent.name, skill: skill.id, message, call, logger: call.log ?? this.#o.logger, now: this.#now, config, workflows: this.#o.workflows });
       const timeoutMs = skill.definition.timeoutMs ?? this.#o.skillTimeoutMs;

@@ -2,6 +2,7 @@ import { StreamResponse, Task, TaskState, type Message } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { ErrorCodes, isAgentmeshError, isInterrupted, isTerminal, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskStore } from '../storage/index.js';
+import { MessageAlreadyStarted } from '../storage/index.js';
 import type { UsageRecord } from '../contracts/agent/index.js';
 import { foldEvent, isTransientProgress } from './task-fold.js';
 import { kindOf, stateOf, statusEvent, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
@@ -34,6 +35,8 @@ export interface TaskRunInit {
   skill: string | null;
   messageId: string | null;
   idempotent: boolean;
+  /** Another message under a messageId that started a task already (ADR 0046): created without claiming the id. */
+  messageIdReused?: boolean;
   /** Set when the row already exists (resumed or recovered task). */
   existing?: { version: number; lastSeq: number };
 }
@@ -84,6 +87,7 @@ export class TaskRun {
   #deps: TaskRunDeps;
   #messageId: string | null;
   #created: boolean;
+  readonly #messageIdReused: boolean;
   #version: number;
   #lastSeq: number;
   /** Queued events; each already carries its state, so once written it is a CommittedEvent as is. */
@@ -112,6 +116,7 @@ export class TaskRun {
     this.skill = init.skill;
     this.idempotent = init.idempotent;
     this.#messageId = init.messageId;
+    this.#messageIdReused = init.messageIdReused === true;
     this.#deps = deps;
     this.#created = init.existing !== undefined;
     this.#version = init.existing?.version ?? 0;
@@ -435,6 +440,7 @@ export class TaskRun {
           events,
           now,
           ...(this.#pushConfigured ? { pushConfigured: true } : {}),
+          ...(this.#messageIdReused ? { messageIdReused: true } : {}),
         });
         this.#created = true;
         this.#ownerChange = undefined;
@@ -464,6 +470,9 @@ export class TaskRun {
         // to the engine's check of failed writes, which ends it only if this replica still owns it.
         this.#deps.logger.info({ taskId: this.id }, 'task changed elsewhere; this run stops');
         this.#deps.onWriteFailed?.(this.id);
+      } else if (err instanceof MessageAlreadyStarted) {
+        // Never written: another replica started this message's task meanwhile, and the engine answers the send with it.
+        this.#deps.logger.info({ taskId: this.id, startedTask: err.taskId }, 'task not created: its message started another task meanwhile');
       } else {
         this.#deps.logger.error({ err, taskId: this.id }, 'task write failed');
         // The row says WORKING and this replica still heartbeats: nobody else will end it. A create

@@ -59,6 +59,27 @@ export interface NewTask extends TaskFields {
   now: number;
   /** Push configs were stored for this id before it was created: queue its first events for delivery too. */
   pushConfigured?: boolean;
+  /**
+   * The messageId started another task already, and this message is not a retry of it (another message
+   * under a reused id, ADR 0046): created without claiming the id ({@link MessageAlreadyStarted}).
+   */
+  messageIdReused?: boolean;
+}
+
+/**
+ * A create refused because a task of the same agent, tenant and messageId was created since the send
+ * looked the id up (another replica served the client's retry meanwhile): `taskId` names it. The
+ * engine answers the send with that task when it is a retry of it. PostgreSQL only (migration 0030).
+ */
+export class MessageAlreadyStarted extends Error {
+  override readonly name = 'MessageAlreadyStarted';
+  readonly messageId: string;
+  readonly taskId: string;
+  constructor(messageId: string, taskId: string, options?: ErrorOptions) {
+    super(`message ${messageId} already started task ${taskId}`, options);
+    this.messageId = messageId;
+    this.taskId = taskId;
+  }
 }
 
 /** A fold of new events into an existing task. */

@@ -28,6 +28,7 @@ import { runtimeReplicaHostsMigration } from './0026-runtime-replica-hosts.js';
 import { runtimeTaskSnapshotsApartMigration } from './0027-runtime-task-snapshots-apart.js';
 import { workflowMapOutputsByUnitMigration } from './0028-workflow-map-outputs-by-unit.js';
 import { workflowMapOutputsPassedOnMigration } from './0029-workflow-map-outputs-passed-on.js';
+import { taskMessageClaimsMigration } from './0030-task-message-claims.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -66,6 +67,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0027-runtime-task-snapshots-apart': runtimeTaskSnapshotsApartMigration(dialect),
         '0028-workflow-map-outputs-by-unit': workflowMapOutputsByUnitMigration(),
         '0029-workflow-map-outputs-passed-on': workflowMapOutputsPassedOnMigration(),
+        '0030-task-message-claims': taskMessageClaimsMigration(dialect),
       };
     },
   };

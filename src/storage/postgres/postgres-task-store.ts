@@ -7,7 +7,7 @@ import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
 import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
 import type { Tables } from '../schema.js';
-import type { NewTask, ReplicaRecord, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
+import { MessageAlreadyStarted, type NewTask, type ReplicaRecord, type TaskAppend, type TaskEventRecord, type TaskListPage, type TaskListQuery, type TaskRecord, type TaskStore } from '../task-store.js';
 import { WriteBatcher } from './write-batcher.js';
 import { hasLanded } from './landed-write.js';
 import { parseTaskRow, toPushConfig, toTask } from '../task-rows.js';
@@ -71,6 +71,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
   async #create(task: NewTask): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       await scopeTo(trx, task.tenant);
+      if (task.messageId !== null && task.messageIdReused !== true) await claimMessage(trx, task);
       await trx
         .insertInto('tasks')
         .values({
@@ -388,6 +389,25 @@ async function asTenant<T>(db: Kysely<Tables>, tenant: string, work: (trx: Kysel
 }
 
 /** The transaction-local tenant marker of {@link asTenant}, inside a transaction already open. */
+/** The SQLSTATE migration 0030's claim function raises when a messageId started a task already (its DETAIL names it). */
+const MESSAGE_STARTED = 'AMMSG';
+
+/**
+ * A new task's claim on its messageId, in its create's transaction (migration 0030): refused as
+ * {@link MessageAlreadyStarted} when another task of the same message was created since the send looked
+ * the id up. The batch path makes the same claim in its text (write-batch.ts); a batch refused is
+ * retried write by write, and its create arrives here.
+ */
+async function claimMessage(trx: Kysely<Tables>, task: NewTask): Promise<void> {
+  try {
+    await sql`select agentmesh_claim_messages(${task.tenant}, ${[task.id]}::text[], ${[messageKey(task.agent, task.tenant, task.messageId!)]}::bigint[], ${[task.agent]}::text[], ${[task.messageId]}::text[], ${messageBuckets(task.now)}::int[])`.execute(trx);
+  } catch (err) {
+    const pg = err as { code?: unknown; detail?: unknown };
+    if (pg.code === MESSAGE_STARTED && typeof pg.detail === 'string') throw new MessageAlreadyStarted(task.messageId!, pg.detail, { cause: err });
+    throw err;
+  }
+}
+
 async function scopeTo(trx: Kysely<Tables>, tenant: string): Promise<void> {
   await sql`select set_config('agentmesh.scope', 'tenant', true), set_config('agentmesh.tenant', ${tenant}, true)`.execute(trx);
 }

@@ -128,7 +128,7 @@ function appendRow(c: TaskAppend, ord: number): string {
  */
 export type WriteFragments =
   | { kind: 'lookup'; ord: string; key: string; agent: string; messageId: string; firstBucket: string; lastBucket: string; buckets: number[] }
-  | { kind: 'create'; task: string; events: string | undefined; outbox: string | undefined }
+  | { kind: 'create'; task: string; events: string | undefined; outbox: string | undefined; claim: MessageClaim | undefined }
   | { kind: 'append'; row: string; events: string | undefined };
 
 export function fragmentsOf(write: BatchWrite, ord: number): WriteFragments {
@@ -150,7 +150,7 @@ export function fragmentsOf(write: BatchWrite, ord: number): WriteFragments {
       const t = write.task;
       const events = t.events.length === 0 ? undefined : eventRow(t.id, t.events, t.now);
       const outbox = t.pushConfigured && t.events.length > 0 ? `(${textLiteral(t.id)}, ${intLiteral(t.events[0]!.seq)}, ${intLiteral(t.events[t.events.length - 1]!.seq)}, ${intLiteral(t.now)})` : undefined;
-      return { kind: 'create', task: taskRow(t), events, outbox };
+      return { kind: 'create', task: taskRow(t), events, outbox, claim: claimOf(t) };
     }
     case 'append': {
       const c = write.change;
@@ -159,9 +159,36 @@ export function fragmentsOf(write: BatchWrite, ord: number): WriteFragments {
   }
 }
 
+/** The messageId a new task claims (migration 0030), as literals of the claim function's arrays. */
+export interface MessageClaim {
+  id: string;
+  key: string;
+  agent: string;
+  messageId: string;
+}
+
+/** A task created under a messageId claims it, unless it is another message under a reused id (ADR 0046). */
+function claimOf(t: NewTask): MessageClaim | undefined {
+  if (t.messageId === null || t.messageIdReused === true) return undefined;
+  return { id: textLiteral(t.id), key: intLiteral(messageKey(t.agent, t.tenant, t.messageId)), agent: textLiteral(t.agent), messageId: textLiteral(t.messageId) };
+}
+
+/**
+ * One tenant's creates claiming their messageIds before their rows go in: the function raises `AMMSG`
+ * (the batch rolls back, each create is retried alone) when a task of one of them exists in the window
+ * a lookup at `now` searches.
+ */
+export function claimStatement(tenant: string, claims: readonly MessageClaim[], now: number): string {
+  const array = (pick: (c: MessageClaim) => string, type: string) => `ARRAY[${claims.map(pick).join(', ')}]::${type}[]`;
+  return `SELECT agentmesh_claim_messages(${textLiteral(tenant)}, ${array((c) => c.id, 'text')}, ${array((c) => c.key, 'bigint')}, ${array((c) => c.agent, 'text')}, ${array((c) => c.messageId, 'text')}, ARRAY[${messageBuckets(now).join(', ')}]::int[])`;
+}
+
 interface Group {
   lookups: Extract<WriteFragments, { kind: 'lookup' }>[];
   buckets: Set<number>;
+  claims: MessageClaim[];
+  /** The newest create's clock: the window its claims are checked in. */
+  claimedAt: number;
   tasks: string[];
   events: string[];
   outbox: string[];
@@ -169,7 +196,7 @@ interface Group {
   appendEvents: string[];
 }
 
-const emptyGroup = (): Group => ({ lookups: [], buckets: new Set(), tasks: [], events: [], outbox: [], appends: [], appendEvents: [] });
+const emptyGroup = (): Group => ({ lookups: [], buckets: new Set(), claims: [], claimedAt: 0, tasks: [], events: [], outbox: [], appends: [], appendEvents: [] });
 
 /** The tenant a write is checked against; undefined: the connection's own scope (an append that names none). */
 function tenantOf(write: BatchWrite): string | undefined {
@@ -204,6 +231,10 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
       for (const b of f.buckets) group.buckets.add(b);
     } else if (f.kind === 'create') {
       group.tasks.push(f.task);
+      if (f.claim) {
+        group.claims.push(f.claim);
+        group.claimedAt = Math.max(group.claimedAt, (write as CreateWrite).task.now);
+      }
       if (f.events) group.events.push(f.events);
       if (f.outbox) group.outbox.push(f.outbox);
     } else {
@@ -226,6 +257,7 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
       statements.push(lookupStatement(tenant ?? '', g.lookups, g.buckets));
     }
     if (g.tasks.length > 0) {
+      if (g.claims.length > 0) statements.push(claimStatement(tenant ?? '', g.claims, g.claimedAt));
       statements.push(`INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${g.tasks.join(', ')}`);
       // A statement of its own, after the tasks: a child row's policy looks its parent up, and a CTE would not see it yet.
       if (g.events.length > 0) statements.push(`INSERT INTO task_events (${EVENT_COLUMNS}) VALUES ${g.events.join(', ')}`);

@@ -26,6 +26,8 @@ import type { z } from 'zod';
 
 type Credits = z.infer<typeof creditsSchema>;
 
+const TERMINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
+
 /** Each tenant's balance and ledger, as the checker reads them. */
 export async function readTenantCredits(database: Database): Promise<Map<string, Credits>> {
   const db = database.db;
@@ -77,8 +79,33 @@ function callIdOf(row: { tenant: string; agent: string; key: string }, messageOf
   return row.key;
 }
 
-/** Records every tenant's credits, one `credits` operation each. */
+/** How long the final read waits for the gateways' trackers to settle the holds of tasks that ended. */
+const SETTLE_MS = 60_000;
+
+/**
+ * Waits until no call's hold names a task that has ended, or `deadline` passes: a call answered at
+ * once, or one whose answer was cut, is settled by a gateway's tracker, which reads its task with a
+ * backoff of up to 30 s (src/gateway/settlement-tracker.ts). A hold still open then is read as it is,
+ * a charge: the checker judges it.
+ */
+async function waitForSettlements(database: Database, deadline: number): Promise<void> {
+  const db = database.db;
+  for (;;) {
+    const holds = await db.selectFrom('credit_reservations').select(['tenant', 'agent', 'key']).where('status', '=', 'held').where('agent', '<>', LEASE_AGENT).execute();
+    const taskIds = holds.flatMap((row) => (row.key.startsWith(`task/${row.agent}:${row.tenant}:`) ? [row.key.slice(`task/${row.agent}:${row.tenant}:`.length)] : []));
+    let ended = 0;
+    for (let i = 0; i < taskIds.length && ended === 0; i += 1000) {
+      const rows = await db.selectFrom('tasks').select('state').where('id', 'in', taskIds.slice(i, i + 1000)).execute();
+      ended += rows.filter((row) => TERMINAL.has(row.state)).length;
+    }
+    if (ended === 0 || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Records every tenant's credits, one `credits` operation each, once the holds of ended tasks are settled. */
 export async function readCredits(options: { recorder: HistoryRecorder; processes: ProcessNumbers; database: Database }): Promise<void> {
+  await waitForSettlements(options.database, Date.now() + SETTLE_MS);
   const process = options.processes.next();
   for (const [tenant, credits] of await readTenantCredits(options.database)) {
     options.recorder.ok(options.recorder.invoke(process, F.credits, tenant, null), credits);

@@ -286,7 +286,8 @@ export class TaskEngine {
     // Held across the wait for beforeStart: requests arriving meanwhile count this task.
     const reservation = limit.reserve();
     try {
-      return await this.#create(agent, skill, input, message, call, options, limit, reservation);
+      // Found and not a retry: another message under a reused id (ADR 0046), which the claim would refuse.
+      return await this.#create(agent, skill, input, message, call, options, limit, reservation, { messageIdReused: existing !== undefined });
     } catch (err) {
       reservation.cancel();
       if (err instanceof MessageAlreadyStarted) return this.#startedMeanwhile(agent, message, call, options, err);
@@ -303,9 +304,10 @@ export class TaskEngine {
    * without claiming the id.
    */
   async #startedMeanwhile(agent: AgentDefinition, message: Message, call: CallInfo, options: SendOptions, refused: MessageAlreadyStarted): Promise<SendOutcome> {
-    this.#o.logger.info({ messageId: message.messageId, taskId: refused.taskId }, 'a retry of this message started its task on another replica meanwhile; answering with it');
-    const existing = await this.#o.store.get(refused.taskId, call.tenant);
-    if (existing && existing.agent === agent.name && (await this.#isRetry(existing, message, options))) return { taskId: existing.id, run: this.#runs.get(existing.id), startSeq: 0, duplicate: true };
+    this.#o.logger.info({ messageId: message.messageId, taskId: refused.taskId }, 'this message started a task on another replica meanwhile');
+    // A repeat is compared with the newest task of its id, as the lookup before the create would have.
+    const existing = await this.#o.store.findByMessage(agent.name, call.tenant, message.messageId, this.#now());
+    if (existing && (await this.#isRetry(existing, message, options))) return { taskId: existing.id, run: this.#runs.get(existing.id), startSeq: 0, duplicate: true };
     const skill = selectSkill(agent, message);
     const limit = this.#limits.get(agent.name)!;
     const reservation = limit.reserve();

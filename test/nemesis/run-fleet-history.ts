@@ -89,12 +89,15 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     const timeoutMs = 3000;
     receiver = await startPushReceiver(recorder, processes.next());
     const workload = runTaskWorkload({ recorder, targets, random, clients: options.clients ?? 6, timeoutMs, workMs: [200, 2500], processes, pushUrl: receiver.url }, tasks, stop.signal);
-    let settleBy = Number.POSITIVE_INFINITY;
-    const workflows = orchestrators === 0 ? Promise.resolve({ runs: [], unfinished: [] }) : runWorkflowWorkload({ recorder, targets: liveOf('orchestrator'), random: mulberry32(options.seed + 1), clients: options.workflowClients ?? 2, timeoutMs, workMs: [100, 800], processes, deadline: () => settleBy }, stop.signal);
+    // A run ends within settleMs of the last heal, or of its start for one the clients started in the last heal period:
+    // two runs started seconds before the clients stopped were given no time at all (both long runs showed them).
+    let healedAt = Number.POSITIVE_INFINITY;
+    const runDeadline = (invokedAt: number): number => Math.max(healedAt, invokedAt) + (options.settleMs ?? 30_000);
+    const workflows = orchestrators === 0 ? Promise.resolve({ runs: [], unfinished: [] }) : runWorkflowWorkload({ recorder, targets: liveOf('orchestrator'), random: mulberry32(options.seed + 1), clients: options.workflowClients ?? 2, timeoutMs, workMs: [100, 800], processes, deadline: runDeadline }, stop.signal);
     const credits = (options.gateways ?? 0) === 0 ? Promise.resolve() : runCreditsWorkload({ recorder, targets: billed, random: mulberry32(options.seed + 2), clients: options.creditsClients ?? 2, timeoutMs, workMs: [50, 500], processes, tenant: CREDITS_TENANT }, stop.signal);
     clients.push(workload, workflows, credits);
     const lastHeal = await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, ...(options.faultRoles === undefined ? {} : { roles: options.faultRoles }), periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });
-    settleBy = lastHeal + (options.settleMs ?? 30_000);
+    healedAt = lastHeal;
     stop.abort();
     await workload;
     await credits;

@@ -31,8 +31,12 @@ const STATUS: Record<string, string> = { TASK_STATE_COMPLETED: 'completed', TASK
 
 /** `targets` are the orchestrators; `workMs` is each step's work after its effect: the window a fault lands in. */
 export interface WorkflowWorkloadOptions extends WorkloadOptions {
-  /** Runs still followed when the clients stop are followed until this time (Date.now()), then left `info`. */
-  deadline: () => number;
+  /**
+   * Runs still followed when the clients stop are followed until this time (Date.now()), then left `info`: for a
+   * run invoked at `invokedAt`, 30 s after the last heal, or after its start for a run the clients started later
+   * (they go on through the last heal period).
+   */
+  deadline: (invokedAt: number) => number;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -58,9 +62,9 @@ function statusText(result: Record<string, unknown>): string | undefined {
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Reads the run on whichever orchestrator runs until it is terminal or the deadline passes. */
-async function follow(options: WorkflowWorkloadOptions, runId: string, stop: AbortSignal): Promise<Record<string, unknown> | undefined> {
+async function follow(options: WorkflowWorkloadOptions, runId: string, invokedAt: number, stop: AbortSignal): Promise<Record<string, unknown> | undefined> {
   for (;;) {
-    if (stop.aborted && Date.now() > options.deadline()) return undefined;
+    if (stop.aborted && Date.now() > options.deadline(invokedAt)) return undefined;
     const live = options.targets.live();
     const node = live[Math.floor(options.random() * live.length)];
     if (node !== undefined) {
@@ -81,6 +85,7 @@ async function client(options: WorkflowWorkloadOptions, runs: string[], unfinish
       continue;
     }
     const workMs = Math.round(options.workMs[0] + random() * (options.workMs[1] - options.workMs[0]));
+    const invokedAt = Date.now();
     const op = recorder.invoke(process, F.run, null, { workMs }, node.name);
     const message = { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ data: { workflow: WORKFLOW, inputs: { workMs } } }], metadata: { skillId: 'run-workflow' } };
     const outcome = await a2aCall(node.url, 'SendMessage', { message, configuration: { returnImmediately: true } }, options.timeoutMs);
@@ -95,7 +100,7 @@ async function client(options: WorkflowWorkloadOptions, runs: string[], unfinish
       continue;
     }
     runs.push(task.id);
-    const ended = await follow(options, task.id, stop);
+    const ended = await follow(options, task.id, invokedAt, stop);
     if (ended === undefined) {
       unfinished.push(task.id);
       recorder.info(op, { runId: task.id, error: 'not terminal by the deadline' });

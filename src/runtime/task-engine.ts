@@ -360,7 +360,7 @@ export class TaskEngine {
     this.#traceTask(taskId);
     // emit() serializes the event at once, so the live task object can be the payload.
     const created = run.emit(wrap({ $case: 'task', value: task }));
-    void this.#execute(run, agent, skill, input, userMessage, call, limit, reservation, undefined, created);
+    void this.#execute(run, agent, skill, input, userMessage, call, limit, reservation);
     await created;
     return { taskId, run, startSeq: 0, duplicate: false };
   }
@@ -726,7 +726,7 @@ export class TaskEngine {
     return Promise.all([joined, working]).then(() => undefined);
   }
 
-  async #execute(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit, reservation?: Reservation, held?: HeldAnswer, created?: Promise<void>): Promise<void> {
+  async #execute(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit, reservation?: Reservation, held?: HeldAnswer): Promise<void> {
     const started = this.#now();
     // A new task takes the place it reserved; a recovered one was never refused and takes a slot.
     await (reservation ? reservation.acquire() : limit.acquire());
@@ -737,13 +737,6 @@ export class TaskEngine {
       if (run.closed) return;
       // A held task gets its WORKING status with its creation (#createOnFirstEvent).
       if (held === undefined) void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
-      // The handler runs for a task that exists: a create refused (its message started a task on another
-      // replica meanwhile) or failed leaves no work done for a task nobody can read. Its events would wait
-      // for the create anyway: only the handler's own compute no longer overlaps that first commit.
-      if (created !== undefined) {
-        await created.catch(() => undefined);
-        if (run.closed) return;
-      }
       const config = this.#o.configOf?.(agent.name) ?? NO_CONFIG;
       const ctx = createSkillContext({ run, agent: agent.name, skill: skill.id, message, call, logger: call.log ?? this.#o.logger, now: this.#now, config, workflows: this.#o.workflows });
       const timeoutMs = skill.definition.timeoutMs ?? this.#o.skillTimeoutMs;

@@ -329,10 +329,14 @@ export class TaskRun {
 
   /** Parks the handler until {@link resume} delivers the user's next message. */
   waitForInput(): Promise<Message> {
-    return new Promise((resolve, reject) => {
+    const answer = new Promise<Message>((resolve, reject) => {
       this.#inputWaiter = resolve;
       this.stopped.catch(reject);
     });
+    // A run stopped before its handler awaited the answer (its create refused or failed while the handler
+    // was asking): the rejection is the handler's to see if it awaits, not an unhandled one of the process.
+    answer.catch(() => undefined);
+    return answer;
   }
 
   /** True while the handler waits in {@link waitForInput}. */

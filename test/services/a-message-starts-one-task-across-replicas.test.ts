@@ -61,7 +61,7 @@ describe('a messageId starts one task across replicas (PostgreSQL)', { skip }, (
 
   const tasksOf = (messageId: string) => withPgClient(schema.url, async (db) => (await db.query<{ id: string }>('SELECT id FROM tasks WHERE message_id = $1', [messageId])).rows.map((row) => row.id));
 
-  it('answers two replicas racing on one message with one task, its handler run once', async () => {
+  it('answers two replicas racing on one message with one task', async () => {
     const messageId = randomUUID();
     const text = `race ${messageId}`;
     const key = messageKey('counter', tenant, messageId);
@@ -84,8 +84,8 @@ describe('a messageId starts one task across replicas (PostgreSQL)', { skip }, (
       assert.deepEqual(await tasksOf(messageId), [ids[0]]);
       const states = answers.map((answer) => answer.body.result.task.status.state as string);
       assert.ok(states.includes('TASK_STATE_COMPLETED'), `the task completed: ${states.join(', ')}`);
-      // The refused create's handler never ran: a handler waits for its task's create.
-      assert.equal(runs.get(text), 1);
+      // The refused create's handler may have started beside its create (docs/adr/0083): its work is not the task's.
+      assert.ok((runs.get(text) ?? 0) >= 1);
     } finally {
       await holder.end();
     }

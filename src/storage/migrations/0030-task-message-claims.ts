@@ -47,9 +47,11 @@ export function taskMessageClaimsMigration(dialect: 'sqlite' | 'postgres'): Migr
             previous_agent := l.agent;
             previous_message_id := l.message_id;
             perform pg_advisory_xact_lock(l.key);
+            -- The lookup's shape (migration 0017): a seek of the (message_bucket, message_key) index, the names compared
+            -- as one row so the planner does not take the (agent, tenant, …) index and filter every task of the agent.
             select t.id into started from tasks t
               where t.message_bucket = any(p_buckets) and t.message_key = l.key
-                and t.agent = l.agent and t.tenant = p_tenant and t.message_id = l.message_id and t.id <> l.id
+                and (t.agent, t.tenant, t.message_id) is not distinct from (l.agent, p_tenant, l.message_id) and t.id <> l.id
               limit 1;
             if found then
               raise exception 'message % already started task %', l.message_id, started using errcode = 'AMMSG', detail = started;

@@ -206,8 +206,10 @@ export const INJECTORS: Record<string, Injector> = {
   /** A repeat under a call's message id whose hold was kept, not released: the call stands charged twice. */
   'repeat hold kept': (ops, pick) => {
     const ledger = (value: unknown): z.infer<typeof creditsSchema> => creditsSchema.parse(value);
+    // A call with a refund and a charge standing: without the refund, two stand (a call refunded as often as charged would keep one).
+    const count = (entries: z.infer<typeof creditsSchema>['entries'], kind: 'charge' | 'refund', callId: string) => entries.filter((c) => c.kind === kind && c.callId === callId).length;
     const repeatedRefunds = (entries: z.infer<typeof creditsSchema>['entries']) =>
-      entries.filter((e) => e.kind === 'refund' && e.callId !== undefined && entries.filter((c) => c.kind === 'charge' && c.callId === e.callId).length >= 2);
+      entries.filter((e) => e.kind === 'refund' && e.callId !== undefined && count(entries, 'charge', e.callId) >= 2 && count(entries, 'charge', e.callId) > count(entries, 'refund', e.callId));
     const credits = choose(okOps(ops, F.credits, (o) => repeatedRefunds(ledger(o.value).entries).length > 0), pick);
     if (credits === undefined) return undefined;
     const { entries, balance } = ledger(credits.value);

@@ -287,10 +287,10 @@ export class TaskEngine {
     const reservation = limit.reserve();
     try {
       // Found and not a retry: another message under a reused id (ADR 0046), which the claim would refuse.
-      return await this.#create(agent, skill, input, message, call, options, limit, reservation, { messageIdReused: existing !== undefined });
+      return await this.#create(agent, skill, input, message, call, options, limit, reservation, existing !== undefined);
     } catch (err) {
       reservation.cancel();
-      if (err instanceof MessageAlreadyStarted) return this.#startedMeanwhile(agent, message, call, options, err);
+      if (err instanceof MessageAlreadyStarted) return this.#startedMeanwhile(agent, skill, input, message, call, options, err);
       throw err;
     }
   }
@@ -303,16 +303,15 @@ export class TaskEngine {
    * otherwise, another message under a reused id (ADR 0046), creates its own
    * without claiming the id.
    */
-  async #startedMeanwhile(agent: AgentDefinition, message: Message, call: CallInfo, options: SendOptions, refused: MessageAlreadyStarted): Promise<SendOutcome> {
+  async #startedMeanwhile(agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, options: SendOptions, refused: MessageAlreadyStarted): Promise<SendOutcome> {
     this.#o.logger.info({ messageId: message.messageId, taskId: refused.taskId }, 'this message started a task on another replica meanwhile');
     // A repeat is compared with the newest task of its id, as the lookup before the create would have.
     const existing = await this.#o.store.findByMessage(agent.name, call.tenant, message.messageId, this.#now());
     if (existing && (await this.#isRetry(existing, message, options))) return { taskId: existing.id, run: this.#runs.get(existing.id), startSeq: 0, duplicate: true };
-    const skill = selectSkill(agent, message);
     const limit = this.#limits.get(agent.name)!;
     const reservation = limit.reserve();
     try {
-      return await this.#create(agent, skill, skillInput(skill, message), message, call, options, limit, reservation, { messageIdReused: true });
+      return await this.#create(agent, skill, input, message, call, options, limit, reservation, true);
     } catch (err) {
       reservation.cancel();
       throw err;
@@ -330,7 +329,7 @@ export class TaskEngine {
   }
 
   /** Writes a new task's first event and starts its handler, which takes the reserved place. */
-  async #create(agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, options: SendOptions, limit: ConcurrencyLimit, reservation: Reservation, create: { messageIdReused?: boolean } = {}): Promise<SendOutcome> {
+  async #create(agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, options: SendOptions, limit: ConcurrencyLimit, reservation: Reservation, messageIdReused = false): Promise<SendOutcome> {
     const now = new Date(this.#now()).toISOString();
     const taskId = uuidv7();
     const contextId = message.contextId || uuidv7();
@@ -345,7 +344,7 @@ export class TaskEngine {
       metadata: call.caller.actors === undefined ? { skillId: skill.id } : { skillId: skill.id, [DELEGATION_METADATA_KEY]: { caller: call.caller.id, actors: call.caller.actors } },
     };
     const run = new TaskRun(
-      { task, agent: agent.name, tenant: call.tenant, skill: skill.id, messageId: message.messageId, idempotent: skill.definition.idempotent === true, ...(create.messageIdReused === true ? { messageIdReused: true } : {}) },
+      { task, agent: agent.name, tenant: call.tenant, skill: skill.id, messageId: message.messageId, idempotent: skill.definition.idempotent === true, ...(messageIdReused ? { messageIdReused: true } : {}) },
       this.#runDeps(),
     );
     // Before the first event: a push config sent with the message must see every event.

@@ -9,6 +9,8 @@
  *   --periods N         fault periods per run (default 4)
  *   --faults a,b        the faults drawn from (default: all of FLEET_FAULTS)
  *   --roles a,b         the roles whose nodes are faulted: runtime, orchestrator (default: both)
+ *   --gateways N        gateway processes (default none): the task clients call through them too, the credits clients only
+ *   --orchestrators N   orchestrator processes sharing the runs (default 1): a killed one's runs are taken over by another
  *   --out DIR           where histories go (default: a temporary folder)
  *   --break NAME        run the replicas as a build broken on purpose (AGENTMESH_TEST_BREAK, tests only)
  *   --sqlite            the embedded mesh: one runtime on SQLite, faulted by kill and clock-skew (the default faults then)
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     faults: { type: 'string' },
     roles: { type: 'string' },
     gateways: { type: 'string' },
+    orchestrators: { type: 'string' },
     out: { type: 'string' },
     break: { type: 'string' },
     logs: { type: 'boolean', default: false },
@@ -64,7 +67,7 @@ let failed = 0;
 for (const seed of seeds) {
   const historyPath = join(out, `${values.sqlite ? 'sqlite' : 'fleet'}-seed-${seed}.jsonl`);
   const started = Date.now();
-  const result = await runFleetHistory({ ...(values.sqlite ? { sqlite: true } : {}), seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(roles === undefined ? {} : { faultRoles: roles }), ...(values.gateways === undefined ? {} : { gateways: Number(values.gateways) }), ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }), ...(values.logs ? { logDir: mkdirSync(join(out, `seed-${seed}-logs`), { recursive: true }) ?? join(out, `seed-${seed}-logs`) } : {}) });
+  const result = await runFleetHistory({ ...(values.sqlite ? { sqlite: true } : {}), seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(roles === undefined ? {} : { faultRoles: roles }), ...(values.gateways === undefined ? {} : { gateways: positive('gateways', values.gateways) }), ...(values.orchestrators === undefined ? {} : { orchestrators: positive('orchestrators', values.orchestrators) }), ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }), ...(values.logs ? { logDir: mkdirSync(join(out, `seed-${seed}-logs`), { recursive: true }) ?? join(out, `seed-${seed}-logs`) } : {}) });
   process.stdout.write(`\n== seed ${seed}: ${result.tasks} tasks, ${result.runs} workflow runs, ${((Date.now() - started) / 1000).toFixed(0)} s, history ${historyPath}\n`);
   process.stdout.write(reportText(result.report));
   if (result.unfinished.length > 0) process.stdout.write(`\nnot terminal 30 s after the last heal: ${result.unfinished.join(', ')}\n`);

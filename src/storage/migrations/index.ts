@@ -29,6 +29,7 @@ import { runtimeTaskSnapshotsApartMigration } from './0027-runtime-task-snapshot
 import { workflowMapOutputsByUnitMigration } from './0028-workflow-map-outputs-by-unit.js';
 import { workflowMapOutputsPassedOnMigration } from './0029-workflow-map-outputs-passed-on.js';
 import { taskMessageClaimsMigration } from './0030-task-message-claims.js';
+import { largeValuesCompressedWithLz4Migration } from './0031-large-values-compressed-with-lz4.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -68,6 +69,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0028-workflow-map-outputs-by-unit': workflowMapOutputsByUnitMigration(),
         '0029-workflow-map-outputs-passed-on': workflowMapOutputsPassedOnMigration(),
         '0030-task-message-claims': taskMessageClaimsMigration(dialect),
+        '0031-large-values-compressed-with-lz4': largeValuesCompressedWithLz4Migration(dialect),
       };
     },
   };

@@ -79,7 +79,9 @@ async function client(options: WorkflowWorkloadOptions, runs: string[], unfinish
   const { recorder, random } = options;
   let process = options.processes.next();
   while (!stop.aborted) {
-    const node = options.targets.live()[0];
+    // Any live orchestrator: with several, each holds runs a fault can catch (and the others take over).
+    const live = options.targets.live();
+    const node = live[Math.floor(random() * live.length)];
     if (node === undefined) {
       await wait(100);
       continue;

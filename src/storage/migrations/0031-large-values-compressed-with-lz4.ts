@@ -30,11 +30,11 @@ async function setCompression(db: Kysely<unknown>, method: 'lz4' | 'default'): P
       c record;
       part regclass;
     begin
-      -- Refused where the server has no lz4: that server keeps pglz, as before.
+      -- Refused where the server has no lz4: that server keeps pglz, as before (the warning reaches its log).
       begin
         perform set_config('default_toast_compression', 'lz4', true);
       exception when others then
-        raise notice 'agentmesh: this PostgreSQL has no lz4 compression; large values stay compressed with pglz';
+        raise warning 'agentmesh: this PostgreSQL has no lz4 compression; large values stay compressed with pglz';
         return;
       end;
       for c in select * from (values

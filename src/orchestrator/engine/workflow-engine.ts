@@ -56,7 +56,7 @@ export class WorkflowEngine {
    * their outputs) at once.
    */
   async summary(runId: string): Promise<StepSummary[]> {
-    const run = await this.#o.store.get(runId);
+    const run = await this.#o.store.definition(runId);
     if (!run) return [];
     const definition = definitionOf(run);
     const rows: StepSummary[] = [];
@@ -70,7 +70,7 @@ export class WorkflowEngine {
    * the next page starts.
    */
   async stepsPage(runId: string, tenant: string, page: { pageSize?: number; pageToken?: string } = {}): Promise<StepsPage> {
-    const run = await this.#o.store.get(runId);
+    const run = await this.#o.store.definition(runId);
     if (!run || run.tenant !== tenant) throw invalidParams('runId', 'is not a run of this tenant');
     const size = Math.min(MAX_STEPS_PAGE, Math.max(1, page.pageSize ?? DEFAULT_STEPS_PAGE));
     const offset = page.pageToken === undefined || page.pageToken === '' ? 0 : pageOffset(page.pageToken);
@@ -225,7 +225,7 @@ export class WorkflowEngine {
 }
 
 /** The definition a run recorded when it started (written by {@link RunStore.create} from a checked definition). */
-function definitionOf(run: RunRecord): WorkflowDefinition {
+function definitionOf(run: Pick<RunRecord, 'definition'>): WorkflowDefinition {
   return run.definition as WorkflowDefinition;
 }
 

@@ -47,6 +47,13 @@ const positive = (name: string, text: string): number => {
   if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${text}`);
   return n;
 };
+/** A count of processes: a whole number, 0 allowed (`--gateways 0`: none; `--orchestrators 0`: no workflow runs). */
+const count = (name: string, text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number of processes, got ${text}`);
+  return n;
+};
+if (values.sqlite && (values.orchestrators !== undefined || values.gateways !== undefined)) throw new Error('--sqlite runs the embedded mesh alone: no --orchestrators, no --gateways');
 const isFault = (name: string): name is FleetFault => FLEET_FAULTS.some((f) => f === name);
 const faults = values.faults === undefined ? (values.sqlite ? SQLITE_FAULTS : FLEET_FAULTS) : values.faults.split(',').map((name) => {
   if (!isFault(name)) throw new Error(`--faults: ${name} is not one of ${FLEET_FAULTS.join(', ')}`);
@@ -67,7 +74,7 @@ let failed = 0;
 for (const seed of seeds) {
   const historyPath = join(out, `${values.sqlite ? 'sqlite' : 'fleet'}-seed-${seed}.jsonl`);
   const started = Date.now();
-  const result = await runFleetHistory({ ...(values.sqlite ? { sqlite: true } : {}), seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(roles === undefined ? {} : { faultRoles: roles }), ...(values.gateways === undefined ? {} : { gateways: positive('gateways', values.gateways) }), ...(values.orchestrators === undefined ? {} : { orchestrators: positive('orchestrators', values.orchestrators) }), ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }), ...(values.logs ? { logDir: mkdirSync(join(out, `seed-${seed}-logs`), { recursive: true }) ?? join(out, `seed-${seed}-logs`) } : {}) });
+  const result = await runFleetHistory({ ...(values.sqlite ? { sqlite: true } : {}), seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(roles === undefined ? {} : { faultRoles: roles }), ...(values.gateways === undefined ? {} : { gateways: count('gateways', values.gateways) }), ...(values.orchestrators === undefined ? {} : { orchestrators: count('orchestrators', values.orchestrators) }), ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }), ...(values.logs ? { logDir: mkdirSync(join(out, `seed-${seed}-logs`), { recursive: true }) ?? join(out, `seed-${seed}-logs`) } : {}) });
   process.stdout.write(`\n== seed ${seed}: ${result.tasks} tasks, ${result.runs} workflow runs, ${((Date.now() - started) / 1000).toFixed(0)} s, history ${historyPath}\n`);
   process.stdout.write(reportText(result.report));
   if (result.unfinished.length > 0) process.stdout.write(`\nnot terminal 30 s after the last heal: ${result.unfinished.join(', ')}\n`);

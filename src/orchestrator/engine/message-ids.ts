@@ -10,7 +10,8 @@ const NAMESPACE = Buffer.from('5b0e2f2c6a3e4d8e9a572f0c7e6b9d14', 'hex');
  * reserves credits once per id.
  *
  * A name-based UUID (RFC 9562 §5.5, version 5: SHA-1 of the namespace and the
- * name's UTF-8), the same id the `uuid` package's v5 gives, hashed by
+ * name's UTF-8), the same id the `uuid` package's v5 gives for well-formed
+ * text (run ids are UUIDs, step ids letters, digits, - and _), hashed by
  * node:crypto: a map sends one message per item, and that package's SHA-1 in
  * JavaScript allocated 2.6 KB an id.
  */

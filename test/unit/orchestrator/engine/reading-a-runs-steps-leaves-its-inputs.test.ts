@@ -39,7 +39,7 @@ const host = (runId: string): RunHost => {
   return { runId, onBehalfOf: { tenant: 't' }, traceparent: undefined, signal, emit: () => undefined, requestInput: () => Promise.reject(new Error('no questions')), detached: () => false };
 };
 
-test("a run's summary and each page of its steps read its definition and records, never its inputs", async () => {
+test("a run's summary and each page of its steps read its definition and records, never the whole run with its inputs", async () => {
   const database = await createDatabase({ sqlitePath: ':memory:' });
   try {
     const store = new CountingStore(database.db);

@@ -25,28 +25,31 @@ async function runBroken(t: TestContext, broken: string, options: Omit<FleetRunO
   return { result, report: reportText(result.report) };
 }
 
+/** Seeds a broken build is run on before the checker is said to miss it. */
+const ATTEMPTS = 3;
+
 /**
- * Runs of the build `broken` until one shows an anomaly `caught` finds, at most `attempts` of them, each on
+ * Runs of the build `broken` until one shows an anomaly `caught` finds, at most {@link ATTEMPTS} of them, each on
  * a seed of its own. A run's faults only expose a break when they land in its window (a kill inside a
  * step, a reset after a COMMIT of a task with a push config), and a loaded machine runs fewer operations
  * in a period: on a CI machine building the image beside the tiers, one run made 8 workflow runs where a
  * quiet one makes 27, and no kill landed inside a step. A checker blind to the break fails every attempt.
  */
-async function caughtWithin(t: TestContext, attempts: number, broken: string, options: Omit<FleetRunOptions, 'historyPath' | 'extraEnv'>, caught: (report: HistoryReport) => boolean): Promise<{ result: FleetRunResult; report: string }> {
+async function caughtWithin(t: TestContext, broken: string, options: Omit<FleetRunOptions, 'historyPath' | 'extraEnv'>, caught: (report: HistoryReport) => boolean): Promise<{ result: FleetRunResult; report: string }> {
   const reports: string[] = [];
-  for (let attempt = 0; attempt < attempts; attempt++) {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const run = await runBroken(t, broken, { ...options, seed: options.seed + attempt * 100 });
     if (caught(run.result.report)) return run;
     reports.push(`seed ${options.seed + attempt * 100}:\n${run.report}`);
     t.diagnostic(`seed ${options.seed + attempt * 100}: the break did not show (a loaded machine?); another seed`);
   }
-  assert.fail(`${attempts} runs of the build ${broken} and the checker never found its anomaly:\n${reports.join('\n')}`);
+  assert.fail(`${ATTEMPTS} runs of the build ${broken} and the checker never found its anomaly:\n${reports.join('\n')}`);
 }
 
 const anomaly = (property: string, kind: string) => (report: HistoryReport): boolean => report.properties.some((p) => p.name === property && p.anomalies.some((a) => a.kind === kind));
 
 test('with fencing off, a paused lease holder that wakes overwrites its successor, and the checker says so', { skip }, async (t) => {
-  const { result, report } = await caughtWithin(t, 3, 'fencing-off', {
+  const { result, report } = await caughtWithin(t, 'fencing-off', {
     seed: 7,
     faults: ['pause'],
     // The runtime replicas' leases are what fencing guards.
@@ -63,12 +66,12 @@ test('with fencing off, a paused lease holder that wakes overwrites its successo
 });
 
 test('with the push outbox written outside its transaction, a lost COMMIT answer loses pushes, and the checker says so', { skip }, async (t) => {
-  const { result, report } = await caughtWithin(t, 3, 'outbox-outside-transaction', { seed: 4, faults: ['reset-after-commit'], faultRoles: ['runtime'], periods: 4, faultMs: 4000, healMs: 2000 }, anomaly('push', 'push-lost'));
+  const { result, report } = await caughtWithin(t, 'outbox-outside-transaction', { seed: 4, faults: ['reset-after-commit'], faultRoles: ['runtime'], periods: 4, faultMs: 4000, healMs: 2000 }, anomaly('push', 'push-lost'));
   assert.ok(!result.report.properties.some((p) => p.name === 'fault-liveness' && p.status === 'fail'), report);
 });
 
 test('with a workflow step recorded only after its effect, an orchestrator killed mid-step applies the step twice, and the checker says so', { skip }, async (t) => {
-  const { result, report } = await caughtWithin(t, 3, 'result-after-effect', {
+  const { result, report } = await caughtWithin(t, 'result-after-effect', {
     seed: 1,
     faults: ['kill'],
     // Only the orchestrator is killed: a kill lands inside some run's step (the ledger agent works
@@ -83,7 +86,7 @@ test('with a workflow step recorded only after its effect, an orchestrator kille
 });
 
 test('with a priced call charged under its message and again under its task, the checker finds each call charged twice', { skip }, async (t) => {
-  const { result, report } = await caughtWithin(t, 3, 'charge-twice', {
+  const { result, report } = await caughtWithin(t, 'charge-twice', {
     seed: 1,
     // The break needs no fault: every priced call a gateway answers with its task is charged twice.
     // One short period (a gateway killed) on a small fleet keeps the run cheap.

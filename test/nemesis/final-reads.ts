@@ -25,16 +25,23 @@ export async function allTaskIds(database: Database): Promise<string[]> {
  * Waits, reading the database, until each task is terminal or `deadline` passes; resolves with those
  * still not terminal. For the tasks no client knows (a send that ended `info` created them): a read
  * recorded in the history would be the first operation the checker sees of a task that exists, and
- * no order of its operations could explain it.
+ * no order of its operations could explain it. Such a task may be asking (a workflow run whose step
+ * asks, started by a send whose answer was lost): `answer` is handed each one found input-required,
+ * as its client would have answered it, at most once a second per task.
  */
-export async function waitUntilTerminalInDatabase(database: Database, taskIds: readonly string[], deadline: number): Promise<string[]> {
+export async function waitUntilTerminalInDatabase(database: Database, taskIds: readonly string[], deadline: number, answer?: (task: { id: string; agent: string }) => Promise<void>): Promise<string[]> {
   const { tasks } = createRuntimeStores(database);
+  const answered = new Map<string, number>();
   let pending = [...taskIds];
   for (;;) {
     const still: string[] = [];
     for (const id of pending) {
       const row = await tasks.get(id);
       if (!row || !TERMINAL.has(row.state)) still.push(id);
+      if (row?.state === 'TASK_STATE_INPUT_REQUIRED' && answer !== undefined && Date.now() - (answered.get(id) ?? 0) >= 1_000) {
+        answered.set(id, Date.now());
+        await answer({ id, agent: row.agent });
+      }
     }
     pending = still;
     if (pending.length === 0 || Date.now() > deadline) return pending;

@@ -5,8 +5,13 @@
  * the step's recorded result) and answers the effect's id. The same message again (a replay, a
  * task taken over after a kill) finds its row and answers the same effect: the ledger holds a
  * second effect for a step only when the orchestrator sent the step a second message.
+ *
+ * A step sent with `ask` first asks its caller for an answer (the task goes input-required, and the
+ * orchestrator puts the question to the workflow's client) and writes the answer into the effect's
+ * id (`<message id> answered <answer>`): the checker then sees which answer the step acted on.
  */
 import { sql, type Kysely } from 'kysely';
+import type { Message } from '@a2a-js/sdk';
 import { defineAgent, type AgentDefinition, type SkillContext } from '../../src/runtime/index.js';
 import type { Tables } from '../../src/storage/index.js';
 import { pause } from './worker-agent.js';
@@ -35,15 +40,30 @@ export function ledgerAgent(db: Kysely<Tables>): AgentDefinition {
       effect: {
         description: 'Writes the effect of a step, once per message',
         idempotent: true,
-        input: { type: 'object', required: ['runId', 'step', 'workMs'], properties: { runId: { type: 'string' }, step: { type: 'string' }, workMs: { type: 'number' } } },
-        handler: async (input: { runId: string; step: string; workMs: number }, ctx: SkillContext) => {
+        input: {
+          type: 'object',
+          required: ['runId', 'step', 'workMs'],
+          properties: { runId: { type: 'string' }, step: { type: 'string' }, workMs: { type: 'number' }, ask: { type: 'boolean' } },
+        },
+        handler: async (input: { runId: string; step: string; workMs: number; ask?: boolean }, ctx: SkillContext) => {
           const messageId = ctx.message.messageId;
-          await sql`INSERT INTO ${sql.table(LEDGER_TABLE)} (run_id, step, message_id, effect_id) VALUES (${input.runId}, ${input.step}, ${messageId}, ${messageId}) ON CONFLICT DO NOTHING`.execute(db);
+          const effectId = input.ask === true ? `${messageId} answered ${answerText(await ctx.requestInput(`Which answer for step ${input.step}?`))}` : messageId;
+          if (ctx.signal.aborted) return undefined;
+          // The first effect of a message stays: a replay reads it back, so the step answers what the ledger holds.
+          const { rows } = await sql<{ effect_id: string }>`
+            INSERT INTO ${sql.table(LEDGER_TABLE)} (run_id, step, message_id, effect_id) VALUES (${input.runId}, ${input.step}, ${messageId}, ${effectId})
+            ON CONFLICT (run_id, step, message_id) DO UPDATE SET effect_id = ${sql.table(LEDGER_TABLE)}.effect_id
+            RETURNING effect_id`.execute(db);
           await pause(Math.min(Math.max(input.workMs, 0), 5000), ctx.signal);
           if (ctx.signal.aborted) return undefined;
-          return { effectId: messageId };
+          return { effectId: rows[0]!.effect_id };
         },
       },
     },
   });
+}
+
+/** The text of an answer: its text parts, joined. */
+function answerText(message: Message): string {
+  return message.parts.flatMap((part) => (part.content?.$case === 'text' ? [part.content.value] : [])).join(' ');
 }

@@ -13,7 +13,7 @@ import { startPushReceiver, type PushReceiver } from './push-receiver.js';
 import { FLEET_FAULTS, runSchedule, type FleetFault } from './fleet-nemesis.js';
 import { createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
 import { startRuntimeFleet, type FleetRole, type RuntimeFleet } from './runtime-fleet.js';
-import { runWorkflowWorkload } from './workflow-workload.js';
+import { answerRun, runWorkflowWorkload } from './workflow-workload.js';
 import { runCreditsWorkload } from './credits-workload.js';
 import { KnownTasks, ProcessNumbers, runTaskWorkload, type Targets } from './task-workload.js';
 
@@ -119,7 +119,11 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
         // quota (1,000 a minute), whose refusals would read as tasks not ended.
         ...(await readUntilTerminal({ recorder, targets: runtimes, processes, taskIds: before, deadline: lastHeal + settle, timeoutMs })),
         ...(await readUntilTerminal({ recorder, targets: runtimes, processes, taskIds: after, deadline: workloadStopped + settle, timeoutMs })),
-        ...(await waitUntilTerminalInDatabase(database, unknown, workloadStopped + settle)),
+        // A run no client knows may ask: answered here as its client would have (its children are answered through it).
+        ...(await waitUntilTerminalInDatabase(database, unknown, workloadStopped + settle, async ({ id, agent }) => {
+          const orchestrator = agent === 'orchestrator' ? liveOf('orchestrator').live()[0] : undefined;
+          if (orchestrator !== undefined) await answerRun(orchestrator.url, id, timeoutMs);
+        })),
       ];
       await readLogs({ recorder, processes, database, taskIds: ids });
       if (orchestrators > 0) await readEffects({ recorder, processes, database });

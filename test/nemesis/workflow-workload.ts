@@ -5,6 +5,12 @@
  * terminal, with its status and the effect each step reported (the workflow's outputs). A send
  * whose answer never came is `info` (the run may exist: the ledger still shows its effects); a run
  * that does not end before the deadline is `info` too, and named unfinished.
+ *
+ * Half the runs ask: their middle step asks its caller a question, so the run's task goes
+ * input-required, and the client answers it with a message on the run's task, each time it finds
+ * the run asking (a question asked again after a kill is answered again; an answer whose send timed
+ * out, or that another answer overtook, is sent again). The answer names the run, and the run's
+ * operation carries it: the checker holds the step's effect to that answer.
  */
 import { randomUUID } from 'node:crypto';
 import { F } from '../history/history-format.js';
@@ -14,17 +20,32 @@ import type { WorkloadOptions } from './task-workload.js';
 /** The steps of the workload's workflow, each one call to the ledger agent. */
 export const WORKFLOW_STEPS = ['a', 'b', 'c'] as const;
 
-const WORKFLOW = `
-name: nemesis-ledger-steps
+/** The step that asks its caller, in the runs that ask. */
+const ASKING_STEP = 'b';
+
+/** The workflow, with `asking` the step that asks for an answer first (if any). */
+const workflow = (asking?: string): string => `
+name: nemesis-ledger-steps${asking === undefined ? '' : '-asking'}
 inputs:
   workMs: { type: number }
 steps:
 ${WORKFLOW_STEPS.map((step) => `  - id: ${step}
     call: { agent: ledger }
-    input: { runId: "{{ run.id }}", step: ${step}, workMs: "{{ inputs.workMs }}" }`).join('\n')}
+    input: { runId: "{{ run.id }}", step: ${step}, workMs: "{{ inputs.workMs }}"${step === asking ? ', ask: true' : ''} }`).join('\n')}
 outputs:
 ${WORKFLOW_STEPS.map((step) => `  ${step}: "{{ steps.${step}.output.effectId }}"`).join('\n')}
 `;
+const WORKFLOW = workflow();
+const ASKING_WORKFLOW = workflow(ASKING_STEP);
+
+/** The answer a run's client gives: it names the run, so an answer taken by another run's step shows. */
+const answerFor = (runId: string): string => `answer-for-${runId}`;
+
+/** Sends a run's answer to its question, on `url` (an orchestrator); its outcome is left to the next read of the run. */
+export async function answerRun(url: string, runId: string, timeoutMs: number): Promise<void> {
+  const answer = { messageId: randomUUID(), taskId: runId, role: 'ROLE_USER', parts: [{ text: answerFor(runId) }] };
+  await a2aCall(url, 'SendMessage', { message: answer, configuration: { returnImmediately: true } }, timeoutMs);
+}
 
 const TERMINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
 const STATUS: Record<string, string> = { TASK_STATE_COMPLETED: 'completed', TASK_STATE_FAILED: 'failed', TASK_STATE_CANCELED: 'canceled', TASK_STATE_REJECTED: 'rejected' };
@@ -61,15 +82,24 @@ function statusText(result: Record<string, unknown>): string | undefined {
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Reads the run on whichever orchestrator runs until it is terminal or the deadline passes. */
-async function follow(options: WorkflowWorkloadOptions, runId: string, invokedAt: number, stop: AbortSignal): Promise<Record<string, unknown> | undefined> {
+/**
+ * Reads the run on whichever orchestrator runs until it is terminal or the deadline passes, answering
+ * it whenever it asks (`answers.sent` counts the answers sent, whatever became of them).
+ */
+async function follow(options: WorkflowWorkloadOptions, runId: string, invokedAt: number, stop: AbortSignal, answers: { sent: number }): Promise<Record<string, unknown> | undefined> {
   for (;;) {
     if (stop.aborted && Date.now() > options.deadline(invokedAt)) return undefined;
     const live = options.targets.live();
     const node = live[Math.floor(options.random() * live.length)];
     if (node !== undefined) {
       const outcome = await a2aCall(node.url, 'GetTask', { id: runId }, options.timeoutMs);
-      if (outcome.kind === 'result' && TERMINAL.has(taskOf(outcome.result)?.state ?? '')) return outcome.result;
+      const state = outcome.kind === 'result' ? taskOf(outcome.result)?.state ?? '' : '';
+      if (outcome.kind === 'result' && TERMINAL.has(state)) return outcome.result;
+      if (state === 'TASK_STATE_INPUT_REQUIRED') {
+        // Whatever the answer's outcome (taken, refused as no longer asking, lost to a fault), the next read tells.
+        answers.sent += 1;
+        await answerRun(node.url, runId, options.timeoutMs);
+      }
     }
     await wait(250);
   }
@@ -87,9 +117,10 @@ async function client(options: WorkflowWorkloadOptions, runs: string[], unfinish
       continue;
     }
     const workMs = Math.round(options.workMs[0] + random() * (options.workMs[1] - options.workMs[0]));
+    const asks = random() < 0.5;
     const invokedAt = Date.now();
-    const op = recorder.invoke(process, F.run, null, { workMs }, node.name);
-    const message = { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ data: { workflow: WORKFLOW, inputs: { workMs } } }], metadata: { skillId: 'run-workflow' } };
+    const op = recorder.invoke(process, F.run, null, { workMs, ...(asks ? { asks: ASKING_STEP } : {}) }, node.name);
+    const message = { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ data: { workflow: asks ? ASKING_WORKFLOW : WORKFLOW, inputs: { workMs } } }], metadata: { skillId: 'run-workflow' } };
     const outcome = await a2aCall(node.url, 'SendMessage', { message, configuration: { returnImmediately: true } }, options.timeoutMs);
     const task = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
     if (task === undefined) {
@@ -102,7 +133,8 @@ async function client(options: WorkflowWorkloadOptions, runs: string[], unfinish
       continue;
     }
     runs.push(task.id);
-    const ended = await follow(options, task.id, invokedAt, stop);
+    const answers = { sent: 0 };
+    const ended = await follow(options, task.id, invokedAt, stop, answers);
     if (ended === undefined) {
       unfinished.push(task.id);
       recorder.info(op, { runId: task.id, error: 'not terminal by the deadline' });
@@ -112,7 +144,8 @@ async function client(options: WorkflowWorkloadOptions, runs: string[], unfinish
     const state = taskOf(ended)?.state ?? '';
     const status = STATUS[state] ?? state;
     const reason = status === 'completed' ? undefined : statusText(ended);
-    recorder.ok(op, { runId: task.id, status, steps: stepEffects(ended), ...(reason === undefined ? {} : { reason }) });
+    const asked = asks ? { answer: { step: ASKING_STEP, text: answerFor(task.id), sent: answers.sent } } : {};
+    recorder.ok(op, { runId: task.id, status, steps: stepEffects(ended), ...asked, ...(reason === undefined ? {} : { reason }) });
   }
 }
 

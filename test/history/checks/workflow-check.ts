@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { effectsSchema, F, runSchema, stepEffectSchema } from '../history-format.js';
 import type { Operation } from '../history-ops.js';
 import { result, type Anomaly, type PropertyResult } from './property-result.js';
@@ -5,7 +6,8 @@ import { result, type Anomaly, type PropertyResult } from './property-result.js'
 /**
  * Property 4 (test/history/README.md, "Workflow steps"): each step of a run has at most one effect in
  * the external ledger, whatever crashed and retried; each step of a completed run has exactly one,
- * and the result the run reported for it is that effect's.
+ * and the result the run reported for it is that effect's. A step that asked the run's client acted on
+ * the client's answer: its effect id ends ` answered <answer>` (test/nemesis/ledger-agent.ts).
  */
 export function checkWorkflow(operations: readonly Operation[]): PropertyResult {
   const anomalies: Anomaly[] = [];
@@ -18,7 +20,7 @@ export function checkWorkflow(operations: readonly Operation[]): PropertyResult 
     if (effects === undefined) steps.set(step, (effects = new Map()));
     if (!effects.has(effectId)) effects.set(effectId, at);
   };
-  const runs: { runId: string; status: string; steps: { step: string; effectId: string }[]; at: number }[] = [];
+  const runs: Array<z.infer<typeof runSchema> & { at: number }> = [];
   for (const operation of operations) {
     if (operation.type !== 'ok') continue;
     const at = operation.completion!.index;
@@ -50,6 +52,17 @@ export function checkWorkflow(operations: readonly Operation[]): PropertyResult 
       if (effects === undefined || effects.size === 0) anomalies.push({ kind: 'step-effect-missing', key: run.runId, ops: [run.at], explanation: `the completed run reports step ${step} but the ledger has no effect of it` });
       else if (!effects.has(effectId)) anomalies.push({ kind: 'step-result-mismatch', key: run.runId, ops: [run.at, ...effects.values()], explanation: `the run reports effect ${effectId} for step ${step}; the ledger holds ${[...effects.keys()].join(', ')}` });
     }
+    if (run.answer !== undefined) {
+      const { step, text } = run.answer;
+      const reported = run.steps.find((s) => s.step === step);
+      if (reported === undefined || !reported.effectId.endsWith(` answered ${text}`)) {
+        const acted = reported === undefined ? 'reports no result for it' : `reports effect ${reported.effectId}`;
+        anomalies.push({ kind: 'answer-not-taken', key: run.runId, ops: [run.at], explanation: `step ${step} asked and was answered "${text}"; the completed run ${acted}` });
+      }
+    }
   }
-  return result('workflow', 'Workflow steps take effect exactly once', `${runs.length} runs (${completed.length} completed), ${steps} steps in the ledger`, anomalies);
+  const asked = completed.filter((run) => run.answer !== undefined);
+  const answers = asked.reduce((sum, run) => sum + (run.answer?.sent ?? 0), 0);
+  const summary = `${runs.length} runs (${completed.length} completed, ${asked.length} of them answered a question: ${answers} answers sent), ${steps} steps in the ledger`;
+  return result('workflow', 'Workflow steps take effect exactly once', summary, anomalies);
 }

@@ -190,6 +190,13 @@ export const INJECTORS: Record<string, Injector> = {
     const steps = [...runSteps(run.value), { step: 'step-never-run', effectId: 'effect-never-written' }];
     return { ops: replaceValue(ops, run.completion!.index, { ...record(run.value), steps }), property: 'workflow', kinds: ['step-effect-missing'] };
   },
+  /** A run whose asking step acted on an answer other than the one its client gave. */
+  'step took another answer': (ops, pick) => {
+    const run = choose(okOps(ops, F.run, (o) => record(o.value)['answer'] !== undefined), pick);
+    if (run === undefined) return undefined;
+    const answer = { ...record(record(run.value)['answer']), text: 'answer-for-another-run' };
+    return { ops: replaceValue(ops, run.completion!.index, { ...record(run.value), answer }), property: 'workflow', kinds: ['answer-not-taken'] };
+  },
   /** A call that answered fail (no effect) in each of its attempts, charged all the same. */
   'charge of a failed call': (ops, pick) => {
     const calls = pairHistory(ops).operations.filter((o) => o.f === F.call);

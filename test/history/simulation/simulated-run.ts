@@ -262,6 +262,8 @@ class Simulation {
     const runId = `run-${this.#runs}`;
     const steps: { step: string; effectId: string }[] = [];
     const count = 1 + this.#int(3);
+    // Half the runs' last step asks the client, which answers with a text naming the run.
+    const answer = this.#int(2) === 0 ? { step: `step-${count - 1}`, text: `answer-for-${runId}`, sent: 1 } : undefined;
     this.#operation(
       process,
       F.run,
@@ -270,12 +272,12 @@ class Simulation {
       () => {
         for (let i = 0; i < count; i += 1) {
           const step = `step-${i}`;
-          const effectId = this.#system.writeEffect(runId, step);
+          const effectId = this.#system.writeEffect(runId, step, step === answer?.step ? answer.text : undefined);
           this.#recorder.observe(AGENT, F.stepEffect, runId, { runId, step, effectId });
           steps.push({ step, effectId });
         }
       },
-      (_applied, outcome) => (outcome === 'ok' ? { runId, status: 'completed', steps } : { error: 'timeout' }),
+      (_applied, outcome) => (outcome === 'ok' ? { runId, status: 'completed', steps, ...(answer === undefined ? {} : { answer }) } : { error: 'timeout' }),
       next,
     );
   }

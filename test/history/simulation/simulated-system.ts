@@ -76,9 +76,10 @@ export class SimulatedSystem {
     this.append(task, next === task.state ? 'artifact' : 'status', next === task.state ? undefined : next);
   }
 
-  writeEffect(runId: string, step: string): string {
+  /** A step's effect; a step that asked its client carries the answer it acted on, as the ledger agent writes it. */
+  writeEffect(runId: string, step: string, answer?: string): string {
     this.#effectCount += 1;
-    const effectId = `effect-${this.#effectCount}`;
+    const effectId = `effect-${this.#effectCount}${answer === undefined ? '' : ` answered ${answer}`}`;
     const list = this.effects.get(runId) ?? [];
     list.push({ step, effectId });
     this.effects.set(runId, list);

@@ -13,6 +13,8 @@ import { nextChildMessage } from '../child-message.js';
 const START_TIMEOUT_MS = 30_000;
 const ANSWER_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
+/** A round of the loop: 100,000 items on a loaded host take tens of seconds. */
+const LOOP_TIMEOUT_MS = 600_000;
 
 /** A running child of the orchestrator part. */
 export interface BenchProcess {
@@ -26,6 +28,8 @@ export interface BenchProcess {
   rssBytes(): Promise<number>;
   /** The process's heap after a full collection (what it keeps alive), bytes. */
   liveHeapBytes(): Promise<number>;
+  /** The loop only: sends `batches`, `concurrency` at a time; its wall time (ms) and CPU time (ms) on them. */
+  loop(batches: number[][], concurrency: number): Promise<{ ms: number; cpuMs: number }>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +83,13 @@ export async function startBenchProcess(start: StartMessage): Promise<BenchProce
         const memory = answer(child, ['memory'], ANSWER_TIMEOUT_MS);
         post({ type: 'memory', collect: true });
         return (await memory).heap;
+      },
+      async loop(batches, concurrency) {
+        const looped = answer(child, ['looped', 'loop-failed'], LOOP_TIMEOUT_MS);
+        post({ type: 'loop', batches, concurrency });
+        const reply = await looped;
+        if (reply.type === 'loop-failed') throw new Error(reply.message);
+        return { ms: reply.ms, cpuMs: reply.cpuMicros / 1000 };
       },
       stop: () => stop(child),
     };

@@ -21,7 +21,7 @@ import type { Log } from '../report.js';
 import { BATCH_AGENT, NOOP_AGENT, type CallCounts } from './bench-agents.js';
 import { startBenchProcess, type BenchProcess } from './bench-process.js';
 import { batchesOf, mapItems, mapWorkflow, noopChain } from './bench-workflows.js';
-import { pooledCalls, sdkClient, sequentialCalls, streamCall } from './direct-calls.js';
+import { sdkClient, sequentialCalls, streamCall } from './direct-calls.js';
 import type { LengthRow, MapRow, OrchestratorBenchReport, StepRow } from './orchestrator-report.js';
 import { createBenchDatabase, postgresUnreachable } from '../scale/service-stats.js';
 import { redisUnreachable } from '../../test/helpers/services.js';
@@ -102,13 +102,14 @@ export async function runOrchestratorBench({ instances, log, fleet, parts = ['st
       agentUrls: { [NOOP_AGENT]: [agents[0]!.urls[NOOP_AGENT]!], [BATCH_AGENT]: agents.map((a) => a.urls[BATCH_AGENT]!) },
     });
     const runner = await sdkClient(orchestrator.urls['orchestrator']!);
+    const loop = await spawn({ type: 'start', kind: 'loop', dataDir: join(dataRoot, 'loop'), agentUrls: agents.map((a) => a.urls[BATCH_AGENT]!) });
 
     if (parts.includes('steps')) report.steps.push(await stepOverhead({ path: 'direct', agents: agents[0]!, orchestrator, runner, agentUrl: agents[0]!.urls[NOOP_AGENT]!, lengths: LENGTHS, log }));
     const maps = [...(parts.includes('maps') ? [BATCH_MAP, ITEM_MAP] : []), ...(parts.includes('long-maps') ? LONG_MAPS : [])];
-    for (const map of maps) report.maps.push(await mapThroughput({ ...map, instances, agents, orchestrator, runner, log }));
+    for (const map of maps) report.maps.push(await mapThroughput({ ...map, instances, agents, orchestrator, loop, runner, log }));
     // The embedded processes' part is done: left running, their timers and a heap of 100,000-item maps shared the two
     // cores with the fleet's processes, and the fleet's ratio read 0.68× in a full run against 0.78–0.86× alone.
-    await Promise.all([...agents, orchestrator].map((child) => child.stop()));
+    await Promise.all([...agents, orchestrator, loop].map((child) => child.stop()));
 
     if (parts.includes('fleet-maps') && fleet !== undefined) report.maps.push(...(await fleetMaps({ ...fleet, instances, dataRoot, spawn, log })));
     if (parts.includes('gateway')) report.steps.push(await gatewayStepOverhead({ dataRoot, spawn, log }));
@@ -233,22 +234,20 @@ async function mapThroughput(o: {
   instances: number;
   agents: readonly BenchProcess[];
   orchestrator: BenchProcess;
+  /** The anchor's plain loop, a process of its own as the orchestrator is (a loop in the harness ran warmer after the earlier parts). */
+  loop: BenchProcess;
   runner: Client;
   log: Log;
 }): Promise<MapRow> {
-  const { agents, orchestrator, runner, log } = o;
+  const { agents, orchestrator, loop, runner, log } = o;
   const row: MapRow = { mode: o.mode, items: o.items, batchSize: o.batchSize, concurrency: o.concurrency, instances: o.instances, rounds: o.rounds };
   const batchCount = Math.ceil(o.items / o.batchSize);
   try {
-    const clients = await Promise.all(agents.map((a) => sdkClient(a.urls[BATCH_AGENT]!)));
     const workflow = mapWorkflow(o);
     // Round r maps items r·n+1 … (r+1)·n: every batch of a measurement starts with a distinct number.
     const roundItems = (round: number): number[] => mapItems(o.items).map((item) => item + round * o.items);
-    const direct = async (round: number): Promise<number> => {
-      const batches = batchesOf(roundItems(round), o.batchSize);
-      let turn = 0;
-      return pooledCalls((i) => streamCall(clients[turn++ % clients.length]!, { items: batches[i]! }), batches.length, o.concurrency);
-    };
+    // The loop sends the batches to the agent instances in turn, as the map does; it spends `cpuMs` of its own on them.
+    const direct = async (round: number): Promise<{ ms: number; cpuMs: number }> => loop.loop(batchesOf(roundItems(round), o.batchSize), o.concurrency);
     const viaWorkflow = async (round: number, options: { liveHeap?: boolean } = {}): Promise<number> => {
       const started = performance.now();
       // The orchestrator's resident set, read while the map runs: its peak says what a map of this length holds.
@@ -292,10 +291,13 @@ async function mapThroughput(o: {
 
     // Rounds alternate anchor and map, so a change in the machine's load touches both sides alike.
     row.anchorMs = 0;
+    row.anchorCpuMs = 0;
     row.workflowMs = 0;
     row.orchestratorCpuMs = 0;
     for (let round = 0; round < o.rounds; round++) {
-      row.anchorMs += await direct(round);
+      const anchor = await direct(round);
+      row.anchorMs += anchor.ms;
+      row.anchorCpuMs += anchor.cpuMs;
       await expectBatches(agents, batchCount, o.items, `direct batches, round ${round + 1}`);
       const cpuBefore = await orchestrator.cpuMs();
       row.workflowMs += await viaWorkflow(round);
@@ -336,8 +338,9 @@ async function fleetMaps(o: { databaseUrl: string; redisUrl: string; instances: 
     const agents = await Promise.all(Array.from({ length: instances }, (_, i) => spawn({ type: 'start', kind: 'agents', dataDir: join(dataRoot, `fleet-agents-${i}`), fleet: state })));
     const orchestrator = await spawn({ type: 'start', kind: 'orchestrator', dataDir: join(dataRoot, 'fleet-orchestrator'), fleet: state, agentUrls: { [BATCH_AGENT]: agents.map((a) => a.urls[BATCH_AGENT]!) } });
     const runner = await sdkClient(orchestrator.urls['orchestrator']!);
+    const loop = await spawn({ type: 'start', kind: 'loop', dataDir: join(dataRoot, 'fleet-loop'), agentUrls: agents.map((a) => a.urls[BATCH_AGENT]!) });
     const rows: MapRow[] = [];
-    for (const map of LONG_MAPS) rows.push({ ...(await mapThroughput({ ...map, instances, agents, orchestrator, runner, log })), fleet: true });
+    for (const map of LONG_MAPS) rows.push({ ...(await mapThroughput({ ...map, instances, agents, orchestrator, loop, runner, log })), fleet: true });
     return rows;
   } finally {
     // Stopped before their database goes.

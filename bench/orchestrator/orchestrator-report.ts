@@ -47,8 +47,10 @@ export interface MapRow {
   concurrency: number;
   instances: number;
   rounds: number;
-  /** The anchor: the same batches sent by a plain loop with the same concurrency. */
+  /** The anchor: the same batches sent by a plain loop with the same concurrency (a process of its own). */
   anchorMs?: number;
+  /** CPU time the loop's process spent sending them. */
+  anchorCpuMs?: number;
   /** The map workflows, one per round. */
   workflowMs?: number;
   orchestratorCpuMs?: number;
@@ -134,13 +136,14 @@ export function formatOrchestratorBench(report: OrchestratorBenchReport): string
       fixed(rate(batches, row.anchorMs), 1),
       fixed(map, 0),
       fixed(rate(batches, row.workflowMs), 1),
+      fixed(row.anchorCpuMs === undefined ? undefined : (row.anchorCpuMs * 1000) / batches, 0),
       fixed(row.orchestratorCpuMs === undefined ? undefined : (row.orchestratorCpuMs * 1000) / batches, 0),
       fixed(row.orchestratorPeakRssMb, 0),
       fixed(row.orchestratorLiveHeapMb, 0),
       times(direct !== undefined && map !== undefined ? map / direct : undefined),
     ];
   });
-  lines.push(formatTable(['variant', 'items', 'direct items/s', 'direct batches/s', 'map items/s', 'map batches/s', 'orch CPU µs/batch', 'orch peak RSS MiB', 'orch live heap MiB', 'map/direct'], mapRows));
+  lines.push(formatTable(['variant', 'items', 'direct items/s', 'direct batches/s', 'map items/s', 'map batches/s', 'loop CPU µs/batch', 'orch CPU µs/batch', 'orch peak RSS MiB', 'orch live heap MiB', 'map/direct'], mapRows));
   for (const row of report.maps) if (row.failure !== undefined) lines.push(`! ${row.mode} map: ${row.failure}`);
   return lines;
 }

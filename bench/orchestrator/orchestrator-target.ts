@@ -1,20 +1,26 @@
 /**
  * A child process of the orchestrator part: an agents runtime, the
- * orchestrator, or a registry + gateway (see `target-messages.ts`). The
- * orchestrator gets a process of its own, as every server under test in
- * `bench/` does, so its CPU is its own on a 2-core machine and the harness
- * can read it (`cpu`). Exits on `stop` or when the harness goes away.
+ * orchestrator, a registry + gateway, or the maps' plain loop (see
+ * `target-messages.ts`). The orchestrator gets a process of its own, as
+ * every server under test in `bench/` does, so its CPU is its own on a
+ * 2-core machine and the harness can read it (`cpu`); so does the loop it is
+ * held against, so both start from the same state. Exits on `stop` or when
+ * the harness goes away.
  */
 import { createGateway } from '../../src/gateway/index.js';
 import { createAgentCaller, createOrchestrator } from '../../src/compose/orchestrator-entry.js';
 import { createRegistry } from '../../src/registry/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { RedisBus } from '../../src/storage/index.js';
+import type { Client } from '@a2a-js/sdk/client';
 import { benchAgents, CallCounter } from './bench-agents.js';
+import { pooledCalls, sdkClient, streamCall } from './direct-calls.js';
 import type { ChildMessage, FleetState, HarnessMessage, StartMessage } from './target-messages.js';
 
 const counter = new CallCounter();
 let close: (() => Promise<void>) | undefined;
+/** The loop's clients, one per agent instance (the loop only). */
+let loopClients: Client[] = [];
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -69,6 +75,10 @@ async function start(message: StartMessage): Promise<Record<string, string>> {
       close = () => orchestrator.close();
       return { orchestrator: url };
     }
+    case 'loop': {
+      loopClients = await Promise.all(message.agentUrls.map((url) => sdkClient(url)));
+      return {};
+    }
     case 'control': {
       const allow = { dev: true, allowHosts: ['127.0.0.1', 'localhost'] };
       const registry = await createRegistry({ config: { ...server, ...allow } });
@@ -83,6 +93,15 @@ async function start(message: StartMessage): Promise<Record<string, string>> {
       return { registry: registryUrl, gateway: gatewayUrl };
     }
   }
+}
+
+/** Sends the batches as the orchestrator's map does (the agent instances in turn, `concurrency` in flight), timed. */
+async function loop(batches: number[][], concurrency: number): Promise<{ ms: number; cpuMicros: number }> {
+  let turn = 0;
+  const before = process.cpuUsage();
+  const ms = await pooledCalls((i) => streamCall(loopClients[turn++ % loopClients.length]!, { items: batches[i]! }), batches.length, concurrency);
+  const cpu = process.cpuUsage(before);
+  return { ms, cpuMicros: cpu.user + cpu.system };
 }
 
 async function shutdown(): Promise<void> {
@@ -117,6 +136,12 @@ process.on('message', (message: HarnessMessage) => {
       send({ type: 'memory', rss: usage.rss, heap: usage.heapUsed });
       break;
     }
+    case 'loop':
+      void loop(message.batches, message.concurrency).then(
+        (looped) => send({ type: 'looped', ...looped }),
+        (err: unknown) => send({ type: 'loop-failed', message: err instanceof Error ? err.message : String(err) }),
+      );
+      break;
     case 'stop':
       void shutdown();
       break;

@@ -1,8 +1,10 @@
 /**
  * IPC between the orchestrator part's harness and its child processes
  * (`orchestrator-target.ts`). Every process serves one role: `agents` (a
- * runtime hosting the bench agents), `orchestrator`, or `control` (a
- * registry and a gateway, for the gateway path).
+ * runtime hosting the bench agents), `orchestrator`, `control` (a
+ * registry and a gateway, for the gateway path), or `loop` (the maps'
+ * anchor: a plain loop sending the batches, in a process of its own as the
+ * orchestrator is).
  */
 import type { CallCounts } from './bench-agents.js';
 
@@ -42,13 +44,28 @@ export interface StartControl {
   adminToken: string;
 }
 
-export type StartMessage = StartAgents | StartOrchestrator | StartControl;
+/** Start the maps' anchor: a plain loop calling `agentUrls` in turn, from a process of its own. */
+export interface StartLoop {
+  type: 'start';
+  kind: 'loop';
+  dataDir: string;
+  agentUrls: string[];
+}
+
+export type StartMessage = StartAgents | StartOrchestrator | StartControl | StartLoop;
 
 /**
  * Harness → child. `counts` (agents only) answers `counts` and resets them with `reset: true`; `cpu` answers the
  * process's CPU time, `memory` its resident set and heap, after a full collection with `collect: true` (the live heap).
  */
-export type HarnessMessage = StartMessage | { type: 'counts'; reset?: boolean } | { type: 'cpu' } | { type: 'memory'; collect?: boolean } | { type: 'stop' };
+export type HarnessMessage =
+  | StartMessage
+  | { type: 'counts'; reset?: boolean }
+  | { type: 'cpu' }
+  | { type: 'memory'; collect?: boolean }
+  /** The loop only: send each batch as one call's data part (`{ items }`), `concurrency` at a time; answered with `looped`. */
+  | { type: 'loop'; batches: number[][]; concurrency: number }
+  | { type: 'stop' };
 
 /** Child → harness. */
 export type ChildMessage =
@@ -58,4 +75,7 @@ export type ChildMessage =
   /** User + system CPU time since the process started, microseconds. */
   | { type: 'cpu'; micros: number }
   /** Resident set size now, bytes. */
-  | { type: 'memory'; rss: number; heap: number };
+  | { type: 'memory'; rss: number; heap: number }
+  /** The loop's wall time for the batches, ms, and the CPU time it spent on them, µs. */
+  | { type: 'looped'; ms: number; cpuMicros: number }
+  | { type: 'loop-failed'; message: string };

@@ -73,6 +73,19 @@ for (const backend of BACKENDS) {
       assert.deepEqual(under.map((r) => r.path).sort(), ['r_/x', 'r_/y']);
     });
 
+    test('a create answers the run as a read of it would, without reading it back; a create of an existing id answers nothing and changes nothing; a definition read is frozen', async () => {
+      const definition = { name: 'w', steps: [{ id: 's', kind: 'call', input: { items: '{{ batch }}' } }] };
+      const onBehalfOf = { tenant: 't2', subject: 'alice', scopes: ['a2a:invoke'], subjectToken: 'never-stored' };
+      const created = await store.create({ id: 'run-c', workflow: 'w', definition, inputs: { items: [1, 2, 3] }, onBehalfOf });
+      assert.deepEqual(created, await store.get('run-c'));
+      assert.equal(created?.onBehalfOf.subjectToken, undefined);
+      // Read back, the definition is frozen as a built one is: the engine compiles its templates once, by identity.
+      const read = (await store.get('run-c'))?.definition as typeof definition;
+      assert.ok(Object.isFrozen(read.steps[0]!.input));
+      assert.equal(await store.create({ id: 'run-c', workflow: 'other', definition: { name: 'other', steps: [] }, inputs: {}, onBehalfOf: { tenant: 't2' } }), undefined);
+      assert.equal((await store.get('run-c'))?.workflow, 'w');
+    });
+
     test("a resumed run's copy takes the completed, skipped and waiting steps, in one statement", async () => {
       await store.create({ id: 'run-b', workflow: 'w', definition: { name: 'w', steps: [] }, inputs: {}, onBehalfOf: { tenant: 't1' }, resumedFrom: 'run-a' });
       assert.equal(await store.copySteps('run-a', 'run-b'), 6);

@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Tables } from '../../storage/index.js';
 import type { OnBehalfOf } from '../calls/agent-caller.js';
-import { isRecord, requireOneOf, isStringArray } from '../../protocol/index.js';
+import { deepFreeze, isRecord, requireOneOf, isStringArray } from '../../protocol/index.js';
 
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export type StepStatus = (typeof STEP_STATUSES)[number];
@@ -94,10 +94,14 @@ export class RunStore {
     return row ? { tenant: row.tenant, definition: JSON.parse(row.definition) } : undefined;
   }
 
-  /** Records a new run; a run that exists already (a re-run after a crash) is left as it is. */
-  async create(run: { id: string; workflow: string; definition: unknown; inputs: Record<string, unknown>; onBehalfOf: OnBehalfOf; resumedFrom?: string }): Promise<void> {
+  /**
+   * Records a new run, and answers the record as written; a run that exists already (a re-run after a crash, or
+   * another process's create first) is left as it is, and the answer is undefined: read it.
+   */
+  async create(run: { id: string; workflow: string; definition: unknown; inputs: Record<string, unknown>; onBehalfOf: OnBehalfOf; resumedFrom?: string }): Promise<RunRecord | undefined> {
     const now = this.#now();
-    await this.#db
+    const onBehalfOf = { tenant: run.onBehalfOf.tenant, subject: run.onBehalfOf.subject, scopes: run.onBehalfOf.scopes };
+    const { numInsertedOrUpdatedRows } = await this.#db
       .insertInto('workflow_runs')
       .values({
         id: run.id,
@@ -110,13 +114,31 @@ export class RunStore {
         error: null,
         resumed_from: run.resumedFrom ?? null,
         // The caller's subject token is a credential of the moment: never stored; the run's delegation grant is, sealed (setDelegationGrant).
-        on_behalf_of: JSON.stringify({ tenant: run.onBehalfOf.tenant, subject: run.onBehalfOf.subject, scopes: run.onBehalfOf.scopes }),
+        on_behalf_of: JSON.stringify(onBehalfOf),
         delegation_grant: null,
         created_at: now,
         updated_at: now,
       })
       .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+      .executeTakeFirstOrThrow();
+    if (numInsertedOrUpdatedRows !== 1n) return undefined;
+    // What a read of the row would answer, without reading back (and parsing) its definition and inputs: a 100,000-item
+    // map's are 590 KB.
+    return {
+      id: run.id,
+      tenant: run.onBehalfOf.tenant,
+      workflow: run.workflow,
+      definition: run.definition,
+      inputs: run.inputs,
+      status: 'running',
+      outputs: null,
+      error: null,
+      resumedFrom: run.resumedFrom ?? null,
+      onBehalfOf: { tenant: onBehalfOf.tenant, ...(onBehalfOf.subject !== undefined && { subject: onBehalfOf.subject }), ...(onBehalfOf.scopes !== undefined && { scopes: onBehalfOf.scopes }) },
+      delegationGrant: null,
+      createdAt: now,
+      updatedAt: now,
+    };
   }
 
   async setStatus(id: string, status: RunStatus, end: { outputs?: unknown; error?: string } = {}): Promise<void> {
@@ -317,7 +339,9 @@ function toRun(row: Tables['workflow_runs']): RunRecord {
     id: row.id,
     tenant: row.tenant,
     workflow: row.workflow,
-    definition: JSON.parse(row.definition),
+    // Frozen, as a definition just built is: the engine compiles its step templates once, by identity, rather than once
+    // per map unit, and nothing may change it while a run reads it.
+    definition: deepFreeze(JSON.parse(row.definition)),
     inputs: objectColumn(row.inputs, 'workflow_runs.inputs'),
     status: requireOneOf(RUN_STATUSES, row.status, 'workflow_runs.status'),
     outputs: row.outputs === null ? null : JSON.parse(row.outputs),

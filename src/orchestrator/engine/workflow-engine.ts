@@ -88,8 +88,8 @@ export class WorkflowEngine {
     if (existing && existing.tenant !== host.onBehalfOf.tenant) throw Errors.workflowRunOfAnotherTenant({ runId: host.runId });
     let created = false;
     if (!existing) {
-      await this.#create(host, start);
-      existing = (await store.get(host.runId))!;
+      // Read back only when another process created the run first.
+      existing = (await this.#create(host, start)) ?? (await store.get(host.runId))!;
       created = true;
     } else if (existing.status === 'completed') {
       // Ended before the process could record the task's end: the outputs are kept.
@@ -200,11 +200,10 @@ export class WorkflowEngine {
   }
 
   /** Records a new run: a workflow with its inputs, or the continuation of a failed or canceled run (at most one per run). */
-  async #create(host: RunHost, start: RunStart): Promise<void> {
+  async #create(host: RunHost, start: RunStart): Promise<RunRecord | undefined> {
     const { store } = this.#o;
     if (!('resumeFrom' in start)) {
-      await store.create({ id: host.runId, workflow: start.definition.name, definition: start.definition, inputs: start.inputs, onBehalfOf: host.onBehalfOf });
-      return;
+      return store.create({ id: host.runId, workflow: start.definition.name, definition: start.definition, inputs: start.inputs, onBehalfOf: host.onBehalfOf });
     }
     const earlier = await store.get(start.resumeFrom);
     const refuse = (description: string) =>
@@ -213,14 +212,16 @@ export class WorkflowEngine {
     if (earlier.status !== 'failed' && earlier.status !== 'canceled') throw refuse(earlier.status === 'completed' ? 'completed; there is nothing to resume' : `is still ${earlier.status}; cancel it first`);
     const later = await store.resumedBy(earlier.id);
     if (later !== undefined) throw refuse(`was resumed already, by run ${later}`);
+    let created: RunRecord | undefined;
     try {
-      await store.create({ id: host.runId, workflow: earlier.workflow, definition: earlier.definition, inputs: earlier.inputs, onBehalfOf: host.onBehalfOf, resumedFrom: earlier.id });
+      created = await store.create({ id: host.runId, workflow: earlier.workflow, definition: earlier.definition, inputs: earlier.inputs, onBehalfOf: host.onBehalfOf, resumedFrom: earlier.id });
     } catch (err) {
       // Two resumes at once: the unique index lets one through.
       if ((await store.resumedBy(earlier.id)) !== undefined) throw refuse('was resumed already');
       throw err;
     }
     await store.copySteps(earlier.id, host.runId);
+    return created;
   }
 }
 

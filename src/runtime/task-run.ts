@@ -1,4 +1,4 @@
-import { StreamResponse, Task, TaskState, type Message } from '@a2a-js/sdk';
+import { StreamResponse, TaskState, type Message, type Task } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { ErrorCodes, isAgentmeshError, isInterrupted, isTerminal, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskStore } from '../storage/index.js';
@@ -6,6 +6,7 @@ import { MessageAlreadyStarted } from '../storage/index.js';
 import type { UsageRecord } from '../contracts/agent/index.js';
 import { foldEvent, isTransientProgress } from './task-fold.js';
 import { kindOf, stateOf, statusEvent, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
+import { taskSnapshotJson } from './task-snapshot.js';
 
 /** How many of its first committed events a run keeps in memory for the stream that started it. */
 const COMMITTED_KEPT = 64;
@@ -375,7 +376,7 @@ export class TaskRun {
 
   /** Serializes the snapshot for a write, and restarts the count of what it lags. */
   #snapshotNow(now: number): string {
-    const snapshot = JSON.stringify(Task.toJSON(this.#task));
+    const snapshot = taskSnapshotJson(this.#task);
     this.#lastSnapshotJson = snapshot;
     this.#snapshotOwed = false;
     this.#bytesSinceSnapshot = 0;

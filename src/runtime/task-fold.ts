@@ -1,4 +1,4 @@
-import { TaskState, type Artifact, type StreamResponse, type Task } from '@a2a-js/sdk';
+import { TaskState, type Artifact, type Message, type StreamResponse, type Task } from '@a2a-js/sdk';
 
 /** Marks a status message that is streamed and becomes the status, but is not kept in the history. */
 const TRANSIENT_KEY = 'agentmesh.transient';
@@ -21,6 +21,14 @@ export function isTransientProgress(event: StreamResponse): boolean {
  * always the fold of its event log, which is what makes replay and recovery
  * agree with what clients saw live.
  */
+/** The message an event adds to its task's history when folded: a message, or a status update's message that is not transient. */
+export function historyMessageOf(event: StreamResponse): Message | undefined {
+  const payload = event.payload;
+  if (payload?.$case === 'message') return payload.value;
+  if (payload?.$case === 'statusUpdate' && payload.value.status?.message?.metadata?.[TRANSIENT_KEY] !== true) return payload.value.status?.message;
+  return undefined;
+}
+
 export function foldEvent(task: Task, event: StreamResponse): Task {
   const payload = event.payload;
   if (!payload) return task;

@@ -6,7 +6,7 @@ import { MessageAlreadyStarted } from '../storage/index.js';
 import type { UsageRecord } from '../contracts/agent/index.js';
 import { foldEvent, isTransientProgress } from './task-fold.js';
 import { kindOf, stateOf, statusEvent, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
-import { taskSnapshotJson } from './task-snapshot.js';
+import { rememberEventMessage, rememberHistory, taskSnapshotJson } from './task-snapshot.js';
 
 /** How many of its first committed events a run keeps in memory for the stream that started it. */
 const COMMITTED_KEPT = 64;
@@ -112,6 +112,8 @@ export class TaskRun {
   constructor(init: TaskRunInit, deps: TaskRunDeps) {
     this.id = init.task.id;
     this.#task = init.task;
+    // Before the handler runs: its input is the first message's data part.
+    rememberHistory(init.task);
     this.agent = init.agent;
     this.tenant = init.tenant;
     this.skill = init.skill;
@@ -228,6 +230,7 @@ export class TaskRun {
     if (this.#create !== undefined) this.#createNow();
     if (!isTransientProgress(event) || this.#task.status?.state !== TaskState.TASK_STATE_WORKING) this.#snapshotOwed = true;
     this.#task = foldEvent(this.#task, event);
+    rememberEventMessage(event);
     const state = stateOf(event);
     if (isTerminal(state)) this.#closed = true;
     if (options.owner !== undefined) this.#ownerChange = options.owner;

@@ -146,8 +146,10 @@ export const runSchema = z.object({
   runId: z.string(),
   status: z.string(),
   steps: z.array(z.object({ step: z.string(), effectId: z.string() })).default([]),
-  /** A run whose step asked its client: the step, the answer the client gave (each time it asked), and how many it sent. */
-  answer: z.object({ step: z.string(), text: z.string(), sent: z.number().int().nonnegative() }).optional(),
+  /** A run whose steps asked its client: each asking step and the answer the client gave it (each time it asked). */
+  answers: z.array(z.object({ step: z.string(), text: z.string() })).optional(),
+  /** How many answers the client sent the run, whatever became of them. */
+  answersSent: z.number().int().nonnegative().optional(),
 });
 export const effectsSchema = z.object({ runId: z.string(), effects: z.array(z.object({ step: z.string(), effectId: z.string() })) });
 export const callSchema = z.object({ callId: z.string(), amount: z.number().nonnegative().optional() });

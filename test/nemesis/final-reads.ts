@@ -26,10 +26,12 @@ export async function allTaskIds(database: Database): Promise<string[]> {
  * still not terminal. For the tasks no client knows (a send that ended `info` created them): a read
  * recorded in the history would be the first operation the checker sees of a task that exists, and
  * no order of its operations could explain it. Such a task may be asking (a workflow run whose step
- * asks, started by a send whose answer was lost): `answer` is handed each one found input-required,
- * as its client would have answered it, at most once a second per task.
+ * asks, which no client follows any more: its send went unanswered, or its client gave up at the
+ * deadline): `answer` is handed each one found input-required, with its stored snapshot (the
+ * question is its status message), to answer as its client would have, at most once a second per
+ * task.
  */
-export async function waitUntilTerminalInDatabase(database: Database, taskIds: readonly string[], deadline: number, answer?: (task: { id: string; agent: string }) => Promise<void>): Promise<string[]> {
+export async function waitUntilTerminalInDatabase(database: Database, taskIds: readonly string[], deadline: number, answer?: (task: { id: string; agent: string; snapshot: Record<string, unknown> }) => Promise<void>): Promise<string[]> {
   const { tasks } = createRuntimeStores(database);
   const answered = new Map<string, number>();
   let pending = [...taskIds];
@@ -40,7 +42,7 @@ export async function waitUntilTerminalInDatabase(database: Database, taskIds: r
       if (!row || !TERMINAL.has(row.state)) still.push(id);
       if (row?.state === 'TASK_STATE_INPUT_REQUIRED' && answer !== undefined && Date.now() - (answered.get(id) ?? 0) >= 1_000) {
         answered.set(id, Date.now());
-        await answer({ id, agent: row.agent });
+        await answer({ id, agent: row.agent, snapshot: JSON.parse(row.snapshot) as Record<string, unknown> });
       }
     }
     pending = still;

@@ -119,10 +119,10 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
         // quota (1,000 a minute), whose refusals would read as tasks not ended.
         ...(await readUntilTerminal({ recorder, targets: runtimes, processes, taskIds: before, deadline: lastHeal + settle, timeoutMs })),
         ...(await readUntilTerminal({ recorder, targets: runtimes, processes, taskIds: after, deadline: workloadStopped + settle, timeoutMs })),
-        // A run no client knows may ask: answered here as its client would have (its children are answered through it).
-        ...(await waitUntilTerminalInDatabase(database, unknown, workloadStopped + settle, async ({ id, agent }) => {
+        // A run no client follows any more may ask: answered here as its client would have (its children through it).
+        ...(await waitUntilTerminalInDatabase(database, unknown, workloadStopped + settle, async ({ agent, snapshot }) => {
           const orchestrator = agent === 'orchestrator' ? liveOf('orchestrator').live()[0] : undefined;
-          if (orchestrator !== undefined) await answerRun(orchestrator.url, id, timeoutMs);
+          if (orchestrator !== undefined) await answerRun(orchestrator.url, snapshot, timeoutMs);
         })),
       ];
       await readLogs({ recorder, processes, database, taskIds: ids });

@@ -6,11 +6,13 @@
  * whose answer never came is `info` (the run may exist: the ledger still shows its effects); a run
  * that does not end before the deadline is `info` too, and named unfinished.
  *
- * Half the runs ask: their middle step asks its caller a question, so the run's task goes
- * input-required, and the client answers it with a message on the run's task, each time it finds
- * the run asking (a question asked again after a kill is answered again; an answer whose send timed
- * out, or that another answer overtook, is sent again). The answer names the run, and the run's
- * operation carries it: the checker holds the step's effect to that answer.
+ * Half the runs ask: their last two steps each ask the run's client a question first, so the run's
+ * task goes input-required (one question at a time), and the client answers with a message on the
+ * run's task whose text names the run and the step the question names, each time it finds the run
+ * asking (a question asked again after a kill is answered again; an answer whose send timed out, or
+ * that another answer overtook, is sent again). The run's operation carries the answers: the checker
+ * holds each asking step's effect to its own answer, so a copy of one step's answer taken by the
+ * next step's question shows.
  */
 import { randomUUID } from 'node:crypto';
 import { F } from '../history/history-format.js';
@@ -20,30 +22,39 @@ import type { WorkloadOptions } from './task-workload.js';
 /** The steps of the workload's workflow, each one call to the ledger agent. */
 export const WORKFLOW_STEPS = ['a', 'b', 'c'] as const;
 
-/** The step that asks its caller, in the runs that ask. */
-const ASKING_STEP = 'b';
+/** The steps that ask their caller, in the runs that ask. */
+const ASKING_STEPS: readonly string[] = ['b', 'c'];
 
-/** The workflow, with `asking` the step that asks for an answer first (if any). */
-const workflow = (asking?: string): string => `
-name: nemesis-ledger-steps${asking === undefined ? '' : '-asking'}
+/** The workflow, with `asking` the steps that ask for an answer first. */
+const workflow = (asking: readonly string[]): string => `
+name: nemesis-ledger-steps${asking.length === 0 ? '' : '-asking'}
 inputs:
   workMs: { type: number }
 steps:
 ${WORKFLOW_STEPS.map((step) => `  - id: ${step}
     call: { agent: ledger }
-    input: { runId: "{{ run.id }}", step: ${step}, workMs: "{{ inputs.workMs }}"${step === asking ? ', ask: true' : ''} }`).join('\n')}
+    input: { runId: "{{ run.id }}", step: ${step}, workMs: "{{ inputs.workMs }}"${asking.includes(step) ? ', ask: true' : ''} }`).join('\n')}
 outputs:
 ${WORKFLOW_STEPS.map((step) => `  ${step}: "{{ steps.${step}.output.effectId }}"`).join('\n')}
 `;
-const WORKFLOW = workflow();
-const ASKING_WORKFLOW = workflow(ASKING_STEP);
+const WORKFLOW = workflow([]);
+const ASKING_WORKFLOW = workflow(ASKING_STEPS);
 
-/** The answer a run's client gives: it names the run, so an answer taken by another run's step shows. */
-const answerFor = (runId: string): string => `answer-for-${runId}`;
+/** The answer a run's client gives a step: it names both, so an answer taken by another run or another step shows. */
+const answerFor = (runId: string, step: string): string => `answer-for-${runId}-step-${step}`;
 
-/** Sends a run's answer to its question, on `url` (an orchestrator); its outcome is left to the next read of the run. */
-export async function answerRun(url: string, runId: string, timeoutMs: number): Promise<void> {
-  const answer = { messageId: randomUUID(), taskId: runId, role: 'ROLE_USER', parts: [{ text: answerFor(runId) }] };
+/** The step a run's question names: the orchestrator asks `ledger asks (step b): Which answer for step b?`. */
+function askingStep(task: Record<string, unknown>): string {
+  return /step ([a-z]+)\?$/.exec(statusText(task) ?? '')?.[1] ?? 'unnamed';
+}
+
+/**
+ * Answers the question `task` (a run, input-required, as GetTask read it) asks, on `url` (an orchestrator); its
+ * outcome is left to the next read of the run.
+ */
+export async function answerRun(url: string, task: Record<string, unknown>, timeoutMs: number): Promise<void> {
+  const runId = taskOf(task)?.id ?? '';
+  const answer = { messageId: randomUUID(), taskId: runId, role: 'ROLE_USER', parts: [{ text: answerFor(runId, askingStep(task)) }] };
   await a2aCall(url, 'SendMessage', { message: answer, configuration: { returnImmediately: true } }, timeoutMs);
 }
 
@@ -93,12 +104,12 @@ async function follow(options: WorkflowWorkloadOptions, runId: string, invokedAt
     const node = live[Math.floor(options.random() * live.length)];
     if (node !== undefined) {
       const outcome = await a2aCall(node.url, 'GetTask', { id: runId }, options.timeoutMs);
-      const state = outcome.kind === 'result' ? taskOf(outcome.result)?.state ?? '' : '';
+      const state = outcome.kind === 'result' ? (taskOf(outcome.result)?.state ?? '') : '';
       if (outcome.kind === 'result' && TERMINAL.has(state)) return outcome.result;
-      if (state === 'TASK_STATE_INPUT_REQUIRED') {
+      if (outcome.kind === 'result' && state === 'TASK_STATE_INPUT_REQUIRED') {
         // Whatever the answer's outcome (taken, refused as no longer asking, lost to a fault), the next read tells.
         answers.sent += 1;
-        await answerRun(node.url, runId, options.timeoutMs);
+        await answerRun(node.url, outcome.result, options.timeoutMs);
       }
     }
     await wait(250);
@@ -119,7 +130,7 @@ async function client(options: WorkflowWorkloadOptions, runs: string[], unfinish
     const workMs = Math.round(options.workMs[0] + random() * (options.workMs[1] - options.workMs[0]));
     const asks = random() < 0.5;
     const invokedAt = Date.now();
-    const op = recorder.invoke(process, F.run, null, { workMs, ...(asks ? { asks: ASKING_STEP } : {}) }, node.name);
+    const op = recorder.invoke(process, F.run, null, { workMs, ...(asks ? { asks: ASKING_STEPS } : {}) }, node.name);
     const message = { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ data: { workflow: asks ? ASKING_WORKFLOW : WORKFLOW, inputs: { workMs } } }], metadata: { skillId: 'run-workflow' } };
     const outcome = await a2aCall(node.url, 'SendMessage', { message, configuration: { returnImmediately: true } }, options.timeoutMs);
     const task = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
@@ -144,7 +155,7 @@ async function client(options: WorkflowWorkloadOptions, runs: string[], unfinish
     const state = taskOf(ended)?.state ?? '';
     const status = STATUS[state] ?? state;
     const reason = status === 'completed' ? undefined : statusText(ended);
-    const asked = asks ? { answer: { step: ASKING_STEP, text: answerFor(task.id), sent: answers.sent } } : {};
+    const asked = asks ? { answers: ASKING_STEPS.map((step) => ({ step, text: answerFor(task.id, step) })), answersSent: answers.sent } : {};
     recorder.ok(op, { runId: task.id, status, steps: stepEffects(ended), ...asked, ...(reason === undefined ? {} : { reason }) });
   }
 }

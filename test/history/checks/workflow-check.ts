@@ -7,7 +7,7 @@ import { result, type Anomaly, type PropertyResult } from './property-result.js'
  * Property 4 (test/history/README.md, "Workflow steps"): each step of a run has at most one effect in
  * the external ledger, whatever crashed and retried; each step of a completed run has exactly one,
  * and the result the run reported for it is that effect's. A step that asked the run's client acted on
- * the client's answer: its effect id ends ` answered <answer>` (test/nemesis/ledger-agent.ts).
+ * the answer the client gave that step: its effect id ends ` answered <answer>` (test/nemesis/ledger-agent.ts).
  */
 export function checkWorkflow(operations: readonly Operation[]): PropertyResult {
   const anomalies: Anomaly[] = [];
@@ -52,8 +52,7 @@ export function checkWorkflow(operations: readonly Operation[]): PropertyResult 
       if (effects === undefined || effects.size === 0) anomalies.push({ kind: 'step-effect-missing', key: run.runId, ops: [run.at], explanation: `the completed run reports step ${step} but the ledger has no effect of it` });
       else if (!effects.has(effectId)) anomalies.push({ kind: 'step-result-mismatch', key: run.runId, ops: [run.at, ...effects.values()], explanation: `the run reports effect ${effectId} for step ${step}; the ledger holds ${[...effects.keys()].join(', ')}` });
     }
-    if (run.answer !== undefined) {
-      const { step, text } = run.answer;
+    for (const { step, text } of run.answers ?? []) {
       const reported = run.steps.find((s) => s.step === step);
       if (reported === undefined || !reported.effectId.endsWith(` answered ${text}`)) {
         const acted = reported === undefined ? 'reports no result for it' : `reports effect ${reported.effectId}`;
@@ -61,8 +60,8 @@ export function checkWorkflow(operations: readonly Operation[]): PropertyResult 
       }
     }
   }
-  const asked = completed.filter((run) => run.answer !== undefined);
-  const answers = asked.reduce((sum, run) => sum + (run.answer?.sent ?? 0), 0);
-  const summary = `${runs.length} runs (${completed.length} completed, ${asked.length} of them answered a question: ${answers} answers sent), ${steps} steps in the ledger`;
+  const asked = completed.filter((run) => (run.answers ?? []).length > 0);
+  const answers = asked.reduce((sum, run) => sum + (run.answersSent ?? 0), 0);
+  const summary = `${runs.length} runs (${completed.length} completed, ${asked.length} of them answered questions: ${answers} answers sent), ${steps} steps in the ledger`;
   return result('workflow', 'Workflow steps take effect exactly once', summary, anomalies);
 }

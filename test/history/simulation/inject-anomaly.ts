@@ -190,12 +190,12 @@ export const INJECTORS: Record<string, Injector> = {
     const steps = [...runSteps(run.value), { step: 'step-never-run', effectId: 'effect-never-written' }];
     return { ops: replaceValue(ops, run.completion!.index, { ...record(run.value), steps }), property: 'workflow', kinds: ['step-effect-missing'] };
   },
-  /** A run whose asking step acted on an answer other than the one its client gave. */
+  /** A run whose asking step acted on an answer other than the one its client gave it. */
   'step took another answer': (ops, pick) => {
-    const run = choose(okOps(ops, F.run, (o) => record(o.value)['answer'] !== undefined), pick);
+    const run = choose(okOps(ops, F.run, (o) => Array.isArray(record(o.value)['answers'])), pick);
     if (run === undefined) return undefined;
-    const answer = { ...record(record(run.value)['answer']), text: 'answer-for-another-run' };
-    return { ops: replaceValue(ops, run.completion!.index, { ...record(run.value), answer }), property: 'workflow', kinds: ['answer-not-taken'] };
+    const answers = (record(run.value)['answers'] as unknown[]).map((a, i) => (i === 0 ? { ...record(a), text: 'answer-for-another-question' } : a));
+    return { ops: replaceValue(ops, run.completion!.index, { ...record(run.value), answers }), property: 'workflow', kinds: ['answer-not-taken'] };
   },
   /** A call that answered fail (no effect) in each of its attempts, charged all the same. */
   'charge of a failed call': (ops, pick) => {

@@ -262,8 +262,8 @@ class Simulation {
     const runId = `run-${this.#runs}`;
     const steps: { step: string; effectId: string }[] = [];
     const count = 1 + this.#int(3);
-    // Half the runs' last step asks the client, which answers with a text naming the run.
-    const answer = this.#int(2) === 0 ? { step: `step-${count - 1}`, text: `answer-for-${runId}`, sent: 1 } : undefined;
+    // In half the runs every step asks the client, which answers each with a text naming the run and the step.
+    const answers = this.#int(2) === 0 ? Array.from({ length: count }, (_, i) => ({ step: `step-${i}`, text: `answer-for-${runId}-step-${i}` })) : undefined;
     this.#operation(
       process,
       F.run,
@@ -272,12 +272,12 @@ class Simulation {
       () => {
         for (let i = 0; i < count; i += 1) {
           const step = `step-${i}`;
-          const effectId = this.#system.writeEffect(runId, step, step === answer?.step ? answer.text : undefined);
+          const effectId = this.#system.writeEffect(runId, step, answers?.[i]?.text);
           this.#recorder.observe(AGENT, F.stepEffect, runId, { runId, step, effectId });
           steps.push({ step, effectId });
         }
       },
-      (_applied, outcome) => (outcome === 'ok' ? { runId, status: 'completed', steps, ...(answer === undefined ? {} : { answer }) } : { error: 'timeout' }),
+      (_applied, outcome) => (outcome === 'ok' ? { runId, status: 'completed', steps, ...(answers === undefined ? {} : { answers, answersSent: answers.length }) } : { error: 'timeout' }),
       next,
     );
   }

@@ -1,13 +1,15 @@
 /**
- * A task's stored snapshot serializes each history message once and reuses
- * it in the task's later snapshots: the snapshot still reads back as the task
- * (the same JSON as Task.toJSON, members in another order), whatever the task.
+ * A task's stored snapshot serializes each history message once, when it
+ * joins, and reuses it in the task's later snapshots: the snapshot still
+ * reads back as the task (the same JSON as Task.toJSON, members in another
+ * order), whatever the task; and a message changed in memory after it joined
+ * is stored as it arrived, as the event log holds it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Message, Task, TaskState } from '@a2a-js/sdk';
-import { taskSnapshotJson } from '../../../src/runtime/task-snapshot.js';
+import { rememberEventMessage, rememberHistory, taskSnapshotJson } from '../../../src/runtime/task-snapshot.js';
 
 /** JSON values as JSON.parse makes them (no -0: JSON has one zero). */
 const json = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
@@ -52,4 +54,21 @@ test('a snapshot reads back as Task.toJSON of the task, at its first write and a
 test('a task without history is serialized as Task.toJSON writes it', () => {
   const task = Task.fromJSON({ id: 't', contextId: 'c', status: { state: 'TASK_STATE_WORKING' } });
   assert.equal(taskSnapshotJson(task), JSON.stringify(Task.toJSON(task)));
+});
+
+test('a message changed after it joined the history is stored as it arrived: the first message from the start, an answer from its event', () => {
+  const task = Task.fromJSON({ id: 't', contextId: 'c', status: { state: 'TASK_STATE_WORKING' }, history: [{ messageId: 'm1', role: 'ROLE_USER', parts: [{ data: { items: [3, 1, 2] } }] }] });
+  rememberHistory(task);
+  // A handler sorting its input in place: the input is the first message's data part.
+  const first = task.history[0]!.parts[0]!.content;
+  assert.ok(first?.$case === 'data');
+  (first.value as { items: number[] }).items.sort();
+  const answer = Message.fromJSON({ messageId: 'm2', role: 'ROLE_USER', parts: [{ text: 'yes' }] });
+  const event = { payload: { $case: 'message' as const, value: answer } };
+  task.history.push(answer);
+  rememberEventMessage(event);
+  answer.parts.push(...Message.fromJSON({ messageId: 'x', role: 'ROLE_USER', parts: [{ text: 'added later' }] }).parts);
+  const stored = JSON.parse(taskSnapshotJson(task)) as { history: Array<{ parts: unknown[] }> };
+  assert.deepEqual(stored.history[0]!.parts, [{ data: { items: [3, 1, 2] } }]);
+  assert.deepEqual(stored.history[1]!.parts, [{ text: 'yes' }]);
 });

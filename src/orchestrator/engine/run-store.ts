@@ -95,8 +95,9 @@ export class RunStore {
   }
 
   /**
-   * Records a new run, and answers the record as written; a run that exists already (a re-run after a crash, or
-   * another process's create first) is left as it is, and the answer is undefined: read it.
+   * Records a new run, and answers the record as written (holding the definition and inputs passed in, not copies:
+   * the engine's are frozen, or its own); a run that exists already (a re-run after a crash, or another process's
+   * create first) is left as it is, and the answer is undefined: read it.
    */
   async create(run: { id: string; workflow: string; definition: unknown; inputs: Record<string, unknown>; onBehalfOf: OnBehalfOf; resumedFrom?: string }): Promise<RunRecord | undefined> {
     const now = this.#now();

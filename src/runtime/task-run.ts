@@ -6,7 +6,7 @@ import { MessageAlreadyStarted } from '../storage/index.js';
 import type { UsageRecord } from '../contracts/agent/index.js';
 import { foldEvent, isTransientProgress } from './task-fold.js';
 import { kindOf, stateOf, statusEvent, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
-import { rememberEventMessage, rememberHistory, taskSnapshotJson } from './task-snapshot.js';
+import { foldHistoryJson, historyJsonOf, taskSnapshotJson, type HistoryJson } from './task-snapshot.js';
 
 /** How many of its first committed events a run keeps in memory for the stream that started it. */
 const COMMITTED_KEPT = 64;
@@ -69,6 +69,8 @@ export class TaskRun {
   #timeoutMs = 0;
   #rejectStopped!: (reason: unknown) => void;
   #task: Task;
+  /** The JSON of each message of the task's history, taken as it joined: the snapshots reuse it (task-snapshot.ts). */
+  #historyJson: HistoryJson;
   /** Push configs were stored before the task's first write (they must see its first events). */
   #pushConfigured = false;
   #detached = false;
@@ -113,7 +115,7 @@ export class TaskRun {
     this.id = init.task.id;
     this.#task = init.task;
     // Before the handler runs: its input is the first message's data part.
-    rememberHistory(init.task);
+    this.#historyJson = historyJsonOf(init.task);
     this.agent = init.agent;
     this.tenant = init.tenant;
     this.skill = init.skill;
@@ -230,7 +232,7 @@ export class TaskRun {
     if (this.#create !== undefined) this.#createNow();
     if (!isTransientProgress(event) || this.#task.status?.state !== TaskState.TASK_STATE_WORKING) this.#snapshotOwed = true;
     this.#task = foldEvent(this.#task, event);
-    rememberEventMessage(event);
+    this.#historyJson = foldHistoryJson(this.#historyJson, event, this.#task);
     const state = stateOf(event);
     if (isTerminal(state)) this.#closed = true;
     if (options.owner !== undefined) this.#ownerChange = options.owner;
@@ -379,7 +381,7 @@ export class TaskRun {
 
   /** Serializes the snapshot for a write, and restarts the count of what it lags. */
   #snapshotNow(now: number): string {
-    const snapshot = taskSnapshotJson(this.#task);
+    const snapshot = taskSnapshotJson(this.#task, this.#historyJson);
     this.#lastSnapshotJson = snapshot;
     this.#snapshotOwed = false;
     this.#bytesSinceSnapshot = 0;

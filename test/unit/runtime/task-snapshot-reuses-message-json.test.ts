@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Message, Task, TaskState } from '@a2a-js/sdk';
-import { rememberEventMessage, rememberHistory, taskSnapshotJson } from '../../../src/runtime/task-snapshot.js';
+import { foldHistoryJson, historyJsonOf, taskSnapshotJson } from '../../../src/runtime/task-snapshot.js';
 
 /** JSON values as JSON.parse makes them (no -0: JSON has one zero). */
 const json = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
@@ -42,23 +42,28 @@ test('a snapshot reads back as Task.toJSON of the task, at its first write and a
   fc.assert(
     fc.property(taskJson, messageJson, (wire, later) => {
       const task = Task.fromJSON(wire);
-      assert.deepEqual(JSON.parse(taskSnapshotJson(task)), asBefore(task));
+      let history = historyJsonOf(task);
+      assert.deepEqual(JSON.parse(taskSnapshotJson(task, history)), asBefore(task));
       // The task goes on: a message joins its history and its state moves; the earlier messages' JSON is reused.
-      task.history.push(Message.fromJSON(later));
+      const message = Message.fromJSON(later);
+      task.history.push(message);
+      history = foldHistoryJson(history, { payload: { $case: 'message', value: message } }, task);
       task.status = { ...task.status!, state: TaskState.TASK_STATE_INPUT_REQUIRED };
-      assert.deepEqual(JSON.parse(taskSnapshotJson(task)), asBefore(task));
+      assert.deepEqual(JSON.parse(taskSnapshotJson(task, history)), asBefore(task));
+      // A history JSON that does not match the task's is not used.
+      assert.deepEqual(JSON.parse(taskSnapshotJson(task, history.slice(1))), asBefore(task));
     }),
   );
 });
 
 test('a task without history is serialized as Task.toJSON writes it', () => {
   const task = Task.fromJSON({ id: 't', contextId: 'c', status: { state: 'TASK_STATE_WORKING' } });
-  assert.equal(taskSnapshotJson(task), JSON.stringify(Task.toJSON(task)));
+  assert.equal(taskSnapshotJson(task, []), JSON.stringify(Task.toJSON(task)));
 });
 
 test('a message changed after it joined the history is stored as it arrived: the first message from the start, an answer from its event', () => {
   const task = Task.fromJSON({ id: 't', contextId: 'c', status: { state: 'TASK_STATE_WORKING' }, history: [{ messageId: 'm1', role: 'ROLE_USER', parts: [{ data: { items: [3, 1, 2] } }] }] });
-  rememberHistory(task);
+  let history = historyJsonOf(task);
   // A handler sorting its input in place: the input is the first message's data part.
   const first = task.history[0]!.parts[0]!.content;
   assert.ok(first?.$case === 'data');
@@ -66,9 +71,9 @@ test('a message changed after it joined the history is stored as it arrived: the
   const answer = Message.fromJSON({ messageId: 'm2', role: 'ROLE_USER', parts: [{ text: 'yes' }] });
   const event = { payload: { $case: 'message' as const, value: answer } };
   task.history.push(answer);
-  rememberEventMessage(event);
+  history = foldHistoryJson(history, event, task);
   answer.parts.push(...Message.fromJSON({ messageId: 'x', role: 'ROLE_USER', parts: [{ text: 'added later' }] }).parts);
-  const stored = JSON.parse(taskSnapshotJson(task)) as { history: Array<{ parts: unknown[] }> };
+  const stored = JSON.parse(taskSnapshotJson(task, history)) as { history: Array<{ parts: unknown[] }> };
   assert.deepEqual(stored.history[0]!.parts, [{ data: { items: [3, 1, 2] } }]);
   assert.deepEqual(stored.history[1]!.parts, [{ text: 'yes' }]);
 });

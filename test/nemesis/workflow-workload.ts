@@ -6,7 +6,7 @@
  * whose answer never came is `info` (the run may exist: the ledger still shows its effects); a run
  * that does not end before the deadline is `info` too, and named unfinished.
  *
- * Half the runs ask: their last two steps each ask the run's client a question first, so the run's
+ * With `askingShare`, that share of the runs ask: their last two steps each ask the run's client a question first, so the run's
  * task goes input-required (one question at a time), and the client answers with a message on the
  * run's task whose text names the run and the step the question names, each time it finds the run
  * asking (a question asked again after a kill is answered again; an answer whose send timed out, or
@@ -69,6 +69,8 @@ export interface WorkflowWorkloadOptions extends WorkloadOptions {
    * (they go on through the last heal period).
    */
   deadline: (invokedAt: number) => number;
+  /** The share of runs that ask (0 to 1). */
+  askingShare: number;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -128,7 +130,7 @@ async function client(options: WorkflowWorkloadOptions, runs: string[], unfinish
       continue;
     }
     const workMs = Math.round(options.workMs[0] + random() * (options.workMs[1] - options.workMs[0]));
-    const asks = random() < 0.5;
+    const asks = random() < options.askingShare;
     const invokedAt = Date.now();
     const op = recorder.invoke(process, F.run, null, { workMs, ...(asks ? { asks: ASKING_STEPS } : {}) }, node.name);
     const message = { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ data: { workflow: asks ? ASKING_WORKFLOW : WORKFLOW, inputs: { workMs } } }], metadata: { skillId: 'run-workflow' } };

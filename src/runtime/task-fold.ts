@@ -16,11 +16,6 @@ export function isTransientProgress(event: StreamResponse): boolean {
   return status?.state === TaskState.TASK_STATE_WORKING && status.message?.metadata?.[TRANSIENT_KEY] === true;
 }
 
-/**
- * Folds one event into a task snapshot, in place. The snapshot of a task is
- * always the fold of its event log, which is what makes replay and recovery
- * agree with what clients saw live.
- */
 /** The message an event adds to its task's history when folded: a message, or a status update's message that is not transient. */
 export function historyMessageOf(event: StreamResponse): Message | undefined {
   const payload = event.payload;
@@ -29,20 +24,26 @@ export function historyMessageOf(event: StreamResponse): Message | undefined {
   return undefined;
 }
 
+/**
+ * Folds one event into a task snapshot, in place. The snapshot of a task is
+ * always the fold of its event log, which is what makes replay and recovery
+ * agree with what clients saw live.
+ */
 export function foldEvent(task: Task, event: StreamResponse): Task {
   const payload = event.payload;
   if (!payload) return task;
+  const joining = historyMessageOf(event);
   switch (payload.$case) {
     case 'task':
       return payload.value;
     case 'message':
-      task.history.push(payload.value);
+      task.history.push(joining!);
       return task;
     case 'statusUpdate': {
       const status = payload.value.status;
       if (status) {
         task.status = status;
-        if (status.message && status.message.metadata?.[TRANSIENT_KEY] !== true) task.history.push(status.message);
+        if (joining !== undefined) task.history.push(joining);
       }
       if (payload.value.metadata) task.metadata = { ...(task.metadata ?? {}), ...payload.value.metadata };
       return task;

@@ -58,6 +58,13 @@ export const runtimeConfigSchema = z
      * long, nor the task been written, ms (1 h; ADR 0080).
      */
     unhostedTaskGiveUpMs: z.number().int().positive().default(3_600_000),
+    /**
+     * An answer to a task waiting for input on another replica is handed to
+     * that replica over the bus, which keeps nothing; the answer is confirmed
+     * only once the task's log shows it taken. Past this the sender is told it
+     * is not confirmed (retryable; read the task before answering again), ms.
+     */
+    answerConfirmMs: z.number().int().positive().default(10_000),
     /** Terminal tasks older than this are pruned, ms (7 days). 0 keeps them forever. */
     retentionMs: z.number().int().min(0).default(7 * 24 * 3600 * 1000),
     /** Graceful shutdown deadline, ms. */

@@ -18,6 +18,7 @@ import type { CallerIdentity } from '../contracts/agent/index.js';
 import { TaskRun, type TaskRunDeps } from './task-run.js';
 import { CANCEL_TOPIC, cancelTask, replicaTopic, writeTask } from './task-writes.js';
 import { statusEvent, wrap } from './task-events.js';
+import { forwardToOwner, type MessageControl, type ResumeControl } from './forward-to-owner.js';
 import { HostsSeen } from './replica-hosts.js';
 import type { WorkflowLauncher } from './workflow-hooks/index.js';
 
@@ -49,7 +50,12 @@ export interface TaskEngineOptions {
   taskTraces?: RecentTraces | undefined;
   /** The runtime's workflow hooks, for `ctx.launchWorkflow`. Default: none configured. */
   workflows?: WorkflowLauncher | undefined;
+  /** How long a message (an answer) forwarded to the replica running its task may wait for that replica to take it, ms (config `answerConfirmMs`). */
+  answerConfirmMs?: number | undefined;
 }
+
+/** Default of {@link TaskEngineOptions.answerConfirmMs}: long enough for a write under load, short of a client's patience. */
+const DEFAULT_ANSWER_CONFIRM_MS = 10_000;
 
 /** Options of {@link TaskEngine.recover}. */
 export interface RecoverOptions {
@@ -120,7 +126,7 @@ export interface StartedTask {
   startSeq: number;
   /** True when this message was a retry of one that already started a task. */
   duplicate: boolean;
-  /** True when the message was handed to the replica that owns the task (nothing written here yet). */
+  /** True when the message was handed to the replica that owns the task, which wrote it (its log showed it). */
   forwarded?: boolean;
   /** For a continued task: the task as it was when the message arrived (v1 JSON), at `startSeq`. */
   snapshotJson?: string;
@@ -186,8 +192,10 @@ export class TaskEngine {
         } else if (control.kind === 'message') {
           this.#onForwardedMessage(run, control);
         } else if (control.kind === 'resume') {
-          // An answer to this replica's input-required task, received on another replica.
-          if (run.waitingForInput && control.message) void this.#resumeLocal(run, Message.fromJSON(control.message)).catch(() => undefined);
+          // An answer to this replica's input-required task, received on another replica (forward-to-owner.ts):
+          // taken only by the question its sender saw, so a copy that comes late cannot answer a later one.
+          const { seenSeq } = control as Partial<ResumeControl>;
+          if (typeof seenSeq === 'number' && run.waitsForAnswerSeenAt(seenSeq) && control.message) void this.#resumeLocal(run, Message.fromJSON(control.message)).catch(() => undefined);
         }
       }),
     );
@@ -627,16 +635,18 @@ export class TaskEngine {
       return { taskId: row.id, run: undefined, startSeq: before.lastSeq, duplicate: false, forwarded: true, snapshotJson: before.snapshot };
     }
     const run = this.#runs.get(row.id);
-    if (run?.waitingForInput) {
+    if (run?.waitsForAnswerSeenAt(row.lastSeq)) {
       await this.#resumeLocal(run, userMessage);
       return { taskId: row.id, run, startSeq: row.lastSeq, duplicate: false, snapshotJson: row.snapshot };
     }
+    if (run?.waitingForInput) throw Errors.taskAskedAgain({ taskId: row.id });
     if (run) {
       // It runs here and has not asked yet (or another answer just arrived): forwarding would answer a later question.
       throw Errors.taskNotAskingYet({ taskId: row.id });
     }
-    // The task waits on another replica: hand the message to its owner.
-    await this.#o.bus.publish(replicaTopic(row.owner), { kind: 'resume', taskId: row.id, message: Message.toJSON(userMessage) });
+    // The task waits on another replica: its owner takes the answer, and only the task's log says it did.
+    const resume: ResumeControl = { kind: 'resume', taskId: row.id, seenSeq: row.lastSeq, message: Message.toJSON(userMessage) };
+    await forwardToOwner({ store: this.#o.store, bus: this.#o.bus, owner: row.owner, taskId: row.id, seenSeq: row.lastSeq, control: resume, messageId: userMessage.messageId, timeoutMs: this.#o.answerConfirmMs ?? DEFAULT_ANSWER_CONFIRM_MS });
     return { taskId: row.id, run: undefined, startSeq: row.lastSeq, duplicate: false, forwarded: true, snapshotJson: row.snapshot };
   }
 
@@ -665,7 +675,8 @@ export class TaskEngine {
       this.#deliver(agent, skill, before, userMessage, call);
       return { taskId: row.id, run: undefined, startSeq: before.lastSeq, duplicate: false, forwarded: true, snapshotJson: before.snapshot };
     }
-    await this.#o.bus.publish(replicaTopic(row.owner), { kind: 'message', taskId: row.id, message: Message.toJSON(userMessage), tenant: call.tenant, caller: call.caller });
+    const control: MessageControl = { kind: 'message', taskId: row.id, message: Message.toJSON(userMessage), tenant: call.tenant, caller: call.caller };
+    await forwardToOwner({ store: this.#o.store, bus: this.#o.bus, owner: row.owner, taskId: row.id, seenSeq: row.lastSeq, control, messageId: userMessage.messageId, timeoutMs: this.#o.answerConfirmMs ?? DEFAULT_ANSWER_CONFIRM_MS });
     return { taskId: row.id, run: undefined, startSeq: row.lastSeq, duplicate: false, forwarded: true, snapshotJson: row.snapshot };
   }
 

@@ -108,6 +108,8 @@ export class TaskRun {
   /** Writes the snapshot once it lags too long with no event to carry it. */
   #snapshotTimer: NodeJS.Timeout | undefined;
   #inputWaiter: ((message: Message) => void) | undefined;
+  /** Sequence number of the last event that asked (input- or auth-required): the question an answer must have seen. */
+  #askedSeq = 0;
   /** Writes the task's first events; set while its creation waits for the handler (see {@link holdCreation}). */
   #create: (() => void) | undefined;
 
@@ -236,7 +238,9 @@ export class TaskRun {
     const state = stateOf(event);
     if (isTerminal(state)) this.#closed = true;
     if (options.owner !== undefined) this.#ownerChange = options.owner;
-    this.#pending.push({ seq: ++this.#lastSeq, kind: kindOf(event), payload: JSON.stringify(StreamResponse.toJSON(event)), state });
+    const seq = ++this.#lastSeq;
+    if (isInterrupted(state)) this.#askedSeq = seq;
+    this.#pending.push({ seq, kind: kindOf(event), payload: JSON.stringify(StreamResponse.toJSON(event)), state });
     return this.#queue();
   }
 
@@ -348,6 +352,16 @@ export class TaskRun {
   /** True while the handler waits in {@link waitForInput}. */
   get waitingForInput(): boolean {
     return this.#inputWaiter !== undefined && isInterrupted(this.state);
+  }
+
+  /**
+   * True while the handler waits for the answer to the question a reader saw:
+   * one who read the task at `seenSeq` saw this question only if it was asked
+   * at or before it. An answer sent to an earlier question (delayed on its way
+   * here, or a second copy of one already taken) must not answer this one.
+   */
+  waitsForAnswerSeenAt(seenSeq: number): boolean {
+    return this.waitingForInput && this.#askedSeq <= seenSeq;
   }
 
   /** Hands the user's answer to the parked handler. */

@@ -24,15 +24,25 @@ export interface RuntimeReplica {
 /**
  * Starts a replica with its own pool and bus connections, as a separate
  * process would have. `config` adds to port 0, 127.0.0.1, a silent log and
- * the fleet's secret.
+ * the fleet's secret; `redisUrl` puts a proxy the test controls before its bus.
  */
-export async function startRuntimeReplica(schema: TestSchema, stream: string, agents: AgentDefinition[], config: RuntimeConfigInput = {}): Promise<RuntimeReplica> {
+export async function startRuntimeReplica(schema: TestSchema, stream: string, agents: AgentDefinition[], config: RuntimeConfigInput = {}, redisUrl = REDIS_URL): Promise<RuntimeReplica> {
   const database = await createDatabase({ url: schema.url, poolSize: 4 });
-  const bus = await RedisBus.connect({ url: REDIS_URL, stream });
+  const bus = await RedisBus.connect({ url: redisUrl, stream });
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-replica-'));
-  const runtime = await createRuntime({ agents, config: { port: 0, host: '127.0.0.1', logLevel: 'silent', storageSecret: FLEET_STORAGE_SECRET, ...config, dataDir }, database, bus });
-  const listening = await runtime.listen();
-  return { runtime, database, bus, dataDir, agents: listening.agents };
+  let runtime: Runtime | undefined;
+  try {
+    runtime = await createRuntime({ agents, config: { port: 0, host: '127.0.0.1', logLevel: 'silent', storageSecret: FLEET_STORAGE_SECRET, ...config, dataDir }, database, bus });
+    const listening = await runtime.listen();
+    return { runtime, database, bus, dataDir, agents: listening.agents };
+  } catch (err) {
+    // A replica that cannot start leaves no connection open: the test fails with its error instead of hanging.
+    await runtime?.close();
+    await bus.close();
+    await database.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /** Stops a replica and closes what it opened; undefined (a start that failed) is a no-op. */

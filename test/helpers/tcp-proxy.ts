@@ -38,6 +38,13 @@ export interface TcpProxy {
    * `drop`, the matching chunk is not forwarded and both sides are reset: the server never acts on it.
    */
   cutAfterClientSends(pattern: RegExp, options?: { once?: boolean; drop?: boolean }): void;
+  /**
+   * Holds every byte either way, in order, until `release()` delivers them: a slow link (TCP
+   * retransmitting through a lossy path), where what was sent arrives late but whole.
+   */
+  hold(): void;
+  /** Delivers what `hold()` kept, in the order it came, and passes everything again. */
+  release(): void;
   /** Back to normal: held connections from a pause are cut (their state is unknown), new ones pass. */
   heal(): void;
   close(): Promise<void>;
@@ -58,7 +65,9 @@ function rst(socket: Socket): void {
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
-  let mode: 'pass' | 'paused' | 'refusing' = 'pass';
+  let mode: 'pass' | 'paused' | 'refusing' | 'holding' = 'pass';
+  /** Writes held back by `hold()`, in arrival order. */
+  let held: Array<() => void> = [];
   let cutAfter: RegExp | undefined;
   let cutOnce = false;
   let cutDrops = false;
@@ -81,6 +90,10 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     pairs.add(pair);
     const forward = (from: Socket, to: Socket) => {
       from.on('data', (chunk: Buffer) => {
+        if (mode === 'holding' && !pair.silent) {
+          held.push(() => to.write(chunk));
+          return;
+        }
         // Paused or silenced: the bytes vanish, as on a link that went silent.
         if (mode !== 'pass' || pair.silent) return;
         if (from === client && cutAfter?.test(chunk.toString('latin1'))) {
@@ -122,6 +135,15 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     pause() {
       mode = 'paused';
+    },
+    hold() {
+      mode = 'holding';
+    },
+    release() {
+      mode = 'pass';
+      const writes = held;
+      held = [];
+      for (const write of writes) write();
     },
     silenceOpen() {
       for (const pair of pairs) pair.silent = true;

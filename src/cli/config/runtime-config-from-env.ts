@@ -25,6 +25,7 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>, fl
     AGENTMESH_RETENTION_MS: 'retentionMs',
     AGENTMESH_REPLICA_TTL_MS: 'replicaTtlMs',
     AGENTMESH_UNHOSTED_TASK_GIVE_UP_MS: 'unhostedTaskGiveUpMs',
+    AGENTMESH_ANSWER_CONFIRM_MS: 'answerConfirmMs',
     AGENTMESH_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
     AGENTMESH_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
     AGENTMESH_HEARTBEAT_MS: 'heartbeatMs',

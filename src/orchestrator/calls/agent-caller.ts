@@ -68,6 +68,8 @@ export type ChildOutcome =
       contextId: string;
       /** The agent's question: its status message's text. */
       question: string;
+      /** The id of the status message that asked, when it had one: what a {@link ChildReply} answers. */
+      questionId?: string;
       /** Data parts of the question, if any. */
       data?: unknown;
     }
@@ -121,6 +123,12 @@ export interface ChildReply {
   parts: Part[];
   /** The id of the forwarded message (idempotency on crash replay). */
   messageId: string;
+  /**
+   * The question this answers (the outcome's `questionId`). An answer refused
+   * because the task is not asking it any more follows the task to another
+   * question or its end; this one, still showing, is not taken for a new one.
+   */
+  questionId?: string;
   onBehalfOf: OnBehalfOf;
   traceparent?: string;
   signal: AbortSignal;

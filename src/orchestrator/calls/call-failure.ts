@@ -20,14 +20,17 @@ export class CallFailure extends Error {
   readonly retryAfterMs: number | undefined;
   /** The agentmesh code of the answer (`AM_ERR_…`), when it carried one. */
   readonly code: string | undefined;
+  /** The JSON-RPC code of the answer's error, when it was one (A2A §5.4). */
+  readonly envelope: number | undefined;
 
-  constructor(message: string, o: { transient: boolean; unauthorized?: boolean; retryAfterMs?: number | undefined; code?: string | undefined; cause?: unknown }) {
+  constructor(message: string, o: { transient: boolean; unauthorized?: boolean; retryAfterMs?: number | undefined; code?: string | undefined; envelope?: number | undefined; cause?: unknown }) {
     super(message, o.cause === undefined ? undefined : { cause: o.cause });
     this.name = 'CallFailure';
     this.transient = o.transient;
     this.unauthorized = o.unauthorized ?? false;
     this.retryAfterMs = o.retryAfterMs;
     this.code = o.code;
+    this.envelope = o.envelope;
   }
 }
 
@@ -53,9 +56,9 @@ export function classifyFailure(err: unknown, note: ResponseNote | undefined): C
   const known = errorCodeOf(rpc?.code);
   const status = note !== undefined && note.status >= 400 ? note.status : known !== undefined ? WIRE[known].http : undefined;
   const retryAfterMs = note?.retryAfterMs;
-  if (status === 401) return new CallFailure(message, { transient: false, unauthorized: true, code: rpc?.code, cause: err });
-  if (status !== undefined) return new CallFailure(message, { transient: status === 408 || status === 409 || status === 429 || status >= 500, retryAfterMs, code: rpc?.code, cause: err });
-  if (rpc?.envelope !== undefined) return new CallFailure(message, { transient: !PERMANENT_JSON_RPC.has(rpc.envelope), retryAfterMs, code: rpc.code, cause: err });
+  if (status === 401) return new CallFailure(message, { transient: false, unauthorized: true, code: rpc?.code, envelope: rpc?.envelope, cause: err });
+  if (status !== undefined) return new CallFailure(message, { transient: status === 408 || status === 409 || status === 429 || status >= 500, retryAfterMs, code: rpc?.code, envelope: rpc?.envelope, cause: err });
+  if (rpc?.envelope !== undefined) return new CallFailure(message, { transient: !PERMANENT_JSON_RPC.has(rpc.envelope), retryAfterMs, code: rpc.code, envelope: rpc.envelope, cause: err });
   if ((err as { cause?: { message?: unknown } } | undefined)?.cause?.message === 'unexpected redirect') {
     return new CallFailure('the agent answered with a redirect, which A2A calls do not follow: check its URL', { transient: false, cause: err });
   }
@@ -68,6 +71,16 @@ export { parseRetryAfter } from '../../protocol/index.js';
 /** The A2A task-not-cancelable answer (A2A §3.1.5): the task already ended. */
 export function isNotCancelable(failure: CallFailure): boolean {
   return failure.code === ErrorCodes.TASK_NOT_CANCELABLE || failure.code === ErrorCodes.TASK_TERMINAL || (failure.code === undefined && /not.?cancelable/i.test(failure.message));
+}
+
+/**
+ * An answer refused because the task was not asking when it came (A2A's
+ * UnsupportedOperationError, -32004, what agentmesh answers a message to a
+ * task that is working, or asking a question the sender never read): the task
+ * moved, as a task re-run on another replica does before it asks again.
+ */
+export function isNotAsking(failure: CallFailure): boolean {
+  return failure.code === ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION || (failure.code === undefined && failure.envelope === -32004);
 }
 
 /** The SDK rebuilds JSON-RPC errors as A2AError subclasses (`envelopeCode`, `data`); SSE errors nest one in `cause`. */

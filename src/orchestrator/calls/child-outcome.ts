@@ -40,7 +40,8 @@ export function outcomeOf(agent: string, task: Task): ChildOutcome {
     case TaskState.TASK_STATE_INPUT_REQUIRED:
     case TaskState.TASK_STATE_AUTH_REQUIRED: {
       const data = dataOf(message?.parts ?? []);
-      return { state: state === TaskState.TASK_STATE_INPUT_REQUIRED ? 'input-required' : 'auth-required', taskId: task.id, contextId: task.contextId, question: textOf(message?.parts ?? []), ...(data !== undefined ? { data } : {}) };
+      const questionId = message?.messageId;
+      return { state: state === TaskState.TASK_STATE_INPUT_REQUIRED ? 'input-required' : 'auth-required', taskId: task.id, contextId: task.contextId, question: textOf(message?.parts ?? []), ...(questionId ? { questionId } : {}), ...(data !== undefined ? { data } : {}) };
     }
     case TaskState.TASK_STATE_FAILED:
     case TaskState.TASK_STATE_REJECTED:

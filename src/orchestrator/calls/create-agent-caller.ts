@@ -1,13 +1,13 @@
 import { Role, TaskState, type Message, type Part, type SendMessageRequest, type StreamResponse, type Task } from '@a2a-js/sdk';
 import type { RequestOptions } from '@a2a-js/sdk/client';
 import type { RetryPolicy } from 'cockatiel';
-import { ErrorCodes, type ErrorCode, Errors, relayed, isRecord, errorCodeOf } from '../../protocol/index.js';
+import { ErrorCodes, type ErrorCode, Errors, relayed, isRecord, errorCodeOf, isInterrupted } from '../../protocol/index.js';
 import { TENANT_PATTERN } from '../../tenancy/index.js';
 import type { Logger } from '../../observability/index.js';
 import type { AgentCaller, ChildAttach, ChildCall, ChildEvent, ChildOutcome, ChildReply, OnBehalfOf } from './agent-caller.js';
 import { resolveCallerOptions, type AgentCallerOptions } from './agent-caller-options.js';
 import { A2aClients, type AgentClient, type RequestSwitch } from './a2a-clients.js';
-import { CallFailure, classifyFailure, isNotCancelable } from './call-failure.js';
+import { CallFailure, classifyFailure, isNotAsking, isNotCancelable } from './call-failure.js';
 import { directRoute, gatewayRoute, type CallRoute } from './call-route.js';
 import { isCallEnd, messageOutput, outcomeOf } from './child-outcome.js';
 import { APPROVAL_TASK_PREFIX } from '../../contracts/approvals/index.js';
@@ -151,13 +151,22 @@ class A2aAgentCaller implements AgentCaller {
             return this.#followTask(client, options, abort, reply.agent, reply.taskId, (event) => onEvent(view.apply(event)), view);
           }
         }
-        await follow(client.sendMessageStream(request(message), options), abort, (event) => {
-          onEvent(view.apply(event));
-          // The stream opens with the task as the answer found it, still asking (A2A §3.1.2): a
-          // snapshot is an end only once it holds the answer.
-          if (event.payload?.$case === 'task') return isCallEnd(view.state) && event.payload.value.history.some((m) => m.messageId === reply.messageId);
-          return isCallEnd(view.state);
-        });
+        try {
+          await follow(client.sendMessageStream(request(message), options), abort, (event) => {
+            onEvent(view.apply(event));
+            // The stream opens with the task as the answer found it, still asking (A2A §3.1.2): a
+            // snapshot is an end only once it holds the answer.
+            if (event.payload?.$case === 'task') return isCallEnd(view.state) && event.payload.value.history.some((m) => m.messageId === reply.messageId);
+            return isCallEnd(view.state);
+          });
+        } catch (err) {
+          // Refused as not asking: the task moved since its question was read (re-run on another replica after a fault,
+          // it works before it asks again). It is followed to its next question, put to the user again, or to its end.
+          if (!isNotAsking(classifyFailure(err, this.#clients.note(abort.signal)))) throw err;
+          const moved = new ChildTaskView(reply.agent);
+          // Still showing the question answered, it is about to move (a re-run writes its working status, then asks again).
+          return this.#followTask(client, options, abort, reply.agent, reply.taskId, (event) => onEvent(moved.apply(event)), moved, reply.questionId);
+        }
         return this.#ended(reply.agent, view);
       }),
     () => reply.taskId);
@@ -193,12 +202,14 @@ class A2aAgentCaller implements AgentCaller {
    * Follows a task by subscription until it ends or asks (a subscription stays
    * open at input-required, unlike a send stream: closed at once). A task that
    * ended between the caller's read and the subscription cannot be subscribed
-   * to: it is read again.
+   * to: it is read again. The question `answered` (a status message's id),
+   * still showing, is not an end: the task has yet to move past it.
    */
-  async #followTask(client: AgentClient, options: RequestOptions, abort: RequestSwitch, agent: string, taskId: string, onEvent: (event: StreamResponse) => void, view: ChildTaskView): Promise<ChildOutcome> {
+  async #followTask(client: AgentClient, options: RequestOptions, abort: RequestSwitch, agent: string, taskId: string, onEvent: (event: StreamResponse) => void, view: ChildTaskView, answered?: string): Promise<ChildOutcome> {
     try {
       await follow(client.resubscribeTask({ tenant: '', id: taskId }, options), abort, (event) => {
         onEvent(event);
+        if (answered !== undefined && isInterrupted(view.state) && view.task?.status?.message?.messageId === answered) return false;
         return isCallEnd(view.state);
       }, 0);
     } catch (err) {

@@ -223,7 +223,7 @@ async function route(ctx: SkillContext, deps: RouteDeps): Promise<unknown> {
             break;
           }
           const answer = await ctx.requestInput(outcome.question, isRecord(outcome.data) ? outcome.data : undefined);
-          outcome = await caller.reply({ ...common, taskId: outcome.taskId, contextId: outcome.contextId, parts: answer.parts, messageId: `${ctx.taskId}-answer-${turn}` });
+          outcome = await caller.reply({ ...common, taskId: outcome.taskId, contextId: outcome.contextId, parts: answer.parts, messageId: `${ctx.taskId}-answer-${turn}`, ...(outcome.questionId !== undefined && { questionId: outcome.questionId }) });
           break;
         }
         default:

@@ -18,9 +18,9 @@ test('without a result artifact: the only artifact\'s data, else all artifacts\'
   assert.equal(outputOf(task({})), undefined);
 });
 
-test('input-required carries the question and its data; failures carry the agent\'s reason', () => {
+test('input-required carries the question, its data and the id of the status message that asked; failures carry the agent\'s reason', () => {
   const asked = outcomeOf('hr', task({ status: { state: 'TASK_STATE_INPUT_REQUIRED', message: { messageId: 'm', role: 'ROLE_AGENT', parts: [{ text: 'Which office?' }, { data: { options: ['Paris', 'Oslo'] } }] } } }));
-  assert.deepEqual(asked, { state: 'input-required', taskId: 't1', contextId: 'c1', question: 'Which office?', data: { options: ['Paris', 'Oslo'] } });
+  assert.deepEqual(asked, { state: 'input-required', taskId: 't1', contextId: 'c1', question: 'Which office?', questionId: 'm', data: { options: ['Paris', 'Oslo'] } });
   const failed = outcomeOf('hr', task({ status: { state: 'TASK_STATE_FAILED', message: { messageId: 'm', role: 'ROLE_AGENT', parts: [{ text: 'the HR system is down' }] } } }));
   assert.deepEqual(failed, { state: 'failed', taskId: 't1', error: 'the HR system is down', transient: false });
   const rejected = outcomeOf('hr', task({ status: { state: 'TASK_STATE_REJECTED' } }));

@@ -326,6 +326,7 @@ export class RunExecution implements StepRunner {
       if (!RESULT_AFTER_EFFECT && (!quiet || !this.#idRecurs(step, record))) await this.#save({ ...record, status: 'running' });
     }
     const common = { agent: target.agent, onBehalfOf, signal, ...(this.host.traceparent ? { traceparent: this.host.traceparent } : {}) };
+    let childEnded = false;
     try {
       // A child known by its task is followed as it is now (past questions answered before the crash); one only sent is sent again.
       let outcome: ChildOutcome =
@@ -357,18 +358,24 @@ export class RunExecution implements StepRunner {
         }
         if (outcome.state === 'input-required' || outcome.state === 'auth-required') {
           const answer = await this.#ask(path, target.agent, outcome.question, outcome.data, record, outcome.taskId, outcome.contextId);
-          outcome = await this.deps.caller.reply({ ...common, taskId: outcome.taskId, contextId: outcome.contextId, parts: answer.parts, messageId: answer.messageId });
+          outcome = await this.deps.caller.reply({ ...common, taskId: outcome.taskId, contextId: outcome.contextId, parts: answer.parts, messageId: answer.messageId, ...(outcome.questionId !== undefined && { questionId: outcome.questionId }) });
           continue;
         }
         // Neither completed nor waiting: it ended (TypeScript loses the narrowing across the loop's reassignment).
         const ended = outcome;
         if (!('error' in ended)) throw new TypeError(`${path}: a child outcome in state ${ended.state} was left unhandled`);
+        // The child's own end; otherwise the calls gave up on it (transient) or it refused them, and it may live on.
+        childEnded = !ended.transient && ended.refused !== true;
+        if (ended.taskId !== undefined) record.taskId = ended.taskId;
         const verb = ended.state === 'failed' ? 'failed' : ended.state === 'rejected' ? 'rejected the task' : 'canceled the task';
         throw new StepFailure(path, Errors.workflowCallEnded({ path, agent: target.agent, verb, error: ended.error }), { permanent: ended.refused === true || ended.state === 'rejected' });
       }
     } catch (err) {
-      // Canceled, timed out or lost a race: the child task must not run on (nor keep its credits).
-      if (signal.aborted && record.taskId && !this.letGo()) {
+      // The step ends without its child's end: canceled, timed out, lost a race, its calls gave up on the child (still asking,
+      // still working), or the run's own store failed. The step fails or is sent again as a new message, and this child must
+      // not run on alone (nor keep its credits). Best effort: what cut the calls may cut this too. A process letting its
+      // runs go leaves their children to the process that takes the runs over.
+      if (!childEnded && record.taskId && !this.letGo()) {
         await this.deps.caller.cancel(target.agent, record.taskId, onBehalfOf).catch((e) => this.deps.logger.warn({ err: e, path, taskId: record.taskId }, 'child task could not be canceled'));
       }
       throw err;

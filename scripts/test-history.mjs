@@ -7,7 +7,7 @@
  *   npm run test:history                                   the checker's proofs
  *   npm run test:history -- --seeds 3 --fault-seconds 20   three nemesis runs, 20 s per fault
  *
- * Nemesis flags: --seeds N, --seed S, --fault-seconds S, --periods N, --faults a,b, --out DIR, --break NAME, --logs, --sqlite, --asking
+ * Nemesis flags: --seeds N, --seed S, --fault-seconds S, --periods N, --faults a,b, --out DIR, --break NAME, --logs, --sqlite, --no-asking
  * (test/nemesis/README.md). Other flags go to run-tests.mjs (--test-name-pattern=…).
  */
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const NEMESIS_FLAGS = /^--(?:seeds|seed|fault-seconds|periods|faults|out|break|logs|sqlite|asking)(?:=|$)/;
+const NEMESIS_FLAGS = /^--(?:seeds|seed|fault-seconds|periods|faults|out|break|logs|sqlite|asking|no-asking)(?:=|$)/;
 const args = process.argv.slice(2);
 const nemesis = args.some((arg) => NEMESIS_FLAGS.test(arg));
 const command = nemesis

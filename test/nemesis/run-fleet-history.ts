@@ -35,11 +35,7 @@ export interface FleetRunOptions {
   gatewayTokenTtlSeconds?: number;
   /** Clients starting workflow runs (default 2). */
   workflowClients?: number;
-  /**
-   * Half the workflow runs ask their client (workflow-workload.ts). Off by default: with them, two runs of the services
-   * tier's 20 s faults each left a run working whose child still asked after the run took its answer
-   * (docs/reliability.md, "Anomalies found, not yet fixed").
-   */
+  /** Half the workflow runs ask their client (workflow-workload.ts); default on, `false` leaves every run unasked. */
   askingRuns?: boolean;
   /** Clients calling the priced agent through the gateways, with gateways (default 2). */
   creditsClients?: number;
@@ -99,7 +95,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     // two runs started seconds before the clients stopped were given no time at all (both long runs showed them).
     let healedAt = Number.POSITIVE_INFINITY;
     const runDeadline = (invokedAt: number): number => Math.max(healedAt, invokedAt) + (options.settleMs ?? 30_000);
-    const workflows = orchestrators === 0 ? Promise.resolve({ runs: [], unfinished: [] }) : runWorkflowWorkload({ recorder, targets: liveOf('orchestrator'), random: mulberry32(options.seed + 1), clients: options.workflowClients ?? 2, timeoutMs, workMs: [100, 800], processes, deadline: runDeadline, askingShare: options.askingRuns === true ? 0.5 : 0 }, stop.signal);
+    const workflows = orchestrators === 0 ? Promise.resolve({ runs: [], unfinished: [] }) : runWorkflowWorkload({ recorder, targets: liveOf('orchestrator'), random: mulberry32(options.seed + 1), clients: options.workflowClients ?? 2, timeoutMs, workMs: [100, 800], processes, deadline: runDeadline, askingShare: options.askingRuns === false ? 0 : 0.5 }, stop.signal);
     const credits = (options.gateways ?? 0) === 0 ? Promise.resolve() : runCreditsWorkload({ recorder, targets: billed, random: mulberry32(options.seed + 2), clients: options.creditsClients ?? 2, timeoutMs, workMs: [50, 500], processes, tenant: CREDITS_TENANT }, stop.signal);
     clients.push(workload, workflows, credits);
     const lastHeal = await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, ...(options.faultRoles === undefined ? {} : { roles: options.faultRoles }), periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });

@@ -15,6 +15,7 @@
  *   --break NAME        run the replicas as a build broken on purpose (AGENTMESH_TEST_BREAK, tests only)
  *   --sqlite            the embedded mesh: one runtime on SQLite, faulted by kill and clock-skew (the default faults then)
  *   --logs              each replica logs at info beside the history (<out>/seed-<n>-<replica>.log… folder)
+ *   --no-asking         no workflow run asks its client (by default half of them do, test/nemesis/workflow-workload.ts)
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,9 @@ const { values } = parseArgs({
     break: { type: 'string' },
     logs: { type: 'boolean', default: false },
     sqlite: { type: 'boolean', default: false },
-    asking: { type: 'boolean', default: false },
+    // Half the workflow runs ask their client, unless --no-asking (--asking, the default, is still accepted).
+    asking: { type: 'boolean', default: true },
+    'no-asking': { type: 'boolean', default: false },
   },
 });
 
@@ -75,7 +78,7 @@ let failed = 0;
 for (const seed of seeds) {
   const historyPath = join(out, `${values.sqlite ? 'sqlite' : 'fleet'}-seed-${seed}.jsonl`);
   const started = Date.now();
-  const result = await runFleetHistory({ ...(values.sqlite ? { sqlite: true } : {}), ...(values.asking ? { askingRuns: true } : {}), seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(roles === undefined ? {} : { faultRoles: roles }), ...(values.gateways === undefined ? {} : { gateways: count('gateways', values.gateways) }), ...(values.orchestrators === undefined ? {} : { orchestrators: count('orchestrators', values.orchestrators) }), ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }), ...(values.logs ? { logDir: mkdirSync(join(out, `seed-${seed}-logs`), { recursive: true }) ?? join(out, `seed-${seed}-logs`) } : {}) });
+  const result = await runFleetHistory({ ...(values.sqlite ? { sqlite: true } : {}), ...(values['no-asking'] ? { askingRuns: false } : {}), seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(roles === undefined ? {} : { faultRoles: roles }), ...(values.gateways === undefined ? {} : { gateways: count('gateways', values.gateways) }), ...(values.orchestrators === undefined ? {} : { orchestrators: count('orchestrators', values.orchestrators) }), ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }), ...(values.logs ? { logDir: mkdirSync(join(out, `seed-${seed}-logs`), { recursive: true }) ?? join(out, `seed-${seed}-logs`) } : {}) });
   process.stdout.write(`\n== seed ${seed}: ${result.tasks} tasks, ${result.runs} workflow runs, ${((Date.now() - started) / 1000).toFixed(0)} s, history ${historyPath}\n`);
   process.stdout.write(reportText(result.report));
   if (result.unfinished.length > 0) process.stdout.write(`\nnot terminal 30 s after the last heal: ${result.unfinished.join(', ')}\n`);

@@ -1,6 +1,7 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Tables } from '../../storage/index.js';
 import type { OnBehalfOf } from '../calls/agent-caller.js';
+import { sendAgainIfMomentary } from './statement-sent-again.js';
 import { deepFreeze, isRecord, requireOneOf, isStringArray } from '../../protocol/index.js';
 
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -63,7 +64,11 @@ const COMPILED_PUTS = 64;
 /** Most records {@link RunStore.putSteps} writes in one statement. */
 const ROWS_PER_STATEMENT = 500;
 
-/** Runs and step results in the shared database (SQLite or PostgreSQL, migration 0008). */
+/**
+ * Runs and step results in the shared database (SQLite or PostgreSQL, migration 0008). Every statement
+ * it sends leaves the same rows when sent twice, and is sent again when the database could not take it
+ * for a moment ({@link sendAgainIfMomentary}).
+ */
 export class RunStore {
   readonly #db: Kysely<Tables>;
   readonly #now: () => number;
@@ -81,7 +86,7 @@ export class RunStore {
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
-    const row = await this.#db.selectFrom('workflow_runs').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await sendAgainIfMomentary(() => this.#db.selectFrom('workflow_runs').selectAll().where('id', '=', id).executeTakeFirst());
     return row ? toRun(row) : undefined;
   }
 
@@ -90,7 +95,7 @@ export class RunStore {
    * 100,000 of them) are not read, nor parsed, for each page of `workflow show` or the end-of-run summary.
    */
   async definition(id: string): Promise<{ tenant: string; definition: unknown } | undefined> {
-    const row = await this.#db.selectFrom('workflow_runs').select(['tenant', 'definition']).where('id', '=', id).executeTakeFirst();
+    const row = await sendAgainIfMomentary(() => this.#db.selectFrom('workflow_runs').select(['tenant', 'definition']).where('id', '=', id).executeTakeFirst());
     return row ? { tenant: row.tenant, definition: JSON.parse(row.definition) } : undefined;
   }
 
@@ -102,7 +107,8 @@ export class RunStore {
   async create(run: { id: string; workflow: string; definition: unknown; inputs: Record<string, unknown>; onBehalfOf: OnBehalfOf; resumedFrom?: string }): Promise<RunRecord | undefined> {
     const now = this.#now();
     const onBehalfOf = { tenant: run.onBehalfOf.tenant, subject: run.onBehalfOf.subject, scopes: run.onBehalfOf.scopes };
-    const { numInsertedOrUpdatedRows } = await this.#db
+    // Sent again after a lost answer, it finds the row its first send wrote and answers undefined: the engine reads it.
+    const { numInsertedOrUpdatedRows } = await sendAgainIfMomentary(() => this.#db
       .insertInto('workflow_runs')
       .values({
         id: run.id,
@@ -121,7 +127,7 @@ export class RunStore {
         updated_at: now,
       })
       .onConflict((oc) => oc.column('id').doNothing())
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow());
     if (numInsertedOrUpdatedRows !== 1n) return undefined;
     // What a read of the row would answer, without reading back (and parsing) its definition and inputs: a 100,000-item
     // map's are 590 KB.
@@ -143,7 +149,7 @@ export class RunStore {
   }
 
   async setStatus(id: string, status: RunStatus, end: { outputs?: unknown; error?: string } = {}): Promise<void> {
-    await this.#db
+    await sendAgainIfMomentary(() => this.#db
       .updateTable('workflow_runs')
       .set({
         status,
@@ -152,36 +158,36 @@ export class RunStore {
         ...(end.error !== undefined ? { error: end.error } : {}),
       })
       .where('id', '=', id)
-      .execute();
+      .execute());
   }
 
   /** Records the run's delegation grant (sealed by the caller), or drops it (null). */
   async setDelegationGrant(id: string, sealed: string | null): Promise<void> {
-    await this.#db.updateTable('workflow_runs').set({ delegation_grant: sealed, updated_at: this.#now() }).where('id', '=', id).execute();
+    await sendAgainIfMomentary(() => this.#db.updateTable('workflow_runs').set({ delegation_grant: sealed, updated_at: this.#now() }).where('id', '=', id).execute());
   }
 
   /** The run that resumed `id`, if one did. */
   async resumedBy(id: string): Promise<string | undefined> {
-    const row = await this.#db.selectFrom('workflow_runs').select('id').where('resumed_from', '=', id).executeTakeFirst();
+    const row = await sendAgainIfMomentary(() => this.#db.selectFrom('workflow_runs').select('id').where('resumed_from', '=', id).executeTakeFirst());
     return row?.id;
   }
 
   /** One step's record, by its path. */
   async step(runId: string, path: string): Promise<StepRecord | undefined> {
-    const row = await this.#db.selectFrom('workflow_steps').selectAll().where('run_id', '=', runId).where('path', '=', path).executeTakeFirst();
+    const row = await sendAgainIfMomentary(() => this.#db.selectFrom('workflow_steps').selectAll().where('run_id', '=', runId).where('path', '=', path).executeTakeFirst());
     return row ? toStep(row) : undefined;
   }
 
   /** The records of these paths (those that have one), by path: one page of a run's steps. */
   async stepsAt(runId: string, paths: readonly string[]): Promise<Map<string, StepRecord>> {
     if (paths.length === 0) return new Map();
-    const rows = await this.#db.selectFrom('workflow_steps').selectAll().where('run_id', '=', runId).where('path', 'in', [...paths]).execute();
+    const rows = await sendAgainIfMomentary(() => this.#db.selectFrom('workflow_steps').selectAll().where('run_id', '=', runId).where('path', 'in', [...paths]).execute());
     return new Map(rows.map((r) => [r.path, toStep(r)]));
   }
 
   /** How many of the steps right under `prefix` (a map's units, `score/0`, `score/1`…) ended done (completed or skipped) and failed. */
   async unitCounts(runId: string, prefix: string): Promise<{ done: number; failed: number }> {
-    const rows = await this.#db
+    const rows = await sendAgainIfMomentary(() => this.#db
       .selectFrom('workflow_steps')
       .select(['status', (eb) => eb.fn.countAll<string | number | bigint>().as('n')])
       .where('run_id', '=', runId)
@@ -190,7 +196,7 @@ export class RunStore {
       // Units only: `score/3`, not the steps inside a unit (`score/3/fetch`).
       .where(sql<boolean>`substr(path, ${prefix.length + 1}) not like '%/%'`)
       .groupBy('status')
-      .execute();
+      .execute());
     let done = 0;
     let failed = 0;
     for (const row of rows) {
@@ -202,20 +208,20 @@ export class RunStore {
 
   /** How many step records a run has (a run that has some is resuming). */
   async countSteps(runId: string): Promise<number> {
-    const row = await this.#db.selectFrom('workflow_steps').select((eb) => eb.fn.countAll<string | number | bigint>().as('n')).where('run_id', '=', runId).executeTakeFirst();
+    const row = await sendAgainIfMomentary(() => this.#db.selectFrom('workflow_steps').select((eb) => eb.fn.countAll<string | number | bigint>().as('n')).where('run_id', '=', runId).executeTakeFirst());
     return Number(row?.n ?? 0);
   }
 
   /** The records of the steps under `prefix` (`retry/`) in these states: what a composite step's retry runs again. */
   async stepsUnder(runId: string, prefix: string, statuses: readonly StepStatus[]): Promise<StepRecord[]> {
-    const rows = await this.#db
+    const rows = await sendAgainIfMomentary(() => this.#db
       .selectFrom('workflow_steps')
       .selectAll()
       .where('run_id', '=', runId)
       .where('status', 'in', [...statuses])
       // substr, not LIKE or a range: no escaping, and the same on both databases whatever their collation.
       .where(sql<boolean>`substr(path, 1, ${prefix.length}) = ${prefix}`)
-      .execute();
+      .execute());
     return rows.map(toStep);
   }
 
@@ -253,7 +259,8 @@ export class RunStore {
     }));
     const text = this.#puts.get(rows.length);
     if (typeof text === 'string') {
-      await this.#db.executeQuery(CompiledQuery.raw(text, rows.flatMap(stepParameters)));
+      const parameters = rows.flatMap(stepParameters);
+      await sendAgainIfMomentary(() => this.#db.executeQuery(CompiledQuery.raw(text, parameters)));
       return;
     }
     const query = this.#upsert(rows);
@@ -264,7 +271,7 @@ export class RunStore {
       const same = compiled.parameters.length === expected.length && compiled.parameters.every((p, i) => p === expected[i]);
       this.#puts.set(rows.length, same ? compiled.sql : null);
     }
-    await query.execute();
+    await sendAgainIfMomentary(() => query.execute());
   }
 
   #upsert(rows: readonly StepRow[]) {
@@ -297,7 +304,7 @@ export class RunStore {
    */
   async copySteps(fromRun: string, toRun: string): Promise<number> {
     // One statement: the rows go from table to table without passing through the process (a long run has many).
-    const result = await this.#db
+    const result = await sendAgainIfMomentary(() => this.#db
       .insertInto('workflow_steps')
       .columns(['run_id', 'path', 'status', 'attempt', 'sends', 'agent', 'message_id', 'task_id', 'context_id', 'output', 'output_units', 'output_units_at', 'error', 'started_at', 'finished_at'])
       .expression(
@@ -308,7 +315,7 @@ export class RunStore {
           .where('status', 'in', ['completed', 'skipped', 'input-required']),
       )
       .onConflict((oc) => oc.columns(['run_id', 'path']).doNothing())
-      .executeTakeFirst();
+      .executeTakeFirst());
     return Number(result.numInsertedOrUpdatedRows ?? 0);
   }
 }

@@ -1,27 +1,7 @@
-import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import { ErrorCodes, isAgentmeshError } from '../../protocol/index.js';
 import type { RunStore, StepRecord } from './run-store.js';
 
 /** How long a write nobody waits for at once may wait for others to join its statement, ms. */
 const GATHER_MS = 10;
-
-/**
- * A step records' write is an upsert of whole records: sent again, it leaves
- * the same rows. So a write the database could not take for a moment (its
- * session terminated, its connection reset, the server busy or restarting) is
- * sent again, four times in all over about a second, rather than failing
- * the run: one terminated session must not end a workflow.
- */
-const MOMENTARY_FAILURE_RETRY = retry(handleWhen(isMomentaryStoreFailure), { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }) });
-
-/** A store that could not take a statement now but may in a moment. */
-function isMomentaryStoreFailure(err: unknown): boolean {
-  if (isAgentmeshError(err)) return err.code === ErrorCodes.STORAGE_UNAVAILABLE && err.retryable;
-  if (!(err instanceof Error)) return false;
-  // The connection lost under the statement: node-postgres' words when the server closed it (pg_terminate_backend), or the socket's reset.
-  const code = (err as NodeJS.ErrnoException).code;
-  return err.message === 'Connection terminated unexpectedly' || code === 'ECONNRESET' || code === 'EPIPE';
-}
 
 /**
  * A run's step-record writes, gathered: the writes asked for while one is
@@ -82,7 +62,7 @@ export class StepWrites {
       this.#pending = new Map();
       this.#waiting = [];
       try {
-        await MOMENTARY_FAILURE_RETRY.execute(() => this.#store.putSteps(this.#runId, records));
+        await this.#store.putSteps(this.#runId, records);
         for (const w of waiting) w.resolve();
       } catch (err) {
         for (const w of waiting) w.reject(err);

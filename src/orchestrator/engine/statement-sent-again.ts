@@ -1,0 +1,29 @@
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { ErrorCodes, isAgentmeshError } from '../../protocol/index.js';
+
+/**
+ * Sends again, up to three times over about half a second, a statement the
+ * database could not take for a moment: its session terminated
+ * (`pg_terminate_backend`), its connection reset, the server busy or
+ * restarting. One terminated session must not end a workflow run. Only for
+ * statements that leave the same rows when sent twice (every one the run
+ * store sends: reads, upserts, updates to a value, an insert that does
+ * nothing on conflict), since a lost answer leaves unknown whether the first
+ * one landed.
+ */
+export function sendAgainIfMomentary<T>(statement: () => Promise<T>): Promise<T> {
+  // The first send goes as it is (a map's units write thousands of records a second); only a failure meets the policy.
+  return statement().catch((err: unknown) => (isMomentaryStoreFailure(err) ? SENT_AGAIN.execute(statement) : Promise.reject(err)));
+}
+
+/** The sends after the first: at once (a new connection), then after about 100 ms and 200 ms. */
+const SENT_AGAIN = retry(handleWhen(isMomentaryStoreFailure), { maxAttempts: 2, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }) });
+
+/** A store that could not take a statement now but may in a moment. */
+function isMomentaryStoreFailure(err: unknown): boolean {
+  if (isAgentmeshError(err)) return err.code === ErrorCodes.STORAGE_UNAVAILABLE && err.retryable;
+  if (!(err instanceof Error)) return false;
+  // The connection lost under the statement: node-postgres' words when the server closed it, or the socket's reset.
+  const code = (err as NodeJS.ErrnoException).code;
+  return err.message === 'Connection terminated unexpectedly' || code === 'ECONNRESET' || code === 'EPIPE';
+}

@@ -74,8 +74,8 @@ export async function forwardToOwner(o: ForwardedMessage): Promise<void> {
       const event = next.value;
       if (event.kind === 'history') {
         if (joinedMessageId(event.payload) === o.messageId) return;
-        // Another answer came first; other messages to a working task may join before this one.
-        if (answering) throw Errors.taskNotWaitingForInput({ taskId: o.taskId, state: 'TASK_STATE_WORKING' });
+        // Another message joined first: a message to a working task (the skill accepts them) may, while this answer is
+        // still taken; another answer is followed by its working status, which the next event shows.
       } else if (isTerminal(event.state)) {
         throw Errors.taskClosedToMessages({ taskId: o.taskId, state: stateName(event.state!) });
       } else if (answering && event.state !== undefined) {

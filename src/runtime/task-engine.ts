@@ -194,8 +194,10 @@ export class TaskEngine {
         } else if (control.kind === 'resume') {
           // An answer to this replica's input-required task, received on another replica (forward-to-owner.ts):
           // taken only by the question its sender saw, so a copy that comes late cannot answer a later one.
+          // One without seenSeq comes from a replica of an earlier version (a rolling upgrade): taken as that version did.
           const { seenSeq } = control as Partial<ResumeControl>;
-          if (typeof seenSeq === 'number' && run.waitsForAnswerSeenAt(seenSeq) && control.message) void this.#resumeLocal(run, Message.fromJSON(control.message)).catch(() => undefined);
+          const asking = typeof seenSeq === 'number' ? run.waitsForAnswerSeenAt(seenSeq) : run.waitingForInput;
+          if (asking && control.message) void this.#resumeLocal(run, Message.fromJSON(control.message)).catch(() => undefined);
         }
       }),
     );
@@ -644,6 +646,8 @@ export class TaskEngine {
       // It runs here and has not asked yet (or another answer just arrived): forwarding would answer a later question.
       throw Errors.taskNotAskingYet({ taskId: row.id });
     }
+    // Owned here with no run here: its process stopped before recovery ran; re-run, it asks again.
+    if (row.owner === this.#o.replicaId) throw Errors.taskNotAskingYet({ taskId: row.id });
     // The task waits on another replica: its owner takes the answer, and only the task's log says it did.
     const resume: ResumeControl = { kind: 'resume', taskId: row.id, seenSeq: row.lastSeq, message: Message.toJSON(userMessage) };
     await forwardToOwner({ store: this.#o.store, bus: this.#o.bus, owner: row.owner, taskId: row.id, seenSeq: row.lastSeq, control: resume, messageId: userMessage.messageId, timeoutMs: this.#o.answerConfirmMs ?? DEFAULT_ANSWER_CONFIRM_MS });

@@ -17,6 +17,12 @@ import { abortWhenAnnounced } from './abort-when-announced.js';
 
 /** After a task's last event, how long the server gets to close the stream before it is closed here, ms. */
 const END_GRACE_MS = 1_000;
+/**
+ * How long an answer refused as "not asking" follows a task still showing the
+ * question it answered, for the task to move (a re-run on another replica
+ * writes its working status within a lease), before the refusal stands, ms.
+ */
+const STILL_ASKING_MS = 30_000;
 /** A call aborted before its task was announced reads its stream this much longer for the task's id, to cancel the task, ms. */
 const ANNOUNCE_GRACE_MS = 5_000;
 const TENANT_RE = new RegExp(TENANT_PATTERN);
@@ -150,6 +156,8 @@ class A2aAgentCaller implements AgentCaller {
             if (isCallEnd(task.status?.state)) return outcomeOf(reply.agent, task);
             return this.#followTask(client, options, abort, reply.agent, reply.taskId, (event) => onEvent(view.apply(event)), view);
           }
+          // Not taken, and the question it answers is gone (the task moved): it is not sent to another one.
+          if (movedPast(task, reply.questionId)) return this.#afterMove(client, options, abort, reply, task, onEvent);
         }
         try {
           await follow(client.sendMessageStream(request(message), options), abort, (event) => {
@@ -162,10 +170,16 @@ class A2aAgentCaller implements AgentCaller {
         } catch (err) {
           // Refused as not asking: the task moved since its question was read (re-run on another replica after a fault,
           // it works before it asks again). It is followed to its next question, put to the user again, or to its end.
-          if (!isNotAsking(classifyFailure(err, this.#clients.note(abort.signal)))) throw err;
+          const failure = classifyFailure(err, this.#clients.note(abort.signal));
+          if (!isNotAsking(failure) || reply.questionId === undefined) throw err;
+          const task = await client.getTask({ tenant: '', id: reply.taskId }, options);
+          if (movedPast(task, reply.questionId)) return this.#afterMove(client, options, abort, reply, task, onEvent);
+          // Still showing the question answered, it is about to move (a re-run writes its working status, then asks
+          // again), or never will (the refusal meant something else): followed for a while, then the refusal stands.
           const moved = new ChildTaskView(reply.agent);
-          // Still showing the question answered, it is about to move (a re-run writes its working status, then asks again).
-          return this.#followTask(client, options, abort, reply.agent, reply.taskId, (event) => onEvent(moved.apply(event)), moved, reply.questionId);
+          const outcome = await this.#followTask(client, options, abort, reply.agent, reply.taskId, (event) => onEvent(moved.apply(event)), moved, reply.questionId, STILL_ASKING_MS).catch(() => undefined);
+          if (outcome === undefined || (isInterrupted(moved.state) && moved.task?.status?.message?.messageId === reply.questionId)) throw failure;
+          return outcome;
         }
         return this.#ended(reply.agent, view);
       }),
@@ -205,7 +219,8 @@ class A2aAgentCaller implements AgentCaller {
    * to: it is read again. The question `answered` (a status message's id),
    * still showing, is not an end: the task has yet to move past it.
    */
-  async #followTask(client: AgentClient, options: RequestOptions, abort: RequestSwitch, agent: string, taskId: string, onEvent: (event: StreamResponse) => void, view: ChildTaskView, answered?: string): Promise<ChildOutcome> {
+  async #followTask(client: AgentClient, options: RequestOptions, abort: RequestSwitch, agent: string, taskId: string, onEvent: (event: StreamResponse) => void, view: ChildTaskView, answered?: string, limitMs?: number): Promise<ChildOutcome> {
+    const limit = limitMs === undefined ? undefined : setTimeout(() => abort.abort(), limitMs);
     try {
       await follow(client.resubscribeTask({ tenant: '', id: taskId }, options), abort, (event) => {
         onEvent(event);
@@ -214,10 +229,19 @@ class A2aAgentCaller implements AgentCaller {
       }, 0);
     } catch (err) {
       const again = await client.getTask({ tenant: '', id: taskId }, options);
-      if (isCallEnd(again.status?.state)) return outcomeOf(agent, again);
+      if (isCallEnd(again.status?.state) && (answered === undefined || movedPast(again, answered))) return outcomeOf(agent, again);
       throw err;
+    } finally {
+      clearTimeout(limit);
     }
     return this.#ended(agent, view);
+  }
+
+  /** A task that moved past the question a reply answered, without the reply: where it stands now, or followed until it ends or asks. */
+  #afterMove(client: AgentClient, options: RequestOptions, abort: RequestSwitch, reply: ChildReply, task: Task, onEvent: (progress: ChildEvent | undefined) => void): Promise<ChildOutcome> | ChildOutcome {
+    if (isCallEnd(task.status?.state)) return outcomeOf(reply.agent, task);
+    const view = new ChildTaskView(reply.agent);
+    return this.#followTask(client, options, abort, reply.agent, reply.taskId, (event) => onEvent(view.apply(event)), view, reply.questionId);
   }
 
   async cancel(agent: string, taskId: string, onBehalfOf: OnBehalfOf): Promise<void> {
@@ -327,6 +351,16 @@ async function follow(stream: AsyncGenerator<StreamResponse, void, undefined>, a
 
 function request(message: Message): SendMessageRequest {
   return { tenant: '', message, configuration: undefined, metadata: undefined };
+}
+
+/**
+ * Whether `task` no longer shows the question `answered` (a status message's
+ * id): it works, it ended, or it asks another question. Without an id to tell
+ * questions apart, a task that asks is taken to ask the same one.
+ */
+function movedPast(task: Task, answered: string | undefined): boolean {
+  if (!isInterrupted(task.status?.state)) return true;
+  return answered !== undefined && task.status?.message?.messageId !== answered;
 }
 
 /** A string is a text part; anything else a data part (undefined as null: JSON has no undefined). */

@@ -347,10 +347,9 @@ export class RunExecution implements StepRunner {
               },
             });
       for (;;) {
-        if (outcome.state === 'completed') {
-          record.taskId = outcome.taskId;
-          return outcome.output;
-        }
+        // The task the call stands at now (an approved call's is the agent's task, not the gated one): the one to cancel.
+        if (outcome.taskId !== undefined && outcome.taskId !== '') record.taskId = outcome.taskId;
+        if (outcome.state === 'completed') return outcome.output;
         if (isParkedForApproval(outcome)) {
           // Parked at the gateway for a person's approval: nothing the user could answer moves it (ADR 0037).
           outcome = await this.#awaitApproval(path, target.agent, approvalReason(outcome), record, outcome.taskId, outcome.contextId, common);
@@ -366,7 +365,6 @@ export class RunExecution implements StepRunner {
         if (!('error' in ended)) throw new TypeError(`${path}: a child outcome in state ${ended.state} was left unhandled`);
         // The child's own end; otherwise the calls gave up on it (transient) or it refused them, and it may live on.
         childEnded = !ended.transient && ended.refused !== true;
-        if (ended.taskId !== undefined) record.taskId = ended.taskId;
         const verb = ended.state === 'failed' ? 'failed' : ended.state === 'rejected' ? 'rejected the task' : 'canceled the task';
         throw new StepFailure(path, Errors.workflowCallEnded({ path, agent: target.agent, verb, error: ended.error }), { permanent: ended.refused === true || ended.state === 'rejected' });
       }

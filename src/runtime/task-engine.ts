@@ -627,10 +627,13 @@ export class TaskEngine {
     await options.beforeStart?.(row.id);
     if (row.owner === null) {
       // Handed off: nobody holds the task; the answer is written here and handed to the skill's onMessage.
+      // It answers the question its sender read (the status message that asked), never one asked since.
+      const seenQuestion = Task.fromJSON(JSON.parse(row.snapshot)).status?.message?.messageId;
       const before = await this.#writeHandedOff(row.id, (current, task) => {
         if (current.state !== 'TASK_STATE_INPUT_REQUIRED') {
           throw Errors.taskNotWaitingForInput({ taskId: row.id, state: current.state });
         }
+        if (task.status?.message?.messageId !== seenQuestion) throw Errors.taskAskedAgain({ taskId: row.id });
         return [wrap({ $case: 'message', value: userMessage }), statusEvent(task, TaskState.TASK_STATE_WORKING, undefined, this.#now())];
       });
       this.#deliver(agent, skill, before, userMessage, call);

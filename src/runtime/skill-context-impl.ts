@@ -111,7 +111,7 @@ class TaskSkillContext implements SkillContext {
   }
 
   get detached(): boolean {
-    return this.#run.detached;
+    return this.#run.letGo;
   }
 
   get progress(): SkillContext['progress'] {

@@ -180,7 +180,7 @@ export class TaskEngine {
       options.bus.subscribe(CANCEL_TOPIC, (m) => {
         const run = this.#runs.get((m as { taskId?: string }).taskId ?? '');
         // Another replica wrote the cancel: stop the handler and wake whoever waits on this run.
-        if (run) run.detach('Task was canceled');
+        if (run) run.detach('Task was canceled', { canceled: true });
       }),
       // Control messages for the tasks this replica runs, addressed to it by their owner id.
       options.bus.subscribe(replicaTopic(options.replicaId), (m) => {

@@ -74,6 +74,8 @@ export class TaskRun {
   /** Push configs were stored before the task's first write (they must see its first events). */
   #pushConfigured = false;
   #detached = false;
+  /** Detached because another replica wrote the task's cancel. */
+  #canceledElsewhere = false;
   #closed = false;
   #handedOff = false;
   /** Credits the handler reported, written with the final status. */
@@ -154,6 +156,15 @@ export class TaskRun {
   /** True once someone else finished the task (its row, not this object, holds the outcome). */
   get detached(): boolean {
     return this.#detached;
+  }
+
+  /**
+   * True when the task was let go to run again elsewhere (a drain, a takeover, a failed write), not
+   * ended: the handler must not undo what the re-run picks up. A cancel another replica wrote ends it:
+   * its handler undoes its work (cancels its children) as on a cancel here.
+   */
+  get letGo(): boolean {
+    return this.#detached && !this.#canceledElsewhere;
   }
 
   /** Whether the run takes no more events (terminal state, hand-off, stopped). */
@@ -384,9 +395,10 @@ export class TaskRun {
     this.#closed = true;
   }
 
-  /** Stops accepting events without writing (someone else finished the task). */
-  detach(reason: string): void {
+  /** Stops accepting events without writing (someone else finished the task; `canceled`: by a cancel). */
+  detach(reason: string, options: { canceled?: boolean } = {}): void {
     this.#detached = true;
+    this.#canceledElsewhere = options.canceled === true;
     this.#closed = true;
     this.#committedTerminal = true;
     this.stop(new Error(reason));

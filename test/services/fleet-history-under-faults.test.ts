@@ -1,7 +1,8 @@
 /**
  * Three runtime replicas and an orchestrator (and, in one run, two gateways), each its own process, on PostgreSQL and a private
  * Redis, driven by clients sending, reading and canceling tasks and running workflows whose steps
- * write to a ledger the test owns (and, with gateways, calling a priced agent through them), while a nemesis goes through every fault of FLEET_FAULTS
+ * write to a ledger the test owns (in half the runs the last two steps ask the run's client first, who answers),
+ * and, with gateways, calling a priced agent through them, while a nemesis goes through every fault of FLEET_FAULTS
  * once, 20 s each with 3 s of healing between (kill -9 and restart, SIGSTOP, partitions, half-open
  * connections, a reset right after COMMIT, pg_terminate_backend, Redis paused and restarted, a
  * replica's clock 20 s ahead), on whichever node the draw picks, the orchestrator included; the history of everything the clients were told, with each task's log

@@ -184,7 +184,7 @@ export class TaskEngine {
       }),
       // Control messages for the tasks this replica runs, addressed to it by their owner id.
       options.bus.subscribe(replicaTopic(options.replicaId), (m) => {
-        const control = m as { kind?: string; taskId?: string; message?: unknown; tenant?: string; caller?: CallerIdentity };
+        const control = m as { kind?: string; taskId?: string; message?: unknown; tenant?: string; caller?: CallerIdentity; seenSeq?: unknown };
         const run = this.#runs.get(control.taskId ?? '');
         if (!run) return;
         if (control.kind === 'cancel-request') {
@@ -195,7 +195,7 @@ export class TaskEngine {
           // An answer to this replica's input-required task, received on another replica (forward-to-owner.ts):
           // taken only by the question its sender saw, so a copy that comes late cannot answer a later one.
           // One without seenSeq comes from a replica of an earlier version (a rolling upgrade): taken as that version did.
-          const { seenSeq } = control as Partial<ResumeControl>;
+          const { seenSeq } = control;
           const asking = typeof seenSeq === 'number' ? run.waitsForAnswerSeenAt(seenSeq) : run.waitingForInput;
           if (asking && control.message) void this.#resumeLocal(run, Message.fromJSON(control.message)).catch(() => undefined);
         }

@@ -24,6 +24,5 @@ function isMomentaryStoreFailure(err: unknown): boolean {
   if (isAgentmeshError(err)) return err.code === ErrorCodes.STORAGE_UNAVAILABLE && err.retryable;
   if (!(err instanceof Error)) return false;
   // The connection lost under the statement: node-postgres' words when the server closed it, or the socket's reset.
-  const code = (err as NodeJS.ErrnoException).code;
-  return err.message === 'Connection terminated unexpectedly' || code === 'ECONNRESET' || code === 'EPIPE';
+  return err.message === 'Connection terminated unexpectedly' || ('code' in err && (err.code === 'ECONNRESET' || err.code === 'EPIPE'));
 }

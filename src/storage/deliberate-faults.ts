@@ -18,8 +18,10 @@
  * - `charge-twice` (gateway): a priced call whose answer names its task is settled under the call's
  *   own key, and the task is held and charged again under its key instead of the hold moving there,
  *   so every such call is charged twice.
+ * - `denied-call-sent` (gateway): a call parked for an approval and denied is sent to its agent all
+ *   the same, the denial stored and answered as if it had stopped it.
  */
-export const DELIBERATE_FAULTS = ['fencing-off', 'outbox-outside-transaction', 'result-after-effect', 'charge-twice'] as const;
+export const DELIBERATE_FAULTS = ['fencing-off', 'outbox-outside-transaction', 'result-after-effect', 'charge-twice', 'denied-call-sent'] as const;
 export type DeliberateFault = (typeof DELIBERATE_FAULTS)[number];
 
 /** The variable that names the fault. */

@@ -42,7 +42,7 @@ describe('the check.ts command', () => {
     assert.equal(code, 0, stdout);
     assert.match(stdout, /^History: \d+ invocations; completions \d+ ok, \d+ fail, \d+ info;/);
     assert.match(stdout, /^ {2}send {9}ok \d+, fail \d+, info \d+$/m);
-    for (const name of ['task-state', 'task-events', 'push', 'workflow', 'credits', 'fault-liveness']) assert.match(stdout, new RegExp(`^PASS +${name}: `, 'm'));
+    for (const name of ['task-state', 'task-events', 'push', 'workflow', 'credits', 'approvals', 'fault-liveness']) assert.match(stdout, new RegExp(`^PASS +${name}: `, 'm'));
     assert.match(stdout, /Verdict: valid\n$/);
   });
 

@@ -1,5 +1,6 @@
 import type { HistoryOp } from './history-format.js';
 import { pairHistory, parseHistory, type PairedHistory } from './history-ops.js';
+import { checkApprovals } from './checks/approvals-check.js';
 import { checkCredits } from './checks/credits-check.js';
 import { checkFaultLiveness } from './checks/fault-liveness-check.js';
 import type { Anomaly, PropertyResult } from './checks/property-result.js';
@@ -42,6 +43,7 @@ export function checkHistory(ops: readonly HistoryOp[], options: CheckOptions = 
     checkPush(paired.operations, logs),
     checkWorkflow(paired.operations),
     checkCredits(paired.operations),
+    checkApprovals(paired.operations),
     checkFaultLiveness(paired.operations, paired.nemesis),
   ];
   const verdict = properties.some((p) => p.status === 'fail') ? 'invalid' : properties.some((p) => p.status === 'unknown') ? 'unknown' : 'valid';

@@ -53,6 +53,10 @@ export const F = {
   call: 'call',
   /** A tenant's balance and credit ledger, read in the final read phase. */
   credits: 'credits',
+  /** An approver approves or denies a call parked at a gateway. */
+  decide: 'decide',
+  /** Every parked call as the gateways' table ends, and the effects the gated agent applied, read in the final read phase. */
+  approvals: 'approvals',
   /** Nemesis: a fault period begins or ends. */
   start: 'start',
   stop: 'stop',
@@ -156,4 +160,13 @@ export const callSchema = z.object({ callId: z.string(), amount: z.number().nonn
 export const creditsSchema = z.object({
   balance: z.number(),
   entries: z.array(z.object({ kind: z.enum(['grant', 'charge', 'refund']), amount: z.number().nonnegative(), callId: z.string().optional() })),
+});
+export const decideSchema = z.object({ approvalId: z.string(), decision: z.enum(['approve', 'deny']) });
+/** Approval states as the gateways store them (src/contracts/approvals). */
+export const APPROVAL_STATES = ['pending', 'forwarding', 'approved', 'denied', 'expired', 'canceled'] as const;
+export const approvalsSchema = z.object({
+  /** Each parked call: the message id its client sent (`callId`), its state, and the state of the agent's task once sent. */
+  approvals: z.array(z.object({ approvalId: z.string(), callId: z.string(), state: z.enum(APPROVAL_STATES), taskState: taskStateSchema.optional() })),
+  /** Each effect the gated agent applied: the call it names and the message id it came under. */
+  effects: z.array(z.object({ callId: z.string(), messageId: z.string() })),
 });

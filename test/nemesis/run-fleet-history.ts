@@ -15,6 +15,7 @@ import { createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
 import { startRuntimeFleet, type FleetRole, type RuntimeFleet } from './runtime-fleet.js';
 import { answerRun, runWorkflowWorkload } from './workflow-workload.js';
 import { runCreditsWorkload } from './credits-workload.js';
+import { addApprovalRule, GATED_AGENT, readApprovals, runApprovalsWorkload, settleApprovals } from './approvals-workload.js';
 import { KnownTasks, ProcessNumbers, runTaskWorkload, type Targets } from './task-workload.js';
 
 export interface FleetRunOptions {
@@ -39,6 +40,8 @@ export interface FleetRunOptions {
   askingRuns?: boolean;
   /** Clients calling the priced agent through the gateways, with gateways (default 2). */
   creditsClients?: number;
+  /** Clients whose calls wait for the approver at the gateways, with gateways (default 2; 0 leaves the approvals workload out). */
+  approvalClients?: number;
   clients?: number;
   /** Every task must be terminal this long after the last heal. */
   settleMs?: number;
@@ -83,7 +86,12 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     const throughGateways = await gatewayTargets(running, tokenTtlSeconds, { tenant: 'nemesis-tenant', agent: 'worker' });
     // The credits clients' tenant is apart from the task clients': its ledger holds their calls alone.
     const billed = await gatewayTargets(running, tokenTtlSeconds, { tenant: CREDITS_TENANT, agent: 'billed' });
-    renewing.push(throughGateways, billed);
+    // The approvals clients' tenant too: its ledger holds the parked calls alone.
+    const gated = await gatewayTargets(running, tokenTtlSeconds, { tenant: APPROVALS_TENANT, agent: GATED_AGENT });
+    renewing.push(throughGateways, billed, gated);
+    const approvalClients = (options.gateways ?? 0) === 0 ? 0 : (options.approvalClients ?? 2);
+    const gatewayBases = liveOf('gateway');
+    if (approvalClients > 0) await addApprovalRule(gatewayBases.live()[0]!.url);
     const runtimes = liveOf('runtime');
     const targets: Targets = { live: () => [...runtimes.live(), ...throughGateways.live()] };
     const processes = new ProcessNumbers();
@@ -97,12 +105,17 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     const runDeadline = (invokedAt: number): number => Math.max(healedAt, invokedAt) + (options.settleMs ?? 30_000);
     const workflows = orchestrators === 0 ? Promise.resolve({ runs: [], unfinished: [] }) : runWorkflowWorkload({ recorder, targets: liveOf('orchestrator'), random: mulberry32(options.seed + 1), clients: options.workflowClients ?? 2, timeoutMs, workMs: [100, 800], processes, deadline: runDeadline, askingShare: options.askingRuns === false ? 0 : 0.5 }, stop.signal);
     const credits = (options.gateways ?? 0) === 0 ? Promise.resolve() : runCreditsWorkload({ recorder, targets: billed, random: mulberry32(options.seed + 2), clients: options.creditsClients ?? 2, timeoutMs, workMs: [50, 500], processes, tenant: CREDITS_TENANT }, stop.signal);
-    clients.push(workload, workflows, credits);
+    const approvals = approvalClients === 0 ? Promise.resolve() : runApprovalsWorkload({ recorder, targets: gated, random: mulberry32(options.seed + 3), clients: approvalClients, timeoutMs, workMs: [50, 300], processes, tenant: APPROVALS_TENANT, gateways: () => gatewayBases.live().map((n) => n.url) }, stop.signal);
+    clients.push(workload, workflows, credits, approvals);
     const lastHeal = await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, ...(options.faultRoles === undefined ? {} : { roles: options.faultRoles }), periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });
     healedAt = lastHeal;
     stop.abort();
     await workload;
     await credits;
+    await approvals;
+    // Calls still pending are decided, and approved ones sent, as the approver would have (a forward a dead
+    // gateway left is sent again by another's sweep a request timeout and a margin later).
+    if (approvalClients > 0) await settleApprovals({ recorder, processes, random: mulberry32(options.seed + 4), timeoutMs, gateways: gatewayBases, deadline: Date.now() + APPROVALS_SETTLE_MS });
     const workloadStopped = Date.now();
     const { runs, unfinished: runsUnfinished } = await workflows;
 
@@ -130,6 +143,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
       await readLogs({ recorder, processes, database, taskIds: ids });
       if (orchestrators > 0) await readEffects({ recorder, processes, database });
       if ((options.gateways ?? 0) > 0) await readCredits({ recorder, processes, database });
+      if (approvalClients > 0) await readApprovals({ recorder, processes, database, tenant: APPROVALS_TENANT });
       const pushesLeft = await waitForPushesDelivered(database, Date.now() + (options.settleMs ?? 30_000));
       await receiver.close();
       close();
@@ -151,6 +165,10 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
 
 /** The tenant the credits workload calls the billed agent as. */
 const CREDITS_TENANT = 'credits-tenant';
+/** The tenant whose calls wait for an approval. */
+const APPROVALS_TENANT = 'approvals-tenant';
+/** How long the final phase decides the calls still pending and waits for approved ones to be sent. */
+const APPROVALS_SETTLE_MS = 150_000;
 /** The gateways' access token life unless a run sets it (their default). */
 const DEFAULT_TOKEN_TTL_SECONDS = 900;
 /** After a renewal every gateway refused (all of them down in a fault period), the next try. */

@@ -22,6 +22,7 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { createLedger } from './ledger-agent.js';
+import { createPaymentEffects } from './payments-agent.js';
 import { fleetGatewayEnv } from '../helpers/child-gateway.js';
 import { ADMIN_TOKEN } from '../helpers/gateway-fixture.js';
 import { isolatedChildEnv } from '../helpers/isolated-cli-env.js';
@@ -226,10 +227,12 @@ export async function startRuntimeFleet(options: { replicas: number; orchestrato
     const firstGateway = nodes.find((n) => n.role === 'gateway');
     if (firstGateway !== undefined) gatewayPublicUrl.url = `http://127.0.0.1:${firstGateway.port}`;
     await start(nodes[0]!.name);
-    // The ledger the workflow steps write to: the test's own table, beside agentmesh's (migrated by the first replica).
+    // The ledgers the workflow steps and the approved payments write to: the test's own tables, beside agentmesh's (migrated by the first replica).
     if (!sqlite) {
       const database = await createDatabase({ url: schema.url, poolSize: 1 });
-      await createLedger(database.db).finally(() => database.close());
+      await createLedger(database.db)
+        .then(() => createPaymentEffects(database.db))
+        .finally(() => database.close());
     }
     await Promise.all(nodes.slice(1).filter((n) => n.role !== 'gateway').map((n) => start(n.name)));
     // The first gateway creates the deployment's signing key; the others load it.

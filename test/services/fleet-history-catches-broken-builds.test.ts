@@ -102,3 +102,22 @@ test('with a priced call charged under its message and again under its task, the
   }, anomaly('credits', 'double-charge'));
   assert.ok(!result.report.properties.some((p) => p.name === 'fault-liveness' && p.status === 'fail'), report);
 });
+
+test('with a denied call sent to its agent all the same, the checker finds the effect of a call nobody approved', { skip }, async (t) => {
+  const { result, report } = await caughtWithin(t, 'denied-call-sent', {
+    seed: 1,
+    // The break needs no fault: every denial the approver makes sends its call. A small fleet and one
+    // short period (a gateway killed) keep the run cheap, as for charge-twice.
+    gateways: 2,
+    replicas: 1,
+    orchestrators: 0,
+    clients: 2,
+    creditsClients: 1,
+    faults: ['kill'],
+    faultRoles: ['gateway'],
+    periods: 1,
+    faultMs: 2000,
+    healMs: 1000,
+  }, anomaly('approvals', 'effect-of-unapproved'));
+  assert.ok(!result.report.properties.some((p) => p.name === 'fault-liveness' && p.status === 'fail'), report);
+});

@@ -49,6 +49,8 @@ async function runThrough(t: TestContext, dir: string, faults: readonly FleetFau
   assert.match(liveness?.checked ?? '', new RegExp(`^${faults.length} fault periods`), report);
   // With gateways, the credits clients' priced calls are what property 5 checks, not the balances alone.
   if (gateways > 0) assert.match(result.report.properties.find((p) => p.name === 'credits')?.checked ?? '', /^[1-9]\d* calls/, report);
+  // And the approvals clients' parked calls, decided by the approver, are what property 6 checks.
+  if (gateways > 0) assert.match(result.report.properties.find((p) => p.name === 'approvals')?.checked ?? '', /^[1-9]\d* parked calls \([1-9]\d* approved, [1-9]\d* denied/, report);
   if (unfinished === 0) rmSync(dir, { recursive: true, force: true });
 }
 
@@ -61,7 +63,8 @@ test('a fleet killed, paused, partitioned, half-open and reset after COMMIT keep
 });
 
 // With two gateways: half the task clients go through them (a tenant's token), the credits clients
-// call a priced agent through them (another tenant's), and a fault may fall on a gateway.
+// call a priced agent through them (another tenant's), the approvals clients an agent whose every
+// call waits for the approver (a third tenant's), and a fault may fall on a gateway.
 test('a fleet with gateways, whose sessions are terminated, whose Redis is paused and restarted, and one of whose clocks runs ahead keeps every task property and charges each call at most once', { skip, timeout: 290_000 }, async (t) => {
   await runThrough(t, mkdtempSync(join(tmpdir(), 'agentmesh-fleet-history-')), FLEET_FAULTS.slice(HALF), 2);
 });

@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
-import { followChanges, type Bus } from '../../storage/index.js';
+import { deliberateFault, followChanges, type Bus } from '../../storage/index.js';
 import { Errors, answeredErrorCode } from '../../protocol/index.js';
 import { randomUUID } from 'node:crypto';
 import { uuidv7 } from '../../storage/index.js';
@@ -69,6 +69,8 @@ export const APPROVAL_RULES_TOPIC = 'agentmesh.gateway.approval-rules';
 
 /** An approved call stays `forwarding` this long before another sweep may send it again, ms: past any forward's deadline. */
 const STRANDED_AFTER_MARGIN_MS = 30_000;
+/** A build broken on purpose for the nemesis tests (src/storage/deliberate-faults.ts): denied calls are sent all the same. */
+const DENIED_CALL_SENT = deliberateFault('denied-call-sent');
 
 /**
  * Approval gates (docs/approvals.md, ADR 0037): matches calls against the
@@ -239,6 +241,7 @@ export class ApprovalGate {
     if (!(await this.#o.store.transition(id, 'pending', 'denied', decision))) throw await this.#lost(id);
     await this.#release(a, `denied by ${decision.by}`);
     this.#audit('approval.denied', a, approver, decision.reason);
+    if (DENIED_CALL_SENT) await this.#send(a);
     return (await this.#o.store.get(id))!;
   }
 

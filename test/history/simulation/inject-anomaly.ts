@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { creditsSchema, eventSchema, F, runSchema, type HistoryOp, type TaskEvent } from '../history-format.js';
+import { approvalsSchema, creditsSchema, decideSchema, eventSchema, F, runSchema, type HistoryOp, type TaskEvent } from '../history-format.js';
 import { pairHistory, type Operation } from '../history-ops.js';
 import { isTerminalState } from '../linearizability/task-state-model.js';
 
@@ -233,6 +233,23 @@ export const INJECTORS: Record<string, Injector> = {
     if (credits === undefined) return undefined;
     return { ops: replaceValue(ops, credits.completion!.index, { ...record(credits.value), balance: Number(record(credits.value)['balance']) + 1 }), property: 'credits', kinds: ['balance-mismatch'] };
   },
+  /** A denied call that reached its agent all the same. */
+  'effect of a denied call': (ops, pick) =>
+    approvalsEdit(ops, pick, (a) => a.state === 'denied', (read, denied) => ({ ...read, effects: [...read.effects, { callId: denied.callId, messageId: denied.callId }] }), ['effect-of-unapproved']),
+  /** An approved call applied twice, under a second message id (sent again as a new call). */
+  'approved call took effect twice': (ops, pick) =>
+    approvalsEdit(ops, pick, (a) => a.state === 'approved', (read, approved) => ({ ...read, effects: [...read.effects, { callId: approved.callId, messageId: `${approved.callId}-sent-again` }] }), ['effect-twice']),
+  /** An approved call that completed at its agent without its effect. */
+  'approved call without its effect': (ops, pick) =>
+    approvalsEdit(ops, pick, (a) => a.state === 'approved', (read, approved) => ({ ...read, effects: read.effects.filter((e) => e.callId !== approved.callId) }), ['effect-missing']),
+  /** An acknowledged denial the gateways lost: the call was sent after all. */
+  'acknowledged denial lost': (ops, pick) => {
+    const denied = new Set(okOps(ops, F.decide, (o) => decideSchema.safeParse(o.invoke.value).data?.decision === 'deny').map((o) => decideSchema.parse(o.invoke.value).approvalId));
+    return approvalsEdit(ops, pick, (a) => denied.has(a.approvalId), (read, lost) => ({
+      approvals: read.approvals.map((a) => (a === lost ? { ...a, state: 'approved' as const, taskState: 'TASK_STATE_COMPLETED' as const } : a)),
+      effects: [...read.effects, { callId: lost.callId, messageId: lost.callId }],
+    }), ['decision-lost']);
+  },
   /** A fault period in which nearly nothing succeeded. */
   'trivial pass under faults': (ops) => {
     const paired = pairHistory(ops);
@@ -255,4 +272,16 @@ function ledgerEdit(ops: readonly HistoryOp[], pick: (n: number) => number, kind
   const charged = choose(entries.filter(chargedOk), pick)!;
   const balance = before + (kind === 'charge' ? -charged.amount : charged.amount);
   return { ops: replaceValue(ops, credits.completion!.index, { balance, entries: [...entries, { kind, amount: charged.amount, callId: charged.callId }] }), property: 'credits', kinds: [anomaly] };
+}
+
+type ApprovalsRead = z.infer<typeof approvalsSchema>;
+
+/** The final read of the parked calls, changed by `edit` at one call `which` picks. */
+function approvalsEdit(ops: readonly HistoryOp[], pick: (n: number) => number, which: (a: ApprovalsRead['approvals'][number]) => boolean, edit: (read: ApprovalsRead, chosen: ApprovalsRead['approvals'][number]) => ApprovalsRead, kinds: string[]): Injected | undefined {
+  const read = okOps(ops, F.approvals)[0];
+  if (read === undefined) return undefined;
+  const value = approvalsSchema.parse(read.value);
+  const chosen = choose(value.approvals.filter(which), pick);
+  if (chosen === undefined) return undefined;
+  return { ops: replaceValue(ops, read.completion!.index, edit(value, chosen)), property: 'approvals', kinds };
 }

@@ -22,6 +22,8 @@ type Outcome = 'ok' | 'fail' | 'info';
 /** The observer processes: what the test agent and the webhook receiver saw. */
 const AGENT = 100_000;
 const RECEIVER = 100_001;
+/** The tenant whose calls are parked for an approval. */
+const APPROVALS_TENANT = 'approvals-tenant';
 
 /**
  * A run of clients against the simulated system, recorded as a history (test/history/README.md,
@@ -52,6 +54,7 @@ class Simulation {
   #during = { total: 0, notOk: 0 };
   #runs = 0;
   #calls = 0;
+  #parked = 0;
   /** Calls answered `info`, with whether one of their attempts stands charged. */
   #unknownCalls: { callId: string; tenant: string; amount: number; charged: boolean }[] = [];
 
@@ -97,7 +100,8 @@ class Simulation {
     else if (roll < 68) this.#subscribe(process, task, next);
     else if (roll < 74) this.#pushConfig(process, task, next);
     else if (roll < 86) this.#workflowRun(process, next);
-    else this.#call(process, next);
+    else if (roll < 93) this.#call(process, next);
+    else this.#approvalCall(process, next);
   }
 
   /** Invokes now; applies `apply` at a point the outcome allows; completes with what `answer` says. */
@@ -313,6 +317,36 @@ class Simulation {
     });
   }
 
+  /**
+   * A call parked for an approval: the approver decides it a few ticks later (a decision that did not
+   * take effect is made again, as an approver listing the pending calls would), and the client sees it
+   * end: completed when approved, rejected when denied.
+   */
+  #approvalCall(process: number, next: (o: Outcome) => void): void {
+    this.#parked += 1;
+    const approvalId = `approval-${this.#parked}`;
+    const callId = `parked-call-${this.#parked}`;
+    // A denial ends the client's call `fail`: only while the fault periods can take one more outcome that is not ok.
+    const decision = this.#int(3) === 0 && this.#notOkAllowed() ? 'deny' : 'approve';
+    const invoked = this.#recorder.invoke(process, F.call, APPROVALS_TENANT, { callId });
+    const approval = this.#system.park(approvalId, callId);
+    const decide = (): void => {
+      const outcome = this.#outcome();
+      const op = this.#recorder.invoke(this.#newProcess(), F.decide, approvalId, { approvalId, decision });
+      const applies = outcome === 'ok' || (outcome === 'info' && this.#int(2) === 0);
+      this.#at(this.#tick + 1 + this.#int(3), () => {
+        if (applies) this.#system.decide(approval, decision);
+        this.#complete(op, outcome, outcome === 'ok' ? { state: approval.state } : { error: 'timeout' });
+        if (approval.state === 'pending') return this.#at(this.#tick + 1 + this.#int(3), decide);
+        this.#at(this.#tick + 1 + this.#int(3), () => {
+          const approved = approval.state === 'approved';
+          this.#complete(invoked, approved ? 'ok' : 'fail', { callId, state: approved ? 'TASK_STATE_COMPLETED' : 'TASK_STATE_REJECTED' });
+          next(approved ? 'ok' : 'fail');
+        });
+      });
+    };
+    this.#at(this.#tick + 1 + this.#int(3), decide);
+  }
 
   #agentStep(): void {
     const live = [...this.#system.tasks.values()].filter((task) => !isTerminalState(task.state));
@@ -341,6 +375,16 @@ class Simulation {
     for (const task of this.#system.tasks.values()) read(F.log, task.id, { taskId: task.id, events: task.events });
     for (const [runId, effects] of this.#system.effects) read(F.effects, runId, { runId, effects });
     for (const tenant of this.#system.ledgers.keys()) read(F.credits, tenant, { balance: this.#system.balance(tenant), entries: this.#system.ledger(tenant) });
+    read(F.approvals, APPROVALS_TENANT, { approvals: [...this.#system.approvals.values()].map((a) => ({ ...a })), effects: this.#system.approvedEffects });
+  }
+
+  /** Whether an operation invoked now may end other than ok, counted as #outcome counts. */
+  #notOkAllowed(): boolean {
+    if (this.#faultsOpen === 0) return true;
+    this.#during.total += 1;
+    if ((this.#during.notOk + 1) * 2 > this.#during.total) return false;
+    this.#during.notOk += 1;
+    return true;
   }
 
   /** Not ok only while at least half the operations invoked during faults stay ok. */

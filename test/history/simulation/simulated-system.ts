@@ -18,7 +18,8 @@ export interface SimTask {
  * A correct agentmesh in miniature, for the checker's property tests (test/history/README.md,
  * "Proven before trusted"): every operation takes effect atomically when the simulation applies it,
  * tasks keep one log with seqs from 1, streams get exactly the events after their position, pushes are
- * queued in log order, steps write one effect each and calls are charged once.
+ * queued in log order, steps write one effect each, calls are charged once, and a parked call takes
+ * effect once when approved and never when denied.
  */
 export class SimulatedSystem {
   readonly tasks = new Map<string, SimTask>();
@@ -26,6 +27,9 @@ export class SimulatedSystem {
   readonly pushQueue: { taskId: string; event: TaskEvent }[] = [];
   readonly effects = new Map<string, { step: string; effectId: string }[]>();
   readonly ledgers = new Map<string, { kind: 'grant' | 'charge' | 'refund'; amount: number; callId?: string }[]>();
+  /** Calls parked for an approval, as the gateways' table holds them, and the gated agent's effects. */
+  readonly approvals = new Map<string, SimApproval>();
+  readonly approvedEffects: { callId: string; messageId: string }[] = [];
   #taskCount = 0;
   #effectCount = 0;
 
@@ -95,4 +99,29 @@ export class SimulatedSystem {
   balance(tenant: string): number {
     return this.ledger(tenant).reduce((sum, e) => sum + (e.kind === 'charge' ? -e.amount : e.amount), 0);
   }
+
+  park(approvalId: string, callId: string): SimApproval {
+    const approval: SimApproval = { approvalId, callId, state: 'pending' };
+    this.approvals.set(approvalId, approval);
+    return approval;
+  }
+
+  /** A pending call decided: approved, it is sent, runs once and completes; denied, it never reaches the agent. */
+  decide(approval: SimApproval, decision: 'approve' | 'deny'): void {
+    if (approval.state !== 'pending') return;
+    if (decision === 'deny') {
+      approval.state = 'denied';
+      return;
+    }
+    approval.state = 'approved';
+    approval.taskState = 'TASK_STATE_COMPLETED';
+    this.approvedEffects.push({ callId: approval.callId, messageId: approval.callId });
+  }
+}
+
+export interface SimApproval {
+  approvalId: string;
+  callId: string;
+  state: 'pending' | 'approved' | 'denied';
+  taskState?: 'TASK_STATE_COMPLETED';
 }

@@ -31,5 +31,5 @@ test('NODE_ENV=production refuses a deliberate fault even in dev mode', async ()
 test('an unknown deliberate fault is refused, naming the ones there are', async () => {
   const { code, output } = await serveRegistry({ AGENTMESH_TEST_BREAK: 'fencing', AGENTMESH_DEV: '1' });
   assert.notEqual(code, 0);
-  assert.match(output, /AGENTMESH_TEST_BREAK=fencing: not one of fencing-off, outbox-outside-transaction, result-after-effect, charge-twice/);
+  assert.match(output, /AGENTMESH_TEST_BREAK=fencing: not one of fencing-off, outbox-outside-transaction, result-after-effect, charge-twice, denied-call-sent/);
 });

@@ -1,0 +1,217 @@
+/**
+ * The approvals workload (property 6, test/history/README.md, "Approvals"): an approval rule at the
+ * gateways gates every call to the priced `payments` agent. Clients of a tenant of their own call it
+ * through whichever gateway runs, one `call` operation per SendMessage keyed by the tenant, its
+ * `callId` the message's id: the gateway parks the call (holding its price) and answers a task in
+ * AUTH_REQUIRED, which the client follows with GetTask until it ends: completed (`ok`, charged once)
+ * once approved and run, rejected (`fail`, refunded, never run) once denied; not seen ending is `info`.
+ * An approver, holding the gateways' admin token, lists the pending calls through whichever gateway
+ * runs and approves or denies each, one `decide` operation per decision: answered with the call's new
+ * state `ok`; refused as decided already, or never sent, `fail` (no effect); anything else `info`.
+ * After the last heal, `settleApprovals` decides what is still pending and waits for every approved
+ * call to be sent, and `readApprovals` records the gateways' parked calls and the agent's effects.
+ */
+import { randomUUID } from 'node:crypto';
+import { F } from '../history/history-format.js';
+import type { HistoryRecorder } from '../history/history-recorder.js';
+import { ADMIN_TOKEN } from '../helpers/gateway-fixture.js';
+import type { Database } from '../../src/storage/index.js';
+import { a2aCall, taskOf } from './a2a-call.js';
+import { PAYMENT_PRICE, paymentText, readPaymentEffects } from './payments-agent.js';
+import type { ProcessNumbers, Targets, WorkloadOptions } from './task-workload.js';
+
+/** The agent the rule gates, as the gateways route it. */
+export const GATED_AGENT = 'payments';
+/** Refused before anything was parked: the request itself was wrong. */
+const INVALID_PARAMS = -32602;
+/** How long a client follows its parked call before its outcome is unknown. */
+const FOLLOW_MS = 60_000;
+/** Between two reads of a parked call: two clients stay well under a gateway's per-client quota. */
+const POLL_MS = 300;
+/** The share of pending calls the approver approves; it denies the rest. */
+const APPROVE_SHARE = 0.7;
+const REFUNDED = new Set(['TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
+const TERMINAL = new Set(['TASK_STATE_COMPLETED', ...REFUNDED]);
+const NEVER_SENT = new Set(['ECONNREFUSED']);
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface ApprovalsWorkloadOptions extends WorkloadOptions {
+  tenant: string;
+  /** The gateways' base URLs, for the approver. */
+  gateways: () => string[];
+}
+
+/** Puts every call to the gated agent before an approver, on every gateway (the rule is stored, so each replica reads it). */
+export async function addApprovalRule(gatewayUrl: string): Promise<void> {
+  const response = await fetch(`${gatewayUrl}/v1/approval-rules/nemesis-payments`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ agent: GATED_AGENT, reason: 'every payment needs an approver' }),
+  });
+  if (response.status !== 200) throw new Error(`the approval rule was refused: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** The call's task read through whichever gateway runs until it ends; the last state seen when it does not within FOLLOW_MS. */
+async function follow(options: ApprovalsWorkloadOptions, gatedId: string, first: { id: string; state: string }): Promise<{ id: string; state: string }> {
+  const deadline = Date.now() + FOLLOW_MS;
+  let seen = first;
+  while (!TERMINAL.has(seen.state) && Date.now() < deadline) {
+    await wait(POLL_MS);
+    const live = options.targets.live();
+    const node = live[Math.floor(options.random() * live.length)];
+    if (node === undefined) continue;
+    // The gated id answers the gateway's parked call until it is sent, then the agent's task (docs/approvals.md).
+    const outcome = await a2aCall(node.url, 'GetTask', { id: gatedId }, options.timeoutMs, node.headers);
+    const read = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
+    if (read !== undefined) seen = read;
+  }
+  return seen;
+}
+
+async function client(options: ApprovalsWorkloadOptions, stop: AbortSignal): Promise<void> {
+  const { recorder, random, tenant } = options;
+  let process = options.processes.next();
+  while (!stop.aborted) {
+    const live = options.targets.live();
+    const node = live[Math.floor(random() * live.length)];
+    if (node === undefined) {
+      await wait(100);
+      continue;
+    }
+    const callId = randomUUID();
+    const workMs = Math.round(options.workMs[0] + random() * (options.workMs[1] - options.workMs[0]));
+    const op = recorder.invoke(process, F.call, tenant, { callId }, node.name);
+    const message = { messageId: callId, role: 'ROLE_USER', parts: [{ text: paymentText(callId, workMs) }] };
+    const outcome = await a2aCall(node.url, 'SendMessage', { message }, options.timeoutMs, node.headers);
+    const parked = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
+    const task = parked === undefined ? undefined : await follow(options, parked.id, parked);
+    const approvalId = parked?.id;
+    if (task?.state === 'TASK_STATE_COMPLETED') recorder.ok(op, { callId, amount: PAYMENT_PRICE, approvalId, taskId: task.id });
+    else if (task !== undefined && REFUNDED.has(task.state)) recorder.fail(op, { callId, approvalId, taskId: task.id, state: task.state });
+    else if (outcome.kind === 'refused') recorder.fail(op, { callId, error: outcome.error });
+    else if (outcome.kind === 'error' && outcome.code === INVALID_PARAMS) recorder.fail(op, { callId, error: `${outcome.code} ${outcome.message}` });
+    else {
+      const error = outcome.kind === 'error' ? `${outcome.code} ${outcome.message}` : outcome.kind === 'unknown' ? outcome.error : `task ${task?.id ?? 'none'} ${task?.state ?? 'not a task'}`;
+      recorder.info(op, { callId, approvalId, error });
+      process = options.processes.next();
+      await wait(100);
+    }
+  }
+}
+
+/** `GET /v1/approvals?state=…` of the gated agent through one gateway; undefined when it did not answer. */
+async function listApprovals(gatewayUrl: string, state: 'pending' | 'forwarding', timeoutMs: number): Promise<string[] | undefined> {
+  try {
+    const response = await fetch(`${gatewayUrl}/v1/approvals?state=${state}&agent=${GATED_AGENT}&limit=100`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: AbortSignal.timeout(timeoutMs) });
+    if (response.status !== 200) return undefined;
+    const body = (await response.json()) as { approvals?: Array<{ id?: unknown }> };
+    return (body.approvals ?? []).flatMap((a) => (typeof a.id === 'string' ? [a.id] : []));
+  } catch {
+    return undefined;
+  }
+}
+
+/** One decision, recorded: `ok` with the state the gateway answered, `fail` when it certainly had no effect, `info` otherwise. */
+async function decide(recorder: HistoryRecorder, process: number, gateway: { name: string; url: string }, approvalId: string, decision: 'approve' | 'deny', timeoutMs: number): Promise<'ok' | 'fail' | 'info'> {
+  const op = recorder.invoke(process, F.decide, approvalId, { approvalId, decision }, gateway.name);
+  let status: number;
+  let text: string;
+  try {
+    const response = await fetch(`${gateway.url}/v1/approvals/${encodeURIComponent(approvalId)}/${decision}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: `${decision} by the nemesis approver` }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    status = response.status;
+    text = await response.text();
+  } catch (err) {
+    const code = err instanceof Error && err.cause instanceof Error && 'code' in err.cause ? String(err.cause.code) : undefined;
+    if (code !== undefined && NEVER_SENT.has(code)) {
+      recorder.fail(op, { error: code });
+      return 'fail';
+    }
+    recorder.info(op, { error: code ?? (err instanceof Error ? err.message : String(err)) });
+    return 'info';
+  }
+  if (status === 200) {
+    const state: unknown = (JSON.parse(text) as { state?: unknown }).state;
+    recorder.ok(op, { state: typeof state === 'string' ? state : 'unknown' });
+    return 'ok';
+  }
+  // Decided already (another decision, the expiry): this one changed nothing.
+  if (status === 409) {
+    recorder.fail(op, { status, error: text.slice(0, 200) });
+    return 'fail';
+  }
+  recorder.info(op, { status, error: text.slice(0, 200) });
+  return 'info';
+}
+
+/** One pass of the approver over the pending calls one gateway lists; resolves with how many it decided. */
+async function approverPass(options: { recorder: HistoryRecorder; processes: ProcessNumbers; random: () => number; timeoutMs: number; gateways: () => Array<{ name: string; url: string }> }, state: { process: number }): Promise<number | undefined> {
+  const gateways = options.gateways();
+  const lister = gateways[Math.floor(options.random() * gateways.length)];
+  if (lister === undefined) return undefined;
+  const pending = await listApprovals(lister.url, 'pending', options.timeoutMs);
+  if (pending === undefined) return undefined;
+  for (const approvalId of pending) {
+    const live = options.gateways();
+    const gateway = live[Math.floor(options.random() * live.length)];
+    if (gateway === undefined) break;
+    const decision = options.random() < APPROVE_SHARE ? 'approve' : 'deny';
+    // A process told nothing is done: the next decision is another process's, as Jepsen has it.
+    if ((await decide(options.recorder, state.process, gateway, approvalId, decision, options.timeoutMs)) === 'info') state.process = options.processes.next();
+  }
+  return pending.length;
+}
+
+/** Runs `clients` callers and one approver until `stop` aborts. */
+export async function runApprovalsWorkload(options: ApprovalsWorkloadOptions, stop: AbortSignal): Promise<void> {
+  const approver = async (): Promise<void> => {
+    const state = { process: options.processes.next() };
+    const gateways = () => options.gateways().map((url, i) => ({ name: `gateway-${i + 1}`, url }));
+    while (!stop.aborted) {
+      const decided = await approverPass({ ...options, gateways }, state);
+      if (decided === undefined || decided === 0) await wait(200);
+    }
+  };
+  await Promise.all([...Array.from({ length: options.clients }, () => client(options, stop)), approver()]);
+}
+
+/**
+ * After the last heal: decides every call still pending (as the approver would), and waits until no
+ * approved call is left half-sent (a gateway that died mid-send leaves it to another's sweep, a
+ * request timeout and a margin later), or `deadline` passes; the checker flags what is left.
+ */
+export async function settleApprovals(options: { recorder: HistoryRecorder; processes: ProcessNumbers; random: () => number; timeoutMs: number; gateways: Targets; deadline: number }): Promise<void> {
+  const state = { process: options.processes.next() };
+  const gateways = () => options.gateways.live().map((n) => ({ name: n.name, url: n.url }));
+  while (Date.now() < options.deadline) {
+    const decided = await approverPass({ ...options, gateways }, state);
+    const first = gateways()[0];
+    const forwarding = first === undefined ? undefined : await listApprovals(first.url, 'forwarding', options.timeoutMs);
+    if (decided === 0 && forwarding?.length === 0) return;
+    await wait(500);
+  }
+}
+
+/** Records the gated agent's parked calls as the gateways' table ends, with their agent tasks' states, and the agent's effects: one `approvals` operation. */
+export async function readApprovals(options: { recorder: HistoryRecorder; processes: ProcessNumbers; database: Database; tenant: string }): Promise<void> {
+  const db = options.database.db;
+  const rows = await db.selectFrom('gateway_approvals').select(['id', 'message_id', 'state', 'task_id']).where('agent', '=', GATED_AGENT).orderBy('created_at').execute();
+  const taskIds = rows.flatMap((row) => (row.task_id === null ? [] : [row.task_id]));
+  const taskStates = new Map<string, string>();
+  for (let i = 0; i < taskIds.length; i += 1000) {
+    for (const row of await db.selectFrom('tasks').select(['id', 'state']).where('id', 'in', taskIds.slice(i, i + 1000)).execute()) taskStates.set(row.id, row.state);
+  }
+  const approvals = rows.map((row) => {
+    const taskState = row.task_id === null ? undefined : taskStates.get(row.task_id);
+    // A later call under a reused message id is stored under a suffix (src/gateway/approvals/approval-store.ts): the client's id is before it.
+    return { approvalId: row.id, callId: row.message_id.split('\u001f', 1)[0]!, state: row.state, ...(taskState === undefined ? {} : { taskState }) };
+  });
+  const effects = await readPaymentEffects(db);
+  const process = options.processes.next();
+  options.recorder.ok(options.recorder.invoke(process, F.approvals, options.tenant, null), { approvals, effects });
+}

@@ -122,8 +122,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         // directory has loaded is answered 503, retryable, and readiness says not ready until it has.
         const routing = router.start();
         const metricsUrl = metricsListener ? (await metricsListener.listen()).url : '';
-        // The policies are in force before the first call is served: none passes unchecked while they load.
+        // The policies and the stored approval rules are in force before the first call is served: none passes
+        // unchecked while they load (a restarted replica would otherwise send a gated call straight on).
         await parts.policies.start();
+        await approvals.followRules();
         try {
           // Its own `gateway listening` line below says where, once: not Fastify's as well.
           await listenUnannounced(app, { port: config.port, host: config.host });

@@ -26,6 +26,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
     GATEWAY_DELEGATION_MAX_DEPTH: 'delegationMaxDepth',
     GATEWAY_CREDITS_MAX_HOLD_MS: 'creditsMaxHoldMs',
     GATEWAY_AUDIT_VERIFY_INTERVAL_MS: 'auditVerifyIntervalMs',
+    GATEWAY_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
   });
   assignEnvChoice(config, env, 'GATEWAY_CREDITS_MODE', 'creditsMode', ['lease', 'exact']);
   assignEnvChoice(config, env, 'GATEWAY_ANSWER_DURABILITY', 'answerDurability', ['journal', 'commit']);

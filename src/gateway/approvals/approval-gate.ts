@@ -89,10 +89,24 @@ export class ApprovalGate {
   #timer: NodeJS.Timeout | undefined;
   /** Approved calls this replica is sending now: a sweep does not send them again. */
   readonly #inFlight = new Set<string>();
+  /**
+   * Approved calls whose send failed here (the agent unreachable, the store
+   * down for a moment): nothing of them is in flight anywhere, so this
+   * replica's next sweep sends them again without waiting out the margin
+   * kept for a send another replica may still be making.
+   */
+  readonly #sendAgain = new Set<string>();
+  /**
+   * Calls denied, expired or canceled here whose hold could not be released
+   * (the ledger down for a moment): the next sweep releases them, so a call
+   * that never ran is never left charged. A refund is idempotent.
+   */
+  readonly #releaseAgain = new Map<string, { record: ApprovalRecord; reason: string }>();
   #sweeping: Promise<void> | undefined;
   /** Reloads run one after another, so the last read of the store is the one in force. */
   #reloading: Promise<void> = Promise.resolve();
   #unsubscribe: (() => void) | undefined;
+  #following = false;
 
   constructor(options: ApprovalGateOptions) {
     this.#o = options;
@@ -239,7 +253,7 @@ export class ApprovalGate {
     const a = await this.#decidable(id, approver);
     const decision = { by: approver.principal.subject, at: this.#now(), ...(approver.reason !== undefined && { reason: approver.reason }) };
     if (!(await this.#o.store.transition(id, 'pending', 'denied', decision))) throw await this.#lost(id);
-    await this.#release(a, `denied by ${decision.by}`);
+    await this.#releaseOrRetry(a, `denied by ${decision.by}`);
     this.#audit('approval.denied', a, approver, decision.reason);
     if (DENIED_CALL_SENT) await this.#send(a);
     return (await this.#o.store.get(id))!;
@@ -258,7 +272,7 @@ export class ApprovalGate {
     if (a === undefined || a.state !== 'pending') return a;
     const decision = { by: caller.subject, at: this.#now(), reason: 'canceled by the caller' };
     if (!(await this.#o.store.transition(id, 'pending', 'canceled', decision))) return this.#o.store.get(id);
-    await this.#release(a, `canceled by ${caller.subject}`);
+    await this.#releaseOrRetry(a, `canceled by ${caller.subject}`);
     this.#audit('approval.canceled', a, { principal: caller, admin: false }, decision.reason);
     return (await this.#o.store.get(id))!;
   }
@@ -268,20 +282,42 @@ export class ApprovalGate {
     let count = 0;
     for (const a of await this.#o.store.due(now, 200)) {
       if (!(await this.#o.store.transition(a.id, 'pending', 'expired', { by: 'expiry', at: now }))) continue;
-      await this.#release(a, 'the approval expired');
+      await this.#releaseOrRetry(a, 'the approval expired');
       this.#audit('approval.expired', a, undefined, undefined);
       count++;
     }
     return count;
   }
 
-  /** Sends again the approved calls a stopped replica left `forwarding` as of `now` (the runtime's message-id dedupe keeps it once). */
+  /**
+   * Sends again the approved calls left `forwarding` as of `now`: those a
+   * stopped replica left, once no send of theirs can still be under way, and
+   * those whose send failed here (the runtime's message-id dedupe keeps each
+   * once). One that fails again is logged and left for the next sweep; the
+   * others are still sent.
+   */
   async resumeStranded(now = this.#now()): Promise<number> {
     let count = 0;
     const cutoff = now - this.#o.timeoutMs - STRANDED_AFTER_MARGIN_MS;
     for (const a of await this.#o.store.stranded(200)) {
-      if (this.#inFlight.has(a.id) || (a.decidedAt ?? 0) > cutoff) continue;
-      await this.#send(a);
+      if (this.#inFlight.has(a.id) || ((a.decidedAt ?? 0) > cutoff && !this.#sendAgain.has(a.id))) continue;
+      try {
+        await this.#send(a);
+        count++;
+      } catch (err) {
+        this.#sendAgain.add(a.id);
+        this.#o.logger.warn({ err, approval: a.id, agent: a.agent }, 'an approved call left unsent could not be sent again; the next sweep tries again');
+      }
+    }
+    return count;
+  }
+
+  /** Releases the holds of decided calls whose release failed here; resolves with how many were released. */
+  async releaseLeftHeld(): Promise<number> {
+    let count = 0;
+    for (const [id, { record, reason }] of this.#releaseAgain) {
+      if (!(await this.#release(record, reason))) break;
+      this.#releaseAgain.delete(id);
       count++;
     }
     return count;
@@ -292,6 +328,7 @@ export class ApprovalGate {
     this.#sweeping ??= (async () => {
       try {
         await this.reloadRules();
+        await this.releaseLeftHeld();
         await this.expireDue();
         await this.resumeStranded();
       } catch (err) {
@@ -303,11 +340,22 @@ export class ApprovalGate {
     return this.#sweeping;
   }
 
-  /** Loads the stored rules, then sweeps every `sweepIntervalMs`. */
-  async start(): Promise<void> {
+  /**
+   * Reads the stored rules and follows their changes. The gateway awaits this
+   * before it serves a call: a replica started (or restarted) before its
+   * rules are read would send a gated call straight to its agent.
+   */
+  async followRules(): Promise<void> {
+    if (this.#following) return;
     this.#unsubscribe = await followChanges(this.#o.bus, APPROVAL_RULES_TOPIC, () => this.reloadRules(), (err) =>
       this.#o.logger.warn({ err }, 'reading the approval rules again failed; the next sweep tries again'),
     );
+    this.#following = true;
+  }
+
+  /** Follows the stored rules (if not yet), then sweeps every `sweepIntervalMs`. */
+  async start(): Promise<void> {
+    await this.followRules();
     this.#timer = setInterval(() => void this.sweep(), this.#o.sweepIntervalMs);
     this.#timer.unref();
     void this.sweep();
@@ -317,6 +365,7 @@ export class ApprovalGate {
     clearInterval(this.#timer);
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    this.#following = false;
     await this.#sweeping;
   }
 
@@ -340,10 +389,12 @@ export class ApprovalGate {
       try {
         answer = await forwardParked(a, this.#o);
       } catch (err) {
-        // Left `forwarding`: a later sweep (of any replica) sends it again.
+        // Left `forwarding`, and nothing of it in flight: this replica's next sweep sends it again.
+        this.#sendAgain.add(a.id);
         this.#o.logger.warn({ err, approval: a.id, agent: a.agent }, 'an approved call could not be sent; it will be sent again');
         return;
       }
+      this.#sendAgain.delete(a.id);
       const { tap, status } = answer;
       const taskId = tap.taskId;
       // Read as the proxy reads a forwarded call's answer: a JSON-RPC error (HTTP 200) or a stream's error event fails it too.
@@ -359,14 +410,31 @@ export class ApprovalGate {
       const problem = failed ? `the agent answered the error ${errorCode ?? 'of no known code'} (HTTP ${status})` : taskId === undefined && tap.message === undefined ? `the agent answered HTTP ${status} without a task` : undefined;
       await this.#o.store.forwarded(a.id, taskId, { status, ...(state !== undefined && { state }), ...(problem !== undefined && { error: problem }) });
       this.#o.audit.append({ eventType: 'approval.forwarded', actor: { kind: 'agent', id: a.agent }, targetAgent: a.agent, tenant: a.tenant, user: a.principal.subject, ...(taskId !== undefined && { taskId }), outcome: failed ? 'error' : 'ok', ...(errorCode !== undefined && { errorCode }), detail: { approval: a.id, status } });
+    } catch (err) {
+      // Answered, but not settled or not recorded (the store down for a moment): still `forwarding`, sent again by
+      // this replica's next sweep, which the runtime answers with the same task and the settlement takes as a retry.
+      this.#sendAgain.add(a.id);
+      throw err;
     } finally {
       this.#inFlight.delete(a.id);
     }
   }
 
-  async #release(a: ApprovalRecord, reason: string): Promise<void> {
-    if (a.reservationKey === '') return;
-    await this.#o.credits.refund(a.reservationKey, reason).catch((err: unknown) => this.#o.logger.warn({ err, approval: a.id }, 'refunding a parked call failed; the hold expires with the ledger policy'));
+  /** Refunds a parked call's hold; false (logged) when the ledger could not be written. */
+  async #release(a: ApprovalRecord, reason: string): Promise<boolean> {
+    if (a.reservationKey === '') return true;
+    try {
+      await this.#o.credits.refund(a.reservationKey, reason);
+      return true;
+    } catch (err) {
+      this.#o.logger.warn({ err, approval: a.id }, 'refunding a parked call failed; the next sweep tries again');
+      return false;
+    }
+  }
+
+  /** Refunds a decided call's hold now, or at this replica's next sweep when the ledger cannot be written now. */
+  async #releaseOrRetry(a: ApprovalRecord, reason: string): Promise<void> {
+    if (!(await this.#release(a, reason))) this.#releaseAgain.set(a.id, { record: a, reason });
   }
 
   #audit(eventType: string, a: ApprovalRecord, approver: Approver | undefined, reason: string | undefined): void {

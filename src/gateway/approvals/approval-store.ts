@@ -14,8 +14,9 @@ const REPEAT_SEPARATOR = '\u001f';
 /**
  * The states of a parked call (docs/approvals.md, "States"): `pending` until
  * decided or expired; `forwarding` while an approved call is being sent (the
- * one transition that wins the row sends it, so a call is never sent twice
- * by two approvers or two replicas); then `approved` (forwarded), `denied`
+ * one transition that wins the row sends it, so two approvers never both send
+ * it; a send a stopped replica left unfinished is sent again under the same
+ * message id, which the runtime runs once); then `approved` (forwarded), `denied`
  * or `expired` (both end the caller's task REJECTED).
  */
 export type ApprovalState = (typeof APPROVAL_STATES)[number];

@@ -166,7 +166,8 @@ export const decideSchema = z.object({ approvalId: z.string(), decision: z.enum(
 export const APPROVAL_STATES = ['pending', 'forwarding', 'approved', 'denied', 'expired', 'canceled'] as const;
 export const approvalsSchema = z.object({
   /** Each parked call: the message id its client sent (`callId`), its state, and the state of the agent's task once sent. */
-  approvals: z.array(z.object({ approvalId: z.string(), callId: z.string(), state: z.enum(APPROVAL_STATES), taskState: taskStateSchema.optional() })),
-  /** Each effect the gated agent applied: the call it names and the message id it came under. */
-  effects: z.array(z.object({ callId: z.string(), messageId: z.string() })),
+  /** `error`: what sending an approved call answered when it failed (the call used up, its hold released). */
+  approvals: z.array(z.object({ approvalId: z.string(), callId: z.string(), state: z.enum(APPROVAL_STATES), taskState: taskStateSchema.optional(), error: z.string().optional() })),
+  /** Each effect the gated agent applied: the call it names, the message id it came under and the task that ran it. */
+  effects: z.array(z.object({ callId: z.string(), messageId: z.string(), taskId: z.string().optional() })),
 });

@@ -16,6 +16,7 @@ import { F } from '../history/history-format.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import { ADMIN_TOKEN } from '../helpers/gateway-fixture.js';
 import type { Database } from '../../src/storage/index.js';
+import { ApprovalStore } from '../../src/gateway/approvals/index.js';
 import { a2aCall, taskOf } from './a2a-call.js';
 import { PAYMENT_PRICE, paymentText, readPaymentEffects } from './payments-agent.js';
 import type { ProcessNumbers, Targets, WorkloadOptions } from './task-workload.js';
@@ -38,18 +39,34 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface ApprovalsWorkloadOptions extends WorkloadOptions {
   tenant: string;
-  /** The gateways' base URLs, for the approver. */
-  gateways: () => string[];
+  /** The gateways' base URLs and names, for the approver. */
+  gateways: Targets;
 }
 
-/** Puts every call to the gated agent before an approver, on every gateway (the rule is stored, so each replica reads it). */
-export async function addApprovalRule(gatewayUrl: string): Promise<void> {
-  const response = await fetch(`${gatewayUrl}/v1/approval-rules/nemesis-payments`, {
+const RULE_ID = 'nemesis-payments';
+
+/**
+ * Puts every call to the gated agent before an approver, and resolves once every gateway has it in
+ * force: the others read it from the store when the writer's announcement reaches them, and a call
+ * sent before then would rightly pass ungated.
+ */
+export async function addApprovalRule(gateways: readonly string[]): Promise<void> {
+  const response = await fetch(`${gateways[0]}/v1/approval-rules/${RULE_ID}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ agent: GATED_AGENT, reason: 'every payment needs an approver' }),
   });
   if (response.status !== 200) throw new Error(`the approval rule was refused: HTTP ${response.status} ${await response.text()}`);
+  for (const gateway of gateways) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const listed = await fetch(`${gateway}/v1/approval-rules`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const text = await listed.text();
+      if (listed.status === 200 && text.includes(`"${RULE_ID}"`)) break;
+      if (Date.now() > deadline) throw new Error(`gateway ${gateway} still has no rule ${RULE_ID} 30 s after it was written: ${listed.status} ${text.slice(0, 200)}`);
+      await wait(100);
+    }
+  }
 }
 
 /** The call's task read through whichever gateway runs until it ends; the last state seen when it does not within FOLLOW_MS. */
@@ -136,8 +153,7 @@ async function decide(recorder: HistoryRecorder, process: number, gateway: { nam
     return 'info';
   }
   if (status === 200) {
-    const state: unknown = (JSON.parse(text) as { state?: unknown }).state;
-    recorder.ok(op, { state: typeof state === 'string' ? state : 'unknown' });
+    recorder.ok(op, { state: stateIn(text) });
     return 'ok';
   }
   // Decided already (another decision, the expiry): this one changed nothing.
@@ -149,7 +165,17 @@ async function decide(recorder: HistoryRecorder, process: number, gateway: { nam
   return 'info';
 }
 
-/** One pass of the approver over the pending calls one gateway lists; resolves with how many it decided. */
+/** The `state` of a decision's answer, `unknown` when the body does not say. */
+function stateIn(text: string): string {
+  try {
+    const body: unknown = JSON.parse(text);
+    return typeof body === 'object' && body !== null && 'state' in body && typeof body.state === 'string' ? body.state : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** One pass of the approver over the pending calls one gateway lists; resolves with how many were listed (all of them decided), undefined when none answered. */
 async function approverPass(options: { recorder: HistoryRecorder; processes: ProcessNumbers; random: () => number; timeoutMs: number; gateways: () => Array<{ name: string; url: string }> }, state: { process: number }): Promise<number | undefined> {
   const gateways = options.gateways();
   const lister = gateways[Math.floor(options.random() * gateways.length)];
@@ -167,17 +193,28 @@ async function approverPass(options: { recorder: HistoryRecorder; processes: Pro
   return pending.length;
 }
 
-/** Runs `clients` callers and one approver until `stop` aborts. */
+/**
+ * Runs `clients` callers and one approver until `stop` aborts; the approver goes on until the last
+ * client's call ended, so no client is left following a call nobody decides.
+ */
 export async function runApprovalsWorkload(options: ApprovalsWorkloadOptions, stop: AbortSignal): Promise<void> {
+  let running = options.clients;
   const approver = async (): Promise<void> => {
     const state = { process: options.processes.next() };
-    const gateways = () => options.gateways().map((url, i) => ({ name: `gateway-${i + 1}`, url }));
-    while (!stop.aborted) {
+    const gateways = () => options.gateways.live().map((n) => ({ name: n.name, url: n.url }));
+    while (running > 0) {
       const decided = await approverPass({ ...options, gateways }, state);
       if (decided === undefined || decided === 0) await wait(200);
     }
   };
-  await Promise.all([...Array.from({ length: options.clients }, () => client(options, stop)), approver()]);
+  const caller = async (): Promise<void> => {
+    try {
+      await client(options, stop);
+    } finally {
+      running -= 1;
+    }
+  };
+  await Promise.all([...Array.from({ length: options.clients }, caller), approver()]);
 }
 
 /**
@@ -197,21 +234,26 @@ export async function settleApprovals(options: { recorder: HistoryRecorder; proc
   }
 }
 
-/** Records the gated agent's parked calls as the gateways' table ends, with their agent tasks' states, and the agent's effects: one `approvals` operation. */
+/**
+ * Records the gated agent's parked calls as the gateways' store ends (each with the message id its
+ * client sent, its state, the agent task's state once sent, and the error a failed send answered),
+ * and the agent's effects: one `approvals` operation. The effects are read first: an effect implies
+ * its call had left `pending` already, so a late send between the two reads cannot show as an effect
+ * of a call not approved.
+ */
 export async function readApprovals(options: { recorder: HistoryRecorder; processes: ProcessNumbers; database: Database; tenant: string }): Promise<void> {
+  const op = options.recorder.invoke(options.processes.next(), F.approvals, options.tenant, null);
   const db = options.database.db;
-  const rows = await db.selectFrom('gateway_approvals').select(['id', 'message_id', 'state', 'task_id']).where('agent', '=', GATED_AGENT).orderBy('created_at').execute();
-  const taskIds = rows.flatMap((row) => (row.task_id === null ? [] : [row.task_id]));
+  const effects = await readPaymentEffects(db);
+  const records = await new ApprovalStore(db).list({ agent: GATED_AGENT, limit: 1_000_000 });
+  const taskIds = records.flatMap((a) => (a.taskId === undefined ? [] : [a.taskId]));
   const taskStates = new Map<string, string>();
   for (let i = 0; i < taskIds.length; i += 1000) {
     for (const row of await db.selectFrom('tasks').select(['id', 'state']).where('id', 'in', taskIds.slice(i, i + 1000)).execute()) taskStates.set(row.id, row.state);
   }
-  const approvals = rows.map((row) => {
-    const taskState = row.task_id === null ? undefined : taskStates.get(row.task_id);
-    // A later call under a reused message id is stored under a suffix (src/gateway/approvals/approval-store.ts): the client's id is before it.
-    return { approvalId: row.id, callId: row.message_id.split('\u001f', 1)[0]!, state: row.state, ...(taskState === undefined ? {} : { taskState }) };
+  const approvals = records.reverse().map((a) => {
+    const taskState = a.taskId === undefined ? undefined : taskStates.get(a.taskId);
+    return { approvalId: a.id, callId: a.messageId, state: a.state, ...(taskState === undefined ? {} : { taskState }), ...(a.outcome?.error === undefined ? {} : { error: a.outcome.error }) };
   });
-  const effects = await readPaymentEffects(db);
-  const process = options.processes.next();
-  options.recorder.ok(options.recorder.invoke(process, F.approvals, options.tenant, null), { approvals, effects });
+  options.recorder.ok(op, { approvals, effects });
 }

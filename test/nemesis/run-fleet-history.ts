@@ -91,7 +91,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     renewing.push(throughGateways, billed, gated);
     const approvalClients = (options.gateways ?? 0) === 0 ? 0 : (options.approvalClients ?? 2);
     const gatewayBases = liveOf('gateway');
-    if (approvalClients > 0) await addApprovalRule(gatewayBases.live()[0]!.url);
+    if (approvalClients > 0) await addApprovalRule(gatewayBases.live().map((n) => n.url));
     const runtimes = liveOf('runtime');
     const targets: Targets = { live: () => [...runtimes.live(), ...throughGateways.live()] };
     const processes = new ProcessNumbers();
@@ -105,7 +105,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     const runDeadline = (invokedAt: number): number => Math.max(healedAt, invokedAt) + (options.settleMs ?? 30_000);
     const workflows = orchestrators === 0 ? Promise.resolve({ runs: [], unfinished: [] }) : runWorkflowWorkload({ recorder, targets: liveOf('orchestrator'), random: mulberry32(options.seed + 1), clients: options.workflowClients ?? 2, timeoutMs, workMs: [100, 800], processes, deadline: runDeadline, askingShare: options.askingRuns === false ? 0 : 0.5 }, stop.signal);
     const credits = (options.gateways ?? 0) === 0 ? Promise.resolve() : runCreditsWorkload({ recorder, targets: billed, random: mulberry32(options.seed + 2), clients: options.creditsClients ?? 2, timeoutMs, workMs: [50, 500], processes, tenant: CREDITS_TENANT }, stop.signal);
-    const approvals = approvalClients === 0 ? Promise.resolve() : runApprovalsWorkload({ recorder, targets: gated, random: mulberry32(options.seed + 3), clients: approvalClients, timeoutMs, workMs: [50, 300], processes, tenant: APPROVALS_TENANT, gateways: () => gatewayBases.live().map((n) => n.url) }, stop.signal);
+    const approvals = approvalClients === 0 ? Promise.resolve() : runApprovalsWorkload({ recorder, targets: gated, random: mulberry32(options.seed + 3), clients: approvalClients, timeoutMs, workMs: [50, 300], processes, tenant: APPROVALS_TENANT, gateways: gatewayBases }, stop.signal);
     clients.push(workload, workflows, credits, approvals);
     const lastHeal = await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, ...(options.faultRoles === undefined ? {} : { roles: options.faultRoles }), periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });
     healedAt = lastHeal;
@@ -113,10 +113,10 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     await workload;
     await credits;
     await approvals;
-    // Calls still pending are decided, and approved ones sent, as the approver would have (a forward a dead
-    // gateway left is sent again by another's sweep a request timeout and a margin later).
-    if (approvalClients > 0) await settleApprovals({ recorder, processes, random: mulberry32(options.seed + 4), timeoutMs, gateways: gatewayBases, deadline: Date.now() + APPROVALS_SETTLE_MS });
     const workloadStopped = Date.now();
+    // Calls still pending are decided, and approved ones sent, as the approver would have (a send a killed
+    // gateway left is sent again by another's sweep the gateways' request timeout and 30 s later).
+    if (approvalClients > 0) await settleApprovals({ recorder, processes, random: mulberry32(options.seed + 4), timeoutMs, gateways: gatewayBases, deadline: Date.now() + APPROVALS_SETTLE_MS });
     const { runs, unfinished: runsUnfinished } = await workflows;
 
     const database = await fleet.openDatabase();
@@ -167,8 +167,12 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
 const CREDITS_TENANT = 'credits-tenant';
 /** The tenant whose calls wait for an approval. */
 const APPROVALS_TENANT = 'approvals-tenant';
-/** How long the final phase decides the calls still pending and waits for approved ones to be sent. */
-const APPROVALS_SETTLE_MS = 150_000;
+/**
+ * How long the final phase decides the calls still pending and waits for approved ones to be sent:
+ * past the stranded margin of a send a killed gateway left (runtime-fleet.ts sets the gateways'
+ * request timeout to 20 s: 50 s after its approval) and two sweeps.
+ */
+const APPROVALS_SETTLE_MS = 90_000;
 /** The gateways' access token life unless a run sets it (their default). */
 const DEFAULT_TOKEN_TTL_SECONDS = 900;
 /** After a renewal every gateway refused (all of them down in a fault period), the next try. */

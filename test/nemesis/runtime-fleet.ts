@@ -178,6 +178,8 @@ export async function startRuntimeFleet(options: { replicas: number; orchestrato
     ...options.extraEnv,
     HOST: '127.0.0.1',
     GATEWAY_PUBLIC_URL: gatewayPublicUrl.url,
+    // An approved call a killed gateway left half-sent is sent again by the other this long and 30 s later: within a run's final phase.
+    GATEWAY_REQUEST_TIMEOUT_MS: '20000',
     ...(options.gatewayTokenTtlSeconds === undefined ? {} : { GATEWAY_TOKEN_TTL_SECONDS: String(options.gatewayTokenTtlSeconds) }),
     ...fleetGatewayEnv({ databaseUrl: databaseUrlOf(databaseUrl, n.pg.port, n.applicationName), redisUrl: `redis://127.0.0.1:${n.redis.port}`, secret: GATEWAY_SECRET, adminToken: ADMIN_TOKEN, registryUrl: registry!.url }),
   });

@@ -13,10 +13,12 @@ const NOT_SENT = new Set<Approval['state']>(['denied', 'expired', 'canceled']);
  * approval takes effect only once approved, and then once. Read against the final read of the
  * gateways' parked calls and the gated agent's own ledger of effects:
  * - no effect of a call whose parked call was denied, expired or canceled, or of a call never parked;
- * - at most one effect per call (an approved call sent again, by a sweep after a gateway died
- *   mid-send, comes under the same message id, which the runtime runs once);
+ * - at most one effect per call: one message id and one task (an approved call sent again, by a
+ *   sweep after a gateway died mid-send, comes under the same message id, which the runtime answers
+ *   with the task it started; a task taken over after a kill is the same task);
  * - an approved call whose agent's task completed, or whose client saw it complete, has its effect;
- * - an acknowledged decision stands: an approval answered `ok` ends approved, a denial denied;
+ * - an acknowledged decision stands: an approval answered `ok` ends approved, a denial denied, and
+ *   no call is decided twice;
  * - what the client saw agrees: a completed call was approved, a rejected one was not sent;
  * - nothing is left parked or half-sent after the final read phase decided every call.
  */
@@ -41,19 +43,22 @@ export function checkApprovals(operations: readonly Operation[]): PropertyResult
     byId.set(approval.approvalId, approval);
     byCall.set(approval.callId, [...(byCall.get(approval.callId) ?? []), approval]);
   }
+  // call → the effects it took, each named by the message id it came under and the task that ran it.
   const effects = new Map<string, Set<string>>();
-  for (const { callId, messageId } of final.value.effects) effects.set(callId, (effects.get(callId) ?? new Set()).add(messageId));
+  for (const { callId, messageId, taskId } of final.value.effects) effects.set(callId, (effects.get(callId) ?? new Set()).add(`message ${messageId}${taskId === undefined ? '' : ` task ${taskId}`}`));
 
-  for (const [callId, messageIds] of effects) {
+  for (const [callId, applied] of effects) {
     const parked = byCall.get(callId) ?? [];
-    if (messageIds.size > 1) anomalies.push({ kind: 'effect-twice', key: callId, ops: [at], explanation: `call ${callId} took effect ${messageIds.size} times, under ${[...messageIds].join(', ')}` });
+    if (applied.size > 1) anomalies.push({ kind: 'effect-twice', key: callId, ops: [at], explanation: `call ${callId} took effect ${applied.size} times: ${[...applied].join('; ')}` });
     if (!parked.some((a) => a.state === 'approved' || a.state === 'forwarding')) {
       const states = parked.length === 0 ? 'was never parked' : `was ${parked.map((a) => a.state).join(', ')}`;
       anomalies.push({ kind: 'effect-of-unapproved', key: callId, ops: [at], explanation: `call ${callId} took effect but ${states}` });
     }
   }
+  const missing = new Set<string>();
   for (const approval of final.value.approvals) {
     if (approval.state === 'approved' && approval.taskState === 'TASK_STATE_COMPLETED' && !effects.has(approval.callId)) {
+      missing.add(approval.callId);
       anomalies.push({ kind: 'effect-missing', key: approval.approvalId, ops: [at], explanation: `approved call ${approval.callId} completed at its agent but took no effect` });
     }
     if (approval.state === 'pending' || approval.state === 'forwarding') {
@@ -62,6 +67,7 @@ export function checkApprovals(operations: readonly Operation[]): PropertyResult
   }
   let approvedOk = 0;
   let deniedOk = 0;
+  const decidedOk = new Map<string, number[]>();
   for (const operation of decisions) {
     if (operation.type !== 'ok') continue;
     const parsed = decideSchema.safeParse(operation.invoke.value);
@@ -74,6 +80,9 @@ export function checkApprovals(operations: readonly Operation[]): PropertyResult
     const ops = [operation.invoke.index, operation.completion!.index, at];
     if (decision === 'approve') approvedOk += 1;
     else deniedOk += 1;
+    const earlier = decidedOk.get(approvalId);
+    if (earlier !== undefined) anomalies.push({ kind: 'decided-twice', key: approvalId, ops: [...earlier, ...ops], explanation: `${approvalId} was decided twice, each decision acknowledged` });
+    decidedOk.set(approvalId, ops.slice(0, 2));
     if (approval === undefined) anomalies.push({ kind: 'decision-lost', key: approvalId, ops, explanation: `the ${decision} of ${approvalId} was acknowledged, yet the call is gone` });
     else if (decision === 'approve' && NOT_SENT.has(approval.state)) anomalies.push({ kind: 'decision-lost', key: approvalId, ops, explanation: `the approval of ${approvalId} was acknowledged, yet the call ended ${approval.state}` });
     else if (decision === 'deny' && approval.state !== 'denied') anomalies.push({ kind: 'decision-lost', key: approvalId, ops, explanation: `the denial of ${approvalId} was acknowledged, yet the call ended ${approval.state}` });
@@ -90,13 +99,15 @@ export function checkApprovals(operations: readonly Operation[]): PropertyResult
     const state = stateOf(operation.value);
     if (operation.type === 'ok') {
       if (!parked.some((a) => a.state === 'approved')) anomalies.push({ kind: 'completed-unapproved', key: callId, ops, explanation: `the client saw call ${callId} complete, yet it ended ${parked.map((a) => a.state).join(', ')}` });
-      if (!effects.has(callId)) anomalies.push({ kind: 'effect-missing', key: callId, ops, explanation: `the client saw call ${callId} complete, yet it took no effect` });
+      if (!effects.has(callId) && !missing.has(callId)) anomalies.push({ kind: 'effect-missing', key: callId, ops, explanation: `the client saw call ${callId} complete, yet it took no effect` });
     } else if (state === 'TASK_STATE_REJECTED' && parked.every((a) => a.state === 'approved' && a.taskState !== 'TASK_STATE_REJECTED')) {
       anomalies.push({ kind: 'rejected-approved', key: callId, ops, explanation: `the client saw call ${callId} rejected, yet it was approved and sent` });
     }
   }
   const count = (state: Approval['state']): number => final.value.approvals.filter((a) => a.state === state).length;
-  const summary = `${final.value.approvals.length} parked calls (${count('approved')} approved, ${count('denied')} denied, ${count('expired')} expired), ${decisions.length} decisions (${approvedOk} approvals and ${deniedOk} denials acknowledged), ${clientCalls} calls seen ending by their clients, ${final.value.effects.length} effects`;
+  const failedSends = final.value.approvals.filter((a) => a.state === 'approved' && a.error !== undefined).length;
+  const others = (['expired', 'canceled', 'pending', 'forwarding'] as const).flatMap((state) => (count(state) > 0 ? [`${count(state)} ${state}`] : []));
+  const summary = `${final.value.approvals.length} parked calls (${count('approved')} approved, ${count('denied')} denied${others.map((o) => `, ${o}`).join('')}; ${failedSends} approved calls the agent answered with an error), ${decisions.length} decisions (${approvedOk} approvals and ${deniedOk} denials acknowledged), ${clientCalls} calls seen ending by their clients, ${final.value.effects.length} effects`;
   return result('approvals', 'Approved calls take effect once, denied ones never', summary, anomalies);
 }
 

@@ -242,6 +242,27 @@ export const INJECTORS: Record<string, Injector> = {
   /** An approved call that completed at its agent without its effect. */
   'approved call without its effect': (ops, pick) =>
     approvalsEdit(ops, pick, (a) => a.state === 'approved', (read, approved) => ({ ...read, effects: read.effects.filter((e) => e.callId !== approved.callId) }), ['effect-missing']),
+  /** An approved call run as a second task (the runtime did not know the message it was sent again). */
+  'approved call run as a second task': (ops, pick) =>
+    approvalsEdit(ops, pick, (a) => a.state === 'approved', (read, approved) => ({ ...read, effects: [...read.effects, { callId: approved.callId, messageId: approved.callId, taskId: 'a-second-task' }] }), ['effect-twice']),
+  /** An approved call left half-sent after the final decisions. */
+  'approved call left half-sent': (ops, pick) =>
+    approvalsEdit(ops, pick, (a) => a.state === 'approved', (read, stuck) => ({ approvals: read.approvals.map((a) => (a === stuck ? { approvalId: a.approvalId, callId: a.callId, state: 'forwarding' as const } : a)), effects: read.effects.filter((e) => e.callId !== stuck.callId) }), ['approval-stuck']),
+  /** A call its client saw complete that the gateways have as denied. */
+  'completed call denied': (ops, pick) => {
+    const completed = new Set(okOps(ops, F.call).map((o) => String(record(o.invoke.value)['callId'])));
+    return approvalsEdit(ops, pick, (a) => a.state === 'approved' && completed.has(a.callId), (read, flipped) => ({ approvals: read.approvals.map((a) => (a === flipped ? { approvalId: a.approvalId, callId: a.callId, state: 'denied' as const } : a)), effects: read.effects.filter((e) => e.callId !== flipped.callId) }), ['completed-unapproved', 'decision-lost']);
+  },
+  /** A call decided twice, both decisions acknowledged. */
+  'call decided twice': (ops, pick) => {
+    const decided = choose(okOps(ops, F.decide, (o) => decideSchema.safeParse(o.invoke.value).success), pick);
+    if (decided === undefined) return undefined;
+    const again = append(ops, F.decide, decided.key!, decided.invoke.value, 'ok', decided.value);
+    // The final read stays last: the second decision comes before it.
+    const read = again.findIndex((op) => op.f === F.approvals && op.type === 'invoke');
+    const moved = [...again.slice(0, read), ...again.slice(-2), ...again.slice(read, -2)].map((op, index) => ({ ...op, index }));
+    return { ops: moved, property: 'approvals', kinds: ['decided-twice'] };
+  },
   /** An acknowledged denial the gateways lost: the call was sent after all. */
   'acknowledged denial lost': (ops, pick) => {
     const denied = new Set(okOps(ops, F.decide, (o) => decideSchema.safeParse(o.invoke.value).data?.decision === 'deny').map((o) => decideSchema.parse(o.invoke.value).approvalId));

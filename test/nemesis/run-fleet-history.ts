@@ -115,8 +115,10 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     await approvals;
     const workloadStopped = Date.now();
     // Calls still pending are decided, and approved ones sent, as the approver would have (a send a killed
-    // gateway left is sent again by another's sweep the gateways' request timeout and 30 s later).
-    if (approvalClients > 0) await settleApprovals({ recorder, processes, random: mulberry32(options.seed + 4), timeoutMs, gateways: gatewayBases, deadline: Date.now() + APPROVALS_SETTLE_MS });
+    // gateway left is sent again by another's sweep the gateways' request timeout and 30 s later), beside
+    // the reads below: waiting first would eat the 30 s the runs no client follows have to end in.
+    const settling = approvalClients === 0 ? Promise.resolve() : settleApprovals({ recorder, processes, random: mulberry32(options.seed + 4), timeoutMs, gateways: gatewayBases, deadline: Date.now() + APPROVALS_SETTLE_MS });
+    clients.push(settling);
     const { runs, unfinished: runsUnfinished } = await workflows;
 
     const database = await fleet.openDatabase();
@@ -142,6 +144,8 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
       ];
       await readLogs({ recorder, processes, database, taskIds: ids });
       if (orchestrators > 0) await readEffects({ recorder, processes, database });
+      // The parked calls decided and sent before the ledgers are read: a refund or charge after the read would not be in it.
+      await settling;
       if ((options.gateways ?? 0) > 0) await readCredits({ recorder, processes, database });
       if (approvalClients > 0) await readApprovals({ recorder, processes, database, tenant: APPROVALS_TENANT });
       const pushesLeft = await waitForPushesDelivered(database, Date.now() + (options.settleMs ?? 30_000));

@@ -18,21 +18,18 @@ import { ADMIN_TOKEN } from '../helpers/gateway-fixture.js';
 import type { Database } from '../../src/storage/index.js';
 import { ApprovalStore } from '../../src/gateway/approvals/index.js';
 import { a2aCall, taskOf } from './a2a-call.js';
+import { recordCall, TERMINAL } from './call-outcome.js';
 import { PAYMENT_PRICE, paymentText, readPaymentEffects } from './payments-agent.js';
 import type { ProcessNumbers, Targets, WorkloadOptions } from './task-workload.js';
 
 /** The agent the rule gates, as the gateways route it. */
 export const GATED_AGENT = 'payments';
-/** Refused before anything was parked: the request itself was wrong. */
-const INVALID_PARAMS = -32602;
 /** How long a client follows its parked call before its outcome is unknown. */
 const FOLLOW_MS = 60_000;
 /** Between two reads of a parked call: two clients stay well under a gateway's per-client quota. */
 const POLL_MS = 300;
 /** The share of pending calls the approver approves; it denies the rest. */
 const APPROVE_SHARE = 0.7;
-const REFUNDED = new Set(['TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
-const TERMINAL = new Set(['TASK_STATE_COMPLETED', ...REFUNDED]);
 const NEVER_SENT = new Set(['ECONNREFUSED']);
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -103,14 +100,8 @@ async function client(options: ApprovalsWorkloadOptions, stop: AbortSignal): Pro
     const outcome = await a2aCall(node.url, 'SendMessage', { message }, options.timeoutMs, node.headers);
     const parked = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
     const task = parked === undefined ? undefined : await follow(options, parked.id, parked);
-    const approvalId = parked?.id;
-    if (task?.state === 'TASK_STATE_COMPLETED') recorder.ok(op, { callId, amount: PAYMENT_PRICE, approvalId, taskId: task.id });
-    else if (task !== undefined && REFUNDED.has(task.state)) recorder.fail(op, { callId, approvalId, taskId: task.id, state: task.state });
-    else if (outcome.kind === 'refused') recorder.fail(op, { callId, error: outcome.error });
-    else if (outcome.kind === 'error' && outcome.code === INVALID_PARAMS) recorder.fail(op, { callId, error: `${outcome.code} ${outcome.message}` });
-    else {
-      const error = outcome.kind === 'error' ? `${outcome.code} ${outcome.message}` : outcome.kind === 'unknown' ? outcome.error : `task ${task?.id ?? 'none'} ${task?.state ?? 'not a task'}`;
-      recorder.info(op, { callId, approvalId, error });
+    const extra = parked === undefined ? {} : { approvalId: parked.id };
+    if (recordCall(recorder, op, { callId, amount: PAYMENT_PRICE, extra }, outcome, task) === 'info') {
       process = options.processes.next();
       await wait(100);
     }

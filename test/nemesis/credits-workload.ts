@@ -16,19 +16,16 @@
 import { randomUUID } from 'node:crypto';
 import { F } from '../history/history-format.js';
 import { a2aCall, taskOf } from './a2a-call.js';
+import { recordCall, TERMINAL } from './call-outcome.js';
 import type { WorkloadOptions } from './task-workload.js';
 import { BILLED_PRICE } from './worker-agent.js';
 
-/** Refused before anything was held: the request itself was wrong. */
-const INVALID_PARAMS = -32602;
 /** Attempts of one call at most: the first and two repeats under its message id. */
 const ATTEMPTS = 3;
 /** The share of calls answered at once, their task followed with GetTask. */
 const AT_ONCE = 0.25;
 /** How long a client follows a task it was answered at once about before the call's outcome is unknown. */
 const FOLLOW_MS = 30_000;
-const REFUNDED = new Set(['TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
-const TERMINAL = new Set(['TASK_STATE_COMPLETED', ...REFUNDED]);
 
 /** `targets` are the gateways' routes to the billed agent, with the tenant's token. */
 export interface CreditsWorkloadOptions extends WorkloadOptions {
@@ -78,13 +75,7 @@ async function client(options: CreditsWorkloadOptions, stop: AbortSignal): Promi
     const outcome = await a2aCall(node.url, 'SendMessage', { message, ...(atOnce ? { configuration: { returnImmediately: true } } : {}) }, options.timeoutMs, node.headers);
     const answered = outcome.kind === 'result' ? taskOf(outcome.result) : undefined;
     const task = atOnce && answered !== undefined ? await follow(options, answered) : answered;
-    if (task?.state === 'TASK_STATE_COMPLETED') recorder.ok(op, { callId, amount: BILLED_PRICE, taskId: task.id });
-    else if (task !== undefined && REFUNDED.has(task.state)) recorder.fail(op, { callId, taskId: task.id, state: task.state });
-    else if (outcome.kind === 'refused') recorder.fail(op, { callId, error: outcome.error });
-    else if (outcome.kind === 'error' && outcome.code === INVALID_PARAMS) recorder.fail(op, { callId, error: `${outcome.code} ${outcome.message}` });
-    else {
-      const error = outcome.kind === 'error' ? `${outcome.code} ${outcome.message}` : outcome.kind === 'unknown' ? outcome.error : `task ${task?.id ?? 'none'} ${task?.state ?? 'not a task'}`;
-      recorder.info(op, { callId, error });
+    if (recordCall(recorder, op, { callId, amount: BILLED_PRICE }, outcome, task) === 'info') {
       process = options.processes.next();
       if (attempts < ATTEMPTS && random() < 0.5) unknown = { callId, workMs, atOnce, attempts };
       await wait(100);

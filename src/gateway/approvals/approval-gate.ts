@@ -1,7 +1,7 @@
 import type { AuditEntry, AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
 import { deliberateFault, followChanges, type Bus } from '../../storage/index.js';
-import { Errors, answeredErrorCode } from '../../protocol/index.js';
+import { ErrorCodes, Errors, answeredErrorCode, type ErrorCode } from '../../protocol/index.js';
 import { randomUUID } from 'node:crypto';
 import { uuidv7 } from '../../storage/index.js';
 import type { CreditHolds } from '../credits/index.js';
@@ -69,6 +69,14 @@ export const APPROVAL_RULES_TOPIC = 'agentmesh.gateway.approval-rules';
 
 /** An approved call stays `forwarding` this long before another sweep may send it again, ms: past any forward's deadline. */
 const STRANDED_AFTER_MARGIN_MS = 30_000;
+/**
+ * What an agent answers when it could not take a call at all (its store unreachable for a moment, the
+ * replica shutting down): an approved call so answered is sent again, not used up. The runtime
+ * answers a message it already started with that task, so a send again never runs it twice.
+ */
+const NOT_TAKEN: ReadonlySet<ErrorCode | undefined> = new Set([ErrorCodes.STORAGE_UNAVAILABLE, ErrorCodes.HTTP_UNAVAILABLE]);
+const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
+
 /** A build broken on purpose for the nemesis tests (src/storage/deliberate-faults.ts): denied calls are sent all the same. */
 const DENIED_CALL_SENT = deliberateFault('denied-call-sent');
 
@@ -401,6 +409,12 @@ export class ApprovalGate {
       const error = answeredError(tap, a.request.binding, status);
       const failed = error !== undefined;
       const errorCode = answeredErrorCode(error);
+      // Not taken (no task named): sent again by this replica's next sweep, until the call would have expired unapproved.
+      if (failed && taskId === undefined && (NOT_TAKEN.has(errorCode) || (errorCode === undefined && UNAVAILABLE_STATUSES.has(status))) && this.#now() < a.expiresAt) {
+        this.#sendAgain.add(a.id);
+        this.#o.logger.warn({ approval: a.id, agent: a.agent, status, ...(errorCode !== undefined && { errorCode }) }, 'the agent could not take an approved call now; it will be sent again');
+        return;
+      }
       if (a.reservationKey !== '') {
         const charged = await settleOrTrack(this.#o, { key: a.reservationKey, message: parkedMessage(a.request.body), version: a.request.version, tap, estimate: a.milliCredits, agent: a.agent, tenant: a.tenant, subject: a.principal.subject, failed });
         if (charged !== undefined) this.#o.logger.debug({ approval: a.id, charged }, 'approved call settled');

@@ -5,6 +5,9 @@ import { result, type Anomaly, type PropertyResult } from './property-result.js'
 
 type Approval = z.infer<typeof approvalsSchema>['approvals'][number];
 
+/** A send's error that says the agent could not take the call at all (the gateway sends such a call again). */
+const NOT_TAKEN = /AM_ERR_STORAGE_UNAVAILABLE|AM_ERR_HTTP_UNAVAILABLE/;
+
 /** Final states in which a parked call was never sent to its agent. */
 const NOT_SENT = new Set<Approval['state']>(['denied', 'expired', 'canceled']);
 
@@ -20,6 +23,7 @@ const NOT_SENT = new Set<Approval['state']>(['denied', 'expired', 'canceled']);
  * - an acknowledged decision stands: an approval answered `ok` ends approved, a denial denied, and
  *   no call is decided twice;
  * - what the client saw agrees: a completed call was approved, a rejected one was not sent;
+ * - an approved call is not used up by an answer saying the agent could not take it now;
  * - nothing is left parked or half-sent after the final read phase decided every call.
  */
 export function checkApprovals(operations: readonly Operation[]): PropertyResult {
@@ -60,6 +64,10 @@ export function checkApprovals(operations: readonly Operation[]): PropertyResult
     if (approval.state === 'approved' && approval.taskState === 'TASK_STATE_COMPLETED' && !effects.has(approval.callId)) {
       missing.add(approval.callId);
       anomalies.push({ kind: 'effect-missing', key: approval.approvalId, ops: [at], explanation: `approved call ${approval.callId} completed at its agent but took no effect` });
+    }
+    // An answer that says the agent could not take the call is sent again (docs/approvals.md, "States"): ending on one, the decision was lost.
+    if (approval.state === 'approved' && approval.error !== undefined && NOT_TAKEN.test(approval.error)) {
+      anomalies.push({ kind: 'approved-not-run', key: approval.approvalId, ops: [at], explanation: `approved call ${approval.callId} was used up by an answer that it could not be taken now: ${approval.error}` });
     }
     if (approval.state === 'pending' || approval.state === 'forwarding') {
       anomalies.push({ kind: 'approval-stuck', key: approval.approvalId, ops: [at], explanation: `call ${approval.callId} is still ${approval.state} after the final read phase decided every call` });

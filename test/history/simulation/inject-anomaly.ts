@@ -263,6 +263,9 @@ export const INJECTORS: Record<string, Injector> = {
     const moved = [...again.slice(0, read), ...again.slice(-2), ...again.slice(read, -2)].map((op, index) => ({ ...op, index }));
     return { ops: moved, property: 'approvals', kinds: ['decided-twice'] };
   },
+  /** An approved call used up by an answer that the agent could not take it now. */
+  'approved call used up by an outage': (ops, pick) =>
+    approvalsEdit(ops, pick, (a) => a.state === 'approved', (read, lost) => ({ approvals: read.approvals.map((a) => (a === lost ? { approvalId: a.approvalId, callId: a.callId, state: 'approved' as const, error: 'the agent answered the error AM_ERR_STORAGE_UNAVAILABLE (HTTP 200)' } : a)), effects: read.effects.filter((e) => e.callId !== lost.callId) }), ['approved-not-run']),
   /** An acknowledged denial the gateways lost: the call was sent after all. */
   'acknowledged denial lost': (ops, pick) => {
     const denied = new Set(okOps(ops, F.decide, (o) => decideSchema.safeParse(o.invoke.value).data?.decision === 'deny').map((o) => decideSchema.parse(o.invoke.value).approvalId));

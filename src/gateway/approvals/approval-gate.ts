@@ -76,6 +76,8 @@ const STRANDED_AFTER_MARGIN_MS = 30_000;
  */
 const NOT_TAKEN: ReadonlySet<ErrorCode | undefined> = new Set([ErrorCodes.STORAGE_UNAVAILABLE, ErrorCodes.HTTP_UNAVAILABLE]);
 const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
+/** Sweeps that try again to release a decided call's hold before leaving it to the ledger's hold expiry. */
+const RELEASE_ATTEMPTS = 60;
 
 /** A build broken on purpose for the nemesis tests (src/storage/deliberate-faults.ts): denied calls are sent all the same. */
 const DENIED_CALL_SENT = deliberateFault('denied-call-sent');
@@ -109,7 +111,7 @@ export class ApprovalGate {
    * (the ledger down for a moment): the next sweep releases them, so a call
    * that never ran is never left charged. A refund is idempotent.
    */
-  readonly #releaseAgain = new Map<string, { record: ApprovalRecord; reason: string }>();
+  readonly #releaseAgain = new Map<string, { record: ApprovalRecord; reason: string; attempts: number }>();
   #sweeping: Promise<void> | undefined;
   /** Reloads run one after another, so the last read of the store is the one in force. */
   #reloading: Promise<void> = Promise.resolve();
@@ -323,10 +325,21 @@ export class ApprovalGate {
   /** Releases the holds of decided calls whose release failed here; resolves with how many were released. */
   async releaseLeftHeld(): Promise<number> {
     let count = 0;
-    for (const [id, { record, reason }] of this.#releaseAgain) {
-      if (!(await this.#release(record, reason))) break;
-      this.#releaseAgain.delete(id);
-      count++;
+    let failed = 0;
+    for (const [id, left] of this.#releaseAgain) {
+      if (await this.#release(left.record, left.reason)) {
+        this.#releaseAgain.delete(id);
+        count++;
+        continue;
+      }
+      // One that never goes (its hold kept by a replica gone) is left to the ledger's hold expiry after a while, not tried for ever.
+      left.attempts += 1;
+      if (left.attempts >= RELEASE_ATTEMPTS) {
+        this.#releaseAgain.delete(id);
+        this.#o.logger.warn({ approval: id, attempts: left.attempts }, 'a decided call\'s hold could not be released; the ledger refunds it when it expires (creditsMaxHoldMs)');
+      }
+      // A few failing in a row: the ledger is down; the next sweep tries again.
+      if (++failed >= 3) break;
     }
     return count;
   }
@@ -448,7 +461,7 @@ export class ApprovalGate {
 
   /** Refunds a decided call's hold now, or at this replica's next sweep when the ledger cannot be written now. */
   async #releaseOrRetry(a: ApprovalRecord, reason: string): Promise<void> {
-    if (!(await this.#release(a, reason))) this.#releaseAgain.set(a.id, { record: a, reason });
+    if (!(await this.#release(a, reason))) this.#releaseAgain.set(a.id, { record: a, reason, attempts: 1 });
   }
 
   #audit(eventType: string, a: ApprovalRecord, approver: Approver | undefined, reason: string | undefined): void {

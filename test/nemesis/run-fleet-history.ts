@@ -8,6 +8,7 @@ import { mulberry32 } from '../../agents/data/mulberry32.js';
 import { checkHistoryText, type HistoryReport } from '../history/check-history.js';
 import { HistoryRecorder } from '../history/history-recorder.js';
 import { allTaskIds, readEffects, readLogs, readUntilTerminal, waitForPushesDelivered, waitUntilTerminalInDatabase } from './final-reads.js';
+import type { Database } from '../../src/storage/index.js';
 import { readCredits } from './credits-reads.js';
 import { startPushReceiver, type PushReceiver } from './push-receiver.js';
 import { FLEET_FAULTS, runSchedule, type FleetFault } from './fleet-nemesis.js';
@@ -58,6 +59,8 @@ export interface FleetRunResult {
   historyPath: string;
   /** Tasks not terminal `settleMs` after the last heal. */
   unfinished: string[];
+  /** Each of them as the database has it after the final reads: its agent, its state, its status message (why it ended, if it did). */
+  unfinishedNow: string[];
   /** Pushes still not delivered `settleMs` after the final log reads. */
   pushesLeft: number;
   tasks: number;
@@ -143,6 +146,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
         })),
       ];
       await readLogs({ recorder, processes, database, taskIds: ids });
+      const unfinishedNow = await describeTasks(database, unfinished);
       if (orchestrators > 0) await readEffects({ recorder, processes, database });
       // The parked calls decided and sent before the ledgers are read: a refund or charge after the read would not be in it.
       await settling;
@@ -153,7 +157,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
       close();
       closed = true;
       const report = checkHistoryText(readFileSync(options.historyPath, 'utf8'));
-      return { report, historyPath: options.historyPath, unfinished, pushesLeft, tasks: ids.length, runs: runs.length, unfinishedRuns: runsUnfinished };
+      return { report, historyPath: options.historyPath, unfinished, unfinishedNow, pushesLeft, tasks: ids.length, runs: runs.length, unfinishedRuns: runsUnfinished };
     } finally {
       await database.close();
     }
@@ -165,6 +169,22 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     if (!closed) close();
     await fleet?.close();
   }
+}
+
+/** `id agent state: status message`, per task, as the database has it now (a run that did not pass says why each task was late). */
+async function describeTasks(database: Database, ids: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of ids) {
+    const row = await database.db.selectFrom('tasks').select(['agent', 'state', 'snapshot']).where('id', '=', id).executeTakeFirst();
+    if (row === undefined) {
+      out.push(`${id}: not in the database`);
+      continue;
+    }
+    const status = (JSON.parse(row.snapshot) as { status?: { message?: { parts?: Array<{ text?: unknown }> } } }).status;
+    const text = (status?.message?.parts ?? []).flatMap((p) => (typeof p.text === 'string' ? [p.text] : [])).join(' ');
+    out.push(`${id} ${row.agent} ${row.state}${text === '' ? '' : `: ${text.slice(0, 300)}`}`);
+  }
+  return out;
 }
 
 /** The tenant the credits workload calls the billed agent as. */

@@ -39,7 +39,7 @@ async function runThrough(t: TestContext, dir: string, faults: readonly FleetFau
   const unfinished = result.unfinished.length;
   assert.equal(result.report.verdict, 'valid', report);
   await t.test('every task is terminal within 30 s of the last heal', () => {
-    assert.deepEqual(result.unfinished, [], `tasks not terminal 30 s after the last heal\n${report}`);
+    assert.deepEqual(result.unfinished, [], `tasks not terminal 30 s after the last heal, as they are now:\n${result.unfinishedNow.join('\n')}\n${report}`);
   });
   assert.equal(result.pushesLeft, 0, report);
   assert.ok(result.tasks > 20, `${result.tasks} tasks: too few for the run to say anything\n${report}`);

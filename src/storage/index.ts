@@ -37,4 +37,5 @@ export { exponentialBackoff, fullJitterBackoff, pause } from './backoff.js';
 export type { ExponentialBackoffOptions } from './backoff.js';
 export type { SecretFile } from './secret-file.js';
 export { activeDeliberateFault, deliberateFault, DELIBERATE_FAULT_VARIABLE } from './deliberate-faults.js';
+export { sendAgainIfMomentary } from './statement-sent-again.js';
 export type { DeliberateFault } from './deliberate-faults.js';

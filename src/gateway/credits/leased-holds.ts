@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, isAgentmeshError, Errors } from '../../protocol/index.js';
 import type { Logger } from '../../observability/index.js';
+import { sendAgainIfMomentary } from '../../storage/index.js';
 import { checkReserveInput, type CreditLedger, type LeaseSpend, type ReserveInput, type Settlement } from '../../tenancy/index.js';
 import type { CreditHolds } from './credit-holds.js';
 import { RecentlyClosedByKind } from './recently-closed.js';
@@ -267,8 +268,11 @@ export class LeasedCreditHolds implements CreditHolds {
     if (hold?.lease === undefined) return;
     const lease = hold.lease;
     let reservation: Awaited<ReturnType<CreditLedger['carveLease']>>;
+    // Sent again when the ledger could not take it for a moment: a lost COMMIT answer (a reset, a terminated
+    // session) may have carved it already, and a hold left here too would be charged twice.
+    let sentAgain = false;
     try {
-      reservation = await this.#ledger.carveLease(lease.key, hold.input);
+      reservation = await sendAgainIfMomentary(() => this.#ledger.carveLease(lease.key, hold.input), () => (sentAgain = true));
     } catch (err) {
       // The lease is gone from the ledger (expired, released): the hold stays here, and this replica's
       // tracker settles it (written against the available balance); a crash before then loses it.
@@ -278,8 +282,9 @@ export class LeasedCreditHolds implements CreditHolds {
     if (this.#holds.get(key) !== hold) return;
     this.#holds.delete(key);
     lease.inFlight -= hold.input.milliCredits;
-    // Carved: the credits left the lease for the call's own reservation. Found (a retry pinned it elsewhere): they stay.
-    if (!reservation.replayed) lease.size -= hold.input.milliCredits;
+    // Carved: the credits left the lease for the call's own reservation. Found (a retry pinned it elsewhere): they stay,
+    // unless this carve was sent again: then what was found is the first send's own carve, from this lease.
+    if (!reservation.replayed || sentAgain) lease.size -= hold.input.milliCredits;
   }
 
   expireHolds: CreditLedger['expireHolds'] = (options) => this.#ledger.expireHolds(options);

@@ -1,7 +1,6 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
-import type { Tables } from '../../storage/index.js';
 import type { OnBehalfOf } from '../calls/agent-caller.js';
-import { sendAgainIfMomentary } from './statement-sent-again.js';
+import { sendAgainIfMomentary, type Tables } from '../../storage/index.js';
 import { deepFreeze, isRecord, requireOneOf, isStringArray } from '../../protocol/index.js';
 
 export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -293,6 +293,36 @@ describe('credit leases on SQLite', () => {
     assert.equal((await ledger().reconcile()).ok, true);
   });
 
+  test('a pin whose carve landed but whose answer was lost is sent again and found: the call is charged once', async () => {
+    const tenant = newTenant();
+    await ledger().topUp(tenant, 100_000, `${tenant}-topup`);
+    // The real ledger, its first carve's answer lost after it committed (a connection reset after COMMIT).
+    let lost = 0;
+    const real = ledger();
+    const answerLost: CreditLedger = Object.create(real, {
+      carveLease: {
+        value: async (...args: Parameters<CreditLedger['carveLease']>) => {
+          const carved = await real.carveLease(...args);
+          if (lost++ === 0) throw new Error('Connection terminated unexpectedly');
+          return carved;
+        },
+      },
+    });
+    const holds = new LeasedCreditHolds({ ledger: answerLost, logger });
+    await holds.reserve({ tenant, key: 'parked', milliCredits: 3_000, agent: 'payments', skill: 'pay' });
+    await holds.pin('parked');
+    // As an approved call's answer moves it: under its task's key, then settled.
+    await holds.rekey('parked', 'task/payments:parked');
+    await holds.settle('task/payments:parked', 3_000);
+    await holds.close();
+    // One charge of the call, nothing of it still held, and the lease went back whole.
+    assert.deepEqual((await ledger().holds(tenant)).map((h) => h.key), []);
+    assert.equal((await ledger().balance(tenant)).availableMilliCredits, 97_000);
+    await assertConserved(ledger(), tenant, 100_000);
+    assert.equal((await ledger().reconcile()).ok, true);
+    assert.equal(lost, 2, 'the carve was sent again');
+  });
+
   test('killed with settlements in memory: the lease stays held (visible in holds) until the hold-expiry policy refunds it; unwritten calls are not charged', async () => {
     const tenant = newTenant();
     await ledger().topUp(tenant, 100_000, `${tenant}-topup`);

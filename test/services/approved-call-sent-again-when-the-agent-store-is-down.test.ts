@@ -37,12 +37,12 @@ describe('an approved call the agent could not take', { skip }, () => {
     await migrateDatabase({ url: schema.url });
     const proxied = await proxyInFrontOf(schema.url, 5432);
     proxy = proxied.proxy;
-    // The sweep runs only when the test calls it; a short query deadline makes the runtime answer at once while its store is cut off.
+    // The sweep runs only when the test calls it; a refused connection makes the runtime answer at once while its store is cut off; the query deadline is for a loaded host.
     mesh = await startGatewayMeshFor(
       { name: 'buyer', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read'], credits: 100 },
       {
         agents: [payments],
-        runtime: { databaseUrl: proxied.url, databasePoolSize: 2, databaseQueryTimeoutMs: 1_000 },
+        runtime: { databaseUrl: proxied.url, databasePoolSize: 2, databaseQueryTimeoutMs: 5_000 },
         gateway: { approvals: { rules: [{ id: 'every-payment', agent: 'payments', reason: 'finance decides' }], sweepIntervalMs: 600_000 } },
       },
     );

@@ -126,6 +126,13 @@ export class LeasedCreditHolds implements CreditHolds {
   readonly #leases = new Set<Lease>();
   readonly #acquiring = new Map<string, Promise<Lease | undefined>>();
   readonly #holds = new Map<string, Hold>();
+  /**
+   * Holds whose carve (`pin`) is in flight (its promise), or failed without the ledger's answer
+   * (undefined): a lost COMMIT answer may have carved it, so a reservation of the call's own may stand
+   * under its key beside this hold on the lease (`#pinOutcome`). Apart from the holds, whose shape the
+   * hot path keeps.
+   */
+  readonly #carving = new Map<Hold, Promise<void> | undefined>();
   /** Recently closed calls: a second settle or refund replays the first outcome. */
   readonly #closed: RecentlyClosedByKind<Settlement>;
   #flushTimer: NodeJS.Timeout | undefined;
@@ -220,6 +227,7 @@ export class LeasedCreditHolds implements CreditHolds {
   settleNow(key: string, milliCredits: number, info: { state?: string | undefined } = {}): Settlement | Promise<Settlement> {
     const hold = this.#holds.get(key);
     if (hold === undefined) return this.#closed.get(key) ? { ...this.#closed.get(key)!, replayed: true } : this.#ledger.settle(key, milliCredits, info);
+    if (this.#carving.size > 0 && this.#carving.has(hold)) return this.#pinOutcome(hold).then(() => this.settleNow(key, milliCredits, info));
     this.#holds.delete(key);
     const lease = hold.lease;
     if (lease === undefined) return this.#ledger.settle(key, milliCredits, info).then((settlement) => this.#remembered(settlement));
@@ -237,6 +245,7 @@ export class LeasedCreditHolds implements CreditHolds {
   async refund(key: string, reason: string): Promise<Settlement> {
     const hold = this.#holds.get(key);
     if (hold === undefined) return this.#closed.get(key) ? { ...this.#closed.get(key)!, replayed: true } : this.#ledger.refund(key, reason);
+    if (this.#carving.size > 0 && this.#carving.has(hold)) return this.#pinOutcome(hold).then(() => this.refund(key, reason));
     this.#holds.delete(key);
     if (hold.lease === undefined) return this.#remembered(await this.#ledger.refund(key, reason));
     // Back to the lease: nothing was written for this call, so nothing is.
@@ -251,6 +260,7 @@ export class LeasedCreditHolds implements CreditHolds {
   /** `rekey`, done at once for a call held on a lease; a promise when the hold is the ledger's. */
   rekeyNow(oldKey: string, newKey: string): void | Promise<void> {
     const hold = this.#holds.get(oldKey);
+    if (hold !== undefined && this.#carving.size > 0 && this.#carving.has(hold)) return this.#pinOutcome(hold).then(() => this.rekeyNow(oldKey, newKey));
     if (hold === undefined || hold.lease === undefined) return this.#rekeyInLedger(oldKey, newKey, hold);
     if (oldKey === newKey) return;
     // Taken: held here, or settled here recently (the ledger refuses a settlement under a used key in any case).
@@ -267,24 +277,73 @@ export class LeasedCreditHolds implements CreditHolds {
     const hold = this.#holds.get(key);
     if (hold?.lease === undefined) return;
     const lease = hold.lease;
+    try {
+      await this.#carve(hold, lease);
+    } catch (err) {
+      // Refused (the lease is gone from the ledger: expired, released): the hold stays here, and this replica's
+      // tracker settles it (written against the available balance); a crash before then loses it. Else unknown
+      // whether it landed: the carve is sent again before the hold is settled, refunded or moved.
+      const known = !this.#carving.has(hold);
+      this.#log.warn({ err, key, lease: lease.key, carved: known ? 'no' : 'unknown' }, 'could not pin a call to a reservation of its own');
+    }
+  }
+
+  /**
+   * Sends the hold's carve, or joins the one in flight. Answered, the hold leaves the lease for the call's
+   * reservation in the ledger; refused, it stays on the lease, known not carved; thrown otherwise, it stays
+   * in `#carving` as unknown.
+   */
+  #carve(hold: Hold, lease: Lease): Promise<void> {
+    const inFlight = this.#carving.get(hold);
+    if (inFlight !== undefined) return inFlight;
+    const carve = this.#sendCarve(hold, lease, this.#carving.has(hold));
+    this.#carving.set(hold, carve);
+    return carve;
+  }
+
+  async #sendCarve(hold: Hold, lease: Lease, sentBefore: boolean): Promise<void> {
+    const key = hold.input.key;
     let reservation: Awaited<ReturnType<CreditLedger['carveLease']>>;
     // Sent again when the ledger could not take it for a moment: a lost COMMIT answer (a reset, a terminated
     // session) may have carved it already, and a hold left here too would be charged twice.
-    let sentAgain = false;
+    let sentAgain = sentBefore;
     try {
       reservation = await sendAgainIfMomentary(() => this.#ledger.carveLease(lease.key, hold.input), () => (sentAgain = true));
     } catch (err) {
-      // The lease is gone from the ledger (expired, released): the hold stays here, and this replica's
-      // tracker settles it (written against the available balance); a crash before then loses it.
-      this.#log.warn({ err, key, lease: lease.key }, 'could not pin a call to a reservation of its own');
-      return;
+      // A refusal is decided before anything is written, and a reservation already under the key is answered
+      // before any refusal (ledger-store.ts, carveLease): nothing of this call was carved, ever. Any other
+      // failure (every send's answer lost) leaves it unknown.
+      if (isAgentmeshError(err) && err.code === ErrorCodes.TENANCY_INVALID_ARGUMENT) this.#carving.delete(hold);
+      else this.#carving.set(hold, undefined);
+      throw err;
     }
+    this.#carving.delete(hold);
     if (this.#holds.get(key) !== hold) return;
     this.#holds.delete(key);
     lease.inFlight -= hold.input.milliCredits;
     // Carved: the credits left the lease for the call's own reservation. Found (a retry pinned it elsewhere): they stay,
-    // unless this carve was sent again: then what was found is the first send's own carve, from this lease.
+    // unless a carve of this hold was sent before: then what was found is that send's own carve, from this lease.
     if (!reservation.replayed || sentAgain) lease.size -= hold.input.milliCredits;
+  }
+
+  /**
+   * Waits until the pin of a hold is known. A carve whose every answer was lost may have landed: the hold
+   * would be settled on the lease (under whatever key it moved to) while the carved reservation stood
+   * under the call's key, charged twice; or refunded here while that reservation stayed held. So a hold
+   * in doubt is settled, refunded or moved only after the carve is sent again: under the call's key it
+   * creates the reservation or finds the first send's (the ledger keys it), so either way the call's one
+   * hold is then that reservation, closed through the ledger; refused, nothing was carved and the hold
+   * stays on the lease. Still no answer: this throws, the hold stays in doubt, and the caller's retry
+   * comes back here (a settle or refund is never made on a lease the carve may have left).
+   */
+  async #pinOutcome(hold: Hold): Promise<void> {
+    // Only a hold on a lease is ever carved (`pin`).
+    if (hold.lease === undefined) return;
+    try {
+      await this.#carve(hold, hold.lease);
+    } catch (err) {
+      if (this.#carving.has(hold)) throw err;
+    }
   }
 
   expireHolds: CreditLedger['expireHolds'] = (options) => this.#ledger.expireHolds(options);
@@ -358,6 +417,7 @@ export class LeasedCreditHolds implements CreditHolds {
     this.#leases.clear();
     this.#current.clear();
     this.#holds.clear();
+    this.#carving.clear();
   }
 
   /** The tenant's current lease when it can cover `n` now. */

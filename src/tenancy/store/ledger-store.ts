@@ -87,7 +87,9 @@ export interface LedgerStore {
    * Moves `input.milliCredits` of the lease's hold to a reservation of its
    * own under `input.key` (a task that outlives its call is tracked and
    * settled like any reservation); no balance moves. A key already used
-   * returns that reservation (`created: false`), and the lease keeps the credits.
+   * returns that reservation (`created: false`), and the lease keeps the credits,
+   * whatever the lease's state: a refusal means nothing is carved under the key
+   * (the gateway reads it so after a carve whose answer was lost).
    */
   carveLease(leaseKey: string, input: ReserveInput, now: number): Promise<ReserveResult>;
   /** Moves a reservation to a new key; already moved is fine, a taken key is refused. */

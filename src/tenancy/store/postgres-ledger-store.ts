@@ -282,7 +282,15 @@ export class PostgresLedgerStore extends LedgerCore implements LedgerStore {
   async carveLease(leaseKey: string, input: ReserveInput, now: number): Promise<ReserveResult> {
     return this.#db.transaction().execute(async (trx) => {
       const lease = await trx.selectFrom('credit_reservations').selectAll().where('key', '=', leaseKey).forUpdate().executeTakeFirst();
-      if (!lease || lease.status !== 'held' || Number(lease.held) < input.milliCredits) throw reservationNotFound(leaseKey);
+      if (!lease || lease.status !== 'held' || Number(lease.held) < input.milliCredits) {
+        // A reservation already under the key is found, not refused, though a carve that landed used the lease's
+        // last credits or the lease is gone since: the gateway sends a carve again when its answer was lost, and
+        // reads a refusal as "nothing carved" (the SQLite store looks the key up first).
+        const existing = await trx.selectFrom('credit_reservations').selectAll().where('key', '=', input.key).executeTakeFirst();
+        if (existing === undefined) throw reservationNotFound(leaseKey);
+        if (existing.tenant !== input.tenant) throw keyTaken(input.key);
+        return { row: normalizeReservation(existing), created: false, balance: undefined, crossing: undefined };
+      }
       const row = heldReservation(input, now);
       const inserted = await trx.insertInto('credit_reservations').values(row).onConflict((oc) => oc.column('key').doNothing()).returning('id').executeTakeFirst();
       if (!inserted) {

@@ -323,6 +323,73 @@ describe('credit leases on SQLite', () => {
     assert.equal(lost, 2, 'the carve was sent again');
   });
 
+  test('a pin whose carve landed but whose every answer was lost is sent again before its hold is moved, settled or refunded: each call is charged at most once', async () => {
+    const tenant = newTenant();
+    await ledger().topUp(tenant, 100_000, `${tenant}-topup`);
+    // The real ledger, every carve's answer lost after it committed while `lossy` (a connection reset after each COMMIT).
+    let lossy = true;
+    let carves = 0;
+    const real = ledger();
+    const answersLost: CreditLedger = Object.create(real, {
+      carveLease: {
+        value: async (...args: Parameters<CreditLedger['carveLease']>) => {
+          const carved = await real.carveLease(...args);
+          carves++;
+          if (lossy) throw new Error('Connection terminated unexpectedly');
+          return carved;
+        },
+      },
+    });
+    const holds = new LeasedCreditHolds({ ledger: answersLost, logger });
+    await holds.reserve({ tenant, key: 'approved', milliCredits: 3_000, agent: 'payments', skill: 'pay' });
+    await holds.reserve({ tenant, key: 'denied', milliCredits: 2_000, agent: 'payments', skill: 'pay' });
+    await holds.pin('approved');
+    await holds.pin('denied');
+    assert.ok(carves > 2, 'each carve sent again, none answered');
+    assert.deepEqual((await ledger().holds(tenant)).filter((h) => h.agent !== LEASE_AGENT).map((h) => h.key).sort(), ['approved', 'denied'], 'both carves landed');
+    lossy = false;
+    // As an approved call's answer moves it: under its task's key, then settled. The denied call is refunded.
+    await holds.rekey('approved', 'task/payments:approved');
+    await holds.settle('task/payments:approved', 3_000);
+    await holds.refund('denied', 'denied by an approver');
+    await holds.close();
+    // One charge of the approved call, none of the denied one, nothing still held, and the lease went back whole.
+    assert.deepEqual((await ledger().holds(tenant)).map((h) => h.key), []);
+    assert.deepEqual(await ledger().usage({ tenant, groupBy: [] }), [{ milliCredits: 3_000, calls: 1 }]);
+    assert.equal((await ledger().balance(tenant)).availableMilliCredits, 97_000);
+    await assertConserved(ledger(), tenant, 100_000);
+    assert.equal((await ledger().reconcile()).ok, true);
+  });
+
+  test('a hold whose pin is in doubt is not settled while the ledger still gives no answer: the settle fails, and its retry charges once', async () => {
+    const tenant = newTenant();
+    await ledger().topUp(tenant, 100_000, `${tenant}-topup`);
+    let lossy = true;
+    const real = ledger();
+    const answersLost: CreditLedger = Object.create(real, {
+      carveLease: {
+        value: async (...args: Parameters<CreditLedger['carveLease']>) => {
+          const carved = await real.carveLease(...args);
+          if (lossy) throw new Error('Connection terminated unexpectedly');
+          return carved;
+        },
+      },
+    });
+    const holds = new LeasedCreditHolds({ ledger: answersLost, logger });
+    await holds.reserve({ tenant, key: 'tracked', milliCredits: 3_000, agent: 'payments', skill: 'pay' });
+    await holds.pin('tracked');
+    // Not settled on the lease while the carved reservation may stand: the caller (a tracker, an approval's sweep) tries again.
+    await assert.rejects(holds.settle('tracked', 2_000));
+    lossy = false;
+    assert.equal((await holds.settle('tracked', 2_000)).chargedMilliCredits, 2_000);
+    assert.equal((await holds.settle('tracked', 2_000)).replayed, true);
+    await holds.close();
+    assert.deepEqual((await ledger().holds(tenant)).map((h) => h.key), []);
+    assert.deepEqual(await ledger().usage({ tenant, groupBy: [] }), [{ milliCredits: 2_000, calls: 1 }]);
+    await assertConserved(ledger(), tenant, 100_000);
+    assert.equal((await ledger().reconcile()).ok, true);
+  });
+
   test('killed with settlements in memory: the lease stays held (visible in holds) until the hold-expiry policy refunds it; unwritten calls are not charged', async () => {
     const tenant = newTenant();
     await ledger().topUp(tenant, 100_000, `${tenant}-topup`);

@@ -136,7 +136,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
     });
     const grpcAgents = await mountAgents({ app, agents: options.agents, engine, backends, cards, authenticate: options.authenticate, config, log, hooks });
-    const recoverNow = async () => engine.recover(now() - config.replicaTtlMs, { giveUpBefore: now() - config.unhostedTaskGiveUpMs });
+    const recoverNow = async () => engine.recover(config.replicaTtlMs, { giveUpBefore: now() - config.unhostedTaskGiveUpMs });
     // Recorded with each heartbeat: another replica's orphan scan leaves the tasks only this one can run to it.
     const hosts = replicaHostsOf(options.agents);
     return {

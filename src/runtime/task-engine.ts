@@ -19,6 +19,7 @@ import { TaskRun, type TaskRunDeps } from './task-run.js';
 import { CANCEL_TOPIC, cancelTask, replicaTopic, writeTask } from './task-writes.js';
 import { statusEvent, wrap } from './task-events.js';
 import { forwardToOwner, type MessageControl, type ResumeControl } from './forward-to-owner.js';
+import { HeartbeatWatch } from './heartbeat-watch.js';
 import { HostsSeen } from './replica-hosts.js';
 import type { WorkflowLauncher } from './workflow-hooks/index.js';
 
@@ -151,6 +152,7 @@ export class TaskEngine {
   #runs = new EphemeralMap<TaskRun>();
   #limits = new Map<string, ConcurrencyLimit>();
   #now: () => number;
+  #heartbeats = new HeartbeatWatch();
   #unsubscribe: Array<() => void> = [];
   #sweeper: NodeJS.Timeout;
   /**
@@ -447,12 +449,15 @@ export class TaskEngine {
 
   /**
    * Fails (or re-runs, for idempotent skills) tasks whose owner replica
-   * stopped heartbeating before `staleBefore`. An idempotent task whose skill
+   * stopped heartbeating: its heartbeat has stayed the same for `leaseMs` as
+   * this replica watched it round after round ({@link HeartbeatWatch}; a
+   * replica just started takes over nothing before it has watched for a
+   * lease), or its row is gone. An idempotent task whose skill
    * is not hosted here is left to a replica that hosts it: failed only once
    * neither it was written nor such a replica heartbeat since `giveUpBefore`
    * (never, without it; ADR 0080).
    */
-  recover(staleBefore: number, options: RecoverOptions = {}): Promise<{ failed: number; rerun: number }> {
+  recover(leaseMs: number, options: RecoverOptions = {}): Promise<{ failed: number; rerun: number }> {
     // One round at a time: two rounds overlapping (a slow database makes a round outlast the timer)
     // could both find a task no run holds yet and both take it. A round asked for while one runs
     // starts when it ends, to see what changed since; calls meanwhile join that one (a stuck round
@@ -460,15 +465,16 @@ export class TaskEngine {
     if (this.#nextRound) return this.#nextRound;
     const round = this.#recovering.then(() => {
       this.#nextRound = undefined;
-      return this.#recoverRound(staleBefore, options);
+      return this.#recoverRound(leaseMs, options);
     });
     this.#nextRound = round;
     this.#recovering = round.catch(() => undefined);
     return round;
   }
 
-  async #recoverRound(staleBefore: number, options: RecoverOptions): Promise<{ failed: number; rerun: number }> {
+  async #recoverRound(leaseMs: number, options: RecoverOptions): Promise<{ failed: number; rerun: number }> {
     let { failed, rerun } = await this.#recoverUnwritten();
+    const stale = this.#heartbeats.stale(await this.#o.store.replicasSeen(0), this.#now(), leaseMs);
     // Read once a round, and only when a task this replica cannot run has waited past the bound.
     const { giveUpBefore } = options;
     let seen: Promise<HostsSeen> | undefined;
@@ -476,7 +482,7 @@ export class TaskEngine {
     // Paged by id, so rows this replica leaves (other agents' idempotent tasks) never hide the rest.
     let afterId = '';
     for (let page = 0; page < 100; page++) {
-      const orphans = await this.#o.store.orphans(staleBefore, 100, afterId);
+      const orphans = await this.#o.store.orphans(stale, 100, afterId);
       if (orphans.length === 0) break;
       afterId = orphans[orphans.length - 1]!.id;
       const outcome = await this.#recoverPage(orphans, { giveUpBefore, hostsSeen });

@@ -9,7 +9,7 @@ export type { Database, DatabaseOptions, MigrationReport, PoolMode } from './dat
 export type { Tables, GatewayApprovalsTable } from './schema.js';
 export { createRuntimeStores } from './create-stores.js';
 export type { RuntimeStores } from './create-stores.js';
-export type { TaskStore, TaskRecord, ReplicaRecord, TaskEventRecord, NewTask, NewTaskEvent, TaskAppend, TaskListQuery, TaskListPage } from './task-store.js';
+export type { TaskStore, TaskRecord, ReplicaRecord, ReplicaHeartbeat, TaskEventRecord, NewTask, NewTaskEvent, TaskAppend, TaskListQuery, TaskListPage } from './task-store.js';
 export { MessageAlreadyStarted } from './task-store.js';
 export type { PushStore, PushConfigRecord, OutboxRecord, OutboxStats, ClaimOptions, OriginDown, DeadLetteredRow } from './push-store.js';
 export { SqliteTaskStore } from './sqlite/sqlite-task-store.js';

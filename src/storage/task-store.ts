@@ -29,10 +29,14 @@ export interface TaskFields {
   terminal: boolean;
 }
 
-/** A replica's heartbeat row. */
-export interface ReplicaRecord {
+/** A replica's heartbeat as one read of its row found it: the time is the replica's own clock's. */
+export interface ReplicaHeartbeat {
   id: string;
   heartbeatAt: number;
+}
+
+/** A replica's heartbeat row. */
+export interface ReplicaRecord extends ReplicaHeartbeat {
   /** What the replica hosts, as its heartbeat wrote it; null when it never said (a replica of an earlier version). */
   hosts: string | null;
 }
@@ -159,16 +163,18 @@ export interface TaskStore {
    * without, the hosts recorded stay.
    */
   heartbeat(replicaId: string, now: number, hosts?: string): Promise<void>;
-  /** The replicas that heartbeat at or after `since`, theirs and stale ones alike. */
+  /** The replicas that heartbeat at or after `since` (each replica's own clock), theirs and stale ones alike; 0: every row. */
   replicasSeen(since: number): Promise<ReplicaRecord[]>;
   /** Removes a replica's heartbeat row (clean shutdown). */
   removeReplica(replicaId: string): Promise<void>;
   /**
-   * Live tasks whose owner has not heartbeat since `staleBefore` (or has no
-   * heartbeat row at all): work a dead replica left behind. Ordered by id;
-   * `afterId` pages past rows a caller chose to leave.
+   * Live tasks whose owner has no heartbeat row at all, or is one of `stale`
+   * with its heartbeat still the one given there: work a dead replica left
+   * behind (the caller judges which heartbeats are stale; one that changed
+   * since it read them is alive). Ordered by id; `afterId` pages past rows a
+   * caller chose to leave.
    */
-  orphans(staleBefore: number, limit: number, afterId?: string): Promise<TaskRecord[]>;
+  orphans(stale: readonly ReplicaHeartbeat[], limit: number, afterId?: string): Promise<TaskRecord[]>;
   /** Deletes terminal tasks last updated before `before`, with their events, configs and outbox rows. Returns how many tasks went. */
   prune(before: number, limit: number): Promise<number>;
 }

@@ -3,8 +3,9 @@
  * hosts (the orchestrator's workflow runs, in a mixed fleet), run on each
  * database by its tier's test file: replica `o` hosts the `durable` agent,
  * replica `r` does not. Both run on the scenario's clock, with heartbeats and
- * recovery rounds far apart: `o` falls silent by the clock moving past its
- * last heartbeat, and the test runs `r`'s recovery rounds itself.
+ * recovery rounds far apart: `o` falls silent by the clock moving on while
+ * its heartbeat stays the one `r` saw, and the test runs `r`'s recovery
+ * rounds itself.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -112,6 +113,8 @@ export function unhostedOrphanTests(open: () => Promise<ScenarioDatabase>, skip:
     const id: string = sent.body.result.task.id;
     await gates.get(`started-${run}`).promise;
     await until('the task to be stored working', async () => (await store!.get(id))?.state === 'TASK_STATE_WORKING');
+    // r watches o's heartbeat from here: silent from now on, it is stale once the clock has moved a lease.
+    assert.deepEqual(await r!.runtime.recoverNow(), { failed: 0, rerun: 0 });
     return { o, id, run };
   };
   const stateOf = async (id: string) => {
@@ -168,6 +171,7 @@ export function unhostedOrphanTests(open: () => Promise<ScenarioDatabase>, skip:
       // o heartbeats on (its timer, run here on the scenario's clock) while its task is not written…
       clock += 25 * LEASE;
       await store!.heartbeat(o.runtime.replicaId, clock);
+      assert.deepEqual(await r!.runtime.recoverNow(), { failed: 0, rerun: 0 }, 'r sees the heartbeat change');
       // …then falls silent: the task is orphaned, last written longer ago than the bound.
       clock += 5 * LEASE;
       assert.deepEqual(await r!.runtime.recoverNow(), { failed: 0, rerun: 0 });

@@ -62,11 +62,11 @@ async function heldOnA(skill: string): Promise<string> {
   return id;
 }
 
-/** Replica b's orphan scan takes over a's tasks: a's heartbeat did not commit for a while. */
+/** Replica b's orphan scan takes over a's tasks: a's heartbeat row is gone for the scan (as if its heartbeats had not committed for a lease), then back. */
 async function bTakesOverFromA(): Promise<void> {
-  await withPgClient(fleet!.schema.url, (db) => db.query('UPDATE runtime_replicas SET heartbeat_at = 0 WHERE id = $1', [a.runtime.replicaId]));
+  await withPgClient(fleet!.schema.url, (db) => db.query('DELETE FROM runtime_replicas WHERE id = $1', [a.runtime.replicaId]));
   await b!.runtime.recoverNow();
-  await withPgClient(fleet!.schema.url, (db) => db.query('UPDATE runtime_replicas SET heartbeat_at = $2 WHERE id = $1', [a.runtime.replicaId, Date.now()]));
+  await withPgClient(fleet!.schema.url, (db) => db.query('INSERT INTO runtime_replicas (id, started_at, heartbeat_at) VALUES ($1, $2, $2)', [a.runtime.replicaId, Date.now()]));
 }
 
 test("a cancel whose write's COMMIT answer was lost answers the canceled task", { skip }, async () => {

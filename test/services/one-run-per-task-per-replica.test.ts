@@ -124,8 +124,8 @@ test("a replica whose orphan scan meets a task it is re-running leaves it to tha
   await gates.get('started-2').promise;
   await waitFor('the re-run to be stored', async () => ((await rowOf(id))?.last_seq === 4 ? true : undefined));
 
-  // The replica's heartbeat did not commit for a while: its own rows look orphaned to its orphan scan.
-  await withPgClient(fleet!.schema.url, (db) => db.query('UPDATE runtime_replicas SET heartbeat_at = 0 WHERE id = $1', [runtime.replicaId]));
+  // The replica's heartbeat row is gone (as if its heartbeats had not committed for a lease): its own rows look orphaned to its orphan scan.
+  await withPgClient(fleet!.schema.url, (db) => db.query('DELETE FROM runtime_replicas WHERE id = $1', [runtime.replicaId]));
   await runtime.recoverNow();
 
   gates.get('step-2').resolve();
@@ -144,11 +144,11 @@ test('a run another replica took its task from, which then stopped, is stopped w
     const id = sent.body.result.task.id as string;
     await gates.get('held-1').promise;
     await waitFor('the working status to be stored', async () => ((await rowOf(id))?.last_seq === 2 ? true : undefined));
-    // a's heartbeat did not commit for a while: b takes the task over and runs it again; a's run, parked, knows nothing of it.
-    await withPgClient(fleet!.schema.url, (db) => db.query('UPDATE runtime_replicas SET heartbeat_at = 0 WHERE id = $1', [a.runtime.replicaId]));
+    // a's heartbeat row is gone (as if its heartbeats had not committed for a lease): b takes the task over and runs it again; a's run, parked, knows nothing of it.
+    await withPgClient(fleet!.schema.url, (db) => db.query('DELETE FROM runtime_replicas WHERE id = $1', [a.runtime.replicaId]));
     await b!.runtime.recoverNow();
     await gates.get('held-2').promise;
-    await withPgClient(fleet!.schema.url, (db) => db.query('UPDATE runtime_replicas SET heartbeat_at = $2 WHERE id = $1', [a.runtime.replicaId, Date.now()]));
+    await withPgClient(fleet!.schema.url, (db) => db.query('INSERT INTO runtime_replicas (id, started_at, heartbeat_at) VALUES ($1, $2, $2)', [a.runtime.replicaId, Date.now()]));
     // b stops (its idempotent run left for another replica): a's orphan scan finds the task b owned.
     await stopRuntimeReplica(b);
     b = undefined;

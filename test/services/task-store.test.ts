@@ -74,7 +74,7 @@ for (const backend of BACKENDS) {
         await stores().tasks.get('big'),
         await stores().tasks.findByMessage('tester', 'default', 'msg-big', 3_000),
         (await stores().tasks.list({ agent: 'tester', tenant: 'default', pageSize: 10 })).tasks.find((t) => t.id === 'big'),
-        (await stores().tasks.orphans(5_000, 10)).find((t) => t.id === 'big'),
+        (await stores().tasks.orphans([{ id: 'gone-soon', heartbeatAt: 1_000 }], 10)).find((t) => t.id === 'big'),
       ]) {
         assert.equal(read?.snapshot, long('grown'));
         assert.deepEqual([read?.version, read?.lastSeq], [3, 3]);
@@ -166,7 +166,7 @@ for (const backend of BACKENDS) {
       assert.equal(await stores().tasks.findByMessage('tester', 'default', 'msg-old', 10 * hour + 26 * hour), undefined);
     });
 
-    test('orphans: live tasks whose owner is stale or has no heartbeat row', async () => {
+    test('orphans: live tasks whose owner has no heartbeat row, or is named stale with the heartbeat it still has', async () => {
       await stores().tasks.heartbeat('stale', 1_000);
       await stores().tasks.heartbeat('fresh', 1_000);
       await stores().tasks.heartbeat('fresh', 5_000);
@@ -175,13 +175,16 @@ for (const backend of BACKENDS) {
       await stores().tasks.create(newTask('o-missing', { owner: 'gone' }));
       await stores().tasks.create(newTask('o-unowned', { owner: null }));
       await stores().tasks.create(newTask('o-done', { owner: 'gone', terminal: true, state: 'TASK_STATE_COMPLETED' }));
-      const orphans = await stores().tasks.orphans(3_000, 100);
-      assert.deepEqual(orphans.map((t) => t.id).sort(), ['o-missing', 'o-stale']);
-      assert.equal((await stores().tasks.orphans(3_000, 1)).length, 1, 'limit applies');
-      const [first] = await stores().tasks.orphans(3_000, 1);
-      assert.deepEqual((await stores().tasks.orphans(3_000, 100, first!.id)).map((t) => t.id), ['o-stale'], 'pages by id past afterId');
+      // The caller judged 'stale' at its heartbeat of 1 000 and 'fresh' at its first one, since renewed.
+      const judged = [{ id: 'stale', heartbeatAt: 1_000 }, { id: 'fresh', heartbeatAt: 1_000 }];
+      const orphans = await stores().tasks.orphans(judged, 100);
+      assert.deepEqual(orphans.map((t) => t.id).sort(), ['o-missing', 'o-stale'], 'a heartbeat renewed since it was judged keeps its tasks');
+      assert.deepEqual((await stores().tasks.orphans([], 100)).map((t) => t.id), ['o-missing'], 'none judged stale: only owners without a row');
+      assert.equal((await stores().tasks.orphans(judged, 1)).length, 1, 'limit applies');
+      const [first] = await stores().tasks.orphans(judged, 1);
+      assert.deepEqual((await stores().tasks.orphans(judged, 100, first!.id)).map((t) => t.id), ['o-stale'], 'pages by id past afterId');
       await stores().tasks.removeReplica('fresh');
-      assert.deepEqual((await stores().tasks.orphans(3_000, 100)).map((t) => t.id).sort(), ['o-fresh', 'o-missing', 'o-stale']);
+      assert.deepEqual((await stores().tasks.orphans(judged, 100)).map((t) => t.id).sort(), ['o-fresh', 'o-missing', 'o-stale']);
     });
 
     test('replicasSeen: the replicas heartbeating since a time, with what their last heartbeat said they host', async () => {

@@ -7,7 +7,7 @@ import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
 import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
 import type { Tables } from '../schema.js';
-import { MessageAlreadyStarted, type NewTask, type ReplicaRecord, type TaskAppend, type TaskEventRecord, type TaskListPage, type TaskListQuery, type TaskRecord, type TaskStore } from '../task-store.js';
+import { MessageAlreadyStarted, type NewTask, type ReplicaHeartbeat, type ReplicaRecord, type TaskAppend, type TaskEventRecord, type TaskListPage, type TaskListQuery, type TaskRecord, type TaskStore } from '../task-store.js';
 import { WriteBatcher } from './write-batcher.js';
 import { hasLanded } from './landed-write.js';
 import { parseTaskRow, toPushConfig, toTask } from '../task-rows.js';
@@ -211,14 +211,20 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     await this.#db.deleteFrom('runtime_replicas').where('id', '=', replicaId).execute();
   }
 
-  async orphans(staleBefore: number, limit: number, afterId = ''): Promise<TaskRecord[]> {
+  async orphans(stale: readonly ReplicaHeartbeat[], limit: number, afterId = ''): Promise<TaskRecord[]> {
+    const ids = stale.map((r) => r.id);
+    const beats = stale.map((r) => r.heartbeatAt);
     const rows = await this.#db
       .selectFrom('tasks as t')
       .leftJoin('runtime_replicas as r', 'r.id', 't.owner')
       .selectAll('t')
       .where('t.terminal', '=', 0)
       .where('t.owner', 'is not', null)
-      .where((eb) => eb.or([eb('r.id', 'is', null), eb('r.heartbeat_at', '<', staleBefore)]))
+      .where((eb) =>
+        stale.length === 0
+          ? eb('r.id', 'is', null)
+          : eb.or([eb('r.id', 'is', null), sql<boolean>`(r.id, r.heartbeat_at) in (select * from unnest(${ids}::text[], ${beats}::bigint[]))`]),
+      )
       .where('t.id', '>', afterId)
       .orderBy('t.id')
       .limit(limit)

@@ -7,7 +7,7 @@ import { packEvents, unpackEvents, type EventRow } from '../event-rows.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
 import { claimDueSqlite, claimNextSqlite, markOriginDownSqlite, preparePushOrigins, type PushOriginStatements } from './sqlite-push-origins.js';
-import type { NewTask, ReplicaRecord, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
+import type { NewTask, ReplicaHeartbeat, ReplicaRecord, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 import { toPushConfig, toTask, type PushConfigRow, type TaskRow } from '../task-rows.js';
 
 interface PendingWrite {
@@ -144,8 +144,8 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return this.#enqueue(() => void this.#s.removeReplica.run(replicaId));
   }
 
-  async orphans(staleBefore: number, limit: number, afterId = ''): Promise<TaskRecord[]> {
-    return this.#s.orphans.all(staleBefore, afterId, limit).map(toTask);
+  async orphans(stale: readonly ReplicaHeartbeat[], limit: number, afterId = ''): Promise<TaskRecord[]> {
+    return this.#s.orphans.all(JSON.stringify(stale.map((r) => [r.id, r.heartbeatAt])), afterId, limit).map(toTask);
   }
 
   async prune(before: number, limit: number): Promise<number> {
@@ -432,7 +432,7 @@ function prepare(db: BetterSqlite3.Database) {
     replicasSeen: db.prepare<unknown[], { id: string; heartbeat_at: number; hosts: string | null }>('SELECT id, heartbeat_at, hosts FROM runtime_replicas WHERE heartbeat_at >= ?'),
     removeReplica: db.prepare('DELETE FROM runtime_replicas WHERE id = ?'),
     orphans: db.prepare<unknown[], TaskRow>(
-      `SELECT ${TASK_COLUMNS} FROM tasks t LEFT JOIN runtime_replicas r ON r.id = t.owner ${SNAPSHOT_JOIN} WHERE t.terminal = 0 AND t.owner IS NOT NULL AND (r.id IS NULL OR r.heartbeat_at < ?) AND t.id > ? ORDER BY t.id LIMIT ?`,
+      `SELECT ${TASK_COLUMNS} FROM tasks t LEFT JOIN runtime_replicas r ON r.id = t.owner ${SNAPSHOT_JOIN} WHERE t.terminal = 0 AND t.owner IS NOT NULL AND (r.id IS NULL OR EXISTS (SELECT 1 FROM json_each(?) j WHERE json_extract(j.value, '$[0]') = r.id AND json_extract(j.value, '$[1]') = r.heartbeat_at)) AND t.id > ? ORDER BY t.id LIMIT ?`,
     ),
     // A task with undelivered push notifications is kept until they settle.
     prunable: db.prepare<unknown[], { id: string }>(

@@ -27,7 +27,7 @@ test('release in the same turn as the first write creates the row without an own
     assert.equal(row.owner, null);
     assert.equal(row.state, 'TASK_STATE_WORKING');
     assert.equal(row.lastSeq, 2);
-    assert.deepEqual(await store.orphans(Date.now() + 1, 10), [], 'recovery does not see it');
+    assert.deepEqual(await store.orphans([], 10), [], 'recovery does not see it');
   } finally {
     await database.close();
   }

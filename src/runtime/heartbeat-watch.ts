@@ -1,0 +1,38 @@
+import type { ReplicaHeartbeat } from '../storage/index.js';
+
+/**
+ * Which replicas stopped heartbeating, judged by how long this replica has
+ * watched each one's heartbeat stay the same, on its own clock, never by
+ * comparing a heartbeat's time (another replica's clock) with its own: a
+ * replica whose wall clock ran ahead read every other heartbeat as stale and
+ * took over the fleet's live tasks each round, and one whose clock ran behind
+ * had its own taken (docs/reliability.md, "Anomalies found"). Kubernetes'
+ * leader election judges a lease the same way, so it needs no clock shared
+ * across nodes, only clocks that run at about the same rate.
+ *
+ * A heartbeat seen for the first time is as good as a change: a replica just
+ * started takes nothing over before it has watched for a lease.
+ */
+export class HeartbeatWatch {
+  #seen = new Map<string, { heartbeatAt: number; since: number }>();
+
+  /**
+   * Records the heartbeat rows read at `now` (this replica's clock) and
+   * returns those unchanged for `leaseMs` or longer, as read: an orphan scan
+   * takes only the tasks of an owner whose heartbeat is still the one judged
+   * stale, so a replica heartbeating again meanwhile keeps its tasks.
+   */
+  stale(rows: readonly ReplicaHeartbeat[], now: number, leaseMs: number): ReplicaHeartbeat[] {
+    const seen = new Map<string, { heartbeatAt: number; since: number }>();
+    const stale: ReplicaHeartbeat[] = [];
+    for (const { id, heartbeatAt } of rows) {
+      const before = this.#seen.get(id);
+      const since = before !== undefined && before.heartbeatAt === heartbeatAt ? before.since : now;
+      seen.set(id, { heartbeatAt, since });
+      if (now - since >= leaseMs) stale.push({ id, heartbeatAt });
+    }
+    // Rows gone (a clean stop) are forgotten with them.
+    this.#seen = seen;
+    return stale;
+  }
+}

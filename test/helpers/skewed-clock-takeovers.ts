@@ -1,0 +1,148 @@
+/**
+ * Replicas whose wall clocks disagree take over no live task of each other's,
+ * and still take over a silent one's: the scenario, run on each database by
+ * its tier's test file. Replica `o` runs a held idempotent task; replica `r`,
+ * which hosts the same agent, runs its orphan scan on a clock of its own,
+ * far ahead of or behind `o`'s. Heartbeats and recovery rounds are far apart
+ * on the scenario's clocks: the test beats `o`'s heartbeat and runs `r`'s
+ * rounds itself.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRuntime, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../../src/runtime/index.js';
+import { createRuntimeStores, type Database, type TaskStore } from '../../src/storage/index.js';
+import { Latches } from './latches.js';
+import { oneSkillAgent } from './one-skill-agent.js';
+import { rpc, userMessage } from './runtime-fixture.js';
+import { until } from './until.js';
+import type { ScenarioDatabase } from './unhosted-orphans.js';
+
+const STORAGE_SECRET = 'skewed-clocks-storage-secret-0123456789ab';
+/** A lease (`replicaTtlMs`) of the scenario's clocks; no timer of the replicas fires within a test. */
+const LEASE = 600_000;
+/** The skew: the nemesis runs a node 20 s ahead with a 2 s lease, ten leases. */
+const SKEW = 10 * LEASE;
+const CONFIG: RuntimeConfigInput = { heartbeatMs: LEASE, replicaTtlMs: LEASE, skillTimeoutMs: 1000 * LEASE };
+
+interface Replica {
+  runtime: Runtime;
+  agents: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+async function startReplica(shared: ScenarioDatabase, agents: AgentDefinition[], now: () => number): Promise<Replica> {
+  const database: Database = await shared.open();
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-skew-'));
+  const runtime = await createRuntime({ agents, config: { port: 0, host: '127.0.0.1', logLevel: 'silent', storageSecret: STORAGE_SECRET, ...CONFIG, dataDir }, database, now });
+  const listening = await runtime.listen();
+  return {
+    runtime,
+    agents: listening.agents,
+    async stop() {
+      await runtime.close();
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Registers the scenario's tests on the database `open` makes (skipped with `skip`). */
+export function skewedClockTests(open: () => Promise<ScenarioDatabase>, skip: string | false): void {
+  /** The real time of the scenario; each replica reads it through its own skew. */
+  let clock = Date.now();
+  const gates = new Latches();
+  let runs = 0;
+  const durable = oneSkillAgent({ name: 'durable', description: 'Runs until the test lets it end' }, 'hold', {
+    description: 'Idempotent: any replica hosting it may run it again',
+    idempotent: true,
+    handler: async (_: string, ctx) => {
+      const n = ++runs;
+      gates.get(`started-${n}`).resolve();
+      await new Promise<void>((resolve, reject) => {
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+        void gates.get(`end-${n}`).promise.then(resolve);
+      });
+      return `run ${n}`;
+    },
+  });
+
+  let shared: ScenarioDatabase | undefined;
+  let reads: Database | undefined;
+  let store: TaskStore | undefined;
+  before(async () => {
+    if (skip) return;
+    shared = await open();
+    reads = await shared.open();
+    store = createRuntimeStores(reads).tasks;
+  });
+  after(async () => {
+    for (let n = 1; n <= runs; n++) gates.get(`end-${n}`).resolve();
+    await reads?.close();
+    await shared?.drop();
+  });
+
+  /** Replica `o` on a clock `oSkew` off the scenario's, with a task held in its handler; `r` on a clock `rSkew` off. */
+  const scene = async (oSkew: number, rSkew: number) => {
+    const o = await startReplica(shared!, [durable], () => clock + oSkew);
+    const r = await startReplica(shared!, [durable], () => clock + rSkew);
+    const run = runs + 1;
+    const sent = await rpc(o.agents['durable']!, 'SendMessage', { message: userMessage('work'), configuration: { returnImmediately: true } });
+    const id: string = sent.body.result.task.id;
+    await gates.get(`started-${run}`).promise;
+    await until('the task to be stored working', async () => (await store!.get(id))?.state === 'TASK_STATE_WORKING');
+    /** `o`'s heartbeat, as its timer would write it. */
+    const beat = () => store!.heartbeat(o.runtime.replicaId, clock + oSkew);
+    const stop = async () => {
+      await o.stop();
+      await r.stop();
+    };
+    return { o, r, id, run, beat, stop };
+  };
+  const ownerOf = async (id: string) => (await store!.get(id))?.owner;
+
+  // The fault the nemesis found: a replica restarted 20 s ahead read every other replica's heartbeat as 20 s old, past
+  // the 2 s lease, and took their live tasks over every round; each run so stopped asked its question again.
+  for (const [what, oSkew, rSkew] of [
+    ["a replica whose clock runs ahead takes over none of another's live tasks", 0, SKEW],
+    ['a replica whose clock runs behind keeps its live tasks', -SKEW, 0],
+  ] as const) {
+    test(`${what}, round after round`, { skip }, async () => {
+      const { o, r, id, run, beat, stop } = await scene(oSkew, rSkew);
+      try {
+        for (let round = 0; round < 4; round++) {
+          assert.deepEqual(await r.runtime.recoverNow(), { failed: 0, rerun: 0 }, `round ${round}`);
+          clock += LEASE / 2;
+          await beat();
+        }
+        assert.equal(await ownerOf(id), o.runtime.replicaId, 'the task stays with the replica running it');
+        gates.get(`end-${run}`).resolve();
+        await until('the task to complete on its first run', async () => (await store!.get(id))?.state === 'TASK_STATE_COMPLETED');
+        assert.match((await store!.get(id))!.snapshot, new RegExp(`run ${run}\\b`));
+      } finally {
+        await stop();
+      }
+    });
+  }
+
+  test('a replica takes over the task of one whose heartbeat it has watched unchanged for a lease, whatever either clock says', { skip }, async () => {
+    // r's clock runs behind: by clocks, o's last heartbeat is in r's future and never stale.
+    const { r, id, run, stop } = await scene(SKEW, 0);
+    try {
+      assert.deepEqual(await r.runtime.recoverNow(), { failed: 0, rerun: 0 }, 'a heartbeat first seen is as good as a change');
+      clock += LEASE / 2;
+      assert.deepEqual(await r.runtime.recoverNow(), { failed: 0, rerun: 0 }, 'unchanged for half a lease');
+      clock += LEASE / 2;
+      assert.deepEqual(await r.runtime.recoverNow(), { failed: 0, rerun: 1 }, 'unchanged for a lease: o is silent');
+      assert.equal(await ownerOf(id), r.runtime.replicaId);
+      await gates.get(`started-${run + 1}`).promise;
+      gates.get(`end-${run + 1}`).resolve();
+      await until('the re-run to complete', async () => (await store!.get(id))?.state === 'TASK_STATE_COMPLETED');
+    } finally {
+      gates.get(`end-${run}`).resolve();
+      await stop();
+    }
+  });
+}

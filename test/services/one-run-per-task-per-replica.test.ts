@@ -163,10 +163,10 @@ test('a run another replica took its task from, which then stopped, is stopped w
 
 test('recovery rounds never overlap: those asked for while one runs make one more round, not one each', { skip }, async () => {
   const { engine } = fleet!.replica.runtime;
-  const running = engine.recover(0);
+  const running = engine.recover(CONFIG.replicaTtlMs);
   // One turn of the microtask queue: the first round has started (it reads the store from here on).
   await Promise.resolve();
-  const rounds = [running, engine.recover(0), engine.recover(0)];
+  const rounds = [running, engine.recover(CONFIG.replicaTtlMs), engine.recover(CONFIG.replicaTtlMs)];
   const [first, second, third] = await Promise.all(rounds);
   assert.notEqual(second, first, 'the round asked for while one runs is a round of its own, after it');
   assert.equal(third, second, 'a call while that round waits joins it');

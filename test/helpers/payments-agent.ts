@@ -27,3 +27,20 @@ export function paymentsAgent(spec: PaymentsSpec): { agent: AgentDefinition; amo
   });
   return { agent, amounts };
 }
+
+/**
+ * The `payments` agent of the tests of a parked call's fate (sent again, refunded): its one priced
+ * skill, `pay`, takes plain text and records each text it ran for, so a test can tell how many times
+ * an approved call reached it.
+ */
+export function textPaymentsAgent(creditsPerCall: number): { agent: AgentDefinition; runs: string[] } {
+  const runs: string[] = [];
+  const agent = oneSkillAgent({ name: 'payments', description: 'Pays suppliers', creditsPerCall }, 'pay', {
+    description: 'Pays',
+    handler: async (text: string) => {
+      runs.push(text);
+      return `paid ${text}`;
+    },
+  });
+  return { agent, runs };
+}

@@ -11,21 +11,14 @@ import assert from 'node:assert/strict';
 import { migrateDatabase } from '../../src/storage/index.js';
 import { ADMIN_TOKEN, callAgent } from '../helpers/gateway-fixture.js';
 import { startGatewayMeshFor, type GatewayMesh } from '../helpers/gateway-mesh.js';
-import { oneSkillAgent } from '../helpers/one-skill-agent.js';
+import { textPaymentsAgent } from '../helpers/payments-agent.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
 import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';
 
 const skip = await postgresSkipReason();
 const TENANT = 'store-down';
-const runs: string[] = [];
-const payments = oneSkillAgent({ name: 'payments', description: 'Pays suppliers', creditsPerCall: 2 }, 'pay', {
-  description: 'Pays',
-  handler: async (text: string) => {
-    runs.push(text);
-    return `paid ${text}`;
-  },
-});
+const { agent: payments, runs } = textPaymentsAgent(2);
 
 describe('an approved call the agent could not take', { skip }, () => {
   let schema: TestSchema;

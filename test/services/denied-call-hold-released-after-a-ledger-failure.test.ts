@@ -10,20 +10,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_TOKEN, available, callAgent } from '../helpers/gateway-fixture.js';
 import { startGatewayMeshFor, type GatewayMesh } from '../helpers/gateway-mesh.js';
-import { oneSkillAgent } from '../helpers/one-skill-agent.js';
+import { textPaymentsAgent } from '../helpers/payments-agent.js';
 import { createTestSchema, postgresSkipReason, randomSuffix, withPgClient, type TestSchema } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
 const TENANT = `denied-${randomSuffix()}`;
 const PRICE = 4;
-let ran = 0;
-const payments = oneSkillAgent({ name: 'payments', description: 'Pays suppliers', creditsPerCall: PRICE }, 'pay', {
-  description: 'Pays',
-  handler: async () => {
-    ran += 1;
-    return 'paid';
-  },
-});
+const { agent: payments, runs } = textPaymentsAgent(PRICE);
 
 describe('a denied call whose refund the ledger could not take at once', { skip }, () => {
   let schema: TestSchema;
@@ -65,6 +58,6 @@ describe('a denied call whose refund the ledger could not take at once', { skip 
 
     await gw.gateway.approvals.sweep();
     assert.equal(await available(gw.url, TENANT), 100 * 1000, 'the sweep released the hold of the denied call');
-    assert.equal(ran, 0, 'the denied call never reached the agent');
+    assert.deepEqual(runs, [], 'the denied call never reached the agent');
   });
 });

@@ -10,19 +10,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_TOKEN, callAgent } from '../../helpers/gateway-fixture.js';
 import { startGatewayMeshFor, type GatewayMesh } from '../../helpers/gateway-mesh.js';
-import { oneSkillAgent } from '../../helpers/one-skill-agent.js';
+import { textPaymentsAgent } from '../../helpers/payments-agent.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
 const TENANT = 'resend';
-const runs: string[] = [];
-const payments = oneSkillAgent({ name: 'payments', description: 'Pays suppliers', creditsPerCall: 2 }, 'pay', {
-  description: 'Pays',
-  handler: async (text: string) => {
-    runs.push(text);
-    return `paid ${text}`;
-  },
-});
+const { agent: payments, runs } = textPaymentsAgent(2);
 
 describe('an approved call whose send failed', () => {
   let mesh: (GatewayMesh & { token: string }) | undefined;

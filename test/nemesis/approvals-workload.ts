@@ -4,7 +4,9 @@
  * through whichever gateway runs, one `call` operation per SendMessage keyed by the tenant, its
  * `callId` the message's id: the gateway parks the call (holding its price) and answers a task in
  * AUTH_REQUIRED, which the client follows with GetTask until it ends: completed (`ok`, charged once)
- * once approved and run, rejected (`fail`, refunded, never run) once denied; not seen ending is `info`.
+ * once approved and run, rejected (`fail`, refunded, never run) once denied; not seen ending is `info`,
+ * and the client goes on as a new process, which half the time sends the same message again (up to
+ * {@link ATTEMPTS} sends): the gateway must find the call it parked, not park a second one.
  * An approver, holding the gateways' admin token, lists the pending calls through whichever gateway
  * runs and approves or denies each, one `decide` operation per decision: answered with the call's new
  * state `ok`; refused as decided already, or never sent, `fail` (no effect); anything else `info`.
@@ -24,6 +26,8 @@ import type { ProcessNumbers, Targets, WorkloadOptions } from './task-workload.j
 
 /** The agent the rule gates, as the gateways route it. */
 export const GATED_AGENT = 'payments';
+/** Sends of one call at most: the first and two repeats under its message id, as the credits clients make. */
+const ATTEMPTS = 3;
 /** How long a client follows its parked call before its outcome is unknown. */
 const FOLLOW_MS = 60_000;
 /** Between two reads of a parked call: two clients stay well under a gateway's per-client quota. */
@@ -86,6 +90,8 @@ async function follow(options: ApprovalsWorkloadOptions, gatedId: string, first:
 async function client(options: ApprovalsWorkloadOptions, stop: AbortSignal): Promise<void> {
   const { recorder, random, tenant } = options;
   let process = options.processes.next();
+  /** A call answered `info`, to be sent again under its message id, and how many times it was sent. */
+  let unknown: { callId: string; workMs: number; attempts: number } | undefined;
   while (!stop.aborted) {
     const live = options.targets.live();
     const node = live[Math.floor(random() * live.length)];
@@ -93,8 +99,12 @@ async function client(options: ApprovalsWorkloadOptions, stop: AbortSignal): Pro
       await wait(100);
       continue;
     }
-    const callId = randomUUID();
-    const workMs = Math.round(options.workMs[0] + random() * (options.workMs[1] - options.workMs[0]));
+    const repeat = unknown;
+    unknown = undefined;
+    // The same message again: the gateway finds the call it parked (or sent) and answers with it.
+    const callId = repeat?.callId ?? randomUUID();
+    const workMs = repeat?.workMs ?? Math.round(options.workMs[0] + random() * (options.workMs[1] - options.workMs[0]));
+    const attempts = (repeat?.attempts ?? 0) + 1;
     const op = recorder.invoke(process, F.call, tenant, { callId }, node.name);
     const message = { messageId: callId, role: 'ROLE_USER', parts: [{ text: paymentText(callId, workMs) }] };
     const outcome = await a2aCall(node.url, 'SendMessage', { message }, options.timeoutMs, node.headers);
@@ -103,6 +113,7 @@ async function client(options: ApprovalsWorkloadOptions, stop: AbortSignal): Pro
     const extra = parked === undefined ? {} : { approvalId: parked.id };
     if (recordCall(recorder, op, { callId, amount: PAYMENT_PRICE, extra }, outcome, task) === 'info') {
       process = options.processes.next();
+      if (attempts < ATTEMPTS && random() < 0.5) unknown = { callId, workMs, attempts };
       await wait(100);
     }
   }

@@ -16,6 +16,8 @@ const NOT_SENT = new Set<Approval['state']>(['denied', 'expired', 'canceled']);
  * approval takes effect only once approved, and then once. Read against the final read of the
  * gateways' parked calls and the gated agent's own ledger of effects:
  * - no effect of a call whose parked call was denied, expired or canceled, or of a call never parked;
+ * - one parked call per call: a send retried under its message id (the same message) finds the call
+ *   it parked, never parks another beside it (which a second approval could send again);
  * - at most one effect per call: one message id and one task (an approved call sent again, by a
  *   sweep after a gateway died mid-send, comes under the same message id, which the runtime answers
  *   with the task it started; a task taken over after a kill is the same task);
@@ -46,6 +48,12 @@ export function checkApprovals(operations: readonly Operation[]): PropertyResult
   for (const approval of final.value.approvals) {
     byId.set(approval.approvalId, approval);
     byCall.set(approval.callId, [...(byCall.get(approval.callId) ?? []), approval]);
+  }
+  for (const [callId, parked] of byCall) {
+    // A retried send after its call was canceled parks anew (docs/approvals.md); the workload never cancels.
+    if (parked.length > 1 && !parked.some((a) => a.state === 'canceled')) {
+      anomalies.push({ kind: 'parked-twice', key: callId, ops: [at], explanation: `call ${callId} was parked ${parked.length} times (${parked.map((a) => `${a.approvalId} ${a.state}`).join(', ')}): a send retried under its message id parked another call instead of finding its own` });
+    }
   }
   // call → the effects it took, each named by the message id it came under and the task that ran it.
   const effects = new Map<string, Set<string>>();

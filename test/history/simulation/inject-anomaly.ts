@@ -253,6 +253,9 @@ export const INJECTORS: Record<string, Injector> = {
     const completed = new Set(okOps(ops, F.call).map((o) => String(record(o.invoke.value)['callId'])));
     return approvalsEdit(ops, pick, (a) => a.state === 'approved' && completed.has(a.callId), (read, flipped) => ({ approvals: read.approvals.map((a) => (a === flipped ? { approvalId: a.approvalId, callId: a.callId, state: 'denied' as const } : a)), effects: read.effects.filter((e) => e.callId !== flipped.callId) }), ['completed-unapproved', 'decision-lost']);
   },
+  /** A send retried under its message id that parked a second call beside the first. */
+  'retried call parked twice': (ops, pick) =>
+    approvalsEdit(ops, pick, () => true, (read, first) => ({ ...read, approvals: [...read.approvals, { approvalId: `${first.approvalId}-again`, callId: first.callId, state: 'denied' as const }] }), ['parked-twice']),
   /** A call decided twice, both decisions acknowledged. */
   'call decided twice': (ops, pick) => {
     const decided = choose(okOps(ops, F.decide, (o) => decideSchema.safeParse(o.invoke.value).success), pick);

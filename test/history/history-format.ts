@@ -168,6 +168,9 @@ export const approvalsSchema = z.object({
   /** Each parked call: the message id its client sent (`callId`), its state, and the state of the agent's task once sent. */
   /** `error`: what sending an approved call answered when it failed (the call used up, its hold released). */
   approvals: z.array(z.object({ approvalId: z.string(), callId: z.string(), state: z.enum(APPROVAL_STATES), taskState: taskStateSchema.optional(), error: z.string().optional() })),
-  /** Each effect the gated agent applied: the call it names, the message id it came under and the task that ran it. */
-  effects: z.array(z.object({ callId: z.string(), messageId: z.string(), taskId: z.string().optional() })),
+  /**
+   * Each effect the gated agent applied: the call it names, the message id it came under, the task that ran it and the
+   * state its parked call was in as it took effect (`none`: no parked call; absent: not recorded).
+   */
+  effects: z.array(z.object({ callId: z.string(), messageId: z.string(), taskId: z.string().optional(), approvalState: z.enum([...APPROVAL_STATES, 'none']).optional() })),
 });

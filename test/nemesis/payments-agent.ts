@@ -2,7 +2,8 @@
  * The agent the approvals workload's calls reach once a person approved them at a gateway: priced,
  * so each parked call holds credits, and with an effect a test can count. Each call writes one row
  * to the test's own table (`nemesis_payment_effects`, not agentmesh's), keyed by the call the client
- * made (its text names it), the message id it arrived under and the task that ran it: the same task
+ * made (its text names it), the message id it arrived under, the task that ran it and the state its
+ * parked call was in at that moment: the same task
  * run again (taken over after a kill) finds its row, as a payments API with an idempotency key
  * would; a call that runs as a second task or arrives under a second message id (sent again and
  * not recognised as the same message) is a second effect, and the checker says so.
@@ -19,13 +20,13 @@ export const PAYMENT_PRICE = 2_000;
 
 /** Creates the table (once, before any replica starts). */
 export async function createPaymentEffects(db: Kysely<Tables>): Promise<void> {
-  await sql`CREATE TABLE IF NOT EXISTS ${sql.table(PAYMENT_EFFECTS_TABLE)} (call_id text NOT NULL, message_id text NOT NULL, task_id text NOT NULL, PRIMARY KEY (call_id, message_id, task_id))`.execute(db);
+  await sql`CREATE TABLE IF NOT EXISTS ${sql.table(PAYMENT_EFFECTS_TABLE)} (call_id text NOT NULL, message_id text NOT NULL, task_id text NOT NULL, approval_state text, PRIMARY KEY (call_id, message_id, task_id))`.execute(db);
 }
 
-/** Every effect, as the final read phase records it. */
-export async function readPaymentEffects(db: Kysely<Tables>): Promise<Array<{ callId: string; messageId: string; taskId: string }>> {
-  const { rows } = await sql<{ call_id: string; message_id: string; task_id: string }>`SELECT call_id, message_id, task_id FROM ${sql.table(PAYMENT_EFFECTS_TABLE)} ORDER BY call_id, message_id, task_id`.execute(db);
-  return rows.map((row) => ({ callId: row.call_id, messageId: row.message_id, taskId: row.task_id }));
+/** Every effect, as the final read phase records it; `approvalState` is its parked call's state when it took effect (`none`: no parked call). */
+export async function readPaymentEffects(db: Kysely<Tables>): Promise<Array<{ callId: string; messageId: string; taskId: string; approvalState: string }>> {
+  const { rows } = await sql<{ call_id: string; message_id: string; task_id: string; approval_state: string | null }>`SELECT call_id, message_id, task_id, approval_state FROM ${sql.table(PAYMENT_EFFECTS_TABLE)} ORDER BY call_id, message_id, task_id`.execute(db);
+  return rows.map((row) => ({ callId: row.call_id, messageId: row.message_id, taskId: row.task_id, approvalState: row.approval_state ?? 'none' }));
 }
 
 /** The text a client sends: the call it makes and how long the payment works, in milliseconds. */
@@ -42,7 +43,10 @@ export function paymentsAgent(db: Kysely<Tables>): AgentDefinition {
         idempotent: true,
         handler: async (text: string, ctx: SkillContext) => {
           const [callId = '', ms = '0'] = text.split(' ');
-          await sql`INSERT INTO ${sql.table(PAYMENT_EFFECTS_TABLE)} (call_id, message_id, task_id) VALUES (${callId}, ${ctx.message.messageId}, ${ctx.taskId}) ON CONFLICT DO NOTHING`.execute(db);
+          // With the effect, the state its parked call is in as it takes effect (the gateways' table, on the same
+          // database): approved and being sent, or approved, never still pending. The final states alone would
+          // not show a call run before its approval and approved after.
+          await sql`INSERT INTO ${sql.table(PAYMENT_EFFECTS_TABLE)} (call_id, message_id, task_id, approval_state) VALUES (${callId}, ${ctx.message.messageId}, ${ctx.taskId}, (SELECT state FROM gateway_approvals WHERE agent = 'payments' AND message_id = ${callId} ORDER BY created_at DESC LIMIT 1)) ON CONFLICT DO NOTHING`.execute(db);
           await pause(Math.min(Math.max(Number(ms) || 0, 0), 5000), ctx.signal);
           if (ctx.signal.aborted) return undefined;
           return `paid ${callId}`;

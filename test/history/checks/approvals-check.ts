@@ -8,6 +8,9 @@ type Approval = z.infer<typeof approvalsSchema>['approvals'][number];
 /** A send's error that says the agent could not take the call at all (the gateway sends such a call again). */
 const NOT_TAKEN = /AM_ERR_STORAGE_UNAVAILABLE|AM_ERR_HTTP_UNAVAILABLE/;
 
+/** The states of a parked call that let it reach its agent: approved and being sent, or approved. */
+const SENT = new Set<string>(['forwarding', 'approved']);
+
 /** Final states in which a parked call was never sent to its agent. */
 const NOT_SENT = new Set<Approval['state']>(['denied', 'expired', 'canceled']);
 
@@ -16,6 +19,7 @@ const NOT_SENT = new Set<Approval['state']>(['denied', 'expired', 'canceled']);
  * approval takes effect only once approved, and then once. Read against the final read of the
  * gateways' parked calls and the gated agent's own ledger of effects:
  * - no effect of a call whose parked call was denied, expired or canceled, or of a call never parked;
+ * - no effect before its approval: the agent records the parked call's state as it takes effect;
  * - one parked call per call: a send retried under its message id (the same message) finds the call
  *   it parked, never parks another beside it (which a second approval could send again);
  * - at most one effect per call: one message id and one task (an approved call sent again, by a
@@ -53,6 +57,11 @@ export function checkApprovals(operations: readonly Operation[]): PropertyResult
     // A retried send after its call was canceled parks anew (docs/approvals.md); the workload never cancels.
     if (parked.length > 1 && !parked.some((a) => a.state === 'canceled')) {
       anomalies.push({ kind: 'parked-twice', key: callId, ops: [at], explanation: `call ${callId} was parked ${parked.length} times (${parked.map((a) => `${a.approvalId} ${a.state}`).join(', ')}): a send retried under its message id parked another call instead of finding its own` });
+    }
+  }
+  for (const { callId, approvalState } of final.value.effects) {
+    if (approvalState !== undefined && !SENT.has(approvalState)) {
+      anomalies.push({ kind: 'effect-before-approval', key: callId, ops: [at], explanation: `call ${callId} took effect while its parked call was ${approvalState === 'none' ? 'not there' : approvalState}` });
     }
   }
   // call → the effects it took, each named by the message id it came under and the task that ran it.

@@ -253,6 +253,9 @@ export const INJECTORS: Record<string, Injector> = {
     const completed = new Set(okOps(ops, F.call).map((o) => String(record(o.invoke.value)['callId'])));
     return approvalsEdit(ops, pick, (a) => a.state === 'approved' && completed.has(a.callId), (read, flipped) => ({ approvals: read.approvals.map((a) => (a === flipped ? { approvalId: a.approvalId, callId: a.callId, state: 'denied' as const } : a)), effects: read.effects.filter((e) => e.callId !== flipped.callId) }), ['completed-unapproved', 'decision-lost']);
   },
+  /** An approved call that took effect while it was still pending (run before its approval, approved after). */
+  'effect before its approval': (ops, pick) =>
+    approvalsEdit(ops, pick, (a) => a.state === 'approved', (read, early) => ({ ...read, effects: read.effects.map((e) => (e.callId === early.callId ? { ...e, approvalState: 'pending' as const } : e)) }), ['effect-before-approval']),
   /** A send retried under its message id that parked a second call beside the first. */
   'retried call parked twice': (ops, pick) =>
     approvalsEdit(ops, pick, () => true, (read, first) => ({ ...read, approvals: [...read.approvals, { approvalId: `${first.approvalId}-again`, callId: first.callId, state: 'denied' as const }] }), ['parked-twice']),

@@ -29,7 +29,7 @@ export class SimulatedSystem {
   readonly ledgers = new Map<string, { kind: 'grant' | 'charge' | 'refund'; amount: number; callId?: string }[]>();
   /** Calls parked for an approval, as the gateways' table holds them, and the gated agent's effects. */
   readonly approvals = new Map<string, SimApproval>();
-  readonly approvedEffects: { callId: string; messageId: string; taskId: string }[] = [];
+  readonly approvedEffects: { callId: string; messageId: string; taskId: string; approvalState: 'forwarding' }[] = [];
   #taskCount = 0;
   #effectCount = 0;
 
@@ -115,7 +115,7 @@ export class SimulatedSystem {
     }
     approval.state = 'approved';
     approval.taskState = 'TASK_STATE_COMPLETED';
-    this.approvedEffects.push({ callId: approval.callId, messageId: approval.callId, taskId: `task-of-${approval.approvalId}` });
+    this.approvedEffects.push({ callId: approval.callId, messageId: approval.callId, taskId: `task-of-${approval.approvalId}`, approvalState: 'forwarding' });
   }
 }
 

@@ -146,6 +146,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       replicaId: backends.replicaId,
       async listen() {
         await backends.stores.tasks.heartbeat(backends.replicaId, now(), hosts);
+        await engine.watchHeartbeats();
         await listenUnannounced(app, { port: config.port, host: config.host });
         const probesUrl = (await probes?.listen())?.url;
         const bound = app.server.address();

@@ -472,6 +472,15 @@ export class TaskEngine {
     return round;
   }
 
+  /**
+   * Reads every heartbeat for the watch, taking nothing over: a replica watches from its start, before
+   * its first round (which runs in the background), so a replica that died before it started is judged
+   * silent a lease after the start, whenever that round reads.
+   */
+  async watchHeartbeats(): Promise<void> {
+    this.#heartbeats.stale(await this.#o.store.replicasSeen(0), this.#now(), Number.POSITIVE_INFINITY);
+  }
+
   async #recoverRound(leaseMs: number, options: RecoverOptions): Promise<{ failed: number; rerun: number }> {
     let { failed, rerun } = await this.#recoverUnwritten();
     const stale = this.#heartbeats.stale(await this.#o.store.replicasSeen(0), this.#now(), leaseMs);

@@ -57,6 +57,8 @@ export interface RuntimeBuild {
   log: Logger;
   metrics: Metrics;
   now: () => number;
+  /** The clock of the heartbeat watch (TaskEngineOptions.watchNow). */
+  watchNow: () => number;
   deadline: ShutdownDeadline;
   stack: DisposerStack;
 }
@@ -203,7 +205,7 @@ export interface EngineOptions extends RuntimeBuild {
 }
 
 /** The task engine, counting settled tasks; shut down first at close (final task writes), under the drain deadline. */
-export function buildEngine({ agents, config, backends, configs, hooks, metrics, log, now, deadline, stack }: EngineOptions): TaskEngine {
+export function buildEngine({ agents, config, backends, configs, hooks, metrics, log, now, watchNow, deadline, stack }: EngineOptions): TaskEngine {
   const tasksSettled = metrics.counter('agentmesh_runtime_tasks_total', 'Tasks that reached a terminal or interrupted state', ['agent', 'skill', 'state']);
   const taskSeconds = metrics.histogram('agentmesh_runtime_task_duration_seconds', 'Time from submission to the end of a task', ['agent', 'skill'], [0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120, 600]);
   const settledChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
@@ -221,6 +223,7 @@ export function buildEngine({ agents, config, backends, configs, hooks, metrics,
     dedupeMessageIds: config.dedupeMessageIds,
     answerConfirmMs: config.answerConfirmMs,
     now,
+    watchNow,
     configOf: (agent) => configs.get(agent),
     workflows: hooks,
     ...(backends.tracing.enabled && { tracer: backends.tracing.tracer, taskTraces: backends.taskTraces, genAiSpans: backends.tracing.genAi }),

@@ -111,7 +111,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     observeDatabase(metrics, backends.database);
     const configs = new AgentConfigs({ agents: options.agents.map((a) => a.name), logger: log });
     const cards = new ServedCards(options.agents, config.publicUrl ?? localUrlOf(config, config.port), config.signCards ? backends.signingKey : undefined);
-    const build: RuntimeBuild = { config, log, metrics, now, deadline, stack };
+    // A test's clock drives the heartbeat watch too; else a monotonic one (ADR 0086).
+    const build: RuntimeBuild = { config, log, metrics, now, watchNow: options.now ?? (() => performance.now()), deadline, stack };
     // The hooks write to launched tasks through the engine, made below: they only do once the runtime listens.
     const hooks = buildWorkflowHooks({ ...build, backends, cards, tasks: () => engine.tasks() });
     const push = buildPushWorker({ ...build, backends, cards, hooks });
@@ -136,7 +137,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
     });
     const grpcAgents = await mountAgents({ app, agents: options.agents, engine, backends, cards, authenticate: options.authenticate, config, log, hooks });
-    const recoverNow = async () => engine.recover(config.replicaTtlMs, { giveUpBefore: now() - config.unhostedTaskGiveUpMs });
+    const recoverNow = async () => engine.recover(config.replicaTtlMs, { giveUpBefore: now() - config.unhostedTaskGiveUpMs, forgetSilentAfterMs: config.unhostedTaskGiveUpMs });
     // Recorded with each heartbeat: another replica's orphan scan leaves the tasks only this one can run to it.
     const hosts = replicaHostsOf(options.agents);
     return {

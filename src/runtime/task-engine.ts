@@ -5,7 +5,7 @@ import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from
 import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT, invokeAgentAttributes, invokeAgentSpanName, tokenUsageAttributes, type RecentTraces } from '../observability/index.js';
 import { EphemeralMap, MessageAlreadyStarted, uuidv7 } from '../storage/index.js';
 import { ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, stateName, Errors } from '../protocol/index.js';
-import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
+import type { Bus, ReplicaRecord, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit, type Reservation } from './concurrency-limit.js';
 import { isMessageReply, type AgentDefinition, type CompiledSkill, type MessageReply, type TaskMessageContext } from '../contracts/agent/index.js';
 import { selectSkill } from './select-skill.js';
@@ -19,7 +19,7 @@ import { TaskRun, type TaskRunDeps } from './task-run.js';
 import { CANCEL_TOPIC, cancelTask, replicaTopic, writeTask } from './task-writes.js';
 import { statusEvent, wrap } from './task-events.js';
 import { forwardToOwner, type MessageControl, type ResumeControl } from './forward-to-owner.js';
-import { HeartbeatWatch } from './heartbeat-watch.js';
+import { HeartbeatWatch, type StaleHeartbeat } from './heartbeat-watch.js';
 import { HostsSeen } from './replica-hosts.js';
 import type { WorkflowLauncher } from './workflow-hooks/index.js';
 
@@ -38,6 +38,11 @@ export interface TaskEngineOptions {
   /** A new message repeating a messageId joins the task it started (config `dedupeMessageIds`). Default: true. */
   dedupeMessageIds?: boolean;
   now?: () => number;
+  /**
+   * The clock the heartbeat watch measures a lease with (ADR 0086). Default: monotonic
+   * (`performance.now`), so a wall clock stepped (NTP) neither shortens nor stretches a lease.
+   */
+  watchNow?: () => number;
   /** The active config of an agent (frozen); skills see it as `ctx.config`. Default: `{}`. */
   configOf?: (agent: string) => Readonly<Record<string, unknown>>;
   onTaskSettled?: (agent: string, skill: string, state: TaskState, seconds: number) => void;
@@ -62,6 +67,11 @@ const DEFAULT_ANSWER_CONFIRM_MS = 10_000;
 export interface RecoverOptions {
   /** Idempotent tasks this replica cannot run are failed once neither written nor hosted by a replica seen since. Unset: never. */
   giveUpBefore?: number;
+  /**
+   * A heartbeat row watched unchanged this long (ms) is deleted: every crash leaves one, read by every
+   * round of every replica. Its tasks, if any are left, are then orphans without a row. Unset: kept.
+   */
+  forgetSilentAfterMs?: number;
 }
 
 /** How an orphan scan tells whether a task this replica cannot run waits for another replica. */
@@ -153,6 +163,7 @@ export class TaskEngine {
   #limits = new Map<string, ConcurrencyLimit>();
   #now: () => number;
   #heartbeats = new HeartbeatWatch();
+  #watchNow: () => number;
   #unsubscribe: Array<() => void> = [];
   #sweeper: NodeJS.Timeout;
   /**
@@ -173,6 +184,7 @@ export class TaskEngine {
   constructor(options: TaskEngineOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#watchNow = options.watchNow ?? (() => performance.now());
     for (const agent of options.agents.values()) {
       this.#limits.set(agent.name, new ConcurrencyLimit({ name: agent.name, max: agent.maxConcurrentTasks ?? options.maxConcurrentTasks, queueLimit: options.queueLimit }));
     }
@@ -478,16 +490,28 @@ export class TaskEngine {
    * silent a lease after the start, whenever that round reads.
    */
   async watchHeartbeats(): Promise<void> {
-    this.#heartbeats.stale(await this.#o.store.replicasSeen(0), this.#now(), Number.POSITIVE_INFINITY);
+    await this.#readHeartbeats(Number.POSITIVE_INFINITY);
+  }
+
+  /** Every heartbeat row, and those the watch judges stale for `leaseMs`. */
+  async #readHeartbeats(leaseMs: number): Promise<{ rows: ReplicaRecord[]; stale: StaleHeartbeat[] }> {
+    let rows: ReplicaRecord[];
+    try {
+      rows = await this.#o.store.replicasSeen(Number.MIN_SAFE_INTEGER);
+    } catch (err) {
+      this.#heartbeats.forget();
+      throw err;
+    }
+    return { rows, stale: this.#heartbeats.stale(rows, this.#watchNow(), leaseMs) };
   }
 
   async #recoverRound(leaseMs: number, options: RecoverOptions): Promise<{ failed: number; rerun: number }> {
     let { failed, rerun } = await this.#recoverUnwritten();
-    const stale = this.#heartbeats.stale(await this.#o.store.replicasSeen(0), this.#now(), leaseMs);
-    // Read once a round, and only when a task this replica cannot run has waited past the bound.
-    const { giveUpBefore } = options;
-    let seen: Promise<HostsSeen> | undefined;
-    const hostsSeen = giveUpBefore === undefined ? undefined : () => (seen ??= this.#o.store.replicasSeen(giveUpBefore).then((replicas) => new HostsSeen(replicas)));
+    const { rows, stale } = await this.#readHeartbeats(leaseMs);
+    const { giveUpBefore, forgetSilentAfterMs } = options;
+    // Built once a round from the rows read, and only when a task this replica cannot run has waited past the bound.
+    let seen: HostsSeen | undefined;
+    const hostsSeen = giveUpBefore === undefined ? undefined : async () => (seen ??= new HostsSeen(rows.filter((r) => r.heartbeatAt >= giveUpBefore)));
     // Paged by id, so rows this replica leaves (other agents' idempotent tasks) never hide the rest.
     let afterId = '';
     for (let page = 0; page < 100; page++) {
@@ -497,6 +521,12 @@ export class TaskEngine {
       const outcome = await this.#recoverPage(orphans, { giveUpBefore, hostsSeen });
       failed += outcome.failed;
       rerun += outcome.rerun;
+    }
+    if (forgetSilentAfterMs !== undefined) {
+      for (const gone of stale) {
+        // Only while the row still holds the heartbeat watched: a replica that came back keeps it.
+        if (gone.silentMs >= forgetSilentAfterMs && gone.id !== this.#o.replicaId) await this.#o.store.removeReplica(gone.id, gone.heartbeatAt);
+      }
     }
     if (failed + rerun > 0) this.#o.logger.warn({ failed, rerun }, 'recovered orphaned tasks');
     return { failed, rerun };

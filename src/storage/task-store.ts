@@ -165,8 +165,11 @@ export interface TaskStore {
   heartbeat(replicaId: string, now: number, hosts?: string): Promise<void>;
   /** The replicas that heartbeat at or after `since` (each replica's own clock), theirs and stale ones alike; 0: every row. */
   replicasSeen(since: number): Promise<ReplicaRecord[]>;
-  /** Removes a replica's heartbeat row (clean shutdown). */
-  removeReplica(replicaId: string): Promise<void>;
+  /**
+   * Removes a replica's heartbeat row: at a clean shutdown, or (with `heartbeatAt`) one watched silent
+   * for long, only while it still holds that heartbeat.
+   */
+  removeReplica(replicaId: string, heartbeatAt?: number): Promise<void>;
   /**
    * Live tasks whose owner has no heartbeat row at all, or is one of `stale`
    * with its heartbeat still the one given there: work a dead replica left

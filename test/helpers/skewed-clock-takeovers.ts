@@ -25,7 +25,9 @@ const STORAGE_SECRET = 'skewed-clocks-storage-secret-0123456789ab';
 const LEASE = 600_000;
 /** The skew: the nemesis runs a node 20 s ahead with a 2 s lease, ten leases. */
 const SKEW = 10 * LEASE;
-const CONFIG: RuntimeConfigInput = { heartbeatMs: LEASE, replicaTtlMs: LEASE, skillTimeoutMs: 1000 * LEASE };
+/** `unhostedTaskGiveUpMs`: a heartbeat row watched silent this long is deleted. */
+const GIVE_UP = 4 * LEASE;
+const CONFIG: RuntimeConfigInput = { heartbeatMs: LEASE, replicaTtlMs: LEASE, unhostedTaskGiveUpMs: GIVE_UP, skillTimeoutMs: 1000 * LEASE };
 
 interface Replica {
   runtime: Runtime;
@@ -134,6 +136,27 @@ export function skewedClockTests(open: () => Promise<ScenarioDatabase>, skip: st
       clock += LEASE;
       assert.deepEqual(await r.runtime.recoverNow(), { failed: 0, rerun: 1 });
       assert.equal(await ownerOf(id), r.runtime.replicaId);
+      await gates.get(`started-${run + 1}`).promise;
+      gates.get(`end-${run + 1}`).resolve();
+      await until('the re-run to complete', async () => (await store!.get(id))?.state === 'TASK_STATE_COMPLETED');
+    } finally {
+      gates.get(`end-${run}`).resolve();
+      await stop();
+    }
+  });
+
+  test("a heartbeat row watched silent for unhostedTaskGiveUpMs is deleted; one heartbeating stays", { skip }, async () => {
+    const { o, r, id, run, beat, stop } = await scene(0, 0);
+    const rowIds = async () => (await store!.replicasSeen(Number.MIN_SAFE_INTEGER)).map((row) => row.id);
+    try {
+      clock += GIVE_UP;
+      await beat();
+      await r.runtime.recoverNow();
+      assert.ok((await rowIds()).includes(o.runtime.replicaId), 'a heartbeat that changed is watched anew');
+      clock += GIVE_UP;
+      assert.deepEqual(await r.runtime.recoverNow(), { failed: 0, rerun: 1 });
+      assert.ok(!(await rowIds()).includes(o.runtime.replicaId), 'silent for the bound: its row is gone');
+      assert.ok((await rowIds()).includes(r.runtime.replicaId), "the watcher's own row stays");
       await gates.get(`started-${run + 1}`).promise;
       gates.get(`end-${run + 1}`).resolve();
       await until('the re-run to complete', async () => (await store!.get(id))?.state === 'TASK_STATE_COMPLETED');

@@ -187,6 +187,17 @@ for (const backend of BACKENDS) {
       assert.deepEqual((await stores().tasks.orphans(judged, 100)).map((t) => t.id).sort(), ['o-fresh', 'o-missing', 'o-stale']);
     });
 
+    test('removeReplica with a heartbeat removes the row only while it still holds that heartbeat', async () => {
+      await stores().tasks.heartbeat('silent-long', 1_000);
+      await stores().tasks.heartbeat('back-again', 1_000);
+      await stores().tasks.heartbeat('back-again', 2_000);
+      await stores().tasks.removeReplica('silent-long', 1_000);
+      await stores().tasks.removeReplica('back-again', 1_000);
+      const ids = (await stores().tasks.replicasSeen(0)).map((r) => r.id);
+      assert.ok(!ids.includes('silent-long'), 'the silent one goes');
+      assert.ok(ids.includes('back-again'), 'one that heartbeat since it was judged stays');
+    });
+
     test('replicasSeen: the replicas heartbeating since a time, with what their last heartbeat said they host', async () => {
       await stores().tasks.heartbeat('old', 1_000, '{"a":["x"]}');
       await stores().tasks.heartbeat('hosting', 2_000, '{"b":["y"]}');

@@ -207,8 +207,10 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     return rows.map((r) => ({ id: r.id, heartbeatAt: Number(r.heartbeat_at), hosts: r.hosts }));
   }
 
-  async removeReplica(replicaId: string): Promise<void> {
-    await this.#db.deleteFrom('runtime_replicas').where('id', '=', replicaId).execute();
+  async removeReplica(replicaId: string, heartbeatAt?: number): Promise<void> {
+    let remove = this.#db.deleteFrom('runtime_replicas').where('id', '=', replicaId);
+    if (heartbeatAt !== undefined) remove = remove.where('heartbeat_at', '=', heartbeatAt);
+    await remove.execute();
   }
 
   async orphans(stale: readonly ReplicaHeartbeat[], limit: number, afterId = ''): Promise<TaskRecord[]> {

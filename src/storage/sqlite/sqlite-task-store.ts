@@ -140,8 +140,8 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return this.#s.replicasSeen.all(since).map((r) => ({ id: r.id, heartbeatAt: r.heartbeat_at, hosts: r.hosts }));
   }
 
-  removeReplica(replicaId: string): Promise<void> {
-    return this.#enqueue(() => void this.#s.removeReplica.run(replicaId));
+  removeReplica(replicaId: string, heartbeatAt?: number): Promise<void> {
+    return this.#enqueue(() => void (heartbeatAt === undefined ? this.#s.removeReplica.run(replicaId) : this.#s.removeSilentReplica.run(replicaId, heartbeatAt)));
   }
 
   async orphans(stale: readonly ReplicaHeartbeat[], limit: number, afterId = ''): Promise<TaskRecord[]> {
@@ -431,6 +431,7 @@ function prepare(db: BetterSqlite3.Database) {
     ),
     replicasSeen: db.prepare<unknown[], { id: string; heartbeat_at: number; hosts: string | null }>('SELECT id, heartbeat_at, hosts FROM runtime_replicas WHERE heartbeat_at >= ?'),
     removeReplica: db.prepare('DELETE FROM runtime_replicas WHERE id = ?'),
+    removeSilentReplica: db.prepare('DELETE FROM runtime_replicas WHERE id = ? AND heartbeat_at = ?'),
     orphans: db.prepare<unknown[], TaskRow>(
       `SELECT ${TASK_COLUMNS} FROM tasks t LEFT JOIN runtime_replicas r ON r.id = t.owner ${SNAPSHOT_JOIN} WHERE t.terminal = 0 AND t.owner IS NOT NULL AND (r.id IS NULL OR EXISTS (SELECT 1 FROM json_each(?) j WHERE json_extract(j.value, '$[0]') = r.id AND json_extract(j.value, '$[1]') = r.heartbeat_at)) AND t.id > ? ORDER BY t.id LIMIT ?`,
     ),

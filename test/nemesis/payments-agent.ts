@@ -15,6 +15,9 @@ import { pause } from './worker-agent.js';
 
 export const PAYMENT_EFFECTS_TABLE = 'nemesis_payment_effects';
 
+/** The tenant of the approvals clients: the only one calling the payments agent. */
+export const APPROVALS_TENANT = 'approvals-tenant';
+
 /** What a call to the payments agent holds and, completed, is charged: milli-credits. */
 export const PAYMENT_PRICE = 2_000;
 
@@ -46,7 +49,7 @@ export function paymentsAgent(db: Kysely<Tables>): AgentDefinition {
           // With the effect, the state its parked call is in as it takes effect (the gateways' table, on the same
           // database): approved and being sent, or approved, never still pending. The final states alone would
           // not show a call run before its approval and approved after.
-          await sql`INSERT INTO ${sql.table(PAYMENT_EFFECTS_TABLE)} (call_id, message_id, task_id, approval_state) VALUES (${callId}, ${ctx.message.messageId}, ${ctx.taskId}, (SELECT state FROM gateway_approvals WHERE agent = 'payments' AND message_id = ${callId} ORDER BY created_at DESC LIMIT 1)) ON CONFLICT DO NOTHING`.execute(db);
+          await sql`INSERT INTO ${sql.table(PAYMENT_EFFECTS_TABLE)} (call_id, message_id, task_id, approval_state) VALUES (${callId}, ${ctx.message.messageId}, ${ctx.taskId}, (SELECT state FROM gateway_approvals WHERE tenant = ${APPROVALS_TENANT} AND agent = 'payments' AND message_id = ${callId})) ON CONFLICT DO NOTHING`.execute(db);
           await pause(Math.min(Math.max(Number(ms) || 0, 0), 5000), ctx.signal);
           if (ctx.signal.aborted) return undefined;
           return `paid ${callId}`;

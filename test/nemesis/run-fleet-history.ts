@@ -17,6 +17,7 @@ import { startRuntimeFleet, type FleetRole, type RuntimeFleet } from './runtime-
 import { answerRun, runWorkflowWorkload } from './workflow-workload.js';
 import { runCreditsWorkload } from './credits-workload.js';
 import { addApprovalRule, GATED_AGENT, readApprovals, runApprovalsWorkload, settleApprovals } from './approvals-workload.js';
+import { APPROVALS_TENANT } from './payments-agent.js';
 import { KnownTasks, ProcessNumbers, runTaskWorkload, type Targets } from './task-workload.js';
 
 export interface FleetRunOptions {
@@ -189,8 +190,6 @@ async function describeTasks(database: Database, ids: readonly string[]): Promis
 
 /** The tenant the credits workload calls the billed agent as. */
 const CREDITS_TENANT = 'credits-tenant';
-/** The tenant whose calls wait for an approval. */
-const APPROVALS_TENANT = 'approvals-tenant';
 /**
  * How long the final phase decides the calls still pending and waits for approved ones to be sent:
  * past the stranded margin of a send a killed gateway left (runtime-fleet.ts sets the gateways'

@@ -54,13 +54,15 @@ export function checkApprovals(operations: readonly Operation[]): PropertyResult
     byCall.set(approval.callId, [...(byCall.get(approval.callId) ?? []), approval]);
   }
   for (const [callId, parked] of byCall) {
-    // A retried send after its call was canceled parks anew (docs/approvals.md); the workload never cancels.
-    if (parked.length > 1 && !parked.some((a) => a.state === 'canceled')) {
+    // A retried send after its call was canceled parks anew (docs/approvals.md): every parked call but the last canceled.
+    if (parked.length > 1 && !parked.slice(0, -1).every((a) => a.state === 'canceled')) {
       anomalies.push({ kind: 'parked-twice', key: callId, ops: [at], explanation: `call ${callId} was parked ${parked.length} times (${parked.map((a) => `${a.approvalId} ${a.state}`).join(', ')}): a send retried under its message id parked another call instead of finding its own` });
     }
   }
   for (const { callId, approvalState } of final.value.effects) {
-    if (approvalState !== undefined && !SENT.has(approvalState)) {
+    // A call that ended unapproved is `effect-of-unapproved` already: this flags the one approved after it ran.
+    const approvedInTheEnd = byCall.get(callId)?.some((a) => SENT.has(a.state)) ?? false;
+    if (approvalState !== undefined && !SENT.has(approvalState) && approvedInTheEnd) {
       anomalies.push({ kind: 'effect-before-approval', key: callId, ops: [at], explanation: `call ${callId} took effect while its parked call was ${approvalState === 'none' ? 'not there' : approvalState}` });
     }
   }

@@ -9,18 +9,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createRuntime, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../../src/runtime/index.js';
+import type { RuntimeConfigInput } from '../../src/runtime/index.js';
 import { createRuntimeStores, type Database, type TaskStore } from '../../src/storage/index.js';
 import { Latches } from './latches.js';
 import { oneSkillAgent } from './one-skill-agent.js';
 import { rpc, userMessage } from './runtime-fixture.js';
 import { until } from './until.js';
-import type { ScenarioDatabase } from './unhosted-orphans.js';
+import { startScenarioReplica, type ScenarioDatabase } from './scenario-replicas.js';
 
-const STORAGE_SECRET = 'skewed-clocks-storage-secret-0123456789ab';
 /** A lease (`replicaTtlMs`) of the scenario's clocks; no timer of the replicas fires within a test. */
 const LEASE = 600_000;
 /** The skew: the nemesis runs a node 20 s ahead with a 2 s lease, ten leases. */
@@ -28,28 +24,6 @@ const SKEW = 10 * LEASE;
 /** `unhostedTaskGiveUpMs`: a heartbeat row watched silent this long is deleted. */
 const GIVE_UP = 4 * LEASE;
 const CONFIG: RuntimeConfigInput = { heartbeatMs: LEASE, replicaTtlMs: LEASE, unhostedTaskGiveUpMs: GIVE_UP, skillTimeoutMs: 1000 * LEASE };
-
-interface Replica {
-  runtime: Runtime;
-  agents: Record<string, string>;
-  stop(): Promise<void>;
-}
-
-async function startReplica(shared: ScenarioDatabase, agents: AgentDefinition[], now: () => number): Promise<Replica> {
-  const database: Database = await shared.open();
-  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-skew-'));
-  const runtime = await createRuntime({ agents, config: { port: 0, host: '127.0.0.1', logLevel: 'silent', storageSecret: STORAGE_SECRET, ...CONFIG, dataDir }, database, now });
-  const listening = await runtime.listen();
-  return {
-    runtime,
-    agents: listening.agents,
-    async stop() {
-      await runtime.close();
-      await database.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Registers the scenario's tests on the database `open` makes (skipped with `skip`). */
 export function skewedClockTests(open: () => Promise<ScenarioDatabase>, skip: string | false): void {
@@ -88,8 +62,8 @@ export function skewedClockTests(open: () => Promise<ScenarioDatabase>, skip: st
 
   /** Replica `o` on a clock `oSkew` off the scenario's, with a task held in its handler; `r` on a clock `rSkew` off. */
   const scene = async (oSkew: number, rSkew: number) => {
-    const o = await startReplica(shared!, [durable], () => clock + oSkew);
-    const r = await startReplica(shared!, [durable], () => clock + rSkew);
+    const o = await startScenarioReplica(shared!, [durable], CONFIG, () => clock + oSkew);
+    const r = await startScenarioReplica(shared!, [durable], CONFIG, () => clock + rSkew);
     const run = runs + 1;
     const sent = await rpc(o.agents['durable']!, 'SendMessage', { message: userMessage('work'), configuration: { returnImmediately: true } });
     const id: string = sent.body.result.task.id;
@@ -104,6 +78,12 @@ export function skewedClockTests(open: () => Promise<ScenarioDatabase>, skip: st
     return { o, r, id, run, beat, stop };
   };
   const ownerOf = async (id: string) => (await store!.get(id))?.owner;
+  /** The run after `run`, the takeover's, started: it completes the task once let go. */
+  const reRunCompletes = async (id: string, run: number) => {
+    await gates.get(`started-${run + 1}`).promise;
+    gates.get(`end-${run + 1}`).resolve();
+    await until('the re-run to complete', async () => (await store!.get(id))?.state === 'TASK_STATE_COMPLETED');
+  };
 
   // The fault the nemesis found: a replica restarted 20 s ahead read every other replica's heartbeat as 20 s old, past
   // the 2 s lease, and took their live tasks over every round; each run so stopped asked its question again.
@@ -136,9 +116,7 @@ export function skewedClockTests(open: () => Promise<ScenarioDatabase>, skip: st
       clock += LEASE;
       assert.deepEqual(await r.runtime.recoverNow(), { failed: 0, rerun: 1 });
       assert.equal(await ownerOf(id), r.runtime.replicaId);
-      await gates.get(`started-${run + 1}`).promise;
-      gates.get(`end-${run + 1}`).resolve();
-      await until('the re-run to complete', async () => (await store!.get(id))?.state === 'TASK_STATE_COMPLETED');
+      await reRunCompletes(id, run);
     } finally {
       gates.get(`end-${run}`).resolve();
       await stop();
@@ -157,9 +135,7 @@ export function skewedClockTests(open: () => Promise<ScenarioDatabase>, skip: st
       assert.deepEqual(await r.runtime.recoverNow(), { failed: 0, rerun: 1 });
       assert.ok(!(await rowIds()).includes(o.runtime.replicaId), 'silent for the bound: its row is gone');
       assert.ok((await rowIds()).includes(r.runtime.replicaId), "the watcher's own row stays");
-      await gates.get(`started-${run + 1}`).promise;
-      gates.get(`end-${run + 1}`).resolve();
-      await until('the re-run to complete', async () => (await store!.get(id))?.state === 'TASK_STATE_COMPLETED');
+      await reRunCompletes(id, run);
     } finally {
       gates.get(`end-${run}`).resolve();
       await stop();
@@ -176,9 +152,7 @@ export function skewedClockTests(open: () => Promise<ScenarioDatabase>, skip: st
       clock += LEASE / 2;
       assert.deepEqual(await r.runtime.recoverNow(), { failed: 0, rerun: 1 }, 'unchanged for a lease: o is silent');
       assert.equal(await ownerOf(id), r.runtime.replicaId);
-      await gates.get(`started-${run + 1}`).promise;
-      gates.get(`end-${run + 1}`).resolve();
-      await until('the re-run to complete', async () => (await store!.get(id))?.state === 'TASK_STATE_COMPLETED');
+      await reRunCompletes(id, run);
     } finally {
       gates.get(`end-${run}`).resolve();
       await stop();

@@ -9,50 +9,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createRuntime, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../../src/runtime/index.js';
+import type { RuntimeConfigInput } from '../../src/runtime/index.js';
 import { createRuntimeStores, type Database, type TaskStore } from '../../src/storage/index.js';
 import { Latches } from './latches.js';
 import { oneSkillAgent } from './one-skill-agent.js';
 import { rpc, userMessage } from './runtime-fixture.js';
 import { until } from './until.js';
-
-/** A replica the scenario started. */
-interface ScenarioReplica {
-  runtime: Runtime;
-  /** Each agent's base URL on it. */
-  agents: Record<string, string>;
-  /** Stops it cleanly (its heartbeat row goes). */
-  stop(): Promise<void>;
-}
-
-/** A tier's shared database: each replica, and the test's reads, on a connection of its own, as separate processes. */
-export interface ScenarioDatabase {
-  open(): Promise<Database>;
-  /** Drops what `open` reached, once every connection is closed. */
-  drop(): Promise<void>;
-}
-
-const STORAGE_SECRET = 'unhosted-orphans-storage-secret-0123456789';
-
-/** Starts a replica of `agents` on a connection of its own to `shared`, on the clock `now`. */
-async function startReplica(shared: ScenarioDatabase, agents: AgentDefinition[], config: RuntimeConfigInput, now: () => number): Promise<ScenarioReplica> {
-  const database = await shared.open();
-  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-orphans-'));
-  const runtime = await createRuntime({ agents, config: { port: 0, host: '127.0.0.1', logLevel: 'silent', storageSecret: STORAGE_SECRET, ...config, dataDir }, database, now });
-  const listening = await runtime.listen();
-  return {
-    runtime,
-    agents: listening.agents,
-    async stop() {
-      await runtime.close();
-      await database.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+import { startScenarioReplica, type ScenarioDatabase, type ScenarioReplica } from './scenario-replicas.js';
 
 /** A lease (`replicaTtlMs`) of the scenario's clock; no timer of the replicas fires within a test. */
 const LEASE = 600_000;
@@ -96,7 +59,7 @@ export function unhostedOrphanTests(open: () => Promise<ScenarioDatabase>, skip:
     shared = await open();
     reads = await shared.open();
     store = createRuntimeStores(reads).tasks;
-    r = await startReplica(shared, [other], CONFIG, now);
+    r = await startScenarioReplica(shared, [other], CONFIG, now);
   });
   after(async () => {
     for (let n = 1; n <= runs; n++) gates.get(`end-${n}`).resolve();
@@ -107,7 +70,7 @@ export function unhostedOrphanTests(open: () => Promise<ScenarioDatabase>, skip:
 
   /** Starts a replica hosting `durable` and a task on it, held in its handler; resolves with the replica and the task's id. */
   const startHeldTask = async (): Promise<{ o: ScenarioReplica; id: string; run: number }> => {
-    const o = await startReplica(shared!, [durable], CONFIG, now);
+    const o = await startScenarioReplica(shared!, [durable], CONFIG, now);
     const run = runs + 1;
     const sent = await rpc(o.agents['durable']!, 'SendMessage', { message: userMessage('work'), configuration: { returnImmediately: true } });
     const id: string = sent.body.result.task.id;

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../../src/runtime/index.js';
 import type { Database } from '../../src/storage/index.js';
+import type { Latches } from './latches.js';
+import { oneSkillAgent } from './one-skill-agent.js';
 
 /** A tier's shared database: each replica, and the test's reads, on a connection of its own, as separate processes. */
 export interface ScenarioDatabase {
@@ -42,4 +44,26 @@ export async function startScenarioReplica(shared: ScenarioDatabase, agents: Age
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The scenarios' idempotent agent `durable`: its run n signals latch `started-n` and is held until
+ * `end-n` opens (or the run is stopped), then answers `run n`; `runs()` counts the runs so far.
+ */
+export function heldDurableAgent(gates: Latches): { agent: AgentDefinition; runs: () => number } {
+  let runs = 0;
+  const agent = oneSkillAgent({ name: 'durable', description: 'Runs until the test lets it end' }, 'hold', {
+    description: 'Idempotent: a replica hosting it may run it again',
+    idempotent: true,
+    handler: async (_: string, ctx) => {
+      const n = ++runs;
+      gates.get(`started-${n}`).resolve();
+      await new Promise<void>((resolve, reject) => {
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+        void gates.get(`end-${n}`).promise.then(resolve);
+      });
+      return `run ${n}`;
+    },
+  });
+  return { agent, runs: () => runs };
 }

@@ -12,10 +12,9 @@ import assert from 'node:assert/strict';
 import type { RuntimeConfigInput } from '../../src/runtime/index.js';
 import { createRuntimeStores, type Database, type TaskStore } from '../../src/storage/index.js';
 import { Latches } from './latches.js';
-import { oneSkillAgent } from './one-skill-agent.js';
 import { rpc, userMessage } from './runtime-fixture.js';
 import { until } from './until.js';
-import { startScenarioReplica, type ScenarioDatabase } from './scenario-replicas.js';
+import { heldDurableAgent, startScenarioReplica, type ScenarioDatabase } from './scenario-replicas.js';
 
 /** A lease (`replicaTtlMs`) of the scenario's clocks; no timer of the replicas fires within a test. */
 const LEASE = 600_000;
@@ -30,20 +29,7 @@ export function skewedClockTests(open: () => Promise<ScenarioDatabase>, skip: st
   /** The real time of the scenario; each replica reads it through its own skew. */
   let clock = Date.now();
   const gates = new Latches();
-  let runs = 0;
-  const durable = oneSkillAgent({ name: 'durable', description: 'Runs until the test lets it end' }, 'hold', {
-    description: 'Idempotent: any replica hosting it may run it again',
-    idempotent: true,
-    handler: async (_: string, ctx) => {
-      const n = ++runs;
-      gates.get(`started-${n}`).resolve();
-      await new Promise<void>((resolve, reject) => {
-        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
-        void gates.get(`end-${n}`).promise.then(resolve);
-      });
-      return `run ${n}`;
-    },
-  });
+  const { agent: durable, runs: runsSoFar } = heldDurableAgent(gates);
 
   let shared: ScenarioDatabase | undefined;
   let reads: Database | undefined;
@@ -55,7 +41,7 @@ export function skewedClockTests(open: () => Promise<ScenarioDatabase>, skip: st
     store = createRuntimeStores(reads).tasks;
   });
   after(async () => {
-    for (let n = 1; n <= runs; n++) gates.get(`end-${n}`).resolve();
+    for (let n = 1; n <= runsSoFar(); n++) gates.get(`end-${n}`).resolve();
     await reads?.close();
     await shared?.drop();
   });
@@ -64,7 +50,7 @@ export function skewedClockTests(open: () => Promise<ScenarioDatabase>, skip: st
   const scene = async (oSkew: number, rSkew: number) => {
     const o = await startScenarioReplica(shared!, [durable], CONFIG, () => clock + oSkew);
     const r = await startScenarioReplica(shared!, [durable], CONFIG, () => clock + rSkew);
-    const run = runs + 1;
+    const run = runsSoFar() + 1;
     const sent = await rpc(o.agents['durable']!, 'SendMessage', { message: userMessage('work'), configuration: { returnImmediately: true } });
     const id: string = sent.body.result.task.id;
     await gates.get(`started-${run}`).promise;

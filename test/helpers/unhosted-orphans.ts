@@ -15,7 +15,7 @@ import { Latches } from './latches.js';
 import { oneSkillAgent } from './one-skill-agent.js';
 import { rpc, userMessage } from './runtime-fixture.js';
 import { until } from './until.js';
-import { startScenarioReplica, type ScenarioDatabase, type ScenarioReplica } from './scenario-replicas.js';
+import { heldDurableAgent, startScenarioReplica, type ScenarioDatabase, type ScenarioReplica } from './scenario-replicas.js';
 
 /** A lease (`replicaTtlMs`) of the scenario's clock; no timer of the replicas fires within a test. */
 const LEASE = 600_000;
@@ -34,20 +34,7 @@ export function unhostedOrphanTests(open: () => Promise<ScenarioDatabase>, skip:
   let clock = Date.now();
   const now = () => clock;
   const gates = new Latches();
-  let runs = 0;
-  const durable = oneSkillAgent({ name: 'durable', description: 'Runs until the test lets it end' }, 'resume', {
-    description: 'Idempotent: the replica hosting it resumes it',
-    idempotent: true,
-    handler: async (_: string, ctx) => {
-      const n = ++runs;
-      gates.get(`started-${n}`).resolve();
-      await new Promise<void>((resolve, reject) => {
-        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
-        void gates.get(`end-${n}`).promise.then(resolve);
-      });
-      return 'resumed';
-    },
-  });
+  const { agent: durable, runs: runsSoFar } = heldDurableAgent(gates);
   const other = oneSkillAgent({ name: 'other', description: 'Another agent of the fleet' }, 'answer', { description: 'Answers', handler: async () => 'answer' });
 
   let shared: ScenarioDatabase | undefined;
@@ -62,7 +49,7 @@ export function unhostedOrphanTests(open: () => Promise<ScenarioDatabase>, skip:
     r = await startScenarioReplica(shared, [other], CONFIG, now);
   });
   after(async () => {
-    for (let n = 1; n <= runs; n++) gates.get(`end-${n}`).resolve();
+    for (let n = 1; n <= runsSoFar(); n++) gates.get(`end-${n}`).resolve();
     await r?.stop();
     await reads?.close();
     await shared?.drop();
@@ -71,7 +58,7 @@ export function unhostedOrphanTests(open: () => Promise<ScenarioDatabase>, skip:
   /** Starts a replica hosting `durable` and a task on it, held in its handler; resolves with the replica and the task's id. */
   const startHeldTask = async (): Promise<{ o: ScenarioReplica; id: string; run: number }> => {
     const o = await startScenarioReplica(shared!, [durable], CONFIG, now);
-    const run = runs + 1;
+    const run = runsSoFar() + 1;
     const sent = await rpc(o.agents['durable']!, 'SendMessage', { message: userMessage('work'), configuration: { returnImmediately: true } });
     const id: string = sent.body.result.task.id;
     await gates.get(`started-${run}`).promise;

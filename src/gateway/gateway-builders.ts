@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Redis } from 'ioredis';
 import { createAuditLog, PeriodicAuditVerifier, type AuditLog } from '../audit/index.js';
-import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, freePort, openClientTls, storageReadiness, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback, type DataPlaneRoute, type InProcessServers } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, reservePort, openClientTls, storageReadiness, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback, type DataPlaneRoute, type InProcessServers, type PortReservation } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { openDatabaseAndBus, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
@@ -75,13 +75,21 @@ export interface GatewayBuild {
   stack: DisposerStack;
 }
 
+/** The config with its port fixed, and the reservation holding that port when it was picked here. */
+export interface FixedPort {
+  config: Readonly<GatewayConfig>;
+  reservation: PortReservation | undefined;
+}
+
 /**
  * The config with port 0 resolved: the issuer of tokens (and every URL in the
  * OAuth metadata) is the public URL, fixed before listening, so "any free
- * port" is picked now rather than at listen().
+ * port" is picked now rather than at listen(), and held until then.
  */
-export async function withFixedPort(parsed: Readonly<GatewayConfig>): Promise<Readonly<GatewayConfig>> {
-  return parsed.port === 0 && !parsed.publicUrl ? Object.freeze({ ...parsed, port: await freePort(parsed.host) }) : parsed;
+export async function withFixedPort(parsed: Readonly<GatewayConfig>): Promise<FixedPort> {
+  if (parsed.port !== 0 || parsed.publicUrl) return { config: parsed, reservation: undefined };
+  const reservation = await reservePort(parsed.host);
+  return { config: Object.freeze({ ...parsed, port: reservation.port }), reservation };
 }
 
 /** Options of {@link openBackends}: the database and bus a caller owns are used, not opened. */

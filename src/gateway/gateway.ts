@@ -33,6 +33,13 @@ export interface GatewayOptions {
    * answers `metricsUrl: ''`.
    */
   metricsListener?: boolean;
+  /**
+   * The configured port is held by the caller's port reservation (SO_REUSEPORT,
+   * `reservePort`) until this gateway listens: bind beside it. Set in the
+   * workers of `serve gateway --workers n` on port 0, whose primary holds the
+   * port it picked until they all listen.
+   */
+  portHeldByCaller?: boolean;
 }
 
 /** A gateway, ready to listen. */
@@ -77,7 +84,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const parsed = parseGatewayConfig(options.config ?? {});
   // Decided before port 0 is resolved below: port 0 means "any free port" for metrics too.
   const metricsPort = metricsPortOf(parsed, DEFAULT_GATEWAY_METRICS_PORT);
-  const config = await withFixedPort(parsed);
+  const { config, reservation } = await withFixedPort(parsed);
+  const reusePort = options.portHeldByCaller === true || reservation?.shared === true;
   const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, name: 'agentmesh' });
   const log = logger.child({ component: 'gateway' });
   const metrics = options.metrics ?? createMetrics({});
@@ -86,6 +94,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   // identity, guard, tracing, Redis, bus, database. A failed start-up (signing keys
   // GATEWAY_SECRET cannot decrypt) closes what it opened, so the process can exit.
   return openWithStack(async (stack) => {
+    if (reservation) stack.defer('port reservation', () => reservation.release());
     const build: GatewayBuild = { config, log, metrics, stack };
     const backends = await openBackends({ ...build, given: options });
     observeDatabase(metrics, backends.database);
@@ -128,7 +137,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await approvals.followRules();
         try {
           // Its own `gateway listening` line below says where, once: not Fastify's as well.
-          await listenUnannounced(app, { port: config.port, host: config.host });
+          await listenUnannounced(app, { port: config.port, host: config.host, ...(reusePort && { reusePort }) });
+          await reservation?.release();
         } catch (err) {
           await metricsListener?.close();
           throw err;

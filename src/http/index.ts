@@ -46,5 +46,6 @@ export type { CertificateSummary, CertificateReloaderEvents, ServerSecureOptions
 export { readClientTls, openClientTls, ClientTlsSource } from './tls/client-tls.js';
 export type { ClientTlsOptions, ClientTlsSourceEvents } from './tls/client-tls.js';
 export { InProcessServers } from './outbound/in-process-servers.js';
-export { freePort } from './lifecycle/free-port.js';
+export { reservePort } from './lifecycle/port-reservation.js';
+export type { PortReservation } from './lifecycle/port-reservation.js';
 export { peerCertificateThumbprint, certificateThumbprint } from './tls/peer-certificate.js';

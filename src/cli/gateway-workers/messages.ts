@@ -7,6 +7,8 @@
 export const WORKER_SLOT_ENV = 'AGENTMESH_GATEWAY_WORKER';
 /** Set in a worker's environment: the port every worker listens on (the primary resolved `--port 0`). */
 export const WORKER_PORT_ENV = 'AGENTMESH_GATEWAY_WORKER_PORT';
+/** Set to `1` in a worker's environment when the primary holds that port (its `--port 0` pick) until the workers listen: they bind beside it. */
+export const WORKER_REUSE_PORT_ENV = 'AGENTMESH_GATEWAY_WORKER_REUSE_PORT';
 
 /** A worker's message once its gateway listens. */
 export interface WorkerReady {

@@ -6,11 +6,11 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { DEFAULT_GATEWAY_METRICS_PORT, parseGatewayConfig, type GatewayConfigInput } from '../../gateway/index.js';
-import { freePort, localUrlOf, metricsPortOf } from '../../http/index.js';
+import { localUrlOf, metricsPortOf, reservePort } from '../../http/index.js';
 import { createLogger } from '../../observability/index.js';
 import type { CliContext } from '../io/cli-io.js';
 import { aggregatedMetricsListener } from './aggregated-metrics.js';
-import { isWorkerReady, WORKER_PORT_ENV, WORKER_SLOT_ENV } from './messages.js';
+import { isWorkerReady, WORKER_PORT_ENV, WORKER_REUSE_PORT_ENV, WORKER_SLOT_ENV } from './messages.js';
 import { ensureSharedSecrets } from './shared-secrets.js';
 import { RestartPolicy } from './restart-policy.js';
 import { watchStopRequests } from '../serving/until-signal.js';
@@ -35,17 +35,19 @@ export async function runGatewayPrimary(ctx: CliContext, input: GatewayConfigInp
   const config = parseGatewayConfig(input);
   const log = createLogger({ level: config.logLevel, format: config.logFormat, name: 'agentmesh' }).child({ component: 'gateway', worker: 'primary' });
   for (const file of await ensureSharedSecrets(config)) log.warn({ file }, 'generated a gateway secret or key for the workers to share; replicas on other hosts need the same one');
-  const port = config.port === 0 ? await freePort(config.host) : config.port;
+  // A port picked here is held until every worker listens: another process's port-0 listener could take it meanwhile.
+  const reservation = config.port === 0 ? await reservePort(config.host) : undefined;
+  const port = reservation?.port ?? config.port;
   const publicUrl = config.publicUrl ?? localUrlOf(config, port);
   const metrics = aggregatedMetricsListener({ host: config.metricsHost, port: metricsPortOf(config, DEFAULT_GATEWAY_METRICS_PORT), logger: log });
   const { url: metricsUrl } = await metrics.listen();
 
-  const fleet = new Fleet(ctx, workers, port, log.child({ module: 'cluster' }));
+  const fleet = new Fleet(ctx, workers, { port, reusePort: reservation?.shared === true }, log.child({ module: 'cluster' }));
   signals.fleet = fleet;
   if (signals.received !== undefined) fleet.stop(signals.received);
   else fleet.start();
   try {
-    await fleet.ready;
+    await fleet.ready.finally(() => reservation?.release());
     ctx.io.stdout.write(`agentmesh gateway listening on ${publicUrl} (${workers} workers, pids ${fleet.pids().join(' ')})\n`);
     ctx.io.stdout.write(`  agents ${publicUrl}/agents/{name}  token POST ${publicUrl}/oauth/token  jwks ${publicUrl}/.well-known/jwks.json\n`);
     ctx.io.stdout.write(`  metrics ${metricsUrl}  (every worker's, labelled worker="1"…; not on the public port: they name tenants)\n`);
@@ -58,8 +60,15 @@ export async function runGatewayPrimary(ctx: CliContext, input: GatewayConfigInp
     await fleet.stopped;
   } finally {
     watch.finished();
+    await reservation?.release();
     await metrics.close();
   }
+}
+
+/** The port every worker listens on, and whether beside the primary's reservation of it. */
+interface WorkerPort {
+  port: number;
+  reusePort: boolean;
 }
 
 /** One slot of the fleet: the worker filling it now, and whether it listens. */
@@ -72,7 +81,7 @@ interface Slot {
 /** The workers: forks, readiness, replacement, drain. */
 class Fleet {
   readonly #ctx: CliContext;
-  readonly #port: number;
+  readonly #port: WorkerPort;
   readonly #log: ReturnType<typeof createLogger>;
   readonly #slots: Slot[];
   readonly #policy = new RestartPolicy();
@@ -96,7 +105,7 @@ class Fleet {
     this.#failStopped = reject;
   });
 
-  constructor(ctx: CliContext, workers: number, port: number, log: ReturnType<typeof createLogger>) {
+  constructor(ctx: CliContext, workers: number, port: WorkerPort, log: ReturnType<typeof createLogger>) {
     this.#ctx = ctx;
     this.#port = port;
     this.#log = log;
@@ -133,7 +142,7 @@ class Fleet {
     const slot = this.#slots[index]!;
     slot.restart = undefined;
     slot.listening = false;
-    const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(index + 1), [WORKER_PORT_ENV]: String(this.#port) });
+    const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(index + 1), [WORKER_PORT_ENV]: String(this.#port.port), ...(this.#port.reusePort && { [WORKER_REUSE_PORT_ENV]: '1' }) });
     slot.worker = worker;
     worker.on('message', (message: unknown) => {
       if (!isWorkerReady(message) || slot.worker !== worker) return;

@@ -11,7 +11,7 @@ import { createLogger, createMetrics } from '../../observability/index.js';
 import type { CliContext } from '../io/cli-io.js';
 import { listenOrClose } from '../serving/listen-or-close.js';
 import { watchStopSignals } from '../serving/stop-signals.js';
-import { WORKER_PORT_ENV, WORKER_SLOT_ENV, type WorkerReady } from './messages.js';
+import { WORKER_PORT_ENV, WORKER_REUSE_PORT_ENV, WORKER_SLOT_ENV, type WorkerReady } from './messages.js';
 
 /**
  * Runs this process's gateway until SIGTERM/SIGINT (or the primary goes
@@ -49,7 +49,7 @@ export async function runGatewayWorker(ctx: CliContext, config: GatewayConfigInp
   new AggregatorRegistry();
   AggregatorRegistry.setRegistries([metrics.registry]);
 
-  const gateway = await createGateway({ config: { ...config, port }, logger, metrics, metricsListener: false });
+  const gateway = await createGateway({ config: { ...config, port }, logger, metrics, metricsListener: false, portHeldByCaller: ctx.io.env[WORKER_REUSE_PORT_ENV] === '1' });
   const { url, probesUrl } = await listenOrClose(gateway);
   listening = true;
   const ready: WorkerReady = { type: 'agentmesh:gateway-worker-ready', url, probesUrl };

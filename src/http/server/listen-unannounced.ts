@@ -1,4 +1,15 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyListenOptions } from 'fastify';
+
+/**
+ * Where to bind. `reusePort` (SO_REUSEPORT, which Fastify hands to node:net
+ * as given though its types omit it) binds beside a held port reservation
+ * (`reservePort`).
+ */
+export interface UnannouncedListenOptions extends FastifyListenOptions {
+  port: number;
+  host: string;
+  reusePort?: boolean;
+}
 
 /** Levels that would let Fastify's info line through. */
 const BELOW_WARN: ReadonlySet<string> = new Set(['trace', 'debug', 'info']);
@@ -15,7 +26,7 @@ const BELOW_WARN: ReadonlySet<string> = new Set(['trace', 'debug', 'info']);
  * @example
  * const url = await listenUnannounced(app, { port: 0, host: '127.0.0.1' });
  */
-export async function listenUnannounced(app: FastifyInstance, options: { port: number; host: string }): Promise<string> {
+export async function listenUnannounced(app: FastifyInstance, options: UnannouncedListenOptions): Promise<string> {
   await app.ready();
   const log = app.log;
   const level = log.level;

@@ -53,6 +53,13 @@ export interface ClaimOptions {
   skipOrigins?: readonly string[] | undefined;
 }
 
+/** Who settles a claimed outbox row, and when. */
+export interface Settle {
+  now: number;
+  /** The claim's owner ({@link ClaimOptions.owner}): a row claimed by another since is left as it is. */
+  owner: string;
+}
+
 /** What a failure of an origin sets, see {@link PushStore.markOriginDown}. */
 export interface OriginDown {
   now: number;
@@ -121,9 +128,17 @@ export interface PushStore {
    * was just settled, sent without waiting for the next claim.
    */
   claimNext(taskId: string, configId: string, options: { now: number; owner: string; leaseUntil: number }): Promise<OutboxRecord | undefined>;
-  markDelivered(id: number, now: number): Promise<void>;
-  markRetry(id: number, options: { nextAttemptAt: number; error: string; now: number }): Promise<void>;
-  markDead(id: number, options: { error: string; now: number }): Promise<void>;
+  /**
+   * Settles a row `owner` claimed: delivered, due again at `nextAttemptAt`,
+   * or dead-lettered. Each writes only while the row is still `owner`'s
+   * claim, and says whether it did: a replica whose lease ran out (a pause,
+   * a clock ahead) settling late would otherwise clear the claim of the
+   * replica that took the row over, and a third would send it beside it,
+   * the task's next notification racing the duplicate.
+   */
+  markDelivered(id: number, options: Settle): Promise<boolean>;
+  markRetry(id: number, options: Settle & { nextAttemptAt: number; error: string }): Promise<boolean>;
+  markDead(id: number, options: Settle & { error: string }): Promise<boolean>;
   stats(): Promise<OutboxStats>;
   /**
    * Records that deliveries to an origin fail. The first failure creates its

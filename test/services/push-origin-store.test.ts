@@ -56,22 +56,23 @@ for (const backend of BACKENDS) {
       const first = await claim('r1', 2_000);
       for (const row of first.filter((r) => r.originKey === 'origin-a')) {
         assert.equal(await down('origin-a', 2_000, false), 1, 'rows that failed together count as one failure');
-        await stores().push.markRetry(row.id, { nextAttemptAt: 2_000, error: 'HTTP 503', now: 2_000 });
+        await stores().push.markRetry(row.id, { nextAttemptAt: 2_000, error: 'HTTP 503', now: 2_000, owner: 'r1' });
       }
-      await stores().push.markDelivered(first.find((r) => r.originKey === 'origin-b')!.id, 2_000);
+      await stores().push.markDelivered(first.find((r) => r.originKey === 'origin-b')!.id, { now: 2_000, owner: 'r1' });
       assert.equal(await stores().push.originsDown(), 1);
       assert.deepEqual(await claim('r1', 2_500), [], 'nothing of the failing origin before its probe is due');
 
       // Two replicas ask at once when the probe is due: one gets it.
       const [p1, p2] = await Promise.all([claim('r1', 3_000), claim('r2', 3_000)]);
       const probes = [...p1!, ...p2!];
+      const prober = p1!.length > 0 ? 'r1' : 'r2';
       assert.equal(probes.length, 1, JSON.stringify(probes));
       assert.equal(probes[0]!.probe, true);
       assert.deepEqual(await claim('r2', 3_100), [], 'the probe is held');
 
       // The probe fails: two failures now, the next probe 2 s later.
       assert.equal(await down('origin-a', 3_200, true), 2);
-      await stores().push.markRetry(probes[0]!.id, { nextAttemptAt: 3_200, error: 'HTTP 503', now: 3_200 });
+      await stores().push.markRetry(probes[0]!.id, { nextAttemptAt: 3_200, error: 'HTTP 503', now: 3_200, owner: prober });
       assert.deepEqual(await claim('r1', 5_100), []);
       const second = await claim('r2', 5_200);
       assert.equal(second.length, 1);
@@ -79,7 +80,7 @@ for (const backend of BACKENDS) {
       assert.notEqual(second[0]!.taskId, probes[0]!.taskId, 'the head tried longest ago is probed next');
 
       // It succeeds: every head of the origin is claimable at once.
-      await stores().push.markDelivered(second[0]!.id, 5_300);
+      await stores().push.markDelivered(second[0]!.id, { now: 5_300, owner: 'r2' });
       await stores().push.markOriginUp('origin-a');
       assert.equal(await stores().push.originsDown(), 0);
       const released = await claim('r1', 5_300);
@@ -94,10 +95,10 @@ for (const backend of BACKENDS) {
       for (const id of ['t1', 't2']) await taskOn(id, 'origin-a', 1);
       const wave = await claim('r1', 2_000, 1);
       await down('origin-a', 2_000, false);
-      await stores().push.markRetry(wave[0]!.id, { nextAttemptAt: 2_000, error: 'HTTP 503', now: 2_000 });
+      await stores().push.markRetry(wave[0]!.id, { nextAttemptAt: 2_000, error: 'HTTP 503', now: 2_000, owner: 'r1' });
       const [probe] = await claim('r1', 3_000);
       assert.equal(probe!.probe, true);
-      await stores().push.markDelivered(probe!.id, 3_000);
+      await stores().push.markDelivered(probe!.id, { now: 3_000, owner: 'r1' });
       await stores().push.releaseOriginProbe('origin-a');
       const [next] = await claim('r2', 3_001);
       assert.equal(next?.probe, true, 'the next probe, without waiting for the first one\'s lease');
@@ -109,10 +110,10 @@ for (const backend of BACKENDS) {
       await taskOn('t1', 'origin-a', 3);
       const [head] = await claim('r1', 2_000);
       assert.equal(await stores().push.claimNext('t1', 'hook', { now: 2_000, owner: 'r2', leaseUntil: 2_000 + LEASE }), undefined, 'the head is claimed');
-      await stores().push.markDelivered(head!.id, 2_000);
+      await stores().push.markDelivered(head!.id, { now: 2_000, owner: 'r1' });
       const second = await stores().push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE });
       assert.deepEqual([second?.seq, second?.originKey, second?.probe], [2, 'origin-a', false]);
-      await stores().push.markDelivered(second!.id, 2_000);
+      await stores().push.markDelivered(second!.id, { now: 2_000, owner: 'r1' });
       await down('origin-a', 2_000, false);
       assert.equal(await stores().push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE }), undefined, 'the origin is failing');
       await stores().push.markOriginUp('origin-a');
@@ -124,7 +125,7 @@ for (const backend of BACKENDS) {
       await taskOn('t1', 'origin-a', 1);
       const [row] = await claim('r1', 2_000);
       await down('origin-a', 2_000, false);
-      await stores().push.markDelivered(row!.id, 2_000);
+      await stores().push.markDelivered(row!.id, { now: 2_000, owner: 'r1' });
       assert.deepEqual(await claim('r1', 4_000), []);
       assert.equal(await stores().push.originsDown(), 0);
     });

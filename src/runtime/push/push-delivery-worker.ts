@@ -455,7 +455,7 @@ export class PushDeliveryWorker {
    * once, on every replica). `log` words the lines for the row's kind.
    */
   async #delivered(row: OutboxRecord, target: string, ids: object, seconds: number, log: DeliveryLog): Promise<void> {
-    await this.#store.markDelivered(row.id, this.#now());
+    if (!(await this.#store.markDelivered(row.id, { now: this.#now(), owner: this.#replicaId }))) this.#takenOver(row, ids);
     if (row.probe && row.originKey !== null) {
       await this.#store.markOriginUp(row.originKey);
       this.#log.info({ target }, log.originUp);
@@ -561,7 +561,11 @@ export class PushDeliveryWorker {
     if (!failure.retryable || windowElapsed || exhausted) {
       const why = !failure.retryable ? '' : windowElapsed ? ' (retry window elapsed)' : ` (${attempts} attempts)`;
       const error = `${failure.message}${why}`;
-      await this.#store.markDead(row.id, { error, now });
+      if (!(await this.#store.markDead(row.id, { error, now, owner: this.#replicaId }))) {
+        // Its new owner sends it and decides its fate: dead-lettering it here would fail what waits on it twice.
+        this.#takenOver(row, ids);
+        return 'retry';
+      }
       this.#log.warn({ ...ids, target, attempt: attempts, reason: failure.reason, status: failure.status, error }, 'push notification dead-lettered');
       await onDead?.(error);
       if (originDown && windowElapsed) {
@@ -578,9 +582,21 @@ export class PushDeliveryWorker {
     }
     // A row of a failing origin is due again at once: the origin's probe decides when it is tried.
     const delayMs = originDown ? 0 : Math.max(fullJitterBackoff({ attempt: row.attempts, ...this.#o.backoff, random: this.#random }), retryAfter);
-    await this.#store.markRetry(row.id, { nextAttemptAt: now + delayMs, error: failure.message, now });
+    if (!(await this.#store.markRetry(row.id, { nextAttemptAt: now + delayMs, error: failure.message, now, owner: this.#replicaId }))) {
+      this.#takenOver(row, ids);
+      return 'retry';
+    }
     this.#log.info({ ...ids, target, attempt: attempts, reason: failure.reason, status: failure.status, delayMs }, 'push notification failed; retry scheduled');
     return 'retry';
+  }
+
+  /**
+   * A settle found the row claimed by another replica since this one claimed
+   * it (this one's lease ran out: a pause, a slow receiver, a clock ahead):
+   * the row is left to its new owner, who sends it again.
+   */
+  #takenOver(row: OutboxRecord, ids: object): void {
+    this.#log.info({ ...ids, seq: row.seq }, 'push notification claimed by another replica before this one settled it; left to that replica');
   }
 
   /** Delay before the next probe of an origin after `failures` consecutive failures: exponential, equal jitter. */
@@ -603,11 +619,17 @@ export class PushDeliveryWorker {
     if (row.probe && row.originKey !== null) await this.#store.releaseOriginProbe(row.originKey);
     if (await this.#secretCurrent()) {
       const error = 'push config cannot be opened: sealed under a secret other than this database\'s AGENTMESH_SECRET, or modified';
-      await this.#store.markDead(row.id, { error, now });
+      if (!(await this.#store.markDead(row.id, { error, now, owner: this.#replicaId }))) {
+        this.#takenOver(row, ids);
+        return 'retry';
+      }
       this.#log.error({ ...ids, reason: 'config_unreadable' }, 'push notification dead-lettered: its config cannot be opened with AGENTMESH_SECRET');
       return 'dead';
     }
-    await this.#store.markRetry(row.id, { nextAttemptAt: now + this.#o.backoff.baseMs, error: 'push config cannot be opened by a replica whose AGENTMESH_SECRET is stale', now });
+    if (!(await this.#store.markRetry(row.id, { nextAttemptAt: now + this.#o.backoff.baseMs, error: 'push config cannot be opened by a replica whose AGENTMESH_SECRET is stale', now, owner: this.#replicaId }))) {
+      this.#takenOver(row, ids);
+      return 'retry';
+    }
     this.#log.error({ ...ids, reason: 'config_unreadable' }, "push notification released: this replica's AGENTMESH_SECRET no longer opens the database's canary; restart it with the fleet's secret");
     return 'retry';
   }
@@ -624,7 +646,8 @@ export class PushDeliveryWorker {
   }
 
   async #skip(row: OutboxRecord, why: string | undefined): Promise<'skipped'> {
-    await this.#store.markDelivered(row.id, this.#now());
+    // Nothing was sent: a row taken over since is its new owner's to drop.
+    await this.#store.markDelivered(row.id, { now: this.#now(), owner: this.#replicaId });
     // A probe that sent nothing learnt nothing of the origin: the next probe may go now, not after the lease.
     if (row.probe && row.originKey !== null) await this.#store.releaseOriginProbe(row.originKey);
     if (why !== undefined) this.#log.debug({ taskId: row.taskId, configId: row.configId, seq: row.seq, why }, 'push notification dropped');

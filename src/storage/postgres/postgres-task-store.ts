@@ -1,10 +1,10 @@
 import { deliberateFault } from '../deliberate-faults.js';
-import { sql, type Kysely, type PostgresPool } from 'kysely';
+import { sql, type Kysely, type PostgresPool, type UpdateObject } from 'kysely';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { packEvents, unpackEvents } from '../event-rows.js';
 import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
-import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
+import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore, Settle } from '../push-store.js';
 import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
 import type { Tables } from '../schema.js';
 import { MessageAlreadyStarted, type NewTask, type ReplicaHeartbeat, type ReplicaRecord, type TaskAppend, type TaskEventRecord, type TaskListPage, type TaskListQuery, type TaskRecord, type TaskStore } from '../task-store.js';
@@ -321,21 +321,23 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     return claimNextPostgres(this.#db, taskId, configId, o);
   }
 
-  async markDelivered(id: number, now: number): Promise<void> {
-    await this.#db.updateTable('push_outbox').set({ state: 'delivered', attempts: sql`attempts + 1`, claimed_by: null, updated_at: now }).where('id', '=', id).execute();
+  async markDelivered(id: number, o: Settle): Promise<boolean> {
+    return this.#settle(id, o.owner, { state: 'delivered', attempts: sql`attempts + 1`, claimed_by: null, updated_at: o.now });
   }
 
-  async markRetry(id: number, o: { nextAttemptAt: number; error: string; now: number }): Promise<void> {
-    await this.#db
-      .updateTable('push_outbox')
-      .set({ attempts: sql`attempts + 1`, next_attempt_at: o.nextAttemptAt, last_error: o.error, claimed_by: null, updated_at: o.now })
-      .where('id', '=', id)
-      .execute();
+  async markRetry(id: number, o: Settle & { nextAttemptAt: number; error: string }): Promise<boolean> {
+    return this.#settle(id, o.owner, { attempts: sql`attempts + 1`, next_attempt_at: o.nextAttemptAt, last_error: o.error, claimed_by: null, updated_at: o.now });
   }
 
-  async markDead(id: number, o: { error: string; now: number }): Promise<void> {
-    await this.#db.updateTable('push_outbox').set({ state: 'dead', attempts: sql`attempts + 1`, last_error: o.error, claimed_by: null, updated_at: o.now }).where('id', '=', id).execute();
+  async markDead(id: number, o: Settle & { error: string }): Promise<boolean> {
+    return this.#settle(id, o.owner, { state: 'dead', attempts: sql`attempts + 1`, last_error: o.error, claimed_by: null, updated_at: o.now });
   }
+
+  async #settle(id: number, owner: string, set: UpdateObject<Tables, 'push_outbox'>): Promise<boolean> {
+    const result = await this.#db.updateTable('push_outbox').set(set).where('id', '=', id).where('claimed_by', '=', owner).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
 
   async stats(): Promise<OutboxStats> {
     const rows = await this.#db

@@ -5,7 +5,7 @@ import type { WriteGate } from './write-gate.js';
 import { MESSAGE_WINDOW_MS, messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { packEvents, unpackEvents, type EventRow } from '../event-rows.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
-import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
+import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore, Settle } from '../push-store.js';
 import { claimDueSqlite, claimNextSqlite, markOriginDownSqlite, preparePushOrigins, type PushOriginStatements } from './sqlite-push-origins.js';
 import type { NewTask, ReplicaHeartbeat, ReplicaRecord, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 import { toPushConfig, toTask, type PushConfigRow, type TaskRow } from '../task-rows.js';
@@ -232,16 +232,25 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return claimed;
   }
 
-  markDelivered(id: number, now: number): Promise<void> {
-    return this.#enqueue(() => void this.#s.delivered.run(now, id));
+  markDelivered(id: number, o: Settle): Promise<boolean> {
+    return this.#settled(() => this.#s.delivered.run(o.now, id, o.owner));
   }
 
-  markRetry(id: number, o: { nextAttemptAt: number; error: string; now: number }): Promise<void> {
-    return this.#enqueue(() => void this.#s.retry.run(o.nextAttemptAt, o.error, o.now, id));
+  markRetry(id: number, o: Settle & { nextAttemptAt: number; error: string }): Promise<boolean> {
+    return this.#settled(() => this.#s.retry.run(o.nextAttemptAt, o.error, o.now, id, o.owner));
   }
 
-  markDead(id: number, o: { error: string; now: number }): Promise<void> {
-    return this.#enqueue(() => void this.#s.dead.run(o.error, o.now, id));
+  markDead(id: number, o: Settle & { error: string }): Promise<boolean> {
+    return this.#settled(() => this.#s.dead.run(o.error, o.now, id, o.owner));
+  }
+
+  /** Runs a settle in the write queue; true when it changed its row (still the settler's claim). */
+  async #settled(run: () => BetterSqlite3.RunResult): Promise<boolean> {
+    let changed = false;
+    await this.#enqueue(() => {
+      changed = run().changes > 0;
+    });
+    return changed;
   }
 
   async stats(): Promise<OutboxStats> {
@@ -455,9 +464,10 @@ function prepare(db: BetterSqlite3.Database) {
     configsAfter: db.prepare<unknown[], PushConfigRow>('SELECT * FROM push_configs WHERE task_id > ? OR (task_id = ? AND id > ?) ORDER BY task_id, id LIMIT ?'),
     replaceConfig: db.prepare('UPDATE push_configs SET config = ? WHERE task_id = ? AND id = ? AND config = ?'),
     deleteConfigOutbox: db.prepare("DELETE FROM push_outbox WHERE task_id = ? AND config_id = ? AND state = 'pending'"),
-    delivered: db.prepare("UPDATE push_outbox SET state = 'delivered', attempts = attempts + 1, claimed_by = NULL, updated_at = ? WHERE id = ?"),
-    retry: db.prepare('UPDATE push_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimed_by = NULL, updated_at = ? WHERE id = ?'),
-    dead: db.prepare("UPDATE push_outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, claimed_by = NULL, updated_at = ? WHERE id = ?"),
+    // Settles: only while the row is still the settler's claim (PushStore.markDelivered).
+    delivered: db.prepare("UPDATE push_outbox SET state = 'delivered', attempts = attempts + 1, claimed_by = NULL, updated_at = ? WHERE id = ? AND claimed_by = ?"),
+    retry: db.prepare('UPDATE push_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimed_by = NULL, updated_at = ? WHERE id = ? AND claimed_by = ?'),
+    dead: db.prepare("UPDATE push_outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, claimed_by = NULL, updated_at = ? WHERE id = ? AND claimed_by = ?"),
     outboxStats: db.prepare<unknown[], { state: string; n: number }>("SELECT state, count(*) AS n FROM push_outbox WHERE state IN ('pending', 'dead') GROUP BY state"),
   };
 }

@@ -11,7 +11,7 @@ export { createRuntimeStores } from './create-stores.js';
 export type { RuntimeStores } from './create-stores.js';
 export type { TaskStore, TaskRecord, ReplicaRecord, ReplicaHeartbeat, TaskEventRecord, NewTask, NewTaskEvent, TaskAppend, TaskListQuery, TaskListPage } from './task-store.js';
 export { MessageAlreadyStarted } from './task-store.js';
-export type { PushStore, PushConfigRecord, OutboxRecord, OutboxStats, ClaimOptions, OriginDown, DeadLetteredRow, Settle } from './push-store.js';
+export type { PushStore, PushConfigRecord, OutboxRecord, OutboxStats, ClaimOptions, ClaimNextOptions, OriginDown, DeadLetteredRow, Settle } from './push-store.js';
 export { SqliteTaskStore } from './sqlite/sqlite-task-store.js';
 export { PostgresTaskStore } from './postgres/postgres-task-store.js';
 export { schemaAdvisoryLockSql } from './postgres/schema-lock.js';

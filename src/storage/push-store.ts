@@ -38,9 +38,15 @@ export interface OutboxRecord {
 
 /** Options of {@link PushStore.claimDue}. */
 export interface ClaimOptions {
+  /** The claimer's now: which rows are due (their retry times are the claimers' own). */
   now: number;
   owner: string;
-  leaseUntil: number;
+  /**
+   * How long the claim holds, on the database's clock: a lease is written and
+   * judged by the one clock every replica shares (the host's, for SQLite), so
+   * a replica whose clock runs ahead does not take over rows still being sent.
+   */
+  leaseMs: number;
   /** Rows claimed at most, probes included. */
   limit: number;
   /** Rows of one origin claimed at most (rows without an origin key count each as their own). Default: no bound. */
@@ -59,6 +65,9 @@ export interface Settle {
   /** The claim's owner ({@link ClaimOptions.owner}): a row claimed by another since is left as it is. */
   owner: string;
 }
+
+/** Options of {@link PushStore.claimNext}. */
+export type ClaimNextOptions = Pick<ClaimOptions, 'now' | 'owner' | 'leaseMs'>;
 
 /** What a failure of an origin sets, see {@link PushStore.markOriginDown}. */
 export interface OriginDown {
@@ -114,7 +123,7 @@ export interface PushStore {
   /** Deletes a config and its undelivered outbox rows; false when it did not exist. */
   deleteConfig(taskId: string, id: string): Promise<boolean>;
   /**
-   * Claims due deliveries for `owner` until `leaseUntil`. Only the oldest
+   * Claims due deliveries for `owner` for `leaseMs`. Only the oldest
    * undelivered row of each (task, config) is eligible, so deliveries to one
    * webhook stay in order; at most `perOrigin` rows of one origin. An origin
    * marked failing ({@link markOriginDown}) yields no row except its one
@@ -127,7 +136,7 @@ export interface PushStore {
    * origin is not failing: the next notification of a task whose previous one
    * was just settled, sent without waiting for the next claim.
    */
-  claimNext(taskId: string, configId: string, options: { now: number; owner: string; leaseUntil: number }): Promise<OutboxRecord | undefined>;
+  claimNext(taskId: string, configId: string, options: ClaimNextOptions): Promise<OutboxRecord | undefined>;
   /**
    * Settles a row `owner` claimed: delivered, due again at `nextAttemptAt`,
    * or dead-lettered. Each writes only while the row is still `owner`'s

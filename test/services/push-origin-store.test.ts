@@ -25,7 +25,7 @@ for (const backend of BACKENDS) {
       await stores().push.putConfig({ taskId: id, id: 'hook', tenant: '', config: '{}', protocol: '1.0', createdAt: now, originKey: origin });
       await stores().tasks.append({ taskId: id, expectedVersion: 0, state: 'TASK_STATE_WORKING', snapshot: '{}', terminal: false, events: Array.from({ length: events }, (_, i) => ({ seq: i + 1, kind: 'status', payload: '{}' })), now });
     }
-    const claim = (owner: string, now: number, perOrigin?: number) => stores().push.claimDue({ now, owner, leaseUntil: now + LEASE, limit: 50, ...(perOrigin !== undefined && { perOrigin }) });
+    const claim = (owner: string, now: number, perOrigin?: number) => stores().push.claimDue({ now, owner, leaseMs: LEASE, limit: 50, ...(perOrigin !== undefined && { perOrigin }) });
     const down = (key: string, now: number, probe: boolean) => stores().push.markOriginDown(key, { now, probe, error: 'HTTP 503', nextProbeAt: (failures) => now + 1_000 * failures });
 
     test('a claim takes at most perOrigin heads of one origin; rows without an origin key each count alone', async () => {
@@ -44,9 +44,9 @@ for (const backend of BACKENDS) {
       for (const id of ['a1', 'a2']) await taskOn(id, 'origin-a', 1);
       await taskOn('b1', 'origin-b', 1);
       await taskOn('n1', null, 1);
-      const rows = await stores().push.claimDue({ now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE, limit: 50, skipOrigins: ['origin-a', 'origin-none'] });
+      const rows = await stores().push.claimDue({ now: 2_000, owner: 'r1', leaseMs: LEASE, limit: 50, skipOrigins: ['origin-a', 'origin-none'] });
       assert.deepEqual(rows.map((r) => r.taskId), ['b1', 'n1']);
-      const later = await stores().push.claimDue({ now: 2_100, owner: 'r1', leaseUntil: 2_100 + LEASE, limit: 50, skipOrigins: [] });
+      const later = await stores().push.claimDue({ now: 2_100, owner: 'r1', leaseMs: LEASE, limit: 50, skipOrigins: [] });
       assert.deepEqual(later.map((r) => r.taskId), ['a1', 'a2']);
     });
 
@@ -69,6 +69,7 @@ for (const backend of BACKENDS) {
       assert.equal(probes.length, 1, JSON.stringify(probes));
       assert.equal(probes[0]!.probe, true);
       assert.deepEqual(await claim('r2', 3_100), [], 'the probe is held');
+      assert.deepEqual(await claim('r2', 3_000 + 10 * LEASE), [], 'held by the lease on the database\'s clock, whatever the claimer\'s says');
 
       // The probe fails: two failures now, the next probe 2 s later.
       assert.equal(await down('origin-a', 3_200, true), 2);
@@ -109,16 +110,16 @@ for (const backend of BACKENDS) {
     test('claimNext takes the head of one task and config when due, unclaimed and its origin is not failing', async () => {
       await taskOn('t1', 'origin-a', 3);
       const [head] = await claim('r1', 2_000);
-      assert.equal(await stores().push.claimNext('t1', 'hook', { now: 2_000, owner: 'r2', leaseUntil: 2_000 + LEASE }), undefined, 'the head is claimed');
+      assert.equal(await stores().push.claimNext('t1', 'hook', { now: 2_000, owner: 'r2', leaseMs: LEASE }), undefined, 'the head is claimed');
       await stores().push.markDelivered(head!.id, { now: 2_000, owner: 'r1' });
-      const second = await stores().push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE });
+      const second = await stores().push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseMs: LEASE });
       assert.deepEqual([second?.seq, second?.originKey, second?.probe], [2, 'origin-a', false]);
       await stores().push.markDelivered(second!.id, { now: 2_000, owner: 'r1' });
       await down('origin-a', 2_000, false);
-      assert.equal(await stores().push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE }), undefined, 'the origin is failing');
+      assert.equal(await stores().push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseMs: LEASE }), undefined, 'the origin is failing');
       await stores().push.markOriginUp('origin-a');
-      assert.equal((await stores().push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE }))?.seq, 3);
-      assert.equal(await stores().push.claimNext('t1', 'other', { now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE }), undefined);
+      assert.equal((await stores().push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseMs: LEASE }))?.seq, 3);
+      assert.equal(await stores().push.claimNext('t1', 'other', { now: 2_000, owner: 'r1', leaseMs: LEASE }), undefined);
     });
 
     test('a probe of an origin with nothing left to send clears it', async () => {
@@ -186,7 +187,7 @@ describe('claimNext on PostgreSQL, the head locked by another replica', { skip: 
       await tasks.create({ id: 't1', agent: 'a', tenant: '', contextId: 'c', state: 'TASK_STATE_WORKING', skill: null, messageId: null, snapshot: '{}', owner: null, idempotent: false, terminal: false, events: [], now: 1_000 });
       await push.putConfig({ taskId: 't1', id: 'hook', tenant: '', config: '{}', protocol: '1.0', createdAt: 1_000, originKey: 'origin-a' });
       await tasks.append({ taskId: 't1', expectedVersion: 0, state: 'TASK_STATE_WORKING', snapshot: '{}', terminal: false, events: [1, 2, 3].map((seq) => ({ seq, kind: 'status', payload: '{}' })), now: 1_000 });
-      const next = () => push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE });
+      const next = () => push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseMs: LEASE });
 
       // Another replica's claim is between its lock on the head and its commit.
       await pgStores.admin.query('BEGIN');

@@ -9,6 +9,14 @@ const BACKENDS = await databaseBackends({ tmpPrefix: 'agentmesh-store-' });
 /** Tenant `default` and a fixed clock: the list and prune tests count on both. */
 const newTask = (id: string, extra: Partial<NewTask> = {}): NewTask => submittedTask(id, { tenant: 'default', now: 1_000, ...extra });
 
+/**
+ * Outbox claim leases are timed by the database's clock, not the `now` a test
+ * passes: a claim meant to hold through the test holds a minute; one whose
+ * lease has already run out (its claimer paused past it) is taken with a lease
+ * already over.
+ */
+const HELD = 60_000;
+const RUN_OUT = -1;
 const events = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i, kind: 'status', payload: JSON.stringify({ n: from + i }) }));
 
 for (const backend of BACKENDS) {
@@ -227,7 +235,7 @@ for (const backend of BACKENDS) {
       assert.ok(await stores().tasks.get('p-live'));
       assert.ok(await stores().tasks.get('p-new'));
 
-      const [row] = await stores().push.claimDue({ now: 3_000, owner: 'r1', leaseUntil: 4_000, limit: 10 });
+      const [row] = await stores().push.claimDue({ now: 3_000, owner: 'r1', leaseMs: HELD, limit: 10 });
       await stores().push.markDelivered(row!.id, { now: 3_000, owner: 'r1' });
       assert.equal(await stores().tasks.prune(5_000, 100), 1, 'delivered: now prunable');
       assert.equal(await stores().tasks.get('p-pending'), undefined);
@@ -254,49 +262,61 @@ for (const backend of BACKENDS) {
       await stores().tasks.append({ taskId: 'ob', expectedVersion: 1, state: 'TASK_STATE_WORKING', snapshot: '{}', terminal: false, events: events(2, 4), now: 2_000 });
       assert.deepEqual(await stores().push.stats(), { pending: 6, dead: 0 });
 
-      const first = await stores().push.claimDue({ now: 2_000, owner: 'r1', leaseUntil: 3_000, limit: 100 });
+      const first = await stores().push.claimDue({ now: 2_000, owner: 'r1', leaseMs: HELD, limit: 100 });
       assert.deepEqual(first.map((r) => [r.configId, r.seq, r.attempts]).sort(), [['c1', 2, 0], ['c2', 2, 0]]);
       assert.ok(first.every((r) => r.taskId === 'ob'));
-      assert.deepEqual(await stores().push.claimDue({ now: 2_500, owner: 'r2', leaseUntil: 3_500, limit: 100 }), [], 'claimed heads are leased; the rows behind them wait');
+      assert.deepEqual(await stores().push.claimDue({ now: 2_500, owner: 'r2', leaseMs: HELD, limit: 100 }), [], 'claimed heads are leased; the rows behind them wait');
 
       const c1 = first.find((r) => r.configId === 'c1')!;
       const c2 = first.find((r) => r.configId === 'c2')!;
       assert.equal(await stores().push.markDelivered(c1.id, { now: 2_600, owner: 'r1' }), true);
       assert.equal(await stores().push.markRetry(c2.id, { nextAttemptAt: 10_000, error: 'HTTP 503', now: 2_600, owner: 'r1' }), true);
-      const second = await stores().push.claimDue({ now: 2_700, owner: 'r1', leaseUntil: 3_700, limit: 100 });
+      const second = await stores().push.claimDue({ now: 2_700, owner: 'r1', leaseMs: RUN_OUT, limit: 100 });
       assert.deepEqual(second.map((r) => [r.configId, r.seq]), [['c1', 3]], 'c2 waits for its head to be due; c1 moves on');
 
-      const retried = await stores().push.claimDue({ now: 10_000, owner: 'r1', leaseUntil: 11_000, limit: 100 });
-      // c1's seq 3 lease (3 700) expired unsettled, so it is claimable again.
+      const retried = await stores().push.claimDue({ now: 10_000, owner: 'r1', leaseMs: HELD, limit: 100 });
+      // c1's seq 3 lease ran out unsettled, so it is claimable again.
       assert.deepEqual(retried.map((r) => [r.configId, r.seq, r.attempts]).sort(), [['c1', 3, 0], ['c2', 2, 1]]);
       assert.equal(await stores().push.markDead(retried.find((r) => r.configId === 'c2')!.id, { error: 'gave up', now: 10_000, owner: 'r1' }), true);
       assert.deepEqual(await stores().push.stats(), { pending: 4, dead: 1 });
-      const after = await stores().push.claimDue({ now: 10_001, owner: 'r1', leaseUntil: 11_000, limit: 100 });
+      const after = await stores().push.claimDue({ now: 10_001, owner: 'r1', leaseMs: HELD, limit: 100 });
       assert.deepEqual(after.map((r) => [r.configId, r.seq]), [['c2', 3]], 'a dead head unblocks the next row; c1 seq 3 is still leased');
 
       assert.equal(await stores().push.deleteConfig('ob', 'c2'), true);
       assert.deepEqual(await stores().push.stats(), { pending: 2, dead: 1 }, 'deleting a config drops its undelivered rows');
     });
 
+    test('outbox: a claimer whose clock runs ahead of the others takes over no row whose lease still holds', async () => {
+      await stores().tasks.create(newTask('sk'));
+      await stores().push.putConfig({ taskId: 'sk', id: 'hook', tenant: 'default', config: '{}', protocol: '1.0', createdAt: 1_000 });
+      await stores().tasks.append({ taskId: 'sk', expectedVersion: 1, state: 'TASK_STATE_WORKING', snapshot: '{}', terminal: false, events: events(2, 2), now: 2_000 });
+      const [held] = await stores().push.claimDue({ now: 2_000, owner: 'r1', leaseMs: HELD, limit: 10 });
+      assert.ok(held);
+      const ahead = 2_000 + 10 * HELD;
+      assert.deepEqual(await stores().push.claimDue({ now: ahead, owner: 'r2', leaseMs: HELD, limit: 10 }), [], "r2's clock, ten leases ahead, is not the lease's");
+      assert.equal(await stores().push.claimNext('sk', 'hook', { now: ahead, owner: 'r2', leaseMs: HELD }), undefined);
+      assert.equal(await stores().push.markDelivered(held.id, { now: 2_100, owner: 'r1' }), true);
+    });
+
     test('outbox: a replica whose claim was taken over settles nothing; the row stays its new owner\'s', async () => {
       await stores().tasks.create(newTask('to'));
       await stores().push.putConfig({ taskId: 'to', id: 'hook', tenant: 'default', config: '{}', protocol: '1.0', createdAt: 1_000 });
       await stores().tasks.append({ taskId: 'to', expectedVersion: 1, state: 'TASK_STATE_WORKING', snapshot: '{}', terminal: false, events: events(2, 3), now: 2_000 });
-      const [stale] = await stores().push.claimDue({ now: 2_000, owner: 'r1', leaseUntil: 3_000, limit: 10 });
-      // r1 paused past its lease: r2 takes the row over.
-      const [taken] = await stores().push.claimDue({ now: 4_000, owner: 'r2', leaseUntil: 5_000, limit: 10 });
+      const [stale] = await stores().push.claimDue({ now: 2_000, owner: 'r1', leaseMs: RUN_OUT, limit: 10 });
+      // r1's lease ran out (a pause, a slow receiver): r2 takes the row over.
+      const [taken] = await stores().push.claimDue({ now: 4_000, owner: 'r2', leaseMs: HELD, limit: 10 });
       assert.equal(taken?.id, stale!.id);
 
       assert.equal(await stores().push.markRetry(stale!.id, { nextAttemptAt: 4_000, error: 'HTTP 503', now: 4_100, owner: 'r1' }), false);
-      assert.deepEqual(await stores().push.claimDue({ now: 4_200, owner: 'r3', leaseUntil: 5_200, limit: 10 }), [], "r1's late retry did not clear r2's claim: no third replica sends it");
+      assert.deepEqual(await stores().push.claimDue({ now: 4_200, owner: 'r3', leaseMs: HELD, limit: 10 }), [], "r1's late retry did not clear r2's claim: no third replica sends it");
       assert.equal(await stores().push.markDead(stale!.id, { error: 'gave up', now: 4_300, owner: 'r1' }), false);
       assert.equal(await stores().push.markDelivered(stale!.id, { now: 4_400, owner: 'r1' }), false);
       assert.deepEqual(await stores().push.stats(), { pending: 2, dead: 0 }, 'the row is still pending, r2\'s');
-      assert.equal(await stores().push.claimNext('to', 'hook', { now: 4_500, owner: 'r1', leaseUntil: 5_500 }), undefined, 'the next row waits behind the head r2 holds');
+      assert.equal(await stores().push.claimNext('to', 'hook', { now: 4_500, owner: 'r1', leaseMs: HELD }), undefined, 'the next row waits behind the head r2 holds');
 
       assert.equal(await stores().push.markDelivered(taken!.id, { now: 4_600, owner: 'r2' }), true);
       assert.equal(await stores().push.markDelivered(taken!.id, { now: 4_700, owner: 'r2' }), false, 'settled once');
-      assert.equal((await stores().push.claimNext('to', 'hook', { now: 4_800, owner: 'r2', leaseUntil: 5_800 }))?.seq, 3);
+      assert.equal((await stores().push.claimNext('to', 'hook', { now: 4_800, owner: 'r2', leaseMs: HELD }))?.seq, 3);
     });
   });
 }

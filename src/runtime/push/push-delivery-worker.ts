@@ -241,7 +241,7 @@ export class PushDeliveryWorker {
   async #claim(limit: number): Promise<OutboxRecord[]> {
     const now = this.#now();
     const skipOrigins = this.#busy.size === 0 ? undefined : [...this.#busy.keys()];
-    const rows = await this.#store.claimDue({ now, owner: this.#replicaId, leaseUntil: now + this.#o.leaseMs, limit, perOrigin: this.#o.originConcurrency, skipOrigins });
+    const rows = await this.#store.claimDue({ now, owner: this.#replicaId, leaseMs: this.#o.leaseMs, limit, perOrigin: this.#o.originConcurrency, skipOrigins });
     for (const row of rows) this.#hold(row);
     return rows;
   }
@@ -311,7 +311,7 @@ export class PushDeliveryWorker {
   async #claimNext(row: OutboxRecord): Promise<OutboxRecord | undefined> {
     const now = this.#now();
     try {
-      return await this.#store.claimNext(row.taskId, row.configId, { now, owner: this.#replicaId, leaseUntil: now + this.#o.leaseMs });
+      return await this.#store.claimNext(row.taskId, row.configId, { now, owner: this.#replicaId, leaseMs: this.#o.leaseMs });
     } catch (err) {
       this.#log.warn({ err, taskId: row.taskId, configId: row.configId }, 'push: could not claim the next notification of a task; the next cycle will');
       return undefined;

@@ -4,7 +4,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { packEvents, unpackEvents } from '../event-rows.js';
 import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
-import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore, Settle } from '../push-store.js';
+import type { ClaimNextOptions, ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore, Settle } from '../push-store.js';
 import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
 import type { Tables } from '../schema.js';
 import { MessageAlreadyStarted, type NewTask, type ReplicaHeartbeat, type ReplicaRecord, type TaskAppend, type TaskEventRecord, type TaskListPage, type TaskListQuery, type TaskRecord, type TaskStore } from '../task-store.js';
@@ -317,7 +317,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     return claimDuePostgres(this.#db, o);
   }
 
-  claimNext(taskId: string, configId: string, o: { now: number; owner: string; leaseUntil: number }): Promise<OutboxRecord | undefined> {
+  claimNext(taskId: string, configId: string, o: ClaimNextOptions): Promise<OutboxRecord | undefined> {
     return claimNextPostgres(this.#db, taskId, configId, o);
   }
 

@@ -5,7 +5,7 @@ import type { WriteGate } from './write-gate.js';
 import { MESSAGE_WINDOW_MS, messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { packEvents, unpackEvents, type EventRow } from '../event-rows.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
-import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore, Settle } from '../push-store.js';
+import type { ClaimNextOptions, ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore, Settle } from '../push-store.js';
 import { claimDueSqlite, claimNextSqlite, markOriginDownSqlite, preparePushOrigins, type PushOriginStatements } from './sqlite-push-origins.js';
 import type { NewTask, ReplicaHeartbeat, ReplicaRecord, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 import { toPushConfig, toTask, type PushConfigRow, type TaskRow } from '../task-rows.js';
@@ -224,7 +224,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return claimed;
   }
 
-  async claimNext(taskId: string, configId: string, o: { now: number; owner: string; leaseUntil: number }): Promise<OutboxRecord | undefined> {
+  async claimNext(taskId: string, configId: string, o: ClaimNextOptions): Promise<OutboxRecord | undefined> {
     let claimed: OutboxRecord | undefined;
     await this.#enqueue(() => {
       claimed = claimNextSqlite(this.#origins, taskId, configId, o);
@@ -277,7 +277,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   async deadLetterOrigin(originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<DeadLetteredRow[]> {
     let rows: DeadLetteredRow[] = [];
     await this.#enqueue(() => {
-      rows = this.#origins.deadLetterOrigin.all({ key: originKey, createdBefore: o.createdBefore, error: o.error, now: o.now }).map((r) => ({ taskId: r.task_id, configId: r.config_id }));
+      rows = this.#origins.deadLetterOrigin.all({ key: originKey, createdBefore: o.createdBefore, error: o.error, now: o.now, clock: Date.now() }).map((r) => ({ taskId: r.task_id, configId: r.config_id }));
     });
     return rows;
   }

@@ -80,7 +80,9 @@ export async function subscribeOnce(recorder: HistoryRecorder, process: number, 
         break;
       }
       if (frame === undefined) break;
-      const result: unknown = frame.data?.result;
+      // A block without data (the server's keep-alive comment) dispatches no event (WHATWG SSE).
+      if (frame.data === undefined) continue;
+      const result: unknown = frame.data.result;
       if (typeof result !== 'object' || result === null) {
         error = `a frame without a result: ${JSON.stringify(frame.data).slice(0, 160)}`;
         break;

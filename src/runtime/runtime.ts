@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { listenUnannounced, localUrlOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics, type Tracing } from '../observability/index.js';
-import type { Bus, Database } from '../storage/index.js';
+import type { Bus, Database, ReplicaHeartbeat } from '../storage/index.js';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
 import type { AgentDefinition } from '../contracts/agent/index.js';
 import { AgentConfigs, type ConfigChangeListener } from './registration/index.js';
@@ -137,7 +137,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
     });
     const grpcAgents = await mountAgents({ app, agents: options.agents, engine, backends, cards, authenticate: options.authenticate, config, log, hooks });
-    const recoverNow = async () => engine.recover(config.replicaTtlMs, { giveUpBefore: now() - config.unhostedTaskGiveUpMs, forgetSilentAfterMs: config.unhostedTaskGiveUpMs });
+    // A crashed replica's push claims go back with its tasks, not after leases its own clock wrote (ADR 0086).
+    const releasePushClaims = async (silent: readonly ReplicaHeartbeat[]) => {
+      const released = await backends.pushStore.releaseClaimsOf(silent);
+      if (released > 0) log.info({ released, replicas: silent.map((s) => s.id) }, 'push notifications claimed by silent replicas released');
+    };
+    const recoverNow = async () => engine.recover(config.replicaTtlMs, { giveUpBefore: now() - config.unhostedTaskGiveUpMs, forgetSilentAfterMs: config.unhostedTaskGiveUpMs, onSilent: releasePushClaims });
     // Recorded with each heartbeat: another replica's orphan scan leaves the tasks only this one can run to it.
     const hosts = replicaHostsOf(options.agents);
     return {

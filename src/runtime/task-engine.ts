@@ -5,7 +5,7 @@ import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from
 import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT, invokeAgentAttributes, invokeAgentSpanName, tokenUsageAttributes, type RecentTraces } from '../observability/index.js';
 import { EphemeralMap, MessageAlreadyStarted, uuidv7 } from '../storage/index.js';
 import { ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, stateName, Errors } from '../protocol/index.js';
-import type { Bus, ReplicaRecord, TaskRecord, TaskStore } from '../storage/index.js';
+import type { Bus, ReplicaHeartbeat, ReplicaRecord, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit, type Reservation } from './concurrency-limit.js';
 import { isMessageReply, type AgentDefinition, type CompiledSkill, type MessageReply, type TaskMessageContext } from '../contracts/agent/index.js';
 import { selectSkill } from './select-skill.js';
@@ -72,6 +72,12 @@ export interface RecoverOptions {
    * round of every replica. Its tasks, if any are left, are then orphans without a row. Unset: kept.
    */
   forgetSilentAfterMs?: number;
+  /**
+   * Called each round with the other replicas judged silent, when there are
+   * any: what they hold beside their tasks (push claims) is released with it.
+   * A failure is logged; the round goes on.
+   */
+  onSilent?: (silent: readonly ReplicaHeartbeat[]) => Promise<unknown>;
 }
 
 /** How an orphan scan tells whether a task this replica cannot run waits for another replica. */
@@ -508,7 +514,11 @@ export class TaskEngine {
   async #recoverRound(leaseMs: number, options: RecoverOptions): Promise<{ failed: number; rerun: number }> {
     let { failed, rerun } = await this.#recoverUnwritten();
     const { rows, stale } = await this.#readHeartbeats(leaseMs);
-    const { giveUpBefore, forgetSilentAfterMs } = options;
+    const { giveUpBefore, forgetSilentAfterMs, onSilent } = options;
+    const others = stale.filter((s) => s.id !== this.#o.replicaId);
+    if (onSilent !== undefined && others.length > 0) {
+      await onSilent(others).catch((err: unknown) => this.#o.logger.warn({ err, replicas: others.map((s) => s.id) }, 'releasing what silent replicas hold failed; their leases run out instead'));
+    }
     // Built once a round from the rows read, and only when a task this replica cannot run has waited past the bound.
     let seen: HostsSeen | undefined;
     const hostsSeen = giveUpBefore === undefined ? undefined : async () => (seen ??= new HostsSeen(rows.filter((r) => r.heartbeatAt >= giveUpBefore)));

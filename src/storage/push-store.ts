@@ -1,3 +1,5 @@
+import type { ReplicaHeartbeat } from './task-store.js';
+
 /** A push notification config of one task, as stored. */
 export interface PushConfigRecord {
   taskId: string;
@@ -149,6 +151,15 @@ export interface PushStore {
   markRetry(id: number, options: Settle & { nextAttemptAt: number; error: string }): Promise<boolean>;
   markDead(id: number, options: Settle & { error: string }): Promise<boolean>;
   stats(): Promise<OutboxStats>;
+  /**
+   * Releases the outbox claims and origin probes held by replicas judged
+   * silent (their heartbeat watched unchanged for a lease, ADR 0086), each
+   * only while its heartbeat row still holds the value judged stale (or is
+   * gone): a replica that crashed mid-delivery leaves its rows to the others
+   * at once, not after its leases, which its own clock may have written long
+   * (a clock ahead, a clock stepped back since). Returns the rows released.
+   */
+  releaseClaimsOf(silent: readonly ReplicaHeartbeat[]): Promise<number>;
   /**
    * Records that deliveries to an origin fail. The first failure creates its
    * state with failures = 1; a failed probe adds one; a failure of a row that

@@ -10,11 +10,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RuntimeConfigInput } from '../../src/runtime/index.js';
-import { createRuntimeStores, type Database, type TaskStore } from '../../src/storage/index.js';
+import { createRuntimeStores, type Database, type PushStore, type TaskStore } from '../../src/storage/index.js';
 import { Latches } from './latches.js';
 import { rpc, userMessage } from './runtime-fixture.js';
 import { until } from './until.js';
 import { heldDurableAgent, startScenarioReplica, type ScenarioDatabase } from './scenario-replicas.js';
+import { submittedTask } from './new-task.js';
 
 /** A lease (`replicaTtlMs`) of the scenario's clocks; no timer of the replicas fires within a test. */
 const LEASE = 600_000;
@@ -34,11 +35,12 @@ export function skewedClockTests(open: () => Promise<ScenarioDatabase>, skip: st
   let shared: ScenarioDatabase | undefined;
   let reads: Database | undefined;
   let store: TaskStore | undefined;
+  let push: PushStore | undefined;
   before(async () => {
     if (skip) return;
     shared = await open();
     reads = await shared.open();
-    store = createRuntimeStores(reads).tasks;
+    ({ tasks: store, push } = createRuntimeStores(reads));
   });
   after(async () => {
     for (let n = 1; n <= runsSoFar(); n++) gates.get(`end-${n}`).resolve();
@@ -141,6 +143,36 @@ export function skewedClockTests(open: () => Promise<ScenarioDatabase>, skip: st
       await reRunCompletes(id, run);
     } finally {
       gates.get(`end-${run}`).resolve();
+      await stop();
+    }
+  });
+
+  test("a silent replica's push claims are released with its tasks, not after the lease it took", { skip }, async () => {
+    const { o, r, id, run, beat, stop } = await scene(SKEW, 0);
+    // A notification o claimed under a lease far longer than the scenario runs: as one its crash leaves. Due only
+    // far in the scenario's future, so the replicas' own push workers, which run, never claim it themselves.
+    const taskId = `pushed-${run}`;
+    const due = clock + 1000 * LEASE;
+    await store!.create(submittedTask(taskId, { tenant: 'default', now: clock }));
+    await push!.putConfig({ taskId, id: 'hook', tenant: 'default', config: '{}', protocol: '1.0', createdAt: clock });
+    await store!.append({ taskId, expectedVersion: 1, state: 'TASK_STATE_WORKING', snapshot: '{}', terminal: false, events: [{ seq: 2, kind: 'status', payload: '{"n":2}' }], now: due });
+    const [claimed] = await push!.claimDue({ now: due, owner: o.runtime.replicaId, leaseMs: 100 * LEASE, limit: 10 });
+    assert.equal(claimed?.taskId, taskId);
+    const takeable = () => push!.claimNext(taskId, 'hook', { now: due, owner: 'another', leaseMs: LEASE });
+    try {
+      await r.runtime.recoverNow();
+      clock += LEASE;
+      await beat();
+      await r.runtime.recoverNow();
+      assert.equal(await takeable(), undefined, 'o heartbeats: its claim holds');
+      clock += LEASE;
+      assert.deepEqual(await r.runtime.recoverNow(), { failed: 0, rerun: 1 }, 'unchanged for a lease: o is silent');
+      assert.equal((await takeable())?.seq, 2, "o's claim went back with its task");
+      await reRunCompletes(id, run);
+    } finally {
+      // The takeover's run too: a failed assertion before it was let go would leave stop() waiting on it.
+      gates.get(`end-${run}`).resolve();
+      gates.get(`end-${run + 1}`).resolve();
       await stop();
     }
   });

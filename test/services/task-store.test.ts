@@ -298,6 +298,31 @@ for (const backend of BACKENDS) {
       assert.equal(await stores().push.markDelivered(held.id, { now: 2_100, owner: 'r1' }), true);
     });
 
+    test('outbox: the claims and probes of a replica judged silent are released, unless its heartbeat moved on since', async () => {
+      for (const id of ['s1', 's2']) {
+        await stores().tasks.create(newTask(id));
+        await stores().push.putConfig({ taskId: id, id: 'hook', tenant: 'default', config: '{}', protocol: '1.0', createdAt: 1_000, originKey: `origin-${id}` });
+        await stores().tasks.append({ taskId: id, expectedVersion: 1, state: 'TASK_STATE_WORKING', snapshot: '{}', terminal: false, events: events(2, 2), now: 2_000 });
+      }
+      await stores().tasks.heartbeat('gone', 1_500);
+      await stores().tasks.heartbeat('back', 1_500);
+      // s1's receiver is failing: 'gone' takes its one probe, which claims s1's row.
+      await stores().push.markOriginDown('origin-s1', { now: 2_000, probe: false, error: 'HTTP 503', nextProbeAt: () => 2_000 });
+      const probes = await stores().push.claimDue({ now: 2_000, owner: 'gone', leaseMs: HELD, limit: 1, skipOrigins: ['origin-s2'] });
+      assert.deepEqual(probes.map((p) => [p.taskId, p.probe]), [['s1', true]]);
+      assert.equal((await stores().push.claimNext('s2', 'hook', { now: 2_000, owner: 'back', leaseMs: HELD }))?.seq, 2);
+      await stores().tasks.heartbeat('back', 2_500);
+      assert.deepEqual(await stores().push.claimDue({ now: 2_600, owner: 'next', leaseMs: HELD, limit: 10 }), [], 'held: the probe and both rows');
+
+      assert.equal(await stores().push.releaseClaimsOf([{ id: 'gone', heartbeatAt: 1_500 }, { id: 'back', heartbeatAt: 1_500 }]), 1);
+      const taken = await stores().push.claimDue({ now: 2_600, owner: 'next', leaseMs: HELD, limit: 10 });
+      assert.deepEqual(taken.map((p) => [p.taskId, p.probe]), [['s1', true]], "the silent replica's probe and row are taken at once");
+      assert.equal(await stores().push.claimNext('s2', 'hook', { now: 2_600, owner: 'next', leaseMs: HELD }), undefined, 'a replica whose heartbeat moved on keeps its claim');
+      assert.equal(await stores().push.releaseClaimsOf([]), 0);
+      await stores().tasks.removeReplica('back');
+      assert.equal(await stores().push.releaseClaimsOf([{ id: 'back', heartbeatAt: 1_500 }]), 1, 'a replica whose row is gone holds nothing');
+    });
+
     test('outbox: a replica whose claim was taken over settles nothing; the row stays its new owner\'s', async () => {
       await stores().tasks.create(newTask('to'));
       await stores().push.putConfig({ taskId: 'to', id: 'hook', tenant: 'default', config: '{}', protocol: '1.0', createdAt: 1_000 });

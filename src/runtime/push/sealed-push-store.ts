@@ -195,6 +195,7 @@ export class SealedPushStore implements PushStore {
   markOriginDown: PushStore['markOriginDown'] = (originKey, options) => this.#store.markOriginDown(originKey, options);
   markOriginUp: PushStore['markOriginUp'] = (originKey) => this.#store.markOriginUp(originKey);
   releaseOriginProbe: PushStore['releaseOriginProbe'] = (originKey) => this.#store.releaseOriginProbe(originKey);
+  releaseClaimsOf: PushStore['releaseClaimsOf'] = (silent) => this.#store.releaseClaimsOf(silent);
   deadLetterOrigin: PushStore['deadLetterOrigin'] = (originKey, options) => this.#store.deadLetterOrigin(originKey, options);
   originsDown: PushStore['originsDown'] = () => this.#store.originsDown();
   getCanary: PushStore['getCanary'] = (name) => this.#store.getCanary(name);

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { ClaimNextOptions, ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, PushConfigRecord } from '../push-store.js';
 import type { Tables } from '../schema.js';
+import type { ReplicaHeartbeat } from '../task-store.js';
 import { toOutboxRecord, toPushConfig, type ClaimedRow } from '../task-rows.js';
 
 /**
@@ -142,6 +143,24 @@ export async function deadLetterOriginPostgres(db: Kysely<Tables>, originKey: st
       AND x.state = 'pending' AND x.created_at < ${o.createdBefore} AND (x.claimed_by IS NULL OR x.claim_expires_at < ${DB_NOW_MS})
     RETURNING x.task_id, x.config_id`.execute(db);
   return result.rows.map((r) => ({ taskId: r.task_id, configId: r.config_id }));
+}
+
+/** See {@link PushStore.releaseClaimsOf}: one statement for the rows, one for the probes. */
+export async function releaseClaimsOfPostgres(db: Kysely<Tables>, silent: readonly ReplicaHeartbeat[]): Promise<number> {
+  if (silent.length === 0) return 0;
+  const ids = silent.map((r) => r.id);
+  const beats = silent.map((r) => r.heartbeatAt);
+  // A silent replica whose row moved on since (it came back) keeps what it holds.
+  const stillSilent = sql`NOT EXISTS (SELECT 1 FROM runtime_replicas r WHERE r.id = s.id AND r.heartbeat_at <> s.beat)`;
+  const rows = await sql`
+    UPDATE push_outbox o SET claimed_by = NULL
+    FROM unnest(${ids}::text[], ${beats}::bigint[]) AS s(id, beat)
+    WHERE o.claimed_by = s.id AND o.state = 'pending' AND ${stillSilent}`.execute(db);
+  await sql`
+    UPDATE push_origins g SET probe_by = NULL, probe_until = NULL
+    FROM unnest(${ids}::text[], ${beats}::bigint[]) AS s(id, beat)
+    WHERE g.probe_by = s.id AND ${stillSilent}`.execute(db);
+  return Number(rows.numAffectedRows ?? 0n);
 }
 
 export async function releaseOriginProbePostgres(db: Kysely<Tables>, originKey: string): Promise<void> {

@@ -5,7 +5,7 @@ import { packEvents, unpackEvents } from '../event-rows.js';
 import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { ClaimNextOptions, ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore, Settle } from '../push-store.js';
-import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
+import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseClaimsOfPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
 import type { Tables } from '../schema.js';
 import { MessageAlreadyStarted, type NewTask, type ReplicaHeartbeat, type ReplicaRecord, type TaskAppend, type TaskEventRecord, type TaskListPage, type TaskListQuery, type TaskRecord, type TaskStore } from '../task-store.js';
 import { WriteBatcher } from './write-batcher.js';
@@ -355,6 +355,10 @@ export class PostgresTaskStore implements TaskStore, PushStore {
 
   markOriginUp(originKey: string): Promise<void> {
     return markOriginUpPostgres(this.#db, originKey);
+  }
+
+  releaseClaimsOf(silent: readonly ReplicaHeartbeat[]): Promise<number> {
+    return releaseClaimsOfPostgres(this.#db, silent);
   }
 
   releaseOriginProbe(originKey: string): Promise<void> {

@@ -26,6 +26,8 @@ export interface PushOriginStatements {
   probeRow: BetterSqlite3.Statement<[{ key: string; now: number; clock: number }], ClaimedRow>;
   dropOrigin: BetterSqlite3.Statement;
   releaseProbe: BetterSqlite3.Statement;
+  releaseClaimsOf: BetterSqlite3.Statement<{ id: string; beat: number }>;
+  releaseProbesOf: BetterSqlite3.Statement<{ id: string; beat: number }>;
   due: BetterSqlite3.Statement<[{ now: number; clock: number; perOrigin: number; limit: number; skip: string }], ClaimedRow>;
   next: BetterSqlite3.Statement<[{ taskId: string; configId: string; now: number; clock: number }], ClaimedRow>;
   claim: BetterSqlite3.Statement;
@@ -56,6 +58,15 @@ export function preparePushOrigins(db: BetterSqlite3.Database): PushOriginStatem
     ),
     dropOrigin: db.prepare('DELETE FROM push_origins WHERE origin_key = ?'),
     releaseProbe: db.prepare('UPDATE push_origins SET probe_by = NULL, probe_until = NULL WHERE origin_key = ?'),
+    // A silent replica whose row moved on since (it came back) keeps what it holds.
+    releaseClaimsOf: db.prepare<{ id: string; beat: number }>(
+      `UPDATE push_outbox SET claimed_by = NULL WHERE claimed_by = @id AND state = 'pending'
+         AND NOT EXISTS (SELECT 1 FROM runtime_replicas r WHERE r.id = @id AND r.heartbeat_at <> @beat)`,
+    ),
+    releaseProbesOf: db.prepare<{ id: string; beat: number }>(
+      `UPDATE push_origins SET probe_by = NULL, probe_until = NULL WHERE probe_by = @id
+         AND NOT EXISTS (SELECT 1 FROM runtime_replicas r WHERE r.id = @id AND r.heartbeat_at <> @beat)`,
+    ),
     // `skip`: a JSON array of origin keys (ClaimOptions.skipOrigins).
     due: db.prepare<{ now: number; clock: number; perOrigin: number; limit: number; skip: string }, ClaimedRow>(
       `SELECT r.id, r.task_id, r.config_id, r.seq, r.attempts, r.created_at, r.origin_key FROM (

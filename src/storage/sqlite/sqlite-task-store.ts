@@ -274,6 +274,18 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return this.#enqueue(() => void this.#origins.releaseProbe.run(originKey));
   }
 
+  async releaseClaimsOf(silent: readonly ReplicaHeartbeat[]): Promise<number> {
+    if (silent.length === 0) return 0;
+    let released = 0;
+    await this.#enqueue(() => {
+      for (const { id, heartbeatAt: beat } of silent) {
+        released += this.#origins.releaseClaimsOf.run({ id, beat }).changes;
+        this.#origins.releaseProbesOf.run({ id, beat });
+      }
+    });
+    return released;
+  }
+
   async deadLetterOrigin(originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<DeadLetteredRow[]> {
     let rows: DeadLetteredRow[] = [];
     await this.#enqueue(() => {

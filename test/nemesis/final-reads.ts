@@ -29,27 +29,44 @@ export async function allTaskIds(database: Database): Promise<string[]> {
  * asks, which no client follows any more: its send went unanswered, or its client gave up at the
  * deadline): `answer` is handed each one found input-required, with its stored snapshot (the
  * question is its status message), to answer as its client would have, at most once a second per
- * task.
+ * task. The answers go out beside the scan, as many runs' clients would answer at once: awaited one
+ * after another, a final phase with dozens of runs asking twice each spent its window on the round
+ * trips and left runs asking their second question (docs/reliability.md, "Anomalies found").
  */
 export async function waitUntilTerminalInDatabase(database: Database, taskIds: readonly string[], deadline: number, answer?: (task: { id: string; agent: string; snapshot: Record<string, unknown> }) => Promise<void>): Promise<string[]> {
-  const { tasks } = createRuntimeStores(database);
   const answered = new Map<string, number>();
+  const answering = new Set<Promise<void>>();
+  const failures: unknown[] = [];
   let pending = [...taskIds];
   for (;;) {
     const still: string[] = [];
-    for (const id of pending) {
-      const row = await tasks.get(id);
-      if (!row || !TERMINAL.has(row.state)) still.push(id);
-      if (row?.state === 'TASK_STATE_INPUT_REQUIRED' && answer !== undefined && Date.now() - (answered.get(id) ?? 0) >= 1_000) {
+    for (let i = 0; i < pending.length; i += STATE_READ_BATCH) {
+      const batch = pending.slice(i, i + STATE_READ_BATCH);
+      const rows = await database.db.selectFrom('tasks').select(['id', 'agent', 'state', 'snapshot']).where('id', 'in', batch).execute();
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const id of batch) {
+        const row = byId.get(id);
+        if (!row || !TERMINAL.has(row.state)) still.push(id);
+        if (row?.state !== 'TASK_STATE_INPUT_REQUIRED' || answer === undefined || Date.now() - (answered.get(id) ?? 0) < 1_000) continue;
         answered.set(id, Date.now());
-        await answer({ id, agent: row.agent, snapshot: JSON.parse(row.snapshot) as Record<string, unknown> });
+        const sending: Promise<void> = answer({ id, agent: row.agent, snapshot: JSON.parse(row.snapshot) as Record<string, unknown> })
+          .catch((err: unknown) => void failures.push(err))
+          .finally(() => answering.delete(sending));
+        answering.add(sending);
       }
     }
     pending = still;
-    if (pending.length === 0 || Date.now() > deadline) return pending;
+    if (pending.length === 0 || Date.now() > deadline || failures.length > 0) {
+      await Promise.all(answering);
+      if (failures.length > 0) throw failures[0];
+      return pending;
+    }
     await sleep(250);
   }
 }
+
+/** Task states read from the database per query (an `in` list well under PostgreSQL's and SQLite's bind limits). */
+const STATE_READ_BATCH = 1000;
 
 /**
  * Reads each task through the fleet until it is terminal or `deadline` (ms since the epoch) passes;
@@ -122,4 +139,26 @@ export async function readEffects(options: { recorder: HistoryRecorder; processe
   for (const [runId, effects] of await readLedger(options.database.db)) {
     options.recorder.ok(options.recorder.invoke(process, F.effects, runId, null), { runId, effects });
   }
+}
+
+/**
+ * Each task of `ids` as the database ends it, with its whole log (every event's payload and when it
+ * was written), and the workflow run that started it when it is a step's child (its input names the
+ * run): what a run that left a task unfinished keeps beside its history, since the fleet's schema
+ * is dropped with the fleet.
+ */
+export async function unfinishedTaskDetails(database: Database, ids: readonly string[]): Promise<unknown[]> {
+  const { tasks } = createRuntimeStores(database);
+  const detail = async (id: string) => {
+    const row = await tasks.get(id);
+    const events = (await tasks.events(id, 0, 100_000)).map((e) => ({ seq: e.seq, kind: e.kind, at: new Date(e.createdAt).toISOString(), payload: JSON.parse(e.payload) as unknown }));
+    return { id, agent: row?.agent, state: row?.state, owner: row?.owner, events };
+  };
+  const out: unknown[] = [];
+  for (const id of ids) {
+    const task = await detail(id);
+    const runId = /"runId":"([0-9a-f-]{36})"/.exec(JSON.stringify(task.events[0]?.payload ?? {}))?.[1];
+    out.push({ ...task, ...(runId !== undefined && runId !== id && { run: await detail(runId) }) });
+  }
+  return out;
 }

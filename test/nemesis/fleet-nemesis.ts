@@ -180,6 +180,8 @@ export interface ScheduleOptions {
   healMs: number;
   /** The roles whose nodes a fault may hit (default: every node, the orchestrators' too). */
   roles?: readonly FleetRole[];
+  /** Told as each fault period begins. */
+  onPhase?: (phase: string) => void;
 }
 
 /**
@@ -198,6 +200,7 @@ export async function runSchedule(options: ScheduleOptions): Promise<number> {
     const node = victims[Math.floor(random() * victims.length)]!.name;
     const value = FLEET_WIDE.has(fault) ? { fault } : { fault, node };
     recorder.nemesis(F.start, value);
+    options.onPhase?.(`fault period ${i + 1} of ${options.periods}: ${fault}${FLEET_WIDE.has(fault) ? '' : ` on ${node}`}`);
     const active = await startFault(fleet, fault, node, options.faultMs, random);
     await sleep(options.faultMs);
     await active.heal();

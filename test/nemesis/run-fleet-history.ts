@@ -3,11 +3,11 @@
  * for the fault and heal periods, the final read phase, and the history checked. The history file
  * is kept for `check.ts` (test/history/README.md, "Running the checker").
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mulberry32 } from '../../agents/data/mulberry32.js';
 import { checkHistoryText, type HistoryReport } from '../history/check-history.js';
 import { HistoryRecorder } from '../history/history-recorder.js';
-import { allTaskIds, readEffects, readLogs, readUntilTerminal, waitForPushesDelivered, waitUntilTerminalInDatabase } from './final-reads.js';
+import { allTaskIds, readEffects, readLogs, readUntilTerminal, unfinishedTaskDetails, waitForPushesDelivered, waitUntilTerminalInDatabase } from './final-reads.js';
 import type { Database } from '../../src/storage/index.js';
 import { readCredits } from './credits-reads.js';
 import { startPushReceiver, type PushReceiver } from './push-receiver.js';
@@ -53,6 +53,8 @@ export interface FleetRunOptions {
   logDir?: string;
   /** To every replica process: a test-only switch. */
   extraEnv?: Record<string, string>;
+  /** Told as each phase of the run begins (`fleet started`, `fault period 3 of 9: kill on runtime-2`, `final reads`…), for progress on long runs. */
+  onPhase?: (phase: string) => void;
 }
 
 export interface FleetRunResult {
@@ -73,6 +75,8 @@ export interface FleetRunResult {
 
 export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRunResult> {
   const random = mulberry32(options.seed);
+  const started = Date.now();
+  const phase = (name: string): void => options.onPhase?.(`+${((Date.now() - started) / 1000).toFixed(0)} s ${name}`);
   const { recorder, close } = HistoryRecorder.toFile(options.historyPath);
   let closed = false;
   let fleet: RuntimeFleet | undefined;
@@ -85,6 +89,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     const orchestrators = options.sqlite === true ? 0 : (options.orchestrators ?? 1);
     fleet = await startRuntimeFleet({ replicas: options.sqlite === true ? 1 : (options.replicas ?? 3), orchestrators, ...(options.gateways === undefined ? {} : { gateways: options.gateways }), ...(options.gatewayTokenTtlSeconds === undefined ? {} : { gatewayTokenTtlSeconds: options.gatewayTokenTtlSeconds }), ...(options.sqlite === true ? { sqlite: true } : {}), ...(options.extraEnv === undefined ? {} : { extraEnv: options.extraEnv }), ...(options.logDir === undefined ? {} : { logDir: options.logDir }) });
     const running = fleet;
+    phase('fleet started');
     const liveOf = (role: FleetRole): Targets => ({ live: () => running.nodesOf(role).flatMap((n) => (n.url === undefined ? [] : [{ name: n.name, url: n.url }])) });
     const tokenTtlSeconds = options.gatewayTokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
     const throughGateways = await gatewayTargets(running, tokenTtlSeconds, { tenant: 'nemesis-tenant', agent: 'worker' });
@@ -111,13 +116,14 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     const credits = (options.gateways ?? 0) === 0 ? Promise.resolve() : runCreditsWorkload({ recorder, targets: billed, random: mulberry32(options.seed + 2), clients: options.creditsClients ?? 2, timeoutMs, workMs: [50, 500], processes, tenant: CREDITS_TENANT }, stop.signal);
     const approvals = approvalClients === 0 ? Promise.resolve() : runApprovalsWorkload({ recorder, targets: gated, random: mulberry32(options.seed + 3), clients: approvalClients, timeoutMs, workMs: [50, 300], processes, tenant: APPROVALS_TENANT, gateways: gatewayBases }, stop.signal);
     clients.push(workload, workflows, credits, approvals);
-    const lastHeal = await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, ...(options.faultRoles === undefined ? {} : { roles: options.faultRoles }), periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });
+    const lastHeal = await runSchedule({ recorder, fleet, random, faults: options.faults ?? FLEET_FAULTS, ...(options.faultRoles === undefined ? {} : { roles: options.faultRoles }), onPhase: phase, periods: options.periods, faultMs: options.faultMs, healMs: options.healMs });
     healedAt = lastHeal;
     stop.abort();
     await workload;
     await credits;
     await approvals;
     const workloadStopped = Date.now();
+    phase('clients stopped; waiting for every task and run to end');
     // Calls still pending are decided, and approved ones sent, as the approver would have (a send a killed
     // gateway left is sent again by another's sweep the gateways' request timeout and 30 s later), beside
     // the reads below: waiting first would eat the 30 s the runs no client follows have to end in.
@@ -135,28 +141,37 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
       // workload's stop, as do the tasks only the database knows (workflow steps' children).
       const settle = options.settleMs ?? 30_000;
       const { before, after } = tasks.splitAt(lastHeal);
-      const unfinished = [
+      // The three side by side, each within its own deadline: one after another, a long run's tens of thousands of
+      // reads ate the window of the runs only the database knows, which ask and wait for their answers.
+      const unfinished = (await Promise.all([
         // Read at the replicas: a long run's tens of thousands of reads through a gateway meet its per-client
         // quota (1,000 a minute), whose refusals would read as tasks not ended.
-        ...(await readUntilTerminal({ recorder, targets: runtimes, processes, taskIds: before, deadline: lastHeal + settle, timeoutMs })),
-        ...(await readUntilTerminal({ recorder, targets: runtimes, processes, taskIds: after, deadline: workloadStopped + settle, timeoutMs })),
+        readUntilTerminal({ recorder, targets: runtimes, processes, taskIds: before, deadline: lastHeal + settle, timeoutMs }),
+        readUntilTerminal({ recorder, targets: runtimes, processes, taskIds: after, deadline: workloadStopped + settle, timeoutMs }),
         // A run no client follows any more may ask: answered here as its client would have (its children through it).
-        ...(await waitUntilTerminalInDatabase(database, unknown, workloadStopped + settle, async ({ agent, snapshot }) => {
+        waitUntilTerminalInDatabase(database, unknown, workloadStopped + settle, async ({ agent, snapshot }) => {
           const orchestrator = agent === 'orchestrator' ? liveOf('orchestrator').live()[0] : undefined;
           if (orchestrator !== undefined) await answerRun(orchestrator.url, snapshot, timeoutMs);
-        })),
-      ];
+        }),
+      ])).flat();
+      phase(`reading ${ids.length} task logs`);
       await readLogs({ recorder, processes, database, taskIds: ids });
       const unfinishedNow = await describeTasks(database, unfinished);
+      // Their logs (and their runs') beside the history: the fleet's schema goes with the fleet.
+      // A dump that fails says why in its place, and the run's verdict still comes.
+      if (unfinished.length > 0) writeFileSync(unfinishedPath(options.historyPath), `${JSON.stringify(await unfinishedTaskDetails(database, unfinished).catch((err: unknown) => ({ dumpFailed: String(err) })), null, 2)}\n`);
       if (orchestrators > 0) await readEffects({ recorder, processes, database });
       // The parked calls decided and sent before the ledgers are read: a refund or charge after the read would not be in it.
+      phase('waiting for the parked calls to be decided and sent');
       await settling;
       if ((options.gateways ?? 0) > 0) await readCredits({ recorder, processes, database });
       if (approvalClients > 0) await readApprovals({ recorder, processes, database, tenant: APPROVALS_TENANT });
+      phase('waiting for the pushes');
       const pushesLeft = await waitForPushesDelivered(database, Date.now() + (options.settleMs ?? 30_000));
       await receiver.close();
       close();
       closed = true;
+      phase('checking the history');
       const report = checkHistoryText(readFileSync(options.historyPath, 'utf8'));
       return { report, historyPath: options.historyPath, unfinished, unfinishedNow, pushesLeft, tasks: ids.length, runs: runs.length, unfinishedRuns: runsUnfinished };
     } finally {
@@ -168,9 +183,13 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     await Promise.allSettled(clients);
     await receiver?.close();
     if (!closed) close();
+    if (fleet !== undefined) phase('stopping the fleet');
     await fleet?.close();
   }
 }
+
+/** Where a run that left tasks unfinished keeps their logs: beside its history. */
+export const unfinishedPath = (historyPath: string): string => historyPath.replace(/(\.jsonl)?$/, '.unfinished.json');
 
 /** `id agent state: status message`, per task, as the database has it now (a run that did not pass says why each task was late). */
 async function describeTasks(database: Database, ids: readonly string[]): Promise<string[]> {

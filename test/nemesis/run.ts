@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { reportText } from '../history/report-text.js';
 import { FLEET_FAULTS, SQLITE_FAULTS, type FleetFault } from './fleet-nemesis.js';
-import { runFleetHistory } from './run-fleet-history.js';
+import { runFleetHistory, unfinishedPath } from './run-fleet-history.js';
 import { FLEET_ROLES, type FleetRole } from './runtime-fleet.js';
 
 const { values } = parseArgs({
@@ -78,10 +78,10 @@ let failed = 0;
 for (const seed of seeds) {
   const historyPath = join(out, `${values.sqlite ? 'sqlite' : 'fleet'}-seed-${seed}.jsonl`);
   const started = Date.now();
-  const result = await runFleetHistory({ ...(values.sqlite ? { sqlite: true } : {}), ...(values['no-asking'] ? { askingRuns: false } : {}), seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(roles === undefined ? {} : { faultRoles: roles }), ...(values.gateways === undefined ? {} : { gateways: count('gateways', values.gateways) }), ...(values.orchestrators === undefined ? {} : { orchestrators: count('orchestrators', values.orchestrators) }), ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }), ...(values.logs ? { logDir: mkdirSync(join(out, `seed-${seed}-logs`), { recursive: true }) ?? join(out, `seed-${seed}-logs`) } : {}) });
+  const result = await runFleetHistory({ ...(values.sqlite ? { sqlite: true } : {}), ...(values['no-asking'] ? { askingRuns: false } : {}), seed, historyPath, faultMs, healMs: faultMs / 2, periods, faults, ...(roles === undefined ? {} : { faultRoles: roles }), ...(values.gateways === undefined ? {} : { gateways: count('gateways', values.gateways) }), ...(values.orchestrators === undefined ? {} : { orchestrators: count('orchestrators', values.orchestrators) }), ...(values.break === undefined ? {} : { extraEnv: { AGENTMESH_TEST_BREAK: values.break } }), onPhase: (p: string) => process.stderr.write(`[seed ${seed}] ${p}\n`), ...(values.logs ? { logDir: mkdirSync(join(out, `seed-${seed}-logs`), { recursive: true }) ?? join(out, `seed-${seed}-logs`) } : {}) });
   process.stdout.write(`\n== seed ${seed}: ${result.tasks} tasks, ${result.runs} workflow runs, ${((Date.now() - started) / 1000).toFixed(0)} s, history ${historyPath}\n`);
   process.stdout.write(reportText(result.report));
-  if (result.unfinished.length > 0) process.stdout.write(`\nnot terminal 30 s after the last heal: ${result.unfinished.join(', ')}\nas they are now:\n${result.unfinishedNow.map((t) => `  ${t}`).join('\n')}\n`);
+  if (result.unfinished.length > 0) process.stdout.write(`\nnot terminal 30 s after the last heal: ${result.unfinished.join(', ')}\nas they are now:\n${result.unfinishedNow.map((t) => `  ${t}`).join('\n')}\ntheir logs (and their runs'): ${unfinishedPath(historyPath)}\n`);
   if (result.unfinishedRuns.length > 0) process.stdout.write(`\nworkflow runs not ended 30 s after the last heal: ${result.unfinishedRuns.join(', ')}\n`);
   if (result.pushesLeft > 0) process.stdout.write(`\n${result.pushesLeft} pushes still undelivered 30 s after the final reads\n`);
   if (result.report.verdict !== 'valid' || result.unfinished.length > 0 || result.unfinishedRuns.length > 0 || result.pushesLeft > 0) failed += 1;

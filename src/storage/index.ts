@@ -5,6 +5,7 @@
 // First: on a Node.js agentmesh does not run on, this import fails with what to install, before anything below loads.
 import '../node-version/check-on-import.js';
 export { createDatabase, migrateDatabase } from './database.js';
+export { databaseClock, DATABASE_NOW_MS, type DatabaseClock } from './database-clock.js';
 export type { Database, DatabaseOptions, MigrationReport, PoolMode } from './database.js';
 export type { Tables, GatewayApprovalsTable } from './schema.js';
 export { createRuntimeStores } from './create-stores.js';

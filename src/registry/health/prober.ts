@@ -86,7 +86,7 @@ export class Prober {
     const latencyMs = Math.round(performance.now() - started);
     this.#o.onProbe?.(probe.agent, ok, latencyMs / 1000);
     const failures = ok ? 0 : probe.consecutiveFailures + 1;
-    const next = Date.now() + (ok ? this.#o.intervalMs : backoff(this.#o.intervalMs, this.#o.maxBackoffMs, failures));
+    const next = ok ? this.#o.intervalMs : backoff(this.#o.intervalMs, this.#o.maxBackoffMs, failures);
     try {
       const changes = await this.#o.store.recordProbe(probe.id, { ok, latencyMs, ...(error !== undefined && { error }) }, next, this.#o.historySize);
       if (changes.length > 0) this.#o.onChanges(changes);

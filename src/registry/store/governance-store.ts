@@ -79,7 +79,7 @@ export class GovernanceStore {
    * `force` claims `only` even when its check is not due (a check asked for).
    */
   async claimOwnershipChecks(limit: number, claimMs: number, options: { only?: string; force?: boolean } = {}): Promise<string[]> {
-    const now = Date.now();
+    const now = await this.#groups.clock.now();
     let select = this.#db.selectFrom('registry_agents').select(['name', 'ownership_check_at']).where('ownership_check_at', 'is not', null);
     if (options.only !== undefined) select = select.where('name', '=', options.only);
     if (options.force !== true) select = select.where('ownership_check_at', '<=', now);

@@ -52,13 +52,13 @@ export class InstanceStore {
     this.#groups = groups;
   }
 
-  async listInstances(agent: string, now = Date.now()): Promise<AgentInstance[]> {
+  async listInstances(agent: string, now = this.#groups.clock.estimate()): Promise<AgentInstance[]> {
     const rows = await this.#db.selectFrom('registry_instances').selectAll().where('agent', '=', agent).orderBy('registered_at').orderBy('id').execute();
     return rows.map((r) => instanceFromRow(r, now));
   }
 
   /** The instances of several agents in one query, by agent (an agent without any maps to an empty list). */
-  async listInstancesOf(agents: readonly string[], now = Date.now()): Promise<Map<string, AgentInstance[]>> {
+  async listInstancesOf(agents: readonly string[], now = this.#groups.clock.estimate()): Promise<Map<string, AgentInstance[]>> {
     const byAgent = new Map<string, AgentInstance[]>(agents.map((agent) => [agent, []]));
     if (agents.length === 0) return byAgent;
     const rows = await this.#db.selectFrom('registry_instances').selectAll().where('agent', 'in', agents).orderBy('agent').orderBy('registered_at').orderBy('id').execute();
@@ -117,7 +117,7 @@ export class InstanceStore {
    * and forgets instances lapsed for longer than `forgetAfterMs`.
    */
   async sweepLeases(forgetAfterMs: number): Promise<RegistryChange[]> {
-    const now = Date.now();
+    const now = await this.#groups.clock.now();
     const lapsed = await this.#db
       .selectFrom('registry_instances')
       .select(['id', 'agent', 'lease_expires_at', 'probe_state'])
@@ -152,7 +152,7 @@ export class InstanceStore {
 
   /** Claims up to `limit` instances due for a probe; another replica cannot claim them for `claimMs`. */
   async claimDueProbes(limit: number, claimMs: number): Promise<DueProbe[]> {
-    const now = Date.now();
+    const now = await this.#groups.clock.now();
     const rows = await this.#db
       .selectFrom('registry_instances')
       .select(['id', 'agent', 'url', 'kind', 'consecutive_failures', 'next_probe_at'])
@@ -171,8 +171,8 @@ export class InstanceStore {
     return claimed.map((row): DueProbe => ({ id: row.id, agent: row.agent, url: row.url, kind: row.kind === 'static' ? 'static' : 'leased', consecutiveFailures: row.consecutive_failures }));
   }
 
-  /** Records a probe, schedules the next one, keeps `keepHistory` points, and recomputes health. */
-  async recordProbe(id: string, outcome: ProbeOutcome, nextProbeAt: number, keepHistory: number): Promise<RegistryChange[]> {
+  /** Records a probe, schedules the next one `nextProbeInMs` later, keeps `keepHistory` points, and recomputes health. */
+  async recordProbe(id: string, outcome: ProbeOutcome, nextProbeInMs: number, keepHistory: number): Promise<RegistryChange[]> {
     const { changes } = await this.#groups.write(async (trx, now, log) => {
       const row = await trx.selectFrom('registry_instances').select(['agent', 'probe_state', 'consecutive_failures', 'kind', 'lease_expires_at']).where('id', '=', id).executeTakeFirst();
       if (!row) return;
@@ -186,7 +186,7 @@ export class InstanceStore {
           latency_ms: outcome.latencyMs ?? null,
           consecutive_failures: outcome.ok ? 0 : row.consecutive_failures + 1,
           last_error: outcome.ok ? null : (outcome.error ?? 'probe failed'),
-          next_probe_at: nextProbeAt,
+          next_probe_at: now + nextProbeInMs,
         })
         .where('id', '=', id)
         .execute();

@@ -99,12 +99,13 @@ export class RegistryStore {
 
   // ---- instances and probes (instance-store.ts) --------------------------
 
-  listInstances(agent: string, now = Date.now()): Promise<AgentInstance[]> {
+  /** `now` judges each lease (live or lapsed): by default the database's clock as last measured. */
+  listInstances(agent: string, now?: number): Promise<AgentInstance[]> {
     return this.#instances.listInstances(agent, now);
   }
 
   /** The instances of several agents in one query, by agent (an agent without any maps to an empty list). */
-  listInstancesOf(agents: readonly string[], now = Date.now()): Promise<Map<string, AgentInstance[]>> {
+  listInstancesOf(agents: readonly string[], now?: number): Promise<Map<string, AgentInstance[]>> {
     return this.#instances.listInstancesOf(agents, now);
   }
 
@@ -133,8 +134,8 @@ export class RegistryStore {
   }
 
   /** Records a probe, schedules the next one, keeps `keepHistory` points, and recomputes health. */
-  recordProbe(id: string, outcome: ProbeOutcome, nextProbeAt: number, keepHistory: number): Promise<RegistryChange[]> {
-    return this.#instances.recordProbe(id, outcome, nextProbeAt, keepHistory);
+  recordProbe(id: string, outcome: ProbeOutcome, nextProbeInMs: number, keepHistory: number): Promise<RegistryChange[]> {
+    return this.#instances.recordProbe(id, outcome, nextProbeInMs, keepHistory);
   }
 
   probeHistory(instanceId: string, limit: number): Promise<ProbePoint[]> {

@@ -1,5 +1,5 @@
 import { sql, type InsertObject, type Insertable, type Kysely } from 'kysely';
-import { schemaAdvisoryLockSql, type Database, type Tables } from '../../storage/index.js';
+import { databaseClock, schemaAdvisoryLockSql, type Database, type DatabaseClock, type Tables } from '../../storage/index.js';
 import type { AgentRecord, RegistryChange, RegistryChangeKind } from '../../contracts/registry/index.js';
 import { cardToJsonText, recordJsonTextBeforeCard, recordToJsonText } from '../../contracts/registry/index.js';
 import { recordFromRow } from './rows.js';
@@ -8,7 +8,7 @@ import type { AgentDecision, NewInstance } from './store-types.js';
 /** A transaction's statements: Kysely's transaction on SQLite, its connection with a `begin` sent on PostgreSQL. */
 export type Trx = Kysely<Tables>;
 
-/** A write's body: given the transaction, the time it commits at, and where to log its changes. */
+/** A write's body: given the transaction, the time it commits at (on the database's clock), and where to log its changes. */
 export type WriteWork<T> = (trx: Trx, now: number, log: ChangeLog) => Promise<T>;
 
 /** What a write callback decided: the change to log, if any. */
@@ -159,11 +159,18 @@ export class WriteGroups {
    * Every write that writes or reads an agent's row notes its card here.
    */
   #rowCards = new Map<string, string | null>();
+  /**
+   * The time every write is given: the database's, read once per group in its transaction. Leases,
+   * heartbeats and due times are written by one replica and judged by another, which on their own
+   * clocks would disagree by as much as the hosts' clocks do.
+   */
+  readonly clock: DatabaseClock;
 
   constructor(database: Database, agentWrite: AgentWriteRunner) {
     this.#db = database.db;
     this.#dialect = database.dialect;
     this.#agentWrite = agentWrite;
+    this.clock = databaseClock(database);
   }
 
   /** The card text of each agent's row as the group committing wrote or read it: see {@link #rowCards}. */
@@ -279,8 +286,8 @@ export class WriteGroups {
     const settled: Settled[] = [];
     const batch = batched ? new AgentBatch() : undefined;
     this.#rowCards = new Map();
+    const now = await this.clock.now(trx);
     for (const [i, write] of group.entries()) {
-      const now = Date.now();
       const pending: PendingChange[] = [];
       const log = (change: PendingChange) => pending.push(change);
       if (batch && write.agent) {

@@ -3,23 +3,20 @@ import type { ClaimNextOptions, ClaimOptions, DeadLetteredRow, OriginDown, Outbo
 import type { Tables } from '../schema.js';
 import type { ReplicaHeartbeat } from '../task-store.js';
 import { toOutboxRecord, toPushConfig, type ClaimedRow } from '../task-rows.js';
+import { DATABASE_NOW_MS } from '../database-clock.js';
 
 /**
  * The outbox claim and the state of failing origins on PostgreSQL, shared by
  * every replica (ADR 0027). Kept apart from the task store: these queries are
- * push delivery's alone.
+ * push delivery's alone. Claim and probe leases are written and judged on the
+ * database's clock, the one every replica shares: judged against each
+ * replica's own, a replica whose clock runs ahead of the others' would take
+ * their rows over while they are still sending them.
  */
 
 /** `perOrigin` when unset: larger than any batch. */
 const NO_BOUND = 2_147_483_647;
 
-/**
- * Now on the database's clock, in ms. Claim and probe leases are written and
- * judged against it, the one clock every replica shares: judged against each
- * replica's own, a replica whose clock runs ahead of the others' would take
- * their rows over while they are still sending them.
- */
-const DB_NOW_MS = sql<number>`(extract(epoch from statement_timestamp()) * 1000)::bigint`;
 
 /**
  * Claims the due probes of failing origins, then the head rows of healthy
@@ -36,7 +33,7 @@ export async function claimDuePostgres(db: Kysely<Tables>, o: ClaimOptions): Pro
   // origin to `perOrigin` rows a claim, so a slow receiver's rows never outlive their lease queued here.
   const result = await sql<ClaimedRow>`
     WITH claimed AS (
-      UPDATE push_outbox SET claimed_by = ${o.owner}, claim_expires_at = ${DB_NOW_MS} + ${o.leaseMs}, updated_at = ${o.now}
+      UPDATE push_outbox SET claimed_by = ${o.owner}, claim_expires_at = ${DATABASE_NOW_MS} + ${o.leaseMs}, updated_at = ${o.now}
       WHERE id IN (
         SELECT x.id FROM push_outbox x
         WHERE x.id IN (
@@ -44,14 +41,14 @@ export async function claimDuePostgres(db: Kysely<Tables>, o: ClaimOptions): Pro
             SELECT h.id, row_number() OVER (PARTITION BY coalesce(c.origin_key, 'row:' || h.id::text) ORDER BY h.id) AS n
             FROM push_outbox h
             LEFT JOIN push_configs c ON c.task_id = h.task_id AND c.id = h.config_id
-            WHERE h.state = 'pending' AND h.next_attempt_at <= ${o.now} AND (h.claimed_by IS NULL OR h.claim_expires_at < ${DB_NOW_MS})
+            WHERE h.state = 'pending' AND h.next_attempt_at <= ${o.now} AND (h.claimed_by IS NULL OR h.claim_expires_at < ${DATABASE_NOW_MS})
               AND h.id = (SELECT min(p.id) FROM push_outbox p WHERE p.task_id = h.task_id AND p.config_id = h.config_id AND p.state = 'pending')
               AND NOT EXISTS (SELECT 1 FROM push_origins g WHERE g.origin_key = c.origin_key)
               AND (c.origin_key IS NULL OR c.origin_key <> ALL(${o.skipOrigins ?? []}::text[]))
           ) r
           WHERE r.n <= ${o.perOrigin ?? NO_BOUND}
           ORDER BY r.id LIMIT ${room})
-        AND x.state = 'pending' AND (x.claimed_by IS NULL OR x.claim_expires_at < ${DB_NOW_MS})
+        AND x.state = 'pending' AND (x.claimed_by IS NULL OR x.claim_expires_at < ${DATABASE_NOW_MS})
         FOR UPDATE SKIP LOCKED)
       RETURNING id, task_id, config_id, seq, attempts, created_at)
     SELECT k.*, c.origin_key FROM claimed k LEFT JOIN push_configs c ON c.task_id = k.task_id AND c.id = k.config_id`.execute(db);
@@ -69,9 +66,9 @@ export async function claimNextPostgres(db: Kysely<Tables>, taskId: string, conf
       WHERE x.id = (SELECT min(p.id) FROM push_outbox p WHERE p.task_id = ${taskId} AND p.config_id = ${configId} AND p.state = 'pending')
       FOR UPDATE SKIP LOCKED),
     config AS (SELECT c.origin_key FROM push_configs c WHERE c.task_id = ${taskId} AND c.id = ${configId})
-    UPDATE push_outbox o SET claimed_by = ${o.owner}, claim_expires_at = ${DB_NOW_MS} + ${o.leaseMs}, updated_at = ${o.now}
+    UPDATE push_outbox o SET claimed_by = ${o.owner}, claim_expires_at = ${DATABASE_NOW_MS} + ${o.leaseMs}, updated_at = ${o.now}
     FROM head
-    WHERE o.id = head.id AND o.next_attempt_at <= ${o.now} AND (o.claimed_by IS NULL OR o.claim_expires_at < ${DB_NOW_MS})
+    WHERE o.id = head.id AND o.next_attempt_at <= ${o.now} AND (o.claimed_by IS NULL OR o.claim_expires_at < ${DATABASE_NOW_MS})
       AND NOT EXISTS (SELECT 1 FROM config JOIN push_origins g ON g.origin_key = config.origin_key)
     RETURNING o.id, o.task_id, o.config_id, o.seq, o.attempts, o.created_at, (SELECT origin_key FROM config) AS origin_key`.execute(db);
   const row = result.rows[0];
@@ -81,10 +78,10 @@ export async function claimNextPostgres(db: Kysely<Tables>, taskId: string, conf
 /** Takes the due probes (one per failing origin, fleet-wide) and claims each one's row. */
 async function claimProbes(db: Kysely<Tables>, o: ClaimOptions): Promise<OutboxRecord[]> {
   const taken = await sql<{ origin_key: string }>`
-    UPDATE push_origins SET probe_by = ${o.owner}, probe_until = ${DB_NOW_MS} + ${o.leaseMs}, updated_at = ${o.now}
+    UPDATE push_origins SET probe_by = ${o.owner}, probe_until = ${DATABASE_NOW_MS} + ${o.leaseMs}, updated_at = ${o.now}
     WHERE origin_key IN (
       SELECT origin_key FROM push_origins
-      WHERE next_probe_at <= ${o.now} AND (probe_by IS NULL OR probe_until < ${DB_NOW_MS})
+      WHERE next_probe_at <= ${o.now} AND (probe_by IS NULL OR probe_until < ${DATABASE_NOW_MS})
       ORDER BY next_probe_at LIMIT ${o.limit}
       FOR UPDATE SKIP LOCKED)
     RETURNING origin_key`.execute(db);
@@ -96,12 +93,12 @@ async function claimProbes(db: Kysely<Tables>, o: ClaimOptions): Promise<OutboxR
       SELECT DISTINCT ON (c.origin_key) x.id, c.origin_key
       FROM push_outbox x JOIN push_configs c ON c.task_id = x.task_id AND c.id = x.config_id
       WHERE c.origin_key = ANY(${keys}::text[]) AND x.state = 'pending' AND x.next_attempt_at <= ${o.now}
-        AND (x.claimed_by IS NULL OR x.claim_expires_at < ${DB_NOW_MS})
+        AND (x.claimed_by IS NULL OR x.claim_expires_at < ${DATABASE_NOW_MS})
         AND x.id = (SELECT min(p.id) FROM push_outbox p WHERE p.task_id = x.task_id AND p.config_id = x.config_id AND p.state = 'pending')
       ORDER BY c.origin_key, x.updated_at, x.id),
     claimed AS (
-      UPDATE push_outbox o SET claimed_by = ${o.owner}, claim_expires_at = ${DB_NOW_MS} + ${o.leaseMs}, updated_at = ${o.now}
-      FROM picked WHERE o.id = picked.id AND o.state = 'pending' AND (o.claimed_by IS NULL OR o.claim_expires_at < ${DB_NOW_MS})
+      UPDATE push_outbox o SET claimed_by = ${o.owner}, claim_expires_at = ${DATABASE_NOW_MS} + ${o.leaseMs}, updated_at = ${o.now}
+      FROM picked WHERE o.id = picked.id AND o.state = 'pending' AND (o.claimed_by IS NULL OR o.claim_expires_at < ${DATABASE_NOW_MS})
       RETURNING o.id, o.task_id, o.config_id, o.seq, o.attempts, o.created_at, picked.origin_key)
     SELECT * FROM claimed`.execute(db);
   const probed = new Set(rows.rows.map((r) => r.origin_key));
@@ -140,7 +137,7 @@ export async function deadLetterOriginPostgres(db: Kysely<Tables>, originKey: st
     UPDATE push_outbox x SET state = 'dead', last_error = ${o.error}, claimed_by = NULL, updated_at = ${o.now}
     FROM push_configs c
     WHERE c.task_id = x.task_id AND c.id = x.config_id AND c.origin_key = ${originKey}
-      AND x.state = 'pending' AND x.created_at < ${o.createdBefore} AND (x.claimed_by IS NULL OR x.claim_expires_at < ${DB_NOW_MS})
+      AND x.state = 'pending' AND x.created_at < ${o.createdBefore} AND (x.claimed_by IS NULL OR x.claim_expires_at < ${DATABASE_NOW_MS})
     RETURNING x.task_id, x.config_id`.execute(db);
   return result.rows.map((r) => ({ taskId: r.task_id, configId: r.config_id }));
 }

@@ -259,7 +259,7 @@ export function startBackground({ domain, config, log, stack }: Pick<RegistryBui
   }, 15_000);
   gauge.unref();
   const prune = setInterval(() => {
-    domain.store.pruneChanges(Date.now() - config.changeRetentionMs).catch((err) => log.warn({ err }, 'change-log pruning failed'));
+    domain.store.pruneChanges(config.changeRetentionMs).catch((err) => log.warn({ err }, 'change-log pruning failed'));
   }, 3_600_000);
   prune.unref();
   stack.defer('timers', () => {

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from './database.js';
 import type { Tables } from './schema.js';
 
@@ -15,32 +15,24 @@ export const DATABASE_NOW_MS = sql<number>`(extract(epoch from statement_timesta
  * their holders. On SQLite the database is this process's own file and the host's clock is the only one.
  */
 export interface DatabaseClock {
-  /**
-   * The database's time now, read through `executor` (a transaction's, so what it writes shares one
-   * time); it also sets the offset {@link estimate} applies.
-   */
+  /** The database's time now, read through `executor` (a transaction's, so what it writes shares one time). */
   now(executor?: Kysely<Tables>): Promise<number>;
   /**
-   * The host's clock moved by the offset the last {@link now} measured, with no round trip: for judging
-   * rows just read (an instance's lease shown live or lapsed), never for writing a time another replica judges.
+   * The same time as a column of a query that reads rows to judge (`.select(clock.column().as('now'))`):
+   * the rows and the time they are judged at in one round trip.
    */
-  estimate(): number;
+  column(): RawBuilder<number>;
 }
 
 export function databaseClock(database: Pick<Database, 'dialect' | 'db'>): DatabaseClock {
-  if (database.dialect === 'sqlite') return { now: () => Promise.resolve(Date.now()), estimate: () => Date.now() };
-  let offsetMs = 0;
+  if (database.dialect === 'sqlite') return { now: () => Promise.resolve(Date.now()), column: () => sql<number>`${Date.now()}` };
   return {
     async now(executor = database.db) {
-      const sent = Date.now();
       const { rows } = await sql<{ now: string | number }>`select ${DATABASE_NOW_MS} as now`.execute(executor);
-      const answered = Date.now();
       const now = Number(rows[0]?.now);
       if (!Number.isFinite(now)) throw new Error(`the database answered ${String(rows[0]?.now)} for its clock`);
-      // The statement ran between sending and the answer: its midpoint is the host's best guess of when.
-      offsetMs = now - (sent + answered) / 2;
       return now;
     },
-    estimate: () => Math.round(Date.now() + offsetMs),
+    column: () => DATABASE_NOW_MS,
   };
 }

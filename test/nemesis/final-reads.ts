@@ -29,13 +29,15 @@ export async function allTaskIds(database: Database): Promise<string[]> {
  * asks, which no client follows any more: its send went unanswered, or its client gave up at the
  * deadline): `answer` is handed each one found input-required, with its stored snapshot (the
  * question is its status message), to answer as its client would have, at most once a second per
- * task. The answers go out beside the scan, as many runs' clients would answer at once: awaited one
- * after another, a final phase with dozens of runs asking twice each spent its window on the round
- * trips and left runs asking their second question (docs/reliability.md, "Anomalies found").
+ * task, one at a time per task. The answers go out beside the scan, as many runs' clients would answer
+ * at once: awaited one after another, a final phase with dozens of runs asking twice each spent its
+ * window on the round trips and left runs asking their second question (docs/reliability.md).
  */
 export async function waitUntilTerminalInDatabase(database: Database, taskIds: readonly string[], deadline: number, answer?: (task: { id: string; agent: string; snapshot: Record<string, unknown> }) => Promise<void>): Promise<string[]> {
+  // When each task's last answer ended, and the answers still on their way: like the workload's clients, one
+  // answer at a time per task, the next no sooner than a second after the last one ended.
   const answered = new Map<string, number>();
-  const answering = new Set<Promise<void>>();
+  const answering = new Map<string, Promise<void>>();
   const failures: unknown[] = [];
   let pending = [...taskIds];
   for (;;) {
@@ -47,17 +49,19 @@ export async function waitUntilTerminalInDatabase(database: Database, taskIds: r
       for (const id of batch) {
         const row = byId.get(id);
         if (!row || !TERMINAL.has(row.state)) still.push(id);
-        if (row?.state !== 'TASK_STATE_INPUT_REQUIRED' || answer === undefined || Date.now() - (answered.get(id) ?? 0) < 1_000) continue;
-        answered.set(id, Date.now());
-        const sending: Promise<void> = answer({ id, agent: row.agent, snapshot: JSON.parse(row.snapshot) as Record<string, unknown> })
+        if (row?.state !== 'TASK_STATE_INPUT_REQUIRED' || answer === undefined || answering.has(id) || Date.now() - (answered.get(id) ?? 0) < 1_000) continue;
+        const sending = answer({ id, agent: row.agent, snapshot: JSON.parse(row.snapshot) as Record<string, unknown> })
           .catch((err: unknown) => void failures.push(err))
-          .finally(() => answering.delete(sending));
-        answering.add(sending);
+          .finally(() => {
+            answering.delete(id);
+            answered.set(id, Date.now());
+          });
+        answering.set(id, sending);
       }
     }
     pending = still;
     if (pending.length === 0 || Date.now() > deadline || failures.length > 0) {
-      await Promise.all(answering);
+      await Promise.all(answering.values());
       if (failures.length > 0) throw failures[0];
       return pending;
     }

@@ -3,7 +3,7 @@
  * for the fault and heal periods, the final read phase, and the history checked. The history file
  * is kept for `check.ts` (test/history/README.md, "Running the checker").
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mulberry32 } from '../../agents/data/mulberry32.js';
 import { checkHistoryText, type HistoryReport } from '../history/check-history.js';
 import { HistoryRecorder } from '../history/history-recorder.js';
@@ -143,7 +143,7 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
       const { before, after } = tasks.splitAt(lastHeal);
       // The three side by side, each within its own deadline: one after another, a long run's tens of thousands of
       // reads ate the window of the runs only the database knows, which ask and wait for their answers.
-      const unfinished = (await Promise.all([
+      const unfinished = settledAll(await Promise.allSettled([
         // Read at the replicas: a long run's tens of thousands of reads through a gateway meet its per-client
         // quota (1,000 a minute), whose refusals would read as tasks not ended.
         readUntilTerminal({ recorder, targets: runtimes, processes, taskIds: before, deadline: lastHeal + settle, timeoutMs }),
@@ -153,13 +153,15 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
           const orchestrator = agent === 'orchestrator' ? liveOf('orchestrator').live()[0] : undefined;
           if (orchestrator !== undefined) await answerRun(orchestrator.url, snapshot, timeoutMs);
         }),
-      ])).flat();
+      ]));
       phase(`reading ${ids.length} task logs`);
       await readLogs({ recorder, processes, database, taskIds: ids });
       const unfinishedNow = await describeTasks(database, unfinished);
-      // Their logs (and their runs') beside the history: the fleet's schema goes with the fleet.
-      // A dump that fails says why in its place, and the run's verdict still comes.
-      if (unfinished.length > 0) writeFileSync(unfinishedPath(options.historyPath), `${JSON.stringify(await unfinishedTaskDetails(database, unfinished).catch((err: unknown) => ({ dumpFailed: String(err) })), null, 2)}\n`);
+      // Their logs (and their runs') beside the history, the runs no client saw end with them: the fleet's schema goes
+      // with the fleet. A dump that fails says why in its place, and the run's verdict still comes.
+      const left = [...new Set([...unfinished, ...runsUnfinished])];
+      rmSync(unfinishedPath(options.historyPath), { force: true });
+      if (left.length > 0) writeFileSync(unfinishedPath(options.historyPath), `${JSON.stringify(await unfinishedTaskDetails(database, left).catch((err: unknown) => ({ dumpFailed: String(err) })), null, 2)}\n`);
       if (orchestrators > 0) await readEffects({ recorder, processes, database });
       // The parked calls decided and sent before the ledgers are read: a refund or charge after the read would not be in it.
       phase('waiting for the parked calls to be decided and sent');
@@ -186,6 +188,16 @@ export async function runFleetHistory(options: FleetRunOptions): Promise<FleetRu
     if (fleet !== undefined) phase('stopping the fleet');
     await fleet?.close();
   }
+}
+
+/**
+ * The results of waits run side by side, flattened; the first failure thrown once every one has ended
+ * (none still recording into a history the caller is about to close).
+ */
+function settledAll<T>(results: ReadonlyArray<PromiseSettledResult<readonly T[]>>): T[] {
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
 }
 
 /** Where a run that left tasks unfinished keeps their logs: beside its history. */

@@ -82,7 +82,7 @@ for (const seed of seeds) {
   process.stdout.write(`\n== seed ${seed}: ${result.tasks} tasks, ${result.runs} workflow runs, ${((Date.now() - started) / 1000).toFixed(0)} s, history ${historyPath}\n`);
   process.stdout.write(reportText(result.report));
   if (result.unfinished.length > 0) process.stdout.write(`\nnot terminal 30 s after the last heal: ${result.unfinished.join(', ')}\nas they are now:\n${result.unfinishedNow.map((t) => `  ${t}`).join('\n')}\ntheir logs (and their runs'): ${unfinishedPath(historyPath)}\n`);
-  if (result.unfinishedRuns.length > 0) process.stdout.write(`\nworkflow runs not ended 30 s after the last heal: ${result.unfinishedRuns.join(', ')}\n`);
+  if (result.unfinishedRuns.length > 0) process.stdout.write(`\nworkflow runs not ended 30 s after the last heal: ${result.unfinishedRuns.join(', ')}\ntheir logs: ${unfinishedPath(historyPath)}\n`);
   if (result.pushesLeft > 0) process.stdout.write(`\n${result.pushesLeft} pushes still undelivered 30 s after the final reads\n`);
   if (result.report.verdict !== 'valid' || result.unfinished.length > 0 || result.unfinishedRuns.length > 0 || result.pushesLeft > 0) failed += 1;
 }

@@ -52,17 +52,20 @@ export class InstanceStore {
     this.#groups = groups;
   }
 
-  async listInstances(agent: string, now = this.#groups.clock.estimate()): Promise<AgentInstance[]> {
-    const rows = await this.#db.selectFrom('registry_instances').selectAll().where('agent', '=', agent).orderBy('registered_at').orderBy('id').execute();
-    return rows.map((r) => instanceFromRow(r, now));
+  /**
+   * `now` judges each lease (live or lapsed); by default the database's time, read with the rows
+   * (see {@link WriteGroups.clock}).
+   */
+  async listInstances(agent: string, now?: number): Promise<AgentInstance[]> {
+    return (await this.listInstancesOf([agent], now)).get(agent) ?? [];
   }
 
   /** The instances of several agents in one query, by agent (an agent without any maps to an empty list). */
-  async listInstancesOf(agents: readonly string[], now = this.#groups.clock.estimate()): Promise<Map<string, AgentInstance[]>> {
+  async listInstancesOf(agents: readonly string[], now?: number): Promise<Map<string, AgentInstance[]>> {
     const byAgent = new Map<string, AgentInstance[]>(agents.map((agent) => [agent, []]));
     if (agents.length === 0) return byAgent;
-    const rows = await this.#db.selectFrom('registry_instances').selectAll().where('agent', 'in', agents).orderBy('agent').orderBy('registered_at').orderBy('id').execute();
-    for (const row of rows) byAgent.get(row.agent)?.push(instanceFromRow(row, now));
+    const rows = await this.#db.selectFrom('registry_instances').selectAll().select(this.#groups.clock.column().as('judged_at')).where('agent', 'in', agents).orderBy('agent').orderBy('registered_at').orderBy('id').execute();
+    for (const { judged_at: judgedAt, ...row } of rows) byAgent.get(row.agent)?.push(instanceFromRow(row, now ?? Number(judgedAt)));
     return byAgent;
   }
 

@@ -226,9 +226,13 @@ export class RegistryStore {
     return { oldest: Number(row?.oldest ?? 0), newest: Number(row?.newest ?? 0) };
   }
 
-  /** Drops change-log entries older than `before` (epoch ms), always keeping the newest one. */
-  async pruneChanges(before: number): Promise<number> {
+  /**
+   * Drops change-log entries older than `retentionMs` on the database's clock (the one their times
+   * were written on), always keeping the newest one.
+   */
+  async pruneChanges(retentionMs: number): Promise<number> {
     const { newest } = await this.changeBounds();
+    const before = (await this.#groups.clock.now()) - retentionMs;
     const result = await this.#db.deleteFrom('registry_changes').where('at', '<', before).where('seq', '<', newest).executeTakeFirst();
     return Number(result.numDeletedRows);
   }

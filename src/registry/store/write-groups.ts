@@ -8,7 +8,7 @@ import type { AgentDecision, NewInstance } from './store-types.js';
 /** A transaction's statements: Kysely's transaction on SQLite, its connection with a `begin` sent on PostgreSQL. */
 export type Trx = Kysely<Tables>;
 
-/** A write's body: given the transaction, the time it commits at (on the database's clock), and where to log its changes. */
+/** A write's body: given the transaction, the group's time (the database's, read once the writers' lock is held), and where to log its changes. */
 export type WriteWork<T> = (trx: Trx, now: number, log: ChangeLog) => Promise<T>;
 
 /** What a write callback decided: the change to log, if any. */

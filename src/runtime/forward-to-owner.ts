@@ -1,4 +1,4 @@
-import { Errors, isInterrupted, isRecord, isTerminal, stateName } from '../protocol/index.js';
+import { Errors, errorMessage, isInterrupted, isRecord, isTerminal, stateName } from '../protocol/index.js';
 import type { Bus, TaskStore } from '../storage/index.js';
 import type { CommittedEvent } from './task-events.js';
 import { subscribeTaskEvents } from './task-subscription.js';
@@ -58,7 +58,13 @@ export interface ForwardedMessage {
  */
 export async function forwardToOwner(o: ForwardedMessage): Promise<void> {
   // Published first: what the owner writes before the log is read below is in the log.
-  await o.bus.publish(replicaTopic(o.owner), o.control);
+  try {
+    await o.bus.publish(replicaTopic(o.owner), o.control);
+  } catch (err) {
+    // The bus is down or paused (a Redis restart, a partition): the caller is told so, retryable, not that the
+    // runtime failed. A publish that timed out may still be delivered once the bus is back, hence "read the task".
+    throw Errors.taskOwnerUnreachable({ taskId: o.taskId, reason: errorMessage(err) });
+  }
   const deadline = AbortSignal.timeout(o.timeoutMs);
   const expired = new Promise<'expired'>((resolve) => deadline.addEventListener('abort', () => resolve('expired'), { once: true }));
   const events = subscribeTaskEvents({ store: o.store, bus: o.bus, taskId: o.taskId, afterSeq: o.seenSeq, endOnInterrupted: false, waitForNew: true, includeHistory: true, signal: deadline });

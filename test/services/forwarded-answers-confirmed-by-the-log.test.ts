@@ -12,7 +12,11 @@
  *   straight on A and asks its next question: when the first answer finally
  *   reaches A, it does not answer that next question, which it never saw.
  *
- * A's Redis connections go through a TCP proxy the test controls.
+ * - The bus down on the replica the answer is sent to (its publish times
+ *   out): it answers AM_ERR_HTTP_UNAVAILABLE, retryable, not an internal error
+ *   (a workflow step took that for its child's failure and gave up).
+ *
+ * A's and C's Redis connections go through TCP proxies the test controls.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,8 +58,10 @@ describe('answers forwarded to the replica running their task, confirmed by its 
   let schema: TestSchema;
   const stream = uniqueStreamKey();
   let proxy: TcpProxy;
+  let cProxy: TcpProxy;
   let a: RuntimeReplica;
   let b: RuntimeReplica;
+  let c: RuntimeReplica;
 
   before(async () => {
     schema = await createTestSchema();
@@ -63,11 +69,16 @@ describe('answers forwarded to the replica running their task, confirmed by its 
     proxy = proxied.proxy;
     a = await startRuntimeReplica(schema, stream, [asker], CONFIG, proxied.url);
     b = await startRuntimeReplica(schema, stream, [asker], CONFIG);
+    const cProxied = await proxyInFrontOf(REDIS_URL, 6379);
+    cProxy = cProxied.proxy;
+    c = await startRuntimeReplica(schema, stream, [asker], CONFIG, cProxied.url);
   });
   after(async () => {
     await stopRuntimeReplica(a);
     await stopRuntimeReplica(b);
+    await stopRuntimeReplica(c);
     await proxy?.close();
+    await cProxy?.close();
     await deleteRedisKey(stream);
     await schema?.drop();
   });
@@ -128,5 +139,26 @@ describe('answers forwarded to the replica running their task, confirmed by its 
     const done = await rpc(a.agents['asker']!, 'SendMessage', { message: userMessage('second answer', { taskId }) });
     assert.equal(done.body.result?.task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(done.body));
     assert.deepEqual(done.body.result.task.artifacts.map((x: { parts: Array<{ text: string }> }) => x.parts[0]!.text), ['first answer then second answer']);
+  });
+
+  test('an answer sent to a replica whose bus is down is refused as unavailable, retryable, and taken when sent again', async () => {
+    const taskId = await startOnA();
+    // C's bus goes silent: its publish of the answer to A times out (the bus's command timeout).
+    cProxy.pause();
+    const refused = await answer(c, taskId, 'not sent');
+    cProxy.heal();
+    assert.equal(refused.body.error?.code, -32603, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.data?.[0]?.metadata?.code, 'AM_ERR_HTTP_UNAVAILABLE', `unavailable, not an internal error: ${JSON.stringify(refused.body)}`);
+    assert.match(refused.body.error.message, /could not be reached/);
+    // As the error says, the task is read before the answer is sent again: the publish that timed out may still have
+    // reached A once C's connection came back, and then that answer was taken.
+    await until('replica A to take one answer to its first question', async () => {
+      if (userTexts(await read(taskId)).length > 1) return true;
+      return (await answer(c, taskId, 'first answer')).body.result !== undefined;
+    });
+    await until('the task to ask its second question', async () => asks(await read(taskId), 'second question'));
+    const answered = userTexts(await read(taskId));
+    assert.equal(answered.length, 2, `one answer taken: ${JSON.stringify(answered)}`);
+    assert.ok(['not sent', 'first answer'].includes(answered[1]!), JSON.stringify(answered));
   });
 });

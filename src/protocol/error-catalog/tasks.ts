@@ -26,6 +26,7 @@ export const taskErrors = {
   taskNotAskingYet: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Task {taskId} is not waiting for input right now; send your answer after it asks', { details: ['taskId'] }),
   taskAskedAgain: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Task {taskId} asked a new question since it was read; read the task and answer the question it asks now', { details: ['taskId'], expose: true }),
   messageNotConfirmed: declare(ErrorCodes.HTTP_TIMEOUT, 'Task {taskId} runs on another replica, which did not confirm taking the message within {timeoutMs} ms; read the task before sending it again (it may yet take this one)', { details: ['taskId'], expose: true, retryable: true }),
+  taskOwnerUnreachable: declare(ErrorCodes.HTTP_UNAVAILABLE, 'Task {taskId} runs on another replica, which could not be reached ({reason}); read the task before sending the message again (it may yet take this one)', { details: ['taskId'], expose: true, retryable: true }),
   taskTakenUpMeanwhile: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Task {taskId} was taken up by a replica meanwhile; send the message again', { details: ['taskId'], expose: true }),
   taskKeptChanging: declare(ErrorCodes.TASK_VERSION_CONFLICT, 'Task kept changing while it was written; try again', { expose: true, retryable: true }),
   skillOutputInvalid: declare(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, 'Skill {skill} returned output that does not match its schema: {problem}', { expose: true }),

@@ -8,7 +8,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { RegistryStore } from '../../src/registry/store/registry-store.js';
-import { databaseClock } from '../../src/storage/index.js';
+import { DATABASE_NOW_MS, databaseClock } from '../../src/storage/index.js';
 import { openPostgresDatabase, type PostgresDatabase } from '../helpers/database-backends.js';
 import { register } from '../helpers/registry-store-writes.js';
 import { postgresSkipReason } from '../helpers/services.js';
@@ -42,7 +42,7 @@ describe('registry leases on PostgreSQL, replicas whose clocks disagree', { skip
 
   /** The database's time now, read apart from the stores under test. */
   async function databaseNow(): Promise<number> {
-    const { rows } = await sql<{ now: string }>`select (extract(epoch from statement_timestamp()) * 1000)::bigint as now`.execute(postgres.database.db);
+    const { rows } = await sql<{ now: string }>`select ${DATABASE_NOW_MS} as now`.execute(postgres.database.db);
     return Number(rows[0]!.now);
   }
 

@@ -99,7 +99,7 @@ export class RegistryStore {
 
   // ---- instances and probes (instance-store.ts) --------------------------
 
-  /** `now` judges each lease (live or lapsed): by default the database's clock as last measured. */
+  /** `now` judges each lease (live or lapsed): by default the database's time, read with the rows. */
   listInstances(agent: string, now?: number): Promise<AgentInstance[]> {
     return this.#instances.listInstances(agent, now);
   }
